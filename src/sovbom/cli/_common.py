@@ -1,0 +1,90 @@
+"""The click group, shared options and the mapping from errors to exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+import click
+
+from sovbom import __version__
+from sovbom.errors import SovbomError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class SovbomGroup(click.Group):
+    """A group that turns :class:`SovbomError` into a one-line message and its exit code.
+
+    Only SovbomError is caught: anything else is a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SovbomError as e:
+            click.echo(f"sovbom: error: {e.diagnostics()}", err=True)
+            ctx.exit(int(e.exit_code))
+
+
+@click.group(cls=SovbomGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="sovbom")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+def cli(verbose: int) -> None:
+    """Build, sign, verify and trace hardware and software bills of materials (CycloneDX)
+    for sovereign servers.
+
+    \b
+    Exit codes:
+      0  success, nothing to report
+      1  findings at or above --fail-on, or an invalid document (validate)
+      2  usage error
+      3  a signature or delivery verification failed
+      4  bad input or operational error (unreadable file, network, BMC)
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logger = logging.getLogger("sovbom")
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("sovbom: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def enum_choice(enum: type[Enum]) -> click.Choice[str]:
+    """A click choice over an Enum's values."""
+    return click.Choice([str(m.value) for m in enum], case_sensitive=False)
+
+
+def output_option(default: str = "-", help_text: str = "Output file ('-' for stdout).") -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def bom_output_options(func: F) -> F:
+    """Options shared by every command that writes a CycloneDX BOM."""
+    func = click.option(
+        "--spec-version",
+        type=click.Choice(["1.6", "1.7"]),
+        default="1.6",
+        show_default=True,
+        help="CycloneDX specification version to write.",
+    )(func)
+    func = click.option(
+        "--reproducible",
+        is_flag=True,
+        help="No timestamp, a serial number derived from the content, stable bom-refs and ordering:"
+        " byte-identical output across runs (SOURCE_DATE_EPOCH, when set, gives the timestamp).",
+    )(func)
+    return func

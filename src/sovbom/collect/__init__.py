@@ -1,0 +1,1 @@
+"""Collectors: one module per source of inventory (see :mod:`sovbom.collect.interface`)."""

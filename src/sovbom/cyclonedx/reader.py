@@ -1,0 +1,65 @@
+"""Loading CycloneDX documents (JSON or XML, spec 1.2 to 1.7) from files or bytes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from sovbom._io import display_name, parse_json, read_bytes
+from sovbom.cyclonedx.document import READ_VERSIONS
+from sovbom.cyclonedx.xml import xml_to_json
+from sovbom.errors import InputError
+
+
+@dataclass(slots=True)
+class LoadedBom:
+    doc: dict[str, Any]
+    spec_version: str
+    source: str
+    format: str  # "json" or "xml"
+    raw: bytes
+
+
+def parse_bom(data: bytes, source: str) -> LoadedBom:
+    """Parse CycloneDX bytes (JSON or XML, sniffed from the first character)."""
+    head = data.lstrip()[:1]
+    if head == b"<":
+        doc, version = xml_to_json(data, source)
+        fmt = "xml"
+    else:
+        if not data.strip():
+            raise InputError("empty file, expected a CycloneDX document", source=source)
+        parsed = parse_json(data, source)
+        if not isinstance(parsed, dict):
+            raise InputError(
+                f"expected a JSON object (a CycloneDX BOM), found {type(parsed).__name__}",
+                source=source,
+                location="$",
+            )
+        if "spdxVersion" in parsed:
+            raise InputError(
+                "this is an SPDX document, not CycloneDX",
+                source=source,
+                hint="import SPDX with 'sovbom collect software --sbom FILE'",
+            )
+        if parsed.get("bomFormat") != "CycloneDX":
+            raise InputError(
+                f"not a CycloneDX document: bomFormat is {parsed.get('bomFormat')!r}",
+                source=source,
+                location="$.bomFormat",
+            )
+        version = parsed.get("specVersion")
+        doc, fmt = parsed, "json"
+    if not isinstance(version, str) or version not in READ_VERSIONS:
+        raise InputError(
+            f"unsupported CycloneDX specVersion {version!r} (supported: {', '.join(READ_VERSIONS)})",
+            source=source,
+            location="$.specVersion",
+        )
+    return LoadedBom(doc=doc, spec_version=version, source=source, format=fmt, raw=data)
+
+
+def load_bom(path: str | os.PathLike[str]) -> LoadedBom:
+    """Read and parse a CycloneDX file (``-`` for standard input)."""
+    return parse_bom(read_bytes(path), display_name(path))

@@ -1,0 +1,273 @@
+"""The provenance model: what sovbom knows about a part or a piece of software.
+
+A :class:`Component` is written to CycloneDX with standard fields first (``manufacturer`` and
+``supplier`` with ``address.country``, ``hashes``, ``externalReferences``, nested ``components``)
+and the ``sovbom:`` properties of :mod:`sovbom.taxonomy` for the rest. :func:`provenance_of` reads
+any CycloneDX component back into a :class:`Provenance`, always preferring the standard fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sovbom import taxonomy as tx
+from sovbom.countries import normalize_country
+
+#: CycloneDX hash algorithm names, accepted case-insensitively with or without the dash.
+HASH_ALGORITHMS = (
+    "MD5",
+    "SHA-1",
+    "SHA-256",
+    "SHA-384",
+    "SHA-512",
+    "SHA3-256",
+    "SHA3-384",
+    "SHA3-512",
+    "BLAKE2b-256",
+    "BLAKE2b-384",
+    "BLAKE2b-512",
+    "BLAKE3",
+)
+_HASH_NAMES = {a.replace("-", "").lower(): a for a in HASH_ALGORITHMS}
+
+
+def normalize_hash_alg(name: str) -> str | None:
+    return _HASH_NAMES.get(name.replace("-", "").replace("_", "").lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """A manufacturer or supplier: a name and the ISO 3166-1 alpha-2 country of its address."""
+
+    name: str
+    country: str | None = None
+    url: str | None = None
+
+    def to_cdx(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.country:
+            out["address"] = {"country": self.country}
+        if self.url:
+            out["url"] = [self.url]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ProductionStep:
+    """One step of making a part: PCB assembly, final assembly, test ... at a site, in a country."""
+
+    step: str
+    site: str | None = None
+    country: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    """A reference to something that vouches for a component: a signed sub-BOM, an attestation."""
+
+    kind: str  # a CycloneDX externalReference type: bom, attestation, evidence, certification-report
+    url: str
+    sha256: str | None = None
+    comment: str | None = None
+
+    def to_cdx(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.kind, "url": self.url}
+        if self.comment:
+            out["comment"] = self.comment
+        if self.sha256:
+            out["hashes"] = [{"alg": "SHA-256", "content": self.sha256.lower()}]
+        return out
+
+
+@dataclass(slots=True)
+class Component:
+    """A hardware part, a piece of firmware or software, with its provenance."""
+
+    ref: str
+    name: str
+    type: str = "device"
+    cls: str | None = None
+    version: str | None = None
+    description: str | None = None
+    group: str | None = None
+    manufacturer: Organization | None = None
+    supplier: Organization | None = None
+    origin_country: str | None = None
+    part_number: str | None = None
+    serial: str | None = None
+    sku: str | None = None
+    slot: str | None = None
+    bus_address: str | None = None
+    production_date: str | None = None
+    production: list[ProductionStep] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)
+    purl: str | None = None
+    cpe: str | None = None
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    seen_by: list[str] = field(default_factory=list)
+    properties: list[tuple[str, str]] = field(default_factory=list)
+    children: list[Component] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+
+    def walk(self) -> Iterable[Component]:
+        """This component and every nested one, depth first."""
+        stack = [self]
+        while stack:
+            c = stack.pop()
+            yield c
+            stack.extend(reversed(c.children))
+
+    def to_cdx(self) -> dict[str, Any]:
+        """This component (with nested children) as a CycloneDX 1.6 component object."""
+        out: dict[str, Any] = {"type": self.type, "bom-ref": self.ref}
+        if self.supplier:
+            out["supplier"] = self.supplier.to_cdx()
+        if self.manufacturer:
+            out["manufacturer"] = self.manufacturer.to_cdx()
+        if self.group:
+            out["group"] = self.group
+        out["name"] = self.name
+        if self.version:
+            out["version"] = self.version
+        if self.description:
+            out["description"] = self.description
+        if self.hashes:
+            out["hashes"] = [{"alg": alg, "content": value} for alg, value in self.hashes.items()]
+        if self.cpe:
+            out["cpe"] = self.cpe
+        if self.purl:
+            out["purl"] = self.purl
+        if self.evidence:
+            out["externalReferences"] = [e.to_cdx() for e in self.evidence]
+        if self.children:
+            out["components"] = [c.to_cdx() for c in self.children]
+        props = self._properties()
+        if props:
+            out["properties"] = [{"name": n, "value": v} for n, v in props]
+        return out
+
+    def _properties(self) -> list[tuple[str, str]]:
+        props: list[tuple[str, str]] = []
+
+        def add(name: str, value: str | None) -> None:
+            if value:
+                props.append((name, value))
+
+        add(tx.CLASS, self.cls)
+        add(tx.PART_NUMBER, self.part_number)
+        add(tx.CDX_SERIAL, self.serial)
+        add(tx.CDX_SKU, self.sku)
+        add(tx.ORIGIN_COUNTRY, self.origin_country)
+        add(tx.SLOT, self.slot)
+        add(tx.BUS_ADDRESS, self.bus_address)
+        add(tx.CDX_PROD_TIMESTAMP, self.production_date)
+        for step in self.production:
+            for fname in tx.PRODUCTION_FIELDS:
+                add(f"{tx.PRODUCTION_PREFIX}{step.step}:{fname}", getattr(step, fname))
+        props.extend((tx.SEEN_BY, s) for s in self.seen_by)
+        props.extend(self.properties)
+        return props
+
+
+# --------------------------------------------------------------------------------------------
+# Reading provenance back from any CycloneDX component (ours or a third party's)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What a CycloneDX component says about where it comes from and which unit it is."""
+
+    manufacturer: str | None
+    manufacturer_country: str | None
+    supplier: str | None
+    supplier_country: str | None
+    origin_country: str | None
+    part_number: str | None
+    serial: str | None
+    cls: str | None
+    slot: str | None
+    production: tuple[ProductionStep, ...]
+    seen_by: tuple[str, ...]
+
+    def countries(self) -> tuple[str, ...]:
+        """Every country this component is tied to, origin first, without repeats."""
+        out: list[str] = []
+        for c in (self.origin_country, self.manufacturer_country, self.supplier_country):
+            if c and c not in out:
+                out.append(c)
+        for step in self.production:
+            if step.country and step.country not in out:
+                out.append(step.country)
+        return tuple(out)
+
+
+def properties_of(component: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A component's properties grouped by name (names may repeat)."""
+    out: dict[str, list[str]] = {}
+    for p in component.get("properties") or ():
+        if isinstance(p, Mapping) and isinstance(p.get("name"), str):
+            value = p.get("value")
+            out.setdefault(p["name"], []).append(value if isinstance(value, str) else "")
+    return out
+
+
+def first_property(props: Mapping[str, list[str]], *names: str) -> str | None:
+    for name in names:
+        values = props.get(name)
+        if values and values[0]:
+            return values[0]
+    return None
+
+
+def _entity(component: Mapping[str, Any], key: str) -> tuple[str | None, str | None]:
+    entity = component.get(key)
+    if not isinstance(entity, Mapping):
+        return None, None
+    name = entity.get("name") if isinstance(entity.get("name"), str) else None
+    address = entity.get("address")
+    country = None
+    if isinstance(address, Mapping) and isinstance(address.get("country"), str):
+        country = normalize_country(address["country"])
+    return name, country
+
+
+def provenance_of(component: Mapping[str, Any]) -> Provenance:
+    """Read the provenance of a CycloneDX component (JSON form). Standard fields win."""
+    props = properties_of(component)
+    manufacturer, manufacturer_country = _entity(component, "manufacturer")
+    if manufacturer is None and isinstance(component.get("author"), str):
+        manufacturer = component["author"]
+    supplier, supplier_country = _entity(component, "supplier")
+    origin = first_property(props, tx.ORIGIN_COUNTRY, tx.CDX_PROPOSED_ORIGIN)
+    steps: dict[str, dict[str, str]] = {}
+    for name, values in props.items():
+        if name.startswith(tx.PRODUCTION_PREFIX) and values:
+            step, _, fname = name[len(tx.PRODUCTION_PREFIX) :].rpartition(":")
+            if step and fname in tx.PRODUCTION_FIELDS:
+                steps.setdefault(step, {})[fname] = values[0]
+    production = tuple(
+        ProductionStep(
+            step=s,
+            site=f.get("site"),
+            country=normalize_country(f.get("country")),
+            date=f.get("date"),
+        )
+        for s, f in steps.items()
+    )
+    return Provenance(
+        manufacturer=manufacturer,
+        manufacturer_country=manufacturer_country,
+        supplier=supplier,
+        supplier_country=supplier_country,
+        origin_country=normalize_country(origin),
+        part_number=first_property(props, tx.PART_NUMBER),
+        serial=first_property(props, tx.CDX_SERIAL),
+        cls=first_property(props, tx.CLASS),
+        slot=first_property(props, tx.SLOT, tx.CDX_LOCATION),
+        production=production,
+        seen_by=tuple(props.get(tx.SEEN_BY, ())),
+    )

@@ -1,0 +1,73 @@
+"""Values that sources print where they know nothing: never identifiers, always unknown."""
+
+from __future__ import annotations
+
+import re
+
+_PLACEHOLDERS = frozenset(
+    v.lower()
+    for v in (
+        "",
+        "Not Specified",
+        "Not Provided",
+        "Not Available",
+        "NOT AVAILABLE",
+        "Unknown",
+        "UNKNOWN",
+        "NO DIMM",
+        "To be filled by O.E.M.",
+        "To Be Filled By O.E.M.",
+        "Default string",
+        "Default String",
+        "System Serial Number",
+        "System Product Name",
+        "System manufacturer",
+        "Base Board Serial Number",
+        "Chassis Serial Number",
+        "0123456789",
+        "01234567890123456789AB",
+        "123456789",
+        "1234567890",
+        "None",
+        "none",
+        "null",
+        "N/A",
+        "NA",
+        "n/a",
+        "--",
+        "-",
+        "[REMOVED]",
+        "Empty",
+        "OEM",
+        "O.E.M.",
+        "XXXXXXXXXX",
+        "SerNum0",
+        "SerNum1",
+        "SerNum2",
+        "SerNum3",
+        "PartNum0",
+        "PartNum1",
+        "Not Installed",
+        "No Module Installed",
+        "Unknown Unknown",
+    )
+)
+_ALL_SAME = re.compile(r"^(.)\1{3,}$")  # 0000000000, FFFFFFFF, ........
+
+
+def is_placeholder(value: str | None) -> bool:
+    """True when ``value`` carries no information (a placeholder, padding, all one character)."""
+    if value is None:
+        return True
+    v = value.strip()
+    if v.lower() in _PLACEHOLDERS:
+        return True
+    return bool(_ALL_SAME.match(v))
+
+
+def clean(value: str | None) -> str | None:
+    """Strip padding; return None for placeholders."""
+    if value is None:
+        return None
+    v = value.strip()
+    return None if is_placeholder(v) else v
