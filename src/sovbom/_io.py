@@ -32,7 +32,7 @@ def display_name(path: str | os.PathLike[str]) -> str:
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """Read a whole file (or standard input for ``-``), with a clear error when it cannot be read."""
+    """Read a whole file (standard input for ``-``); a clear error when it cannot be read."""
     if str(path) == STDIO:
         return sys.stdin.buffer.read()
     p = Path(path)
@@ -102,7 +102,9 @@ def parse_json(data: bytes, source: str) -> Any:
             json.loads(data.decode("utf-8", errors="replace"))
         except json.JSONDecodeError as e2:
             raise InputError(
-                f"malformed JSON: {e2.msg}", source=source, location=f"line {e2.lineno} column {e2.colno}"
+                f"malformed JSON: {e2.msg}",
+                source=source,
+                location=f"line {e2.lineno} column {e2.colno}",
             ) from e
         raise InputError(
             f"malformed JSON: {e}", source=source, location=_json_error_location(data, e.pos)
@@ -134,7 +136,7 @@ def parse_yaml(data: bytes, source: str) -> Any:
 
 
 def load_structured(path: str | os.PathLike[str]) -> Any:
-    """Load a JSON or YAML file (by extension; content sniffing for ``-`` and unknown extensions)."""
+    """Load a JSON or YAML file (by extension, else by sniffing the content)."""
     source = display_name(path)
     data = read_bytes(path)
     suffix = Path(str(path)).suffix.lower()

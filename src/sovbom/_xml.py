@@ -1,4 +1,4 @@
-"""Safe XML parsing (defusedxml): entity expansion, external entities and (optionally) DTDs refused."""
+"""Safe XML parsing (defusedxml): entities, external references and (optionally) DTDs refused."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def parse_xml(data: bytes, source: str, *, forbid_dtd: bool = True) -> Element:
     declarations and external references are still refused.
     """
     try:
-        return SafeET.fromstring(data, forbid_dtd=forbid_dtd, forbid_entities=True, forbid_external=True)
+        return SafeET.fromstring(
+            data, forbid_dtd=forbid_dtd, forbid_entities=True, forbid_external=True
+        )
     except defusedxml.DTDForbidden as e:
         raise InputError("XML with a DTD (<!DOCTYPE>) is refused", source=source) from e
     except defusedxml.EntitiesForbidden as e:
@@ -32,7 +34,9 @@ def parse_xml(data: bytes, source: str, *, forbid_dtd: bool = True) -> Element:
     except ParseError as e:
         line, col = e.position
         msg = str(e).split(":", 1)[0]
-        raise InputError(f"malformed XML: {msg}", source=source, location=f"line {line} column {col + 1}") from e
+        raise InputError(
+            f"malformed XML: {msg}", source=source, location=f"line {line} column {col + 1}"
+        ) from e
 
 
 def local_name(tag: str) -> str:

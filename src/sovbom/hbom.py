@@ -44,7 +44,7 @@ def tree_document(
     kind: str | None = None,
     properties: list[tuple[str, str]] | None = None,
 ) -> BomDocument:
-    """A CycloneDX document for a server tree (not finalised: see :mod:`sovbom.cyclonedx.writer`)."""
+    """A CycloneDX document for a server tree (not finalised; see :mod:`.cyclonedx.writer`)."""
     root_cdx: dict[str, Any] = root.to_cdx()
     components = root_cdx.pop("components", [])
     props = list(properties or [])

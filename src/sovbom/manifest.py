@@ -97,7 +97,9 @@ def _check_unique_ids(items: Any, source: str, where: str) -> None:
     for i, item in enumerate(items):
         if item["id"] in seen:
             raise InputError(
-                f"id {item['id']!r} is used twice among siblings", source=source, location=f"{where}[{i}].id"
+                f"id {item['id']!r} is used twice among siblings",
+                source=source,
+                location=f"{where}[{i}].id",
             )
         seen.add(item["id"])
 
@@ -128,7 +130,9 @@ def manifest_to_tree(raw: Mapping[str, Any], source: str = "<manifest>") -> Comp
     return root
 
 
-def build_hbom(path: str | os.PathLike[str], *, spec_version: str = DEFAULT_WRITE_VERSION) -> BomDocument:
+def build_hbom(
+    path: str | os.PathLike[str], *, spec_version: str = DEFAULT_WRITE_VERSION
+) -> BomDocument:
     """The factory HBOM document of a manifest (not yet finalised)."""
     root = load_manifest(path)
     return tree_document(root, spec_version=spec_version, kind="factory")

@@ -68,7 +68,9 @@ class ProductionStep:
 class EvidenceRef:
     """A reference to something that vouches for a component: a signed sub-BOM, an attestation."""
 
-    kind: str  # a CycloneDX externalReference type: bom, attestation, evidence, certification-report
+    kind: (
+        str  # a CycloneDX externalReference type: bom, attestation, evidence, certification-report
+    )
     url: str
     sha256: str | None = None
     comment: str | None = None
@@ -235,6 +237,31 @@ def _entity(component: Mapping[str, Any], key: str) -> tuple[str | None, str | N
     return name, country
 
 
+def _standard_origin(component: Mapping[str, Any]) -> str | None:
+    """The country of origin from CycloneDX's ``origins`` field, when a document carries it.
+
+    ``origins`` (CycloneDX/specification PR 952, not in the 1.6/1.7 schemas) is a list of
+    ``{basis, distribution: [{isoCode, percentage}]}``; the largest share of the first basis is
+    taken as the country of origin.
+    """
+    origins = component.get("origins")
+    if not isinstance(origins, list) or not origins or not isinstance(origins[0], Mapping):
+        return None
+    shares = [
+        d
+        for d in origins[0].get("distribution") or ()
+        if isinstance(d, Mapping) and isinstance(d.get("isoCode"), str)
+    ]
+    if not shares:
+        return None
+
+    def share(d: Mapping[str, Any]) -> float:
+        value = d.get("percentage")
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    return str(max(shares, key=share)["isoCode"])
+
+
 def provenance_of(component: Mapping[str, Any]) -> Provenance:
     """Read the provenance of a CycloneDX component (JSON form). Standard fields win."""
     props = properties_of(component)
@@ -242,7 +269,9 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
     if manufacturer is None and isinstance(component.get("author"), str):
         manufacturer = component["author"]
     supplier, supplier_country = _entity(component, "supplier")
-    origin = first_property(props, tx.ORIGIN_COUNTRY, tx.CDX_PROPOSED_ORIGIN)
+    origin = _standard_origin(component) or first_property(
+        props, tx.ORIGIN_COUNTRY, tx.CDX_PROPOSED_ORIGIN
+    )
     steps: dict[str, dict[str, str]] = {}
     for name, values in props.items():
         if name.startswith(tx.PRODUCTION_PREFIX) and values:

@@ -50,7 +50,9 @@ def yaml_line(data: bytes, path: list[str | int]) -> int | None:
                     break
             else:
                 return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
             line = node.start_mark.line + 1
         else:
@@ -75,6 +77,4 @@ def check_against(
         if line is not None:
             location = f"line {line} ({location})"
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    raise InputError(
-        f"not a valid {what}: {err.message}{more}", source=source, location=location
-    )
+    raise InputError(f"not a valid {what}: {err.message}{more}", source=source, location=location)

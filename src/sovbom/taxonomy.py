@@ -15,7 +15,7 @@ ORIGIN_COUNTRY = "sovbom:origin:country"
 PART_NUMBER = "sovbom:part-number"
 #: The class of a component in sovbom's hardware taxonomy (cpu, gpu, memory, bmc, tpm, ...).
 CLASS = "sovbom:class"
-#: Slot, socket or bus address of a part in the server (``cdx:device:location`` is the board position).
+#: Slot, socket or bay of a part in the server (``cdx:device:location`` is read as a fallback).
 SLOT = "sovbom:slot"
 #: PCI bus address (``0000:19:00.0``).
 BUS_ADDRESS = "sovbom:bus-address"

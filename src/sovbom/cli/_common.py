@@ -61,7 +61,9 @@ def enum_choice(enum: type[Enum]) -> click.Choice[str]:
     return click.Choice([str(m.value) for m in enum], case_sensitive=False)
 
 
-def output_option(default: str = "-", help_text: str = "Output file ('-' for stdout).") -> Callable[[F], F]:
+def output_option(
+    default: str = "-", help_text: str = "Output file ('-' for stdout)."
+) -> Callable[[F], F]:
     return click.option(
         "-o",
         "--output",

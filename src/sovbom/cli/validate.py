@@ -37,7 +37,9 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
             invalid += 1
             for p in problems:
                 click.echo(f"{bom.source}: {p.path}: {p.message} [{p.kind}]")
-            click.echo(f"{bom.source}: INVALID ({len(problems)} problems, CycloneDX {bom.spec_version})")
+            click.echo(
+                f"{bom.source}: INVALID ({len(problems)} problems, CycloneDX {bom.spec_version})"
+            )
         elif not quiet:
             click.echo(f"{bom.source}: OK (CycloneDX {bom.spec_version} {bom.format.upper()})")
     ctx = click.get_current_context()

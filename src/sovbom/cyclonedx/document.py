@@ -56,7 +56,9 @@ def iter_services(doc: Mapping[str, Any]) -> Iterator[tuple[JsonPath, dict[str, 
         yield path, svc
         children = svc.get("services")
         if isinstance(children, list):
-            stack.extend(((*path, "services", i), s) for i, s in reversed(list(enumerate(children))))
+            stack.extend(
+                ((*path, "services", i), s) for i, s in reversed(list(enumerate(children)))
+            )
 
 
 def tool_entry() -> dict[str, Any]:

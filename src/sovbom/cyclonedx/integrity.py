@@ -37,8 +37,10 @@ def integrity_problems(doc: Mapping[str, Any]) -> list[Problem]:
         else:
             refs[ref] = json_pointer(path)
     for path, component in iter_components(doc):
+        if component.get("type", "device") != "device":
+            continue
         serial = _serial(component)
-        if serial is None or component.get("type", "device") != "device":
+        if serial is None:
             continue
         if serial in serials:
             problems.append(
@@ -62,18 +64,35 @@ def integrity_problems(doc: Mapping[str, Any]) -> list[Problem]:
                 continue
             if ref in seen:
                 problems.append(
-                    Problem(f"{base}.ref", f"dependencies of {ref!r} listed twice (first at $.dependencies[{seen[ref]}])", "integrity")
+                    Problem(
+                        f"{base}.ref",
+                        f"dependencies of {ref!r} listed twice"
+                        f" (first at $.dependencies[{seen[ref]}])",
+                        "integrity",
+                    )
                 )
             else:
                 seen[ref] = i
             if ref not in refs and not ref.startswith(_BOM_LINK):
-                problems.append(Problem(f"{base}.ref", f"dependency names unknown bom-ref {ref!r}", "integrity"))
+                problems.append(
+                    Problem(f"{base}.ref", f"dependency names unknown bom-ref {ref!r}", "integrity")
+                )
             for j, target in enumerate(dep.get("dependsOn") or ()):
                 if target == ref:
-                    problems.append(Problem(f"{base}.dependsOn[{j}]", f"{ref!r} depends on itself", "integrity"))
-                elif isinstance(target, str) and target not in refs and not target.startswith(_BOM_LINK):
                     problems.append(
-                        Problem(f"{base}.dependsOn[{j}]", f"dependsOn names unknown bom-ref {target!r}", "integrity")
+                        Problem(f"{base}.dependsOn[{j}]", f"{ref!r} depends on itself", "integrity")
+                    )
+                elif (
+                    isinstance(target, str)
+                    and target not in refs
+                    and not target.startswith(_BOM_LINK)
+                ):
+                    problems.append(
+                        Problem(
+                            f"{base}.dependsOn[{j}]",
+                            f"dependsOn names unknown bom-ref {target!r}",
+                            "integrity",
+                        )
                     )
     return problems
 

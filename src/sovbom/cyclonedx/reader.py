@@ -24,6 +24,7 @@ class LoadedBom:
 def parse_bom(data: bytes, source: str) -> LoadedBom:
     """Parse CycloneDX bytes (JSON or XML, sniffed from the first character)."""
     head = data.lstrip()[:1]
+    version: object
     if head == b"<":
         doc, version = xml_to_json(data, source)
         fmt = "xml"
@@ -53,7 +54,8 @@ def parse_bom(data: bytes, source: str) -> LoadedBom:
         doc, fmt = parsed, "json"
     if not isinstance(version, str) or version not in READ_VERSIONS:
         raise InputError(
-            f"unsupported CycloneDX specVersion {version!r} (supported: {', '.join(READ_VERSIONS)})",
+            f"unsupported CycloneDX specVersion {version!r}"
+            f" (supported: {', '.join(READ_VERSIONS)})",
             source=source,
             location="$.specVersion",
         )

@@ -49,7 +49,9 @@ def _retrieve(uri: str) -> Any:
     """Resolve a ``$ref`` to a sibling schema from local files; refuse everything else."""
     base = uri.split("#", 1)[0]
     if not base.startswith(_SCHEMA_HOST):
-        raise ValueError(f"refusing to fetch schema {uri!r}: only bundled CycloneDX schemas are used")
+        raise ValueError(
+            f"refusing to fetch schema {uri!r}: only bundled CycloneDX schemas are used"
+        )
     return _load_local(base[len(_SCHEMA_HOST) :])
 
 

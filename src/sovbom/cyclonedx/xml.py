@@ -166,7 +166,8 @@ def xml_to_json(data: bytes, source: str) -> tuple[dict[str, Any], str]:
     ns = namespace(root.tag) or ""
     if local_name(root.tag) != "bom" or not ns.startswith(_NS_PREFIX):
         raise InputError(
-            f"not a CycloneDX XML document (root element {local_name(root.tag)!r}, namespace {ns!r})",
+            f"not a CycloneDX XML document (root element {local_name(root.tag)!r},"
+            f" namespace {ns!r})",
             source=source,
         )
     spec_version = ns[len(_NS_PREFIX) :]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sovbom._io import load_structured, parse_json, parse_yaml, write_bytes
+from sovbom.errors import ExitCode, InputError
+
+
+def test_parse_json_error_names_line_and_column() -> None:
+    with pytest.raises(InputError) as info:
+        parse_json(b'{\n  "a": 1,\n  "b": }\n', "x.json")
+    assert info.value.exit_code == ExitCode.BAD_INPUT
+    assert "x.json: line 3 column 8: malformed JSON" in info.value.message
+
+
+def test_parse_yaml_error_names_line() -> None:
+    with pytest.raises(InputError) as info:
+        parse_yaml(b"a: 1\nb: [1, 2\nc: 3\n", "m.yaml")
+    assert "m.yaml: line 3" in info.value.message
+
+
+def test_yaml_dates_stay_strings() -> None:
+    assert parse_yaml(b"d: 2026-09-15\n", "m.yaml") == {"d": "2026-09-15"}
+
+
+def test_yaml_refuses_python_objects() -> None:
+    with pytest.raises(InputError):
+        parse_yaml(b"!!python/object/apply:os.system ['true']\n", "evil.yaml")
+
+
+def test_load_structured_sniffs_content(tmp_path: Path) -> None:
+    p = tmp_path / "noext"
+    p.write_text('{"a": 1}')
+    assert load_structured(p) == {"a": 1}
+    p.write_text("a: 1\n")
+    assert load_structured(p) == {"a": 1}
+
+
+def test_missing_file_and_directory_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        load_structured(tmp_path / "absent.json")
+    with pytest.raises(InputError, match="is a directory"):
+        load_structured(tmp_path)
+
+
+def test_write_is_atomic_and_leaves_nothing_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_bytes(b"old")
+
+    write_bytes(target, b"new")
+    assert target.read_bytes() == b"new"
+    # A write into a missing directory fails cleanly and leaves no temporary file behind.
+    with pytest.raises(InputError, match="cannot write"):
+        write_bytes(tmp_path / "missing" / "out.json", b"x")
+    assert sorted(os.listdir(tmp_path)) == ["out.json"]
