@@ -50,6 +50,24 @@ _PLACEHOLDERS = frozenset(
         "Not Installed",
         "No Module Installed",
         "Unknown Unknown",
+        # Seen in SMBIOS tables of real servers (lshw-tests Sun X8420, Gigabyte, AMI boards):
+        "PartNum2",
+        "PartNum3",
+        "PartNum4",
+        "SerNum4",
+        "Manufacturer0",
+        "Manufacturer1",
+        "Manufacturer2",
+        "Manufacturer3",
+        "Manufacturer4",
+        "AssetTagNum0",
+        "AssetTagNum1",
+        "AssetTagNum2",
+        "AssetTagNum3",
+        "AssetTagNum4",
+        "Chassis SKU Number",
+        "Chassis Part Number",
+        "Default_string",
     )
 )
 _ALL_SAME = re.compile(r"^(.)\1{3,}$")  # 0000000000, FFFFFFFF, ........

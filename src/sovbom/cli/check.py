@@ -1,0 +1,201 @@
+"""``sovbom check`` and ``sovbom trace``: provenance findings and where a part is used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+
+import click
+
+from sovbom._io import write_bytes
+from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.cyclonedx.reader import load_bom
+from sovbom.errors import ExitCode, InputError
+from sovbom.graph import build_graph
+from sovbom.policy import Severity, VerificationContext, evaluate, load_policy
+from sovbom.report.interface import CheckReport, ReportFormat, render_check
+from sovbom.trace import TraceFormat, parse_query, render_trace, trace_boms
+
+
+def _default_format(output: str) -> str:
+    return "table" if output == "-" and sys.stdout.isatty() else "json"
+
+
+def _as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as e:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value!r}", param_hint="--as-of") from e
+
+
+@cli.command()
+@click.argument("bom", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "-p",
+    "--policy",
+    "policy_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Policy file (YAML/JSON).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=enum_choice(ReportFormat),
+    help="Report format (default: table on a terminal, else json).",
+)
+@output_option()
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.label for s in Severity]),
+    default="high",
+    show_default=True,
+    help="Exit 1 when a finding reaches this severity.",
+)
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False),
+    help="The BOM's Sigstore bundle (default: BOM.sigstore.json).",
+)
+@click.option(
+    "--evidence",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A signed evidence document (sub-BOM or reference, with FILE.sigstore.json); repeatable.",
+)
+@trust_options
+@click.option("--as-of", help="Judge exemption expiry on this date (YYYY-MM-DD; default today).")
+@click.option(
+    "--max-paths",
+    type=click.IntRange(1, 1000),
+    default=5,
+    show_default=True,
+    help="Paths shown per finding.",
+)
+def check(
+    bom: str,
+    policy_path: str,
+    fmt: str | None,
+    output: str,
+    fail_on: str,
+    bundle: str | None,
+    evidence: tuple[str, ...],
+    signers: str | None,
+    trusted_root: str | None,
+    trust_config: str | None,
+    staging: bool,
+    offline: bool,
+    as_of: str | None,
+    max_paths: int,
+) -> None:
+    """Check a server BOM against a provenance policy.
+
+    Flags non-domestic, denied-country and unknown-origin components, components whose
+    verification level is below what the policy requires, expired exemptions and integrity
+    problems, each with its provenance path from the server root. With --signers the BOM's
+    Sigstore bundle is verified first (fail closed: exit 3 when it does not hold) and its
+    components become attested; signed --evidence files make components verified.
+
+    \b
+    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+    3 a signature did not verify; 4 unreadable input.
+    """
+    today = _as_of(as_of)
+    policy = load_policy(policy_path)
+    loaded = load_bom(bom)
+    pg = build_graph(loaded.doc, source=loaded.source)
+    trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
+    context = VerificationContext()
+    signature = None
+    evidence_reasons: dict[str, str] = {}
+    if trust is not None:
+        from sovbom.evidence import (
+            bundle_path_for,
+            corroborated,
+            load_evidence,
+            verify_bom_signature,
+        )
+
+        if bom == "-" and bundle is None:
+            raise InputError("reading the BOM from stdin: give its --bundle")
+        verdict = verify_bom_signature(
+            loaded.raw, loaded.source, bundle_path_for(bom, bundle), trust
+        )
+        signature = verdict.to_dict()
+        context.attested_by = frozenset(verdict.roles)
+        files = [load_evidence(e, trust) for e in evidence]
+        evidence_reasons = corroborated(loaded.doc, files)
+        context.verified = dict(evidence_reasons)
+    elif evidence:
+        raise InputError(
+            "--evidence needs --signers: evidence only counts when its signature verifies"
+        )
+    result = evaluate(pg, policy, context, today=today, max_paths=max_paths)
+    report = CheckReport(
+        result=result,
+        graph=pg,
+        policy=policy,
+        bom_source=loaded.source,
+        bom_sha256=hashlib.sha256(loaded.raw).hexdigest(),
+        bom_serial=loaded.doc.get("serialNumber"),
+        policy_sha256=policy.sha256,
+        as_of=today.isoformat(),
+        fail_on=fail_on,
+        signature=signature,
+        verified_evidence=evidence_reasons,
+    )
+    chosen = ReportFormat(fmt or _default_format(output))
+    color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
+    write_bytes(output, render_check(report, chosen, color=color))
+    if result.fails(Severity.parse(fail_on)):
+        click.get_current_context().exit(int(ExitCode.FINDINGS))
+
+
+@cli.command()
+@click.argument("boms", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "-c",
+    "--component",
+    "query",
+    required=True,
+    help="What to look for: a purl (pkg:...), a country (JP), a name, part number or serial;"
+    " or explicit KEY=VALUE with KEY one of purl, name, part, serial, country, ref (* wildcards).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=enum_choice(TraceFormat),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@output_option()
+@click.option(
+    "--max-paths",
+    type=click.IntRange(1, 10000),
+    default=100,
+    show_default=True,
+    help="Paths shown per match.",
+)
+def trace(boms: tuple[str, ...], query: str, fmt: str, output: str, max_paths: int) -> None:
+    """Show every path from each server root to the components matching a query.
+
+    Across many server BOMs it answers where a part is used.
+
+    \b
+    Examples:
+      sovbom trace server.cdx.json -c 'pkg:deb/debian/openssl*'
+      sovbom trace shipment/*.cdx.json -c part=699-2G525-0200-000
+      sovbom trace server.cdx.json -c country=CN
+    """
+    q = parse_query(query)
+    results = trace_boms(boms, q, max_paths=max_paths)
+    write_bytes(output, render_trace(results, q, TraceFormat(fmt)))
+    if not any(r.matches for r in results):
+        click.echo("sovbom: no component matches", err=True)

@@ -1,0 +1,457 @@
+"""Hardware inventory from the text output of ``dmidecode`` (SMBIOS tables).
+
+Read: type 0 BIOS, 1 system, 2 baseboard, 3 chassis, 4 processor, 17 memory device, 38 IPMI
+(the BMC), 39 power supply, 43 TPM; types 9 and 41 give slot names for PCI bus addresses.
+Empty sockets, slots and bays are not components. Placeholders (``Not Specified``, ``--``, ``NO
+DIMM`` ...) are unknown values, never identifiers; padding is stripped; JEDEC codes in memory
+``Manufacturer`` fields become vendor names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sovbom._io import display_name, read_bytes
+from sovbom.collect import jedec
+from sovbom.collect.interface import Inventory
+from sovbom.collect.merge import normalize_bus_address, part_ref
+from sovbom.errors import InputError
+from sovbom.hbom import link_firmware
+from sovbom.model import Component, Organization
+from sovbom.placeholders import clean
+
+SOURCE = "dmidecode"
+
+_HEADER = re.compile(r"^\s*Handle 0x([0-9A-Fa-f]{1,8}), DMI type (\d+), (\d+) bytes\s*$")
+_FIELD = re.compile(r"^([^:]+?):(?:\s(.*)|)$")
+_BROKEN = (
+    "DMI table is broken",
+    "Invalid entry length",
+    "Wrong DMI structures count",
+    "<TRUNCATED>",
+)
+
+
+@dataclass(slots=True)
+class DmiRecord:
+    """One SMBIOS structure as dmidecode prints it."""
+
+    handle: int
+    type: int
+    title: str
+    line: int
+    fields: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, key: str) -> str | None:
+        """A field's value with padding stripped; None for placeholders and missing fields."""
+        return clean(self.fields.get(key))
+
+    def raw(self, key: str) -> str | None:
+        value = self.fields.get(key)
+        return value.strip() if value is not None else None
+
+
+@dataclass(slots=True)
+class DmiTable:
+    source: str
+    records: list[DmiRecord]
+    complete: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def of_type(self, t: int) -> list[DmiRecord]:
+        return [r for r in self.records if r.type == t]
+
+
+def _decode(data: bytes, source: str) -> str:
+    if b"\x00" in data:
+        raise InputError(
+            "binary data, not dmidecode text output",
+            source=source,
+            hint="give the text output of `dmidecode` (not `dmidecode --dump-bin`)",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
+
+
+def parse_dmidecode(data: bytes, source: str) -> DmiTable:
+    """Split dmidecode text into records; refuse input that is not dmidecode output."""
+    text = _decode(data, source)
+    if not text.strip():
+        raise InputError("empty input, expected dmidecode output", source=source)
+    records: list[DmiRecord] = []
+    table = DmiTable(source=source, records=records)
+    current: DmiRecord | None = None
+    want_title = False
+    last_key: str | None = None
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if any(marker in line for marker in _BROKEN):
+            table.complete = False
+            table.notes.append(f"line {lineno}: dmidecode reported {stripped!r}")
+            continue
+        m = _HEADER.match(line)
+        if m:
+            current = DmiRecord(int(m.group(1), 16), int(m.group(2)), "", lineno)
+            records.append(current)
+            want_title = True
+            last_key = None
+            continue
+        if not stripped:
+            if not want_title:
+                current = None
+            continue
+        if stripped.startswith("#") or current is None:
+            continue
+        if want_title:
+            current.title = stripped
+            want_title = False
+            continue
+        depth = _indent(line)
+        if depth == 0:
+            # A sub-title inside a record (type 10 lists "On Board Device N Information").
+            last_key = None
+            continue
+        if depth > 8 and last_key is not None:
+            current.lists.setdefault(last_key, []).append(stripped)
+            continue
+        fm = _FIELD.match(stripped)
+        if fm is None:
+            # A continuation line of a value without a key (seen in OEM hex dumps): ignore it.
+            continue
+        key, value = fm.group(1).strip(), (fm.group(2) or "")
+        current.fields.setdefault(key, value.rstrip())
+        last_key = key
+    if not records:
+        raise InputError(
+            "not dmidecode output: no 'Handle 0x..., DMI type N, N bytes' record found",
+            source=source,
+            location="line 1",
+        )
+    if want_title:
+        table.complete = False
+        table.notes.append(
+            f"the last record (line {records[-1].line}) is cut short: input truncated?"
+        )
+    return table
+
+
+def _org(name: str | None) -> Organization | None:
+    return Organization(name) if name else None
+
+
+def _add(props: list[tuple[str, str]], name: str, value: str | None) -> None:
+    if value:
+        props.append((name, value))
+
+
+def _system(rec: DmiRecord) -> Component:
+    props: list[tuple[str, str]] = []
+    _add(props, "sovbom:system:uuid", rec.get("UUID"))
+    _add(props, "sovbom:system:family", rec.get("Family"))
+    return Component(
+        ref="hw:server",
+        name=rec.get("Product Name") or "server",
+        cls="server",
+        manufacturer=_org(rec.get("Manufacturer")),
+        version=rec.get("Version"),
+        serial=rec.get("Serial Number"),
+        sku=rec.get("SKU Number"),
+        seen_by=[SOURCE],
+        properties=props,
+    )
+
+
+def _bios(rec: DmiRecord) -> Component:
+    props: list[tuple[str, str]] = []
+    _add(props, "sovbom:firmware:release-date", rec.get("Release Date"))
+    _add(props, "sovbom:bios:revision", rec.get("BIOS Revision"))
+    _add(props, "sovbom:bios:firmware-revision", rec.get("Firmware Revision"))
+    return Component(
+        ref="fw:bios",
+        name="BIOS",
+        type="firmware",
+        manufacturer=_org(rec.get("Vendor")),
+        version=rec.get("Version"),
+        seen_by=[SOURCE],
+        properties=props,
+    )
+
+
+def _baseboard(rec: DmiRecord, index: int) -> Component:
+    props: list[tuple[str, str]] = []
+    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    return Component(
+        ref=part_ref("baseboard", None) if index == 0 else part_ref("baseboard", None, index + 1),
+        name=rec.get("Product Name") or "baseboard",
+        cls="baseboard",
+        manufacturer=_org(rec.get("Manufacturer")),
+        version=rec.get("Version"),
+        serial=rec.get("Serial Number"),
+        seen_by=[SOURCE],
+        properties=props,
+    )
+
+
+def _chassis(rec: DmiRecord, index: int) -> Component:
+    props: list[tuple[str, str]] = []
+    _add(props, "sovbom:chassis:type", rec.get("Type"))
+    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    return Component(
+        ref=part_ref("chassis", None) if index == 0 else part_ref("chassis", None, index + 1),
+        name=rec.get("Type") or "chassis",
+        cls="chassis",
+        manufacturer=_org(rec.get("Manufacturer")),
+        version=rec.get("Version"),
+        serial=rec.get("Serial Number"),
+        sku=rec.get("SKU Number"),
+        seen_by=[SOURCE],
+        properties=props,
+    )
+
+
+def _cpu(rec: DmiRecord, index: int) -> Component | None:
+    status = rec.raw("Status") or ""
+    if "Unpopulated" in status or (status and "Populated" not in status):
+        return None
+    if (rec.raw("Type") or "Central Processor") != "Central Processor":
+        return None
+    slot = rec.get("Socket Designation")
+    props: list[tuple[str, str]] = []
+    _add(props, "sovbom:cpu:id", rec.get("ID"))
+    _add(props, "sovbom:cpu:signature", rec.get("Signature"))
+    _add(props, "sovbom:cpu:cores", rec.get("Core Count"))
+    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    return Component(
+        ref=part_ref("cpu", slot, index),
+        name=rec.get("Version") or rec.get("Family") or "processor",
+        cls="cpu",
+        manufacturer=_org(rec.get("Manufacturer")),
+        serial=rec.get("Serial Number"),
+        part_number=rec.get("Part Number"),
+        slot=slot,
+        seen_by=[SOURCE],
+        properties=props,
+    )
+
+
+_EMPTY_SIZES = ("no module installed", "not installed", "0", "0 mb", "0 gb", "none", "unknown")
+
+
+def _memory_vendor(rec: DmiRecord) -> str | None:
+    raw = rec.get("Manufacturer")
+    if raw and jedec.is_jedec_hex(raw):
+        return jedec.from_hex(raw) or jedec.from_module_id(rec.raw("Module Manufacturer ID"))
+    return raw or jedec.from_module_id(rec.raw("Module Manufacturer ID"))
+
+
+def _memory(rec: DmiRecord, slot: str | None, index: int) -> Component | None:
+    size = (rec.raw("Size") or "").casefold()
+    if not size or size in _EMPTY_SIZES:
+        return None
+    props: list[tuple[str, str]] = []
+    _add(props, "sovbom:memory:size", rec.get("Size"))
+    _add(props, "sovbom:memory:type", rec.get("Type"))
+    _add(props, "sovbom:memory:speed", rec.get("Speed"))
+    _add(props, "sovbom:memory:bank-locator", rec.get("Bank Locator"))
+    raw_vendor = rec.get("Manufacturer")
+    if raw_vendor and jedec.is_jedec_hex(raw_vendor):
+        props.append(("sovbom:memory:jedec-code", raw_vendor))
+    _add(props, "sovbom:memory:module-manufacturer-id", rec.get("Module Manufacturer ID"))
+    part = rec.get("Part Number")
+    kind = " ".join(x for x in (rec.get("Type"), rec.get("Form Factor")) if x) or "memory module"
+    comp = Component(
+        ref=part_ref("memory", slot, index),
+        name=part or f"{kind} {rec.get('Size') or ''}".strip(),
+        cls="memory",
+        manufacturer=_org(_memory_vendor(rec)),
+        serial=rec.get("Serial Number"),
+        part_number=part,
+        slot=slot,
+        seen_by=[SOURCE],
+        properties=props,
+    )
+    fw = rec.get("Firmware Version")
+    technology = (rec.get("Memory Technology") or "DRAM").casefold()
+    # Only persistent-memory modules run firmware; some BIOSes put the part number here.
+    if fw and technology != "dram" and fw != part:
+        link_firmware(
+            comp,
+            Component(
+                ref=f"fw:memory:{comp.ref[10:]}",
+                name="memory module firmware",
+                type="firmware",
+                version=fw,
+                seen_by=[SOURCE],
+            ),
+        )
+    return comp
+
+
+def _psu(rec: DmiRecord, slot: str | None, index: int) -> Component | None:
+    status = rec.raw("Status") or ""
+    if "Not Present" in status:
+        return None
+    name = rec.get("Name")
+    part = rec.get("Model Part Number")
+    props: list[tuple[str, str]] = []
+    _add(props, "sovbom:psu:max-power", rec.get("Max Power Capacity"))
+    _add(props, "sovbom:psu:status", rec.get("Status"))
+    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    display = name if name and name != slot else (part or "power supply")
+    return Component(
+        ref=part_ref("psu", slot, index),
+        name=display,
+        cls="psu",
+        manufacturer=_org(rec.get("Manufacturer")),
+        serial=rec.get("Serial Number"),
+        part_number=part,
+        version=rec.get("Revision"),
+        slot=slot,
+        seen_by=[SOURCE],
+        properties=props,
+    )
+
+
+_PSU_SLOT_NAME = re.compile(r"^(power supply|psu|ps)\s*\d+$", re.IGNORECASE)
+
+
+def _psu_slot(rec: DmiRecord) -> str | None:
+    loc = rec.get("Location")
+    if loc:
+        return loc
+    name = rec.get("Name")
+    if name and _PSU_SLOT_NAME.match(name):
+        return name
+    return None
+
+
+def _memory_slots(recs: list[DmiRecord]) -> list[str | None]:
+    locators = [rec.get("Locator") for rec in recs]
+    counts = Counter(loc for loc in locators if loc)
+    out: list[str | None] = []
+    for rec, loc in zip(recs, locators, strict=True):
+        bank = rec.get("Bank Locator")
+        if loc and counts[loc] > 1 and bank:
+            out.append(f"{bank.rstrip('/')}/{loc}")
+        else:
+            out.append(loc or bank)
+    return out
+
+
+def _unique_slots(slots: list[str | None]) -> list[str | None]:
+    """Drop slot names that several records share (they identify nothing)."""
+    counts = Counter(s for s in slots if s)
+    return [s if s and counts[s] == 1 else None for s in slots]
+
+
+def pci_slot_names(table: DmiTable) -> dict[str, str]:
+    """PCI bus address -> slot or onboard-device name (types 9 and 41)."""
+    out: dict[str, str] = {}
+    for rec in table.records:
+        if rec.type == 9:
+            name = rec.get("Designation")
+        elif rec.type == 41:
+            name = rec.get("Reference Designation")
+        else:
+            continue
+        bus = normalize_bus_address(rec.raw("Bus Address"))
+        if name and bus and not bus.startswith("ffff"):
+            out.setdefault(bus, name)
+    return out
+
+
+def inventory_from_table(table: DmiTable) -> Inventory:
+    """The parts a dmidecode table shows."""
+    inv = Inventory(source=SOURCE, complete=table.complete, notes=list(table.notes))
+    systems = table.of_type(1)
+    if systems:
+        inv.system = _system(systems[0])
+    boards = [_baseboard(r, i) for i, r in enumerate(table.of_type(2))]
+    chassis = [_chassis(r, i) for i, r in enumerate(table.of_type(3))]
+    inv.parts.extend(boards)
+    inv.parts.extend(chassis)
+    bios_recs = [r for r in table.of_type(0) if r.get("Vendor") or r.get("Version")]
+    if bios_recs:
+        bios = _bios(bios_recs[0])
+        if boards:
+            link_firmware(boards[0], bios)
+        else:
+            inv.parts.append(bios)
+    cpus = table.of_type(4)
+    for i, rec in enumerate(cpus):
+        cpu = _cpu(rec, i + 1)
+        if cpu:
+            inv.parts.append(cpu)
+    mems = table.of_type(17)
+    for i, (rec, slot) in enumerate(zip(mems, _unique_slots(_memory_slots(mems)), strict=True)):
+        mem = _memory(rec, slot, i + 1)
+        if mem:
+            inv.parts.append(mem)
+    psus = table.of_type(39)
+    for i, (rec, slot) in enumerate(
+        zip(psus, _unique_slots([_psu_slot(r) for r in psus]), strict=True)
+    ):
+        psu = _psu(rec, slot, i + 1)
+        if psu:
+            inv.parts.append(psu)
+    ipmi = table.of_type(38)
+    if ipmi:
+        rec = ipmi[0]
+        props: list[tuple[str, str]] = []
+        _add(props, "sovbom:ipmi:interface", rec.get("Interface Type"))
+        _add(props, "sovbom:ipmi:specification", rec.get("Specification Version"))
+        inv.parts.append(
+            Component(
+                ref="hw:bmc",
+                name="baseboard management controller (IPMI)",
+                cls="bmc",
+                seen_by=[SOURCE],
+                properties=props,
+            )
+        )
+    for i, rec in enumerate(table.of_type(43)):
+        vendor = rec.get("Vendor ID")
+        props = []
+        _add(props, "sovbom:tpm:specification", rec.get("Specification Version"))
+        _add(props, "sovbom:tpm:vendor-id", vendor)
+        tpm = Component(
+            ref=part_ref("tpm", None) if i == 0 else part_ref("tpm", None, i + 1),
+            name=rec.get("Description") or "TPM",
+            cls="tpm",
+            manufacturer=_org(vendor),
+            seen_by=[SOURCE],
+            properties=props,
+        )
+        fw = rec.get("Firmware Revision")
+        if fw:
+            link_firmware(
+                tpm,
+                Component(
+                    ref=f"fw:{tpm.ref[3:]}",
+                    name="TPM firmware",
+                    type="firmware",
+                    version=fw,
+                    seen_by=[SOURCE],
+                ),
+            )
+        inv.parts.append(tpm)
+    if not any((systems, boards, bios_recs, cpus, mems, psus)):
+        inv.notes.append("no system, BIOS, processor, memory or power supply record in the input")
+    return inv
+
+
+def collect_dmidecode(path: str | os.PathLike[str]) -> tuple[Inventory, dict[str, str]]:
+    """Read a dmidecode text file (``-`` for stdin): its inventory and its PCI slot names."""
+    source = display_name(path)
+    table = parse_dmidecode(read_bytes(path), source)
+    return inventory_from_table(table), pci_slot_names(table)

@@ -1,0 +1,300 @@
+"""Merge the inventories of several sources into one server tree (an observed HBOM).
+
+Rules (documented for users in the README, "collect hardware"):
+
+* The server is the root. Its fields come from the first source that names them (sources are
+  taken in the order given: redfish, dmidecode, nvidia-smi, lshw by the command line).
+* Parts of *different* sources are the same physical part when they have the same class and
+  - the same serial number, or
+  - the same slot or PCI bus address, with part numbers and serial numbers that do not
+    contradict each other (equal, or missing on one side), or
+  - both are the only part of a single-instance class (baseboard, chassis, BMC, TPM) without a
+    slot, and their serials do not contradict.
+  Parts of the *same* source are never merged with each other.
+* Firmware is matched by its bom-ref (``fw:bios``) or by name under the same part.
+* A merged part keeps the first value of each field and lists every source that saw it
+  (``seen_by``); conflicting serials, part numbers or versions are reported in the notes.
+* A serial number that two parts report (Dell prints the service tag as system and chassis
+  serial) stays on the first part; the other keeps it as ``sovbom:serial:shared``.
+* bom-refs are made unique and deterministic; firmware records the part it runs on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sovbom import taxonomy as tx
+from sovbom.collect.interface import Inventory
+from sovbom.hbom import RUNS_ON
+from sovbom.model import Component
+
+SINGLETON_CLASSES = frozenset({"baseboard", "chassis", "bmc", "tpm"})
+#: Property for a serial that another part of the tree already carries.
+SHARED_SERIAL = "sovbom:serial:shared"
+SERVER_REF = "hw:server"
+
+_SLUG_BAD = re.compile(r"[^A-Za-z0-9._:@+-]+")
+_BDF = re.compile(
+    r"^(?:pci@)?(?:(?P<dom>[0-9A-Fa-f]{1,8}):)?(?P<bus>[0-9A-Fa-f]{1,2}):(?P<dev>[0-9A-Fa-f]{1,2})"
+    r"\.(?P<fn>[0-7])$"
+)
+_CLASS_ORDER = {c: i for i, c in enumerate(tx.HARDWARE_CLASSES)}
+
+
+def slug(text: str) -> str:
+    """A bom-ref fragment: whitespace and odd characters to ``_``, no leading/trailing ``_``."""
+    return _SLUG_BAD.sub("_", " ".join(text.split())).strip("_") or "x"
+
+
+def part_ref(cls: str, key: str | None, fallback: str | int | None = None) -> str:
+    """``hw:<class>:<slug of key>`` (``hw:memory:DIMM_A1``); ``hw:<class>`` without key."""
+    if key:
+        return f"hw:{cls}:{slug(key)}"
+    if fallback is not None:
+        return f"hw:{cls}:{slug(str(fallback))}"
+    return f"hw:{cls}"
+
+
+def normalize_bus_address(value: str | None) -> str | None:
+    """``pci@0000:03:00.0`` / ``00000000:19:00.0`` / ``3b:00.0`` -> ``0000:3b:00.0``."""
+    if not value:
+        return None
+    m = _BDF.match(value.strip())
+    if not m:
+        return None
+    dom = int(m.group("dom") or "0", 16)
+    return f"{dom:04x}:{int(m.group('bus'), 16):02x}:{int(m.group('dev'), 16):02x}.{m.group('fn')}"
+
+
+def _norm(text: str | None) -> str | None:
+    return " ".join(text.split()).casefold() if text else None
+
+
+@dataclass(slots=True)
+class MergeResult:
+    root: Component
+    complete: bool
+    notes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+class _Merger:
+    def __init__(self) -> None:
+        self.root = Component(ref=SERVER_REF, name="server", type="device", cls="server")
+        self.notes: list[str] = []
+        self.parent: dict[int, Component] = {}
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def _all(self) -> Iterable[Component]:
+        for c in self.root.walk():
+            if c is not self.root:
+                yield c
+
+    @staticmethod
+    def _contradict(a: str | None, b: str | None) -> bool:
+        return bool(a and b and _norm(a) != _norm(b))
+
+    def _matches(self, existing: Component, new: Component, source: str) -> bool:
+        # Parts seen by the same source are different parts (labels: seen_by, else the source).
+        labels = set(new.seen_by) or {source}
+        if labels & set(existing.seen_by) or existing.type != new.type:
+            return False
+        if new.type == "firmware":
+            return existing.ref == new.ref
+        if existing.cls != new.cls:
+            return False
+        if existing.serial and new.serial and _norm(existing.serial) == _norm(new.serial):
+            return True
+        if self._contradict(existing.serial, new.serial) or self._contradict(
+            existing.part_number, new.part_number
+        ):
+            return False
+        if existing.bus_address and new.bus_address:
+            return existing.bus_address == new.bus_address
+        if existing.slot and new.slot and _norm(existing.slot) == _norm(new.slot):
+            return True
+        return (
+            new.cls in SINGLETON_CLASSES
+            and not existing.slot
+            and not new.slot
+            and not existing.bus_address
+            and not new.bus_address
+        )
+
+    def _find(self, new: Component, source: str, scope: Iterable[Component]) -> Component | None:
+        for existing in scope:
+            if self._matches(existing, new, source):
+                return existing
+        return None
+
+    # -- merging ----------------------------------------------------------------------------
+
+    def _fill(self, target: Component, new: Component, source: str) -> None:
+        for name in (
+            "version",
+            "description",
+            "group",
+            "manufacturer",
+            "supplier",
+            "origin_country",
+            "part_number",
+            "serial",
+            "sku",
+            "slot",
+            "bus_address",
+            "production_date",
+            "purl",
+            "cpe",
+        ):
+            mine = getattr(target, name)
+            theirs = getattr(new, name)
+            if theirs is None:
+                continue
+            if mine is None:
+                setattr(target, name, theirs)
+            elif name in ("serial", "part_number", "version") and _norm(str(mine)) != _norm(
+                str(theirs)
+            ):
+                self.notes.append(
+                    f"{target.ref}: {name.replace('_', ' ')} {mine!r} ({', '.join(target.seen_by)})"
+                    f" differs from {theirs!r} ({', '.join(new.seen_by) or source}); kept the first"
+                )
+        if target.name in ("", "server") and new.name:
+            target.name = new.name
+        for s in new.seen_by:
+            if s not in target.seen_by:
+                target.seen_by.append(s)
+        for p in new.properties:
+            if p not in target.properties and p[0] != RUNS_ON:
+                target.properties.append(p)
+        for k, v in new.hashes.items():
+            target.hashes.setdefault(k, v)
+
+    def add(self, new: Component, parent: Component, source: str) -> None:
+        """Add ``new`` (and its children) from ``source`` under ``parent`` or into its match."""
+        if new.type == "firmware":
+            scope: Iterable[Component] = [
+                *(c for c in parent.children if c.type == "firmware"),
+                *self._all(),
+            ]
+            match = self._find(new, source, scope)
+            if match is None:
+                match = next(
+                    (
+                        c
+                        for c in parent.children
+                        if c.type == "firmware"
+                        and not (set(new.seen_by) or {source}) & set(c.seen_by)
+                        and _norm(c.name) == _norm(new.name)
+                    ),
+                    None,
+                )
+        else:
+            match = self._find(new, source, self._all())
+        if match is None:
+            children = new.children
+            new.children = []
+            new.properties = [p for p in new.properties if p[0] != RUNS_ON]
+            parent.children.append(new)
+            for child in children:
+                self.add(child, new, source)
+            return
+        self._fill(match, new, source)
+        for child in new.children:
+            self.add(child, match, source)
+
+    def add_system(self, system: Component, source: str) -> None:
+        root = self.root
+        if not root.seen_by:
+            root.name = system.name or root.name
+        self._fill(root, system, source)
+        for child in system.children:
+            self.add(child, root, source)
+
+
+def _sort_key(c: Component) -> tuple[int, int, list[object]]:
+    kind = 1 if c.type == "firmware" else 0
+    order = _CLASS_ORDER.get(c.cls or "other", len(_CLASS_ORDER))
+    key = " ".join((c.slot or c.bus_address or c.ref).split())
+    natural: list[object] = [
+        int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", key)
+    ]
+    return kind, order, natural
+
+
+def _finish(root: Component, notes: list[str]) -> None:
+    """Sort, make refs unique, move shared serials aside, link firmware to its part."""
+    stack = [root]
+    while stack:
+        comp = stack.pop()
+        comp.children.sort(key=_sort_key)
+        stack.extend(comp.children)
+    seen_refs: set[str] = set()
+    serials: dict[str, Component] = {}
+    for comp in root.walk():
+        base = comp.ref
+        n = 2
+        while comp.ref in seen_refs:
+            comp.ref = f"{base}~{n}"
+            n += 1
+        seen_refs.add(comp.ref)
+        if comp.type == "device" and comp.serial:
+            key = _norm(comp.serial) or ""
+            first = serials.get(key)
+            if first is None:
+                serials[key] = comp
+            else:
+                comp.properties.append((SHARED_SERIAL, comp.serial))
+                if not (first is root and comp.cls == "chassis"):
+                    # (a chassis carrying the system's serial, the service tag, is normal)
+                    notes.append(
+                        f"{comp.ref}: serial number {comp.serial!r} is also reported for"
+                        f" {first.ref}; kept on {first.ref} only"
+                    )
+                comp.serial = None
+    for comp in root.walk():
+        comp.properties = [p for p in comp.properties if p[0] != RUNS_ON]
+    for comp in root.walk():
+        for child in comp.children:
+            if child.type == "firmware":
+                child.properties.append((RUNS_ON, comp.ref))
+
+
+def merge_inventories(
+    inventories: Sequence[Inventory],
+    *,
+    slot_names: Mapping[str, str] | None = None,
+) -> MergeResult:
+    """One server tree from several inventories (see the module docstring for the rules).
+
+    ``slot_names`` maps PCI bus addresses to slot names (from dmidecode types 9 and 41); parts
+    with a bus address and no slot get that name.
+    """
+    m = _Merger()
+    complete = True
+    sources: list[str] = []
+    for inv in inventories:
+        sources.append(inv.source)
+        complete = complete and inv.complete
+        m.notes.extend(f"{inv.source}: {n}" for n in inv.notes)
+        if inv.system is not None:
+            m.add_system(inv.system, inv.source)
+        for part in inv.parts:
+            m.add(part, m.root, inv.source)
+    root = m.root
+    if not root.seen_by:
+        root.name = "unidentified server"
+        m.notes.append("no source identified the server itself (manufacturer, model, serial)")
+    if slot_names:
+        for comp in root.walk():
+            if comp.bus_address and not comp.slot:
+                name = slot_names.get(comp.bus_address)
+                if name is None:
+                    name = slot_names.get(comp.bus_address[:-1] + "0")
+                if name:
+                    comp.slot = name
+    _finish(root, m.notes)
+    return MergeResult(root=root, complete=complete, notes=m.notes, sources=sources)

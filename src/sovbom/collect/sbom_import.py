@@ -1,0 +1,710 @@
+"""Importing third-party SBOMs: CycloneDX (JSON or XML, 1.2 to 1.7) and SPDX 2.x JSON.
+
+Everything is brought to the CycloneDX JSON form of the version sovbom writes (1.6 or 1.7):
+
+* CycloneDX documents are kept as they are where they are valid in the output version. What is not
+  (a field the output version does not know, an external reference URL that is not an IRI, a hash
+  that is not hex, a licence list mixing expressions and licences ...) is converted where a
+  conversion exists and dropped otherwise; every change is reported in :attr:`ImportedSbom.notes`.
+  Missing bom-refs are generated, duplicated ones renamed, dangling dependency edges dropped
+  (noted).
+* SPDX packages become components: ``SPDXID`` is the bom-ref, the ``purl`` external reference the
+  purl, ``checksums`` the hashes, ``licenseConcluded`` (else ``licenseDeclared``) one licence
+  expression, ``supplier``/``originator`` the supplier / manufacturer or authors. Relationships:
+  ``DESCRIBES`` gives ``metadata.component``; ``DEPENDS_ON`` / ``*DEPENDENCY_OF`` / ``*_TOOL_OF``
+  give dependencies; ``CONTAINS`` / ``CONTAINED_BY`` nest a package under its single container and
+  add the same edge to the dependencies. SPDX ``files`` are not imported (counted in the notes).
+
+Nothing is printed: the notes are for the caller to show.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from sovbom._io import display_name, json_pointer, parse_json, read_bytes
+from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, WRITE_VERSIONS, iter_components
+from sovbom.cyclonedx.reader import LoadedBom, parse_bom
+from sovbom.cyclonedx.schema import validator
+from sovbom.errors import InputError
+from sovbom.model import normalize_hash_alg
+
+#: ``LoadedBom.format`` of a document converted from SPDX JSON.
+SPDX_FORMAT = "spdx-json"
+
+_BOM_LINK = "urn:cdx:"
+#: Top-level sections kept as they are (when valid); others are reported and dropped.
+_SIGNATURE_KEYS = ("signature",)
+#: Component fields that cannot be dropped to make a component valid.
+_REQUIRED = frozenset({"type", "name"})
+_MAX_FIX_PASSES = 6
+
+
+@dataclass(slots=True)
+class ImportedSbom:
+    """A third-party SBOM in CycloneDX JSON form, with what had to change to get there."""
+
+    bom: LoadedBom
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return self.bom.doc
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+def load_sbom(
+    path: str | os.PathLike[str], *, spec_version: str = DEFAULT_WRITE_VERSION
+) -> ImportedSbom:
+    """Read a CycloneDX (JSON/XML) or SPDX 2.x JSON file and bring it to ``spec_version``."""
+    return parse_sbom(read_bytes(path), display_name(path), spec_version=spec_version)
+
+
+def read_sbom(data: bytes, source: str) -> LoadedBom:
+    """Parse CycloneDX or SPDX bytes without normalising CycloneDX (SPDX is converted to 1.6)."""
+    head = data.lstrip()[:1]
+    if head == b"{":
+        parsed = parse_json(data, source)
+        if isinstance(parsed, dict) and "spdxVersion" in parsed:
+            doc, _notes = spdx_to_cyclonedx(parsed, source)
+            return LoadedBom(
+                doc=doc,
+                spec_version=DEFAULT_WRITE_VERSION,
+                source=source,
+                format=SPDX_FORMAT,
+                raw=data,
+            )
+    return parse_bom(data, source)
+
+
+def parse_sbom(
+    data: bytes, source: str, *, spec_version: str = DEFAULT_WRITE_VERSION
+) -> ImportedSbom:
+    """Parse CycloneDX or SPDX bytes and bring the document to ``spec_version``."""
+    _check_version(spec_version)
+    head = data.lstrip()[:1]
+    if head == b"{":
+        parsed = parse_json(data, source)
+        if isinstance(parsed, dict) and "spdxVersion" in parsed:
+            doc, notes = spdx_to_cyclonedx(parsed, source, spec_version=spec_version)
+            notes += normalize_cyclonedx(doc, source, spec_version=spec_version)
+            bom = LoadedBom(
+                doc=doc, spec_version=spec_version, source=source, format=SPDX_FORMAT, raw=data
+            )
+            return ImportedSbom(bom, notes)
+    bom = parse_bom(data, source)
+    notes = normalize_cyclonedx(bom.doc, source, spec_version=spec_version)
+    bom.spec_version = spec_version
+    return ImportedSbom(bom, notes)
+
+
+def normalize_bom(bom: LoadedBom, *, spec_version: str = DEFAULT_WRITE_VERSION) -> list[str]:
+    """Bring a loaded document (CycloneDX of any read version, or converted SPDX) to
+    ``spec_version`` in place; returns the notes."""
+    notes = normalize_cyclonedx(bom.doc, bom.source, spec_version=spec_version)
+    bom.spec_version = spec_version
+    return notes
+
+
+def _check_version(spec_version: str) -> None:
+    if spec_version not in WRITE_VERSIONS:
+        raise ValueError(f"cannot write CycloneDX {spec_version}")
+
+
+# --------------------------------------------------------------------------------------------
+# CycloneDX: upgrade / downgrade to the output version
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_cyclonedx(
+    doc: dict[str, Any], source: str, *, spec_version: str = DEFAULT_WRITE_VERSION
+) -> list[str]:
+    """Make ``doc`` (CycloneDX JSON form) a valid, consistent ``spec_version`` document in place.
+
+    Raises :class:`InputError` (naming the JSON path) when a problem cannot be fixed by converting
+    or dropping an optional field.
+    """
+    _check_version(spec_version)
+    notes: list[str] = []
+    original = doc.get("specVersion")
+    doc["specVersion"] = spec_version
+    if "$schema" in doc:
+        doc["$schema"] = f"http://cyclonedx.org/schema/bom-{spec_version}.schema.json"
+    if original != spec_version:
+        notes.append(f"{source}: converted from CycloneDX {original} to {spec_version}")
+    for key in _SIGNATURE_KEYS:
+        if key in doc:
+            del doc[key]
+            notes.append(
+                f"{source}: $.{key}: dropped (a signature over the original document "
+                "does not cover the converted one)"
+            )
+    _fix_refs(doc, source, notes)
+    _fix_schema(doc, source, spec_version, notes)
+    return notes
+
+
+def _fix_refs(doc: dict[str, Any], source: str, notes: list[str]) -> None:
+    """Give every component a unique bom-ref; drop dependency edges that name nothing."""
+    refs: set[str] = set()
+    generated = renamed = 0
+    for path, comp in iter_components(doc):
+        ref = comp.get("bom-ref")
+        if not isinstance(ref, str) or not ref:
+            new = _unique(f"sovbom:generated:{json_pointer(path)}", refs)
+            comp["bom-ref"] = new
+            generated += 1
+        elif ref in refs:
+            new = _unique(ref, refs)
+            notes.append(
+                f"{source}: {json_pointer(path)}.bom-ref: duplicate {ref!r} renamed {new!r}"
+            )
+            comp["bom-ref"] = new
+            renamed += 1
+        else:
+            new = ref
+        refs.add(new)
+    if generated:
+        notes.append(f"{source}: {generated} component(s) without bom-ref given a generated one")
+    for path, svc in _iter_services(doc):
+        ref = svc.get("bom-ref")
+        if isinstance(ref, str) and ref:
+            if ref in refs:
+                new = _unique(ref, refs)
+                notes.append(
+                    f"{source}: {json_pointer(path)}.bom-ref: duplicate {ref!r} renamed {new!r}"
+                )
+                svc["bom-ref"] = new
+                ref = new
+            refs.add(ref)
+    deps = doc.get("dependencies")
+    if deps is None:
+        return
+    if not isinstance(deps, list):
+        raise InputError("expected an array", source=source, location="$.dependencies")
+    merged: dict[str, dict[str, None]] = {}
+    dangling = 0
+    for i, dep in enumerate(deps):
+        if not isinstance(dep, dict) or not isinstance(dep.get("ref"), str):
+            raise InputError(
+                "a dependency needs a string 'ref'", source=source, location=f"$.dependencies[{i}]"
+            )
+        ref = dep["ref"]
+        if ref not in refs and not ref.startswith(_BOM_LINK):
+            dangling += 1 + len(dep.get("dependsOn") or ())
+            continue
+        targets = merged.setdefault(ref, {})
+        on = dep.get("dependsOn", [])
+        if not isinstance(on, list):
+            raise InputError(
+                "expected an array", source=source, location=f"$.dependencies[{i}].dependsOn"
+            )
+        for t in on:
+            if (
+                not isinstance(t, str)
+                or t == ref
+                or (t not in refs and not t.startswith(_BOM_LINK))
+            ):
+                dangling += 1
+                continue
+            targets[t] = None
+    if dangling:
+        notes.append(
+            f"{source}: $.dependencies: {dangling} edge(s) naming no component in the "
+            "document dropped"
+        )
+    if len(merged) != len(deps):
+        notes.append(
+            f"{source}: $.dependencies: {len(deps) - len(merged)} repeated or dangling "
+            "entr(y/ies) merged or dropped"
+        )
+    if dangling or len(merged) != len(deps):
+        doc["dependencies"] = [
+            {"ref": r, "dependsOn": list(on)} if on else {"ref": r} for r, on in merged.items()
+        ]
+
+
+def _iter_services(doc: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    stack: list[tuple[tuple[str | int, ...], Any]] = []
+    services = doc.get("services")
+    if isinstance(services, list):
+        stack.extend((("services", i), s) for i, s in enumerate(services))
+    while stack:
+        path, svc = stack.pop()
+        if isinstance(svc, dict):
+            yield path, svc
+            children = svc.get("services")
+            if isinstance(children, list):
+                stack.extend(((*path, "services", i), s) for i, s in enumerate(children))
+
+
+def _unique(ref: str, taken: set[str]) -> str:
+    if ref not in taken:
+        return ref
+    n = 2
+    while f"{ref}#{n}" in taken:
+        n += 1
+    return f"{ref}#{n}"
+
+
+def _fix_schema(doc: dict[str, Any], source: str, spec_version: str, notes: list[str]) -> None:
+    """Validate; convert or drop what is invalid, a few passes at most; refuse what remains."""
+    v = validator(spec_version)
+    for _ in range(_MAX_FIX_PASSES):
+        if v.is_valid(doc):
+            return
+        errors = sorted(
+            ((list(e.instance_path), e) for e in v.iter_errors(doc)),
+            key=lambda pe: len(pe[0]),
+            reverse=True,  # deepest first: fixing a child does not move its parent
+        )
+        changed = False
+        pending: list[list[Any]] = []
+        for path, err in errors:
+            changed |= _fix_one(doc, path, err, source, notes, pending)
+        for items in pending:
+            items[:] = [i for i in items if i is not None]
+        if not changed:
+            break
+    problems = [f"{json_pointer(list(e.instance_path))}: {e.message}" for e in v.iter_errors(doc)]
+    if problems:
+        first = problems[0]
+        raise InputError(
+            f"cannot be made a valid CycloneDX {spec_version} document: {first}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            source=source,
+        )
+
+
+def _resolve(doc: Any, path: list[Any]) -> Any:
+    node = doc
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _fix_one(
+    doc: dict[str, Any],
+    path: list[Any],
+    err: Any,
+    source: str,
+    notes: list[str],
+    pending: list[list[Any]],
+) -> bool:
+    where = json_pointer(path)
+    node = _resolve(doc, path)
+    kind = err.kind
+    unexpected = getattr(kind, "unexpected", None)
+    if unexpected and isinstance(node, dict) and type(kind).__name__ == "AdditionalProperties":
+        for key in unexpected:
+            if key in node:
+                del node[key]
+                notes.append(
+                    f"{source}: {where}.{key}: dropped (not in the output CycloneDX version)"
+                )
+        return True
+    if not path:
+        return False
+    parent = _resolve(doc, path[:-1])
+    last = path[-1]
+    # External reference URL that is not an IRI: percent-encode what is not allowed.
+    if last == "url" and isinstance(node, str) and isinstance(parent, dict):
+        fixed = quote(node, safe=":/?#[]@!$&'()*+,;=%~-._")
+        if fixed != node:
+            parent["url"] = fixed
+            notes.append(f"{source}: {where}: {node!r} percent-encoded to {fixed!r}")
+            return True
+    if last == "licenses" and isinstance(node, list) and isinstance(parent, dict):
+        fixed_licenses = _fix_licenses(node)
+        if fixed_licenses != node:
+            if fixed_licenses:
+                parent["licenses"] = fixed_licenses
+            else:
+                del parent["licenses"]
+            notes.append(f"{source}: {where}: licences rewritten as {fixed_licenses!r}")
+            return True
+    # License id not in the output version's SPDX list: keep it as a name.
+    if last == "id" and len(path) >= 2 and path[-2] == "license" and isinstance(parent, dict):
+        parent["name"] = parent.pop("id")
+        notes.append(f"{source}: {where}: unknown SPDX licence id {node!r} kept as a name")
+        return True
+    # Otherwise drop the innermost optional member that holds the problem.
+    for cut in range(len(path), 0, -1):
+        container = _resolve(doc, path[: cut - 1])
+        key = path[cut - 1]
+        if isinstance(container, dict) and isinstance(key, str):
+            if key in _REQUIRED or cut <= 1 or key in ("ref", "bom-ref", "dependsOn"):
+                return False
+            if key in container:
+                del container[key]
+                notes.append(
+                    f"{source}: {json_pointer(path[:cut])}: dropped, invalid in the output"
+                    f" version ({err.message[:160]})"
+                )
+                return True
+            return False
+        if (
+            isinstance(container, list)
+            and isinstance(key, int)
+            and path[cut - 2]
+            in (
+                "hashes",
+                "externalReferences",
+                "properties",
+                "tags",
+            )
+        ):
+            if key < len(container) and container[key] is not None:
+                container[key] = None  # removed after the pass: other errors' indexes stay valid
+                pending.append(container)
+                notes.append(
+                    f"{source}: {json_pointer(path[:cut])}: dropped, invalid in the output"
+                    f" version ({err.message[:160]})"
+                )
+                return True
+            return False
+    return False
+
+
+def _fix_licenses(items: list[Any]) -> list[Any]:
+    """A licence list valid in 1.6/1.7: either licences only, or exactly one expression."""
+    expressions = [i.get("expression") for i in items if isinstance(i, dict) and "expression" in i]
+    licenses = [i for i in items if isinstance(i, dict) and isinstance(i.get("license"), dict)]
+    expressions = [e for e in expressions if isinstance(e, str) and e]
+    if expressions and not licenses:
+        joined = (
+            expressions[0] if len(expressions) == 1 else " AND ".join(f"({e})" for e in expressions)
+        )
+        return [{"expression": joined}]
+    out: list[Any] = [{"license": dict(lic["license"])} for lic in licenses]
+    out.extend({"license": {"name": e}} for e in expressions)
+    for entry in out:
+        lic = entry["license"]
+        if "id" not in lic and "name" not in lic:
+            lic["name"] = "unknown"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# SPDX 2.x JSON
+# --------------------------------------------------------------------------------------------
+
+_DEP_FORWARD = frozenset({"DEPENDS_ON"})
+_DEP_REVERSE = frozenset(
+    {
+        "DEPENDENCY_OF",
+        "BUILD_DEPENDENCY_OF",
+        "DEV_DEPENDENCY_OF",
+        "OPTIONAL_DEPENDENCY_OF",
+        "PROVIDED_DEPENDENCY_OF",
+        "TEST_DEPENDENCY_OF",
+        "RUNTIME_DEPENDENCY_OF",
+        "BUILD_TOOL_OF",
+        "DEV_TOOL_OF",
+    }
+)
+_CONTAINS = frozenset({"CONTAINS"})
+_CONTAINED_BY = frozenset({"CONTAINED_BY"})
+_DESCRIBES = frozenset({"DESCRIBES", "DESCRIBE"})  # "DESCRIBE" is written by some Trivy versions
+_DESCRIBED_BY = frozenset({"DESCRIBED_BY"})
+
+_PURPOSE = {
+    "APPLICATION": "application",
+    "FRAMEWORK": "framework",
+    "LIBRARY": "library",
+    "CONTAINER": "container",
+    "OPERATING-SYSTEM": "operating-system",
+    "OPERATING_SYSTEM": "operating-system",
+    "DEVICE": "device",
+    "FIRMWARE": "firmware",
+    "FILE": "file",
+    "SOURCE": "library",
+    "ARCHIVE": "library",
+    "INSTALL": "application",
+    "OTHER": "library",
+}
+_ID_PREFIX_TYPE = (
+    ("SPDXRef-OperatingSystem", "operating-system"),
+    ("SPDXRef-ContainerImage", "container"),
+    ("SPDXRef-Application", "application"),
+)
+_NO_VALUE = frozenset({"NOASSERTION", "NONE", ""})
+_LICENSE_TOKEN = re.compile(r"\(|\)|[A-Za-z0-9][A-Za-z0-9.\-+:]*")
+_ENTITY = re.compile(r"^\s*(Organization|Person|Tool)\s*:\s*(.*?)\s*(?:\(([^()]*)\))?\s*$")
+
+
+def spdx_to_cyclonedx(
+    spdx: dict[str, Any], source: str, *, spec_version: str = DEFAULT_WRITE_VERSION
+) -> tuple[dict[str, Any], list[str]]:
+    """Convert an SPDX 2.x JSON document to a CycloneDX JSON-form document (not finalised)."""
+    version = spdx.get("spdxVersion")
+    if not isinstance(version, str) or not version.startswith("SPDX-2."):
+        raise InputError(
+            f"unsupported SPDX version {version!r} (supported: SPDX-2.x JSON)",
+            source=source,
+            location="$.spdxVersion",
+        )
+    packages = spdx.get("packages") or []
+    if not isinstance(packages, list):
+        raise InputError("expected an array", source=source, location="$.packages")
+    notes: list[str] = [f"{source}: converted from {version} JSON to CycloneDX {spec_version}"]
+    comps: dict[str, dict[str, Any]] = {}
+    for i, pkg in enumerate(packages):
+        if not isinstance(pkg, dict):
+            raise InputError("expected an object", source=source, location=f"$.packages[{i}]")
+        spdxid = pkg.get("SPDXID")
+        if not isinstance(spdxid, str) or not spdxid:
+            raise InputError("package without SPDXID", source=source, location=f"$.packages[{i}]")
+        if spdxid in comps:
+            raise InputError(
+                f"SPDXID {spdxid!r} used twice", source=source, location=f"$.packages[{i}].SPDXID"
+            )
+        comps[spdxid] = _spdx_package(pkg, f"$.packages[{i}]", source, notes)
+    files = spdx.get("files") or []
+    if files:
+        notes.append(f"{source}: {len(files)} SPDX file entr(y/ies) not imported (packages only)")
+
+    described: list[str] = []
+    doc_id = spdx.get("SPDXID", "SPDXRef-DOCUMENT")
+    for d in spdx.get("documentDescribes") or ():
+        if d in comps and d not in described:
+            described.append(d)
+    deps: dict[str, dict[str, None]] = {}
+    containers: dict[str, list[str]] = {}
+    ignored: dict[str, int] = {}
+    rels = spdx.get("relationships") or []
+    if not isinstance(rels, list):
+        raise InputError("expected an array", source=source, location="$.relationships")
+    for i, rel in enumerate(rels):
+        if not isinstance(rel, dict):
+            raise InputError("expected an object", source=source, location=f"$.relationships[{i}]")
+        a, kind, b = (
+            rel.get("spdxElementId"),
+            rel.get("relationshipType"),
+            rel.get("relatedSpdxElement"),
+        )
+        if not isinstance(a, str) or not isinstance(b, str) or not isinstance(kind, str):
+            raise InputError(
+                "relationship needs spdxElementId, relationshipType and relatedSpdxElement",
+                source=source,
+                location=f"$.relationships[{i}]",
+            )
+        if kind in _DESCRIBES and a == doc_id and b in comps:
+            if b not in described:
+                described.append(b)
+            continue
+        if kind in _DESCRIBED_BY and b == doc_id and a in comps:
+            if a not in described:
+                described.append(a)
+            continue
+        if a not in comps or b not in comps:
+            ignored[kind] = ignored.get(kind, 0) + 1
+            continue
+        if a == b:
+            continue
+        if kind in _DEP_FORWARD:
+            deps.setdefault(a, {})[b] = None
+        elif kind in _DEP_REVERSE:
+            deps.setdefault(b, {})[a] = None
+        elif kind in _CONTAINS:
+            deps.setdefault(a, {})[b] = None
+            containers.setdefault(b, []).append(a)
+        elif kind in _CONTAINED_BY:
+            deps.setdefault(b, {})[a] = None
+            containers.setdefault(a, []).append(b)
+        else:
+            ignored[kind] = ignored.get(kind, 0) + 1
+    if ignored:
+        shown = ", ".join(f"{k} x{n}" for k, n in sorted(ignored.items()))
+        notes.append(
+            f"{source}: $.relationships: not imported (other types, or naming files or "
+            f"other documents): {shown}"
+        )
+
+    root_id = described[0] if len(described) == 1 else None
+    # Nest a package under its container when it has exactly one, never creating a cycle.
+    parent_of: dict[str, str] = {}
+    for child, parents in containers.items():
+        if len(set(parents)) == 1 and child != root_id:
+            parent = parents[0]
+            p: str | None = parent
+            while p is not None and p != child:
+                p = parent_of.get(p)
+            if p is None:
+                parent_of[child] = parent
+    top: list[dict[str, Any]] = []
+    for spdxid, comp in comps.items():
+        container = parent_of.get(spdxid)
+        if spdxid == root_id:
+            continue
+        if container is None or container == root_id:
+            top.append(comp)
+        else:
+            comps[container].setdefault("components", []).append(comp)
+    metadata: dict[str, Any] = {}
+    if root_id is not None:
+        metadata["component"] = comps[root_id]
+    creation = spdx.get("creationInfo")
+    if isinstance(creation, dict):
+        tools = []
+        for creator in creation.get("creators") or ():
+            m = _ENTITY.match(creator) if isinstance(creator, str) else None
+            if m and m.group(1) == "Tool" and m.group(2):
+                tools.append({"type": "application", "name": m.group(2)})
+        if tools:
+            metadata["tools"] = {"components": tools}
+        created = creation.get("created")
+        if isinstance(created, str) and re.match(r"^\d{4}-\d\d-\d\dT", created):
+            metadata["timestamp"] = created
+    doc: dict[str, Any] = {
+        "bomFormat": "CycloneDX",
+        "specVersion": spec_version,
+        "version": 1,
+    }
+    if metadata:
+        doc["metadata"] = metadata
+    doc["components"] = top
+    if deps:
+        doc["dependencies"] = [{"ref": r, "dependsOn": list(on)} for r, on in deps.items()]
+    namespace = spdx.get("documentNamespace")
+    if isinstance(namespace, str) and namespace:
+        doc.setdefault("metadata", {}).setdefault("properties", []).append(
+            {"name": "spdx:documentNamespace", "value": namespace}
+        )
+    return doc, notes
+
+
+def _spdx_package(pkg: dict[str, Any], where: str, source: str, notes: list[str]) -> dict[str, Any]:
+    spdxid: str = pkg["SPDXID"]
+    purpose = pkg.get("primaryPackagePurpose")
+    ctype = _PURPOSE.get(purpose, "library") if isinstance(purpose, str) else None
+    if ctype is None:
+        ctype = next((t for prefix, t in _ID_PREFIX_TYPE if spdxid.startswith(prefix)), "library")
+    name = pkg.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError("package without a name", source=source, location=f"{where}.name")
+    comp: dict[str, Any] = {"type": ctype, "bom-ref": spdxid}
+    supplier = _spdx_entity(pkg.get("supplier"))
+    if supplier:
+        comp["supplier"] = supplier[1]
+    originator = _spdx_entity(pkg.get("originator"))
+    if originator:
+        if originator[0] == "Organization":
+            comp["manufacturer"] = originator[1]
+        else:
+            comp["authors"] = [_contact(originator[1])]
+    comp["name"] = name
+    version = pkg.get("versionInfo")
+    if isinstance(version, str) and version:
+        comp["version"] = version
+    description = pkg.get("description") or pkg.get("summary")
+    if isinstance(description, str) and description:
+        comp["description"] = description
+    hashes = []
+    for j, c in enumerate(pkg.get("checksums") or ()):
+        alg = normalize_hash_alg(str(c.get("algorithm", ""))) if isinstance(c, dict) else None
+        value = c.get("checksumValue") if isinstance(c, dict) else None
+        if alg and isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{32,128}", value):
+            hashes.append({"alg": alg, "content": value.lower()})
+        else:
+            notes.append(
+                f"{source}: {where}.checksums[{j}]: algorithm not supported by "
+                "CycloneDX or malformed value; not imported"
+            )
+    if hashes:
+        comp["hashes"] = hashes
+    license_value = None
+    for key in ("licenseConcluded", "licenseDeclared"):
+        value = pkg.get(key)
+        if isinstance(value, str) and value.strip() not in _NO_VALUE:
+            license_value = (key, value.strip())
+            break
+    if license_value:
+        key, value = license_value
+        ack = "concluded" if key == "licenseConcluded" else "declared"
+        if _is_expression(value):
+            comp["licenses"] = [{"expression": value, "acknowledgement": ack}]
+        else:
+            comp["licenses"] = [{"license": {"name": value, "acknowledgement": ack}}]
+    copyright_text = pkg.get("copyrightText")
+    if isinstance(copyright_text, str) and copyright_text.strip() not in _NO_VALUE:
+        comp["copyright"] = copyright_text
+    props: list[dict[str, str]] = []
+    refs: list[dict[str, Any]] = []
+    for ref in pkg.get("externalRefs") or ():
+        if not isinstance(ref, dict):
+            continue
+        rtype, locator = ref.get("referenceType"), ref.get("referenceLocator")
+        if not isinstance(rtype, str) or not isinstance(locator, str) or not locator:
+            continue
+        if rtype == "purl" and "purl" not in comp:
+            comp["purl"] = locator
+        elif rtype in ("cpe23Type", "cpe22Type") and "cpe" not in comp:
+            comp["cpe"] = locator
+        else:
+            props.append({"name": f"spdx:externalRef:{rtype}", "value": locator})
+    homepage = pkg.get("homepage")
+    if isinstance(homepage, str) and homepage not in _NO_VALUE:
+        refs.append({"type": "website", "url": quote(homepage, safe=":/?#[]@!$&'()*+,;=%~-._")})
+    download = pkg.get("downloadLocation")
+    if isinstance(download, str) and download not in _NO_VALUE:
+        refs.append(
+            {"type": "distribution", "url": quote(download, safe=":/?#[]@!$&'()*+,;=%~-._")}
+        )
+    if refs:
+        comp["externalReferences"] = refs
+    declared = pkg.get("licenseDeclared")
+    if (
+        isinstance(declared, str)
+        and declared not in _NO_VALUE
+        and license_value
+        and license_value[0] == "licenseConcluded"
+        and declared != license_value[1]
+    ):
+        props.append({"name": "spdx:licenseDeclared", "value": declared})
+    for key in ("sourceInfo", "packageFileName"):
+        value = pkg.get(key)
+        if isinstance(value, str) and value:
+            props.append({"name": f"spdx:{key}", "value": value})
+    if props:
+        comp["properties"] = props
+    # Put the purl and cpe where CycloneDX readers expect them (after version and hashes).
+    return comp
+
+
+def _is_expression(value: str) -> bool:
+    tokens = _LICENSE_TOKEN.findall(value)
+    rest = _LICENSE_TOKEN.sub("", value)
+    return bool(tokens) and not rest.strip() and value.count("(") == value.count(")")
+
+
+def _spdx_entity(value: Any) -> tuple[str, dict[str, Any]] | None:
+    if not isinstance(value, str) or value.strip() in _NO_VALUE:
+        return None
+    m = _ENTITY.match(value)
+    if not m or not m.group(2):
+        return ("Organization", {"name": value.strip()})
+    kind, name, email = m.group(1), m.group(2), (m.group(3) or "").strip()
+    entity: dict[str, Any] = {"name": name}
+    if email:
+        entity["contact"] = [{"name": name, "email": email}] if "@" in email else [{"name": name}]
+    return (kind, entity)
+
+
+def _contact(entity: dict[str, Any]) -> dict[str, Any]:
+    contacts = entity.get("contact")
+    if isinstance(contacts, list) and contacts:
+        return dict(contacts[0])
+    return {"name": entity["name"]}

@@ -1,0 +1,55 @@
+"""Report formats and the data every check report carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, assert_never
+
+from sovbom.graph import ProvenanceGraph
+from sovbom.policy import CheckResult, Policy
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """A check's result with what a reader needs to trust it: which BOM, which policy, which signature."""
+
+    result: CheckResult
+    graph: ProvenanceGraph
+    policy: Policy
+    bom_source: str
+    bom_sha256: str
+    bom_serial: str | None
+    policy_sha256: str | None
+    as_of: str
+    fail_on: str
+    signature: dict[str, Any] | None = None
+    verified_evidence: dict[str, str] = field(default_factory=dict)
+
+
+def render_check(report: CheckReport, fmt: ReportFormat, *, color: bool = False) -> bytes:
+    """Render a check report; every format is handled (a test checks it)."""
+    if fmt is ReportFormat.JSON:
+        from sovbom.report.json_report import render_json
+
+        return render_json(report)
+    if fmt is ReportFormat.SARIF:
+        from sovbom.report.sarif import render_sarif
+
+        return render_sarif(report)
+    if fmt is ReportFormat.MARKDOWN:
+        from sovbom.report.markdown import render_markdown
+
+        return render_markdown(report).encode("utf-8")
+    if fmt is ReportFormat.TABLE:
+        from sovbom.report.table import render_table
+
+        return render_table(report, color=color).encode("utf-8")
+    assert_never(fmt)

@@ -1,0 +1,122 @@
+"""SARIF 2.1.0 output, for code-scanning tools.
+
+Each finding is a result whose rule is the sovbom rule; its location is the BOM file with the JSON
+path of the component as a logical location (BOMs have no meaningful line numbers once parsed),
+and its provenance path goes into the result's properties.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from sovbom import __version__
+from sovbom.policy import RULE_HELP, Finding, Rule, Severity
+from sovbom.report.interface import CheckReport
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+_LEVEL = {
+    Severity.INFO: "note",
+    Severity.LOW: "note",
+    Severity.MEDIUM: "warning",
+    Severity.HIGH: "error",
+    Severity.CRITICAL: "error",
+}
+_SECURITY_SEVERITY = {
+    Severity.INFO: "0.0",
+    Severity.LOW: "3.0",
+    Severity.MEDIUM: "5.5",
+    Severity.HIGH: "8.0",
+    Severity.CRITICAL: "9.5",
+}
+
+
+def _result(f: Finding, rule_index: dict[str, int], report: CheckReport) -> dict[str, Any]:
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": {"uri": report.bom_source, "index": 0}},
+    }
+    json_path = f.json_path or (report.graph.json_paths.get(f.ref) if f.ref else None)
+    if json_path or f.ref:
+        location["logicalLocations"] = [
+            {
+                "name": f.name or f.ref or "",
+                "fullyQualifiedName": json_path or f.ref or "",
+                "kind": "object",
+            }
+        ]
+    out: dict[str, Any] = {
+        "ruleId": f.rule.value,
+        "ruleIndex": rule_index[f.rule.value],
+        "level": _LEVEL[f.severity],
+        "message": {"text": f"{f.name or f.ref or 'BOM'}: {f.message}"},
+        "locations": [location],
+        "properties": {
+            "severity": f.severity.label,
+            "security-severity": _SECURITY_SEVERITY[f.severity],
+            **({"bom-ref": f.ref} if f.ref else {}),
+            **({"countries": list(f.countries)} if f.countries else {}),
+            **({"verification": f.level.label} if f.level is not None else {}),
+            **({"provenancePath": [" > ".join(n) for n in f.path_names]} if f.path_names else {}),
+        },
+    }
+    if f.ref:
+        out["partialFingerprints"] = {"sovbomComponent/v1": f"{f.rule.value}:{f.ref}"}
+    if f.exempted_by is not None:
+        out["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{f.exempted_by.reason} (approved by {f.exempted_by.approved_by})",
+            }
+        ]
+    return out
+
+
+def sarif_dict(report: CheckReport) -> dict[str, Any]:
+    rules = [
+        {
+            "id": rule.value,
+            "name": rule.value.title().replace("-", ""),
+            "shortDescription": {"text": RULE_HELP[rule]},
+            "fullDescription": {"text": RULE_HELP[rule]},
+            "defaultConfiguration": {"level": "warning"},
+            "properties": {"tags": ["supply-chain", "provenance"]},
+        }
+        for rule in Rule
+    ]
+    rule_index = {rule.value: i for i, rule in enumerate(Rule)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "sovbom",
+                        "version": __version__,
+                        "informationUri": "https://sovbom.invalid/",
+                        "rules": rules,
+                    }
+                },
+                "artifacts": [
+                    {
+                        "location": {"uri": report.bom_source},
+                        "hashes": {"sha-256": report.bom_sha256},
+                    }
+                ],
+                "results": [_result(f, rule_index, report) for f in report.result.findings],
+                "properties": {
+                    "policy": report.policy.source,
+                    "asOf": report.as_of,
+                    "domesticShare": report.result.total_share().to_dict(),
+                },
+            }
+        ],
+    }
+
+
+def render_sarif(report: CheckReport) -> bytes:
+    return orjson.dumps(sarif_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)

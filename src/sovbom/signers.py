@@ -1,0 +1,169 @@
+"""Signer policies: who may sign which role.
+
+A signer policy file (YAML or JSON, schema ``schemas/signers.schema.json``) maps roles such as
+``manufacturer``, ``integrator`` or ``release-pipeline`` to the (identity, OIDC issuer) pairs that
+may sign for them. An identity is either exact (``identity``) or a regular expression that must
+match the *whole* certificate identity (``identity_regexp``); the issuer is always exact.
+
+This module is pure: it knows nothing about Sigstore. :mod:`sovbom.signing` checks a verified
+signing certificate against :class:`IdentityRule` objects and asks :meth:`SignerPolicy.roles_of`
+which roles the signer holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import orjson
+
+from sovbom._io import display_name, json_pointer, load_structured
+from sovbom.errors import InputError
+
+SCHEMA_NAME = "signers.schema.json"
+
+
+@dataclass(frozen=True)
+class IdentityRule:
+    """One allowed signer: an exact identity or an anchored identity regexp, and an exact issuer."""
+
+    issuer: str
+    identity: str | None = None
+    identity_regexp: str | None = None
+    #: A label for messages (e.g. the ``name`` given in a policy file).
+    label: str | None = None
+    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if (self.identity is None) == (self.identity_regexp is None):
+            raise InputError("a signer needs exactly one of identity or identity_regexp")
+        if not self.issuer:
+            raise InputError("a signer needs an OIDC issuer")
+        if self.identity_regexp is not None:
+            try:
+                pattern = re.compile(self.identity_regexp)
+            except re.error as e:
+                raise InputError(f"invalid identity regexp {self.identity_regexp!r}: {e}") from e
+            object.__setattr__(self, "_pattern", pattern)
+
+    def matches(self, identity: str, issuer: str) -> bool:
+        if issuer != self.issuer:
+            return False
+        if self._pattern is not None:
+            return self._pattern.fullmatch(identity) is not None
+        return identity == self.identity
+
+    def describe(self) -> str:
+        who = self.identity if self.identity is not None else f"/{self.identity_regexp}/"
+        return f"{who} from {self.issuer}"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    signers: tuple[IdentityRule, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SignerPolicy:
+    """Roles and the signers allowed for each. Build it with :func:`load_signer_policy`."""
+
+    roles: dict[str, Role]
+    source: str = "<policy>"
+
+    def rules(self, roles: Iterable[str] | None = None) -> list[IdentityRule]:
+        """The rules of the given roles (all roles when ``None``). Unknown roles are an error."""
+        names = list(self.roles) if roles is None else list(roles)
+        unknown = [r for r in names if r not in self.roles]
+        if unknown:
+            known = ", ".join(sorted(self.roles)) or "none"
+            raise InputError(
+                f"unknown role(s) {', '.join(unknown)} (known: {known})", source=self.source
+            )
+        return [rule for name in names for rule in self.roles[name].signers]
+
+    def roles_of(self, identity: str, issuer: str) -> list[str]:
+        """The roles a (verified) signer holds, sorted."""
+        return sorted(
+            name
+            for name, role in self.roles.items()
+            if any(rule.matches(identity, issuer) for rule in role.signers)
+        )
+
+    def allows(self, identity: str, issuer: str, role: str) -> bool:
+        """Was this (verified) signer allowed to sign as ``role``?"""
+        return role in self.roles_of(identity, issuer)
+
+
+def match_rules(rules: Sequence[IdentityRule], identity: str, issuer: str) -> IdentityRule | None:
+    """The first rule that allows this signer, or ``None``."""
+    for rule in rules:
+        if rule.matches(identity, issuer):
+            return rule
+    return None
+
+
+@functools.cache
+def _schema() -> Any:
+    candidates: list[Any] = []
+    with contextlib.suppress(ModuleNotFoundError, TypeError):
+        candidates.append(resources.files("sovbom").joinpath("schemas", SCHEMA_NAME))
+    candidates.append(Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME)
+    for candidate in candidates:
+        if candidate.is_file():
+            return orjson.loads(candidate.read_bytes())
+    raise InputError(f"the signer policy schema {SCHEMA_NAME} is missing from this installation")
+
+
+@functools.cache
+def _validator() -> Any:
+    return jsonschema_rs.validator_for(_schema())
+
+
+def parse_signer_policy(doc: Any, source: str = "<policy>") -> SignerPolicy:
+    """Validate a loaded policy document against the schema and build a :class:`SignerPolicy`."""
+    errors = sorted(
+        _validator().iter_errors(doc),
+        key=lambda e: (len(e.instance_path), list(map(str, e.instance_path))),
+    )
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(
+            f"invalid signer policy: {first.message}{more}",
+            source=source,
+            location=json_pointer(list(first.instance_path)),
+        )
+    roles: dict[str, Role] = {}
+    for name, spec in doc["roles"].items():
+        rules: list[IdentityRule] = []
+        for i, s in enumerate(spec["signers"]):
+            try:
+                rules.append(
+                    IdentityRule(
+                        issuer=s["issuer"],
+                        identity=s.get("identity"),
+                        identity_regexp=s.get("identity_regexp"),
+                        label=s.get("name"),
+                    )
+                )
+            except InputError as e:
+                raise InputError(
+                    e.message, source=source, location=json_pointer(["roles", name, "signers", i])
+                ) from e
+        roles[name] = Role(name=name, signers=tuple(rules), description=spec.get("description", ""))
+    return SignerPolicy(roles=roles, source=source)
+
+
+def load_signer_policy(path: str | os.PathLike[str]) -> SignerPolicy:
+    """Load a signer policy file (YAML or JSON); errors name the file and the failing JSON path."""
+    return parse_signer_policy(load_structured(path), display_name(path))

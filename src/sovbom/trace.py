@@ -1,0 +1,208 @@
+"""``trace``: where are the components matching a query, in one or many server BOMs?"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, assert_never
+
+import orjson
+
+from sovbom.countries import normalize_country
+from sovbom.cyclonedx.reader import load_bom
+from sovbom.errors import InputError
+from sovbom.graph import ProvenanceGraph, build_graph, label
+from sovbom.model import provenance_of
+
+QUERY_KEYS = ("purl", "name", "part", "serial", "country", "ref")
+
+
+class TraceFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A component query. ``key`` None means: try purl, name, part number and serial."""
+
+    key: str | None
+    value: str
+
+    def describe(self) -> str:
+        return f"{self.key}={self.value}" if self.key else self.value
+
+
+def parse_query(text: str) -> Query:
+    text = text.strip()
+    if not text:
+        raise InputError("empty component query")
+    key, sep, value = text.partition("=")
+    if sep and key in QUERY_KEYS:
+        if not value:
+            raise InputError(f"empty value in component query {text!r}")
+        if key == "country":
+            code = normalize_country(value)
+            if code is None:
+                raise InputError(f"not an ISO 3166-1 country: {value!r}")
+            return Query("country", code)
+        return Query(key, value)
+    if text.startswith("pkg:"):
+        return Query("purl", text)
+    if len(text) == 2 and text.isupper() and normalize_country(text) == text:
+        return Query("country", text)
+    return Query(None, text)
+
+
+def _match(value: str | None, pattern: str, *, fold: bool = False) -> bool:
+    if value is None:
+        return False
+    if fold:
+        value, pattern = value.casefold(), pattern.casefold()
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(value, pattern)
+    return value == pattern
+
+
+def matcher(q: Query) -> Any:
+    def match(ref: str, comp: dict[str, Any]) -> bool:
+        key = q.key
+        purl = comp.get("purl") if isinstance(comp.get("purl"), str) else None
+        if key == "purl":
+            return _match(purl, q.value)
+        if key == "ref":
+            return _match(ref, q.value)
+        if key == "name":
+            return _match(str(comp.get("name") or ""), q.value, fold=True)
+        prov = provenance_of(comp)
+        if key == "part":
+            return _match(prov.part_number, q.value)
+        if key == "serial":
+            return _match(prov.serial, q.value)
+        if key == "country":
+            return q.value in prov.countries()
+        return (
+            _match(purl, q.value)
+            or _match(str(comp.get("name") or ""), q.value, fold=True)
+            or _match(prov.part_number, q.value)
+            or _match(prov.serial, q.value)
+        )
+
+    return match
+
+
+@dataclass(slots=True)
+class Match:
+    ref: str
+    name: str
+    type: str
+    countries: tuple[str, ...]
+    paths: list[list[str]]
+    path_names: list[list[str]]
+    truncated: bool = False
+
+
+@dataclass(slots=True)
+class TraceResult:
+    source: str
+    root: str | None
+    matches: list[Match] = field(default_factory=list)
+
+
+def trace_graph(pg: ProvenanceGraph, q: Query, *, max_paths: int = 100) -> TraceResult:
+    result = TraceResult(pg.source, pg.root)
+    for ref in pg.find(matcher(q)):
+        comp = pg.components[ref]
+        paths = pg.all_paths(ref, limit=max_paths + 1)
+        truncated = len(paths) > max_paths
+        paths = paths[:max_paths]
+        result.matches.append(
+            Match(
+                ref,
+                label(comp, ref),
+                str(comp.get("type") or ""),
+                provenance_of(comp).countries(),
+                paths,
+                [pg.names(p) for p in paths],
+                truncated,
+            )
+        )
+    return result
+
+
+def trace_boms(paths: Iterable[str], q: Query, *, max_paths: int = 100) -> list[TraceResult]:
+    out = []
+    for path in paths:
+        bom = load_bom(path)
+        out.append(trace_graph(build_graph(bom.doc, source=bom.source), q, max_paths=max_paths))
+    return out
+
+
+def render_trace(results: list[TraceResult], q: Query, fmt: TraceFormat) -> bytes:
+    if fmt is TraceFormat.JSON:
+        doc = {
+            "sovbom_report": "trace",
+            "query": q.describe(),
+            "boms": [
+                {
+                    "source": r.source,
+                    "root": r.root,
+                    "matches": [
+                        {
+                            "bom-ref": m.ref,
+                            "name": m.name,
+                            "type": m.type,
+                            "countries": list(m.countries),
+                            "paths": [
+                                [{"bom-ref": ref, "name": n} for ref, n in zip(p, ns, strict=True)]
+                                for p, ns in zip(m.paths, m.path_names, strict=True)
+                            ],
+                            "paths_truncated": m.truncated,
+                        }
+                        for m in r.matches
+                    ],
+                }
+                for r in results
+            ],
+        }
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    if fmt is TraceFormat.TABLE or fmt is TraceFormat.MARKDOWN:
+        md = fmt is TraceFormat.MARKDOWN
+        buf = io.StringIO()
+        total = sum(len(r.matches) for r in results)
+        used_in = sum(1 for r in results if r.matches)
+        head = f"{total} match(es) for {q.describe()!r} in {used_in} of {len(results)} BOM(s)"
+        buf.write(f"# {head}\n\n" if md else f"{head}\n")
+        for r in results:
+            if not r.matches:
+                continue
+            buf.write(f"\n## {r.source}\n\n" if md else f"\n{r.source}\n")
+            for m in r.matches:
+                countries = f" [{', '.join(m.countries)}]" if m.countries else ""
+                buf.write(
+                    f"- **{m.name}** ({m.type}){countries}\n"
+                    if md
+                    else f"  {m.name} ({m.type}){countries}\n"
+                )
+                if not m.paths:
+                    buf.write(
+                        "    - not reachable from the root\n"
+                        if md
+                        else "    (not reachable from the root)\n"
+                    )
+                for names in m.path_names:
+                    buf.write(
+                        f"    - {' > '.join(names)}\n" if md else f"    {' > '.join(names)}\n"
+                    )
+                if m.truncated:
+                    buf.write(
+                        "    - ... more paths (raise --max-paths)\n"
+                        if md
+                        else "    ... more paths (raise --max-paths)\n"
+                    )
+        return buf.getvalue().encode("utf-8")
+    assert_never(fmt)

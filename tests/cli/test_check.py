@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+SCHEMAS = REPO / "schemas"
+POLICY = SAMPLES / "policy.yaml"
+HGX = SAMPLES / "hgx-b200-jp.hbom.cdx.json"
+
+
+def _validator(name: str) -> Any:
+    return jsonschema_rs.validator_for(json.loads((SCHEMAS / name).read_text()))
+
+
+CHECK_SCHEMA = _validator("check-report.schema.json")
+
+
+def sarif_validator() -> Any:
+    path = SCHEMAS / "third_party" / "sarif-schema-2.1.0.json"
+    if not path.exists():
+        pytest.fail("the vendored SARIF schema is missing")
+    return jsonschema_rs.validator_for(json.loads(path.read_text()))
+
+
+def assert_valid(validator: Any, doc: Any) -> None:
+    errors = [f"{list(e.instance_path)}: {e.message}" for e in validator.iter_errors(doc)]
+    assert not errors, errors[:5]
+
+
+def test_check_json_report_is_schema_valid_and_fails_on_high(run_cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = run_cli(
+        "check",
+        str(HGX),
+        "--policy",
+        str(POLICY),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        "--as-of",
+        "2026-11-22",
+    )
+    assert result.exit_code == 1, result.output
+    report = json.loads(out.read_bytes())
+    assert_valid(CHECK_SCHEMA, report)
+    assert report["verdict"] == "fail"
+    assert report["summary"]["findings"]["high"] > 0
+    # the BMC SoC is exempted until 2027-03-31 in the sample policy
+    exempted = [f for f in report["findings"] if "exempted_by" in f]
+    assert [f["component"]["bom-ref"] for f in exempted] == ["hw:chassis/baseboard/bmc"]
+    every = {f["component"]["bom-ref"] for f in report["findings"] if "component" in f}
+    assert "hw:chassis/hgx/gpu3" in every
+    gpu = next(
+        f
+        for f in report["findings"]
+        if f.get("component", {}).get("bom-ref") == "hw:chassis/hgx/gpu3"
+    )
+    assert [n["bom-ref"] for n in gpu["paths"][0]] == [
+        "hw:server",
+        "hw:chassis",
+        "hw:chassis/hgx",
+        "hw:chassis/hgx/gpu3",
+    ]
+    assert report["summary"]["by_class"]["gpu"]["domestic"] == 0
+    assert report["summary"]["by_class"]["storage"]["domestic_share"] == 1.0
+
+
+def test_exemption_expiry_changes_with_as_of(run_cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    run_cli(
+        "check",
+        str(HGX),
+        "--policy",
+        str(POLICY),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        "--as-of",
+        "2027-04-01",
+    )
+    report = json.loads(out.read_bytes())
+    assert any(f["rule"] == "expired-exemption" for f in report["findings"])
+    assert not any("exempted_by" in f for f in report["findings"])
+
+
+def test_fail_on_threshold(run_cli: Any, tmp_path: Path) -> None:
+    args = (
+        "check",
+        str(HGX),
+        "--policy",
+        str(POLICY),
+        "-f",
+        "json",
+        "-o",
+        str(tmp_path / "r.json"),
+    )
+    assert run_cli(*args, "--fail-on", "critical").exit_code == 0
+    assert run_cli(*args, "--fail-on", "high").exit_code == 1
+
+
+def test_sarif_report_is_valid_sarif(run_cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "r.sarif"
+    run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "sarif", "-o", str(out))
+    sarif = json.loads(out.read_bytes())
+    assert_valid(sarif_validator(), sarif)
+    run = sarif["runs"][0]
+    assert run["tool"]["driver"]["name"] == "sovbom"
+    assert len(run["results"]) > 0
+    assert {r["ruleId"] for r in run["results"]} <= {
+        r["id"] for r in run["tool"]["driver"]["rules"]
+    }
+    suppressed = [r for r in run["results"] if r.get("suppressions")]
+    assert len(suppressed) == 1
+
+
+def test_markdown_and_table_reports(run_cli: Any) -> None:
+    md = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "markdown")
+    assert md.stdout.startswith("# sovbom check: FAIL")
+    assert "| gpu | 8 | 0 | 8 | 0 | 0 | 0% |" in md.stdout
+    table = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "table")
+    assert "Domestic share by class" in table.stdout and "FAIL" in table.stdout
+
+
+def test_every_report_format_renders(run_cli: Any) -> None:
+    from sovbom.report.interface import ReportFormat
+
+    for fmt in ReportFormat:
+        result = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", fmt.value)
+        assert result.exit_code == 1 and result.stdout, fmt
+
+
+def test_default_format_off_a_terminal_is_json(run_cli: Any) -> None:
+    result = run_cli("check", str(HGX), "--policy", str(POLICY))
+    assert json.loads(result.stdout)["sovbom_report"] == "check"
+
+
+def test_clean_bom_passes(run_cli: Any, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "domestic_countries: [JP]\napproved_countries: [US, TW, DE, KR, MY, TH, IL]\n"
+        "verification: {critical: declared, default: declared}\n"
+    )
+    out = tmp_path / "r.json"
+    result = run_cli("check", str(HGX), "--policy", str(policy), "-f", "json", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_bytes())["verdict"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        (
+            "domestic_countries: [Japan]\n",
+            r"line 1 \(\$\.domestic_countries\[0\]\): not a valid sovbom policy",
+        ),
+        ("domestic_countries: [JP\n", "malformed YAML"),
+        ("approved_countries: [US]\n", "not a valid sovbom policy"),
+        (
+            "domestic_countries: [JP]\nexemptions:\n  - match: {}\n    reason: r\n    approved_by: b\n",
+            r"line 3",
+        ),
+    ],
+)
+def test_bad_policy_exit_4(run_cli: Any, tmp_path: Path, text: str, pattern: str) -> None:
+    import re
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text(text)
+    out = tmp_path / "r.json"
+    result = run_cli("check", str(HGX), "--policy", str(policy), "-o", str(out))
+    assert result.exit_code == 4
+    assert re.search(pattern, result.stderr), result.stderr
+    assert not out.exists()
+
+
+def test_evidence_without_signers_is_refused(run_cli: Any) -> None:
+    result = run_cli("check", str(HGX), "--policy", str(POLICY), "--evidence", str(HGX))
+    assert result.exit_code == 4 and "--evidence needs --signers" in result.stderr
+
+
+@pytest.mark.corpus
+def test_check_on_corpus_boms(run_cli: Any, corpus: Path, tmp_path: Path) -> None:
+    files = sorted((corpus / "sbom" / "cyclonedx").glob("*.json"))
+    policy = tmp_path / "p.yaml"
+    policy.write_text("domestic_countries: [JP]\napproved_countries: [US]\n")
+    for f in files:
+        for fmt in ("json", "sarif"):
+            out = tmp_path / f"{f.stem}.{fmt}"
+            result = run_cli("check", str(f), "--policy", str(policy), "-f", fmt, "-o", str(out))
+            assert result.exit_code in (0, 1), (f.name, result.output)
+            doc = json.loads(out.read_bytes())
+            assert_valid(CHECK_SCHEMA if fmt == "json" else sarif_validator(), doc)
+        report = json.loads((tmp_path / f"{f.stem}.json").read_bytes())
+        assert report["bom"]["components"] == _count_components(json.loads(f.read_bytes()))
+
+
+def _count_components(doc: dict[str, Any]) -> int:
+    """Components, counted independently of the code under test."""
+
+    def walk(items: list[dict[str, Any]]) -> int:
+        return sum(1 + walk(c.get("components", [])) for c in items)
+
+    root = doc.get("metadata", {}).get("component")
+    return walk(doc.get("components", [])) + (1 if root else 0)
+
+
+# ------------------------------------------------------------------------------------- trace
+
+
+def test_trace_by_part_number_across_boms(run_cli: Any) -> None:
+    monaka = SAMPLES / "monaka-2u-jp.hbom.cdx.json"
+    result = run_cli("trace", str(HGX), str(monaka), "-c", "part=AST2600A3-GP", "-f", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    used = {b["source"]: [m["bom-ref"] for m in b["matches"]] for b in doc["boms"]}
+    assert used == {
+        str(HGX): ["hw:chassis/baseboard/bmc"],
+        str(monaka): ["hw:chassis/baseboard/bmc"],
+    }
+    path = doc["boms"][0]["matches"][0]["paths"][0]
+    assert [n["bom-ref"] for n in path] == [
+        "hw:server",
+        "hw:chassis",
+        "hw:chassis/baseboard",
+        "hw:chassis/baseboard/bmc",
+    ]
+
+
+def test_trace_by_country_serial_and_name(run_cli: Any) -> None:
+    kr = json.loads(run_cli("trace", str(HGX), "-c", "KR", "-f", "json").stdout)
+    assert len(kr["boms"][0]["matches"]) == 16  # the Samsung DIMMs
+    serial = json.loads(run_cli("trace", str(HGX), "-c", "SAMPLE-GPU-0003", "-f", "json").stdout)
+    assert [m["bom-ref"] for m in serial["boms"][0]["matches"]] == ["hw:chassis/hgx/gpu3"]
+    name = run_cli("trace", str(HGX), "-c", "name=gpu vbios")
+    assert name.stdout.startswith("8 match(es)")
+
+
+def test_trace_no_match_and_bad_query(run_cli: Any) -> None:
+    none = run_cli("trace", str(HGX), "-c", "pkg:npm/left-pad@1.0.0")
+    assert none.exit_code == 0 and "no component matches" in none.stderr
+    bad = run_cli("trace", str(HGX), "-c", "country=Atlantis")
+    assert bad.exit_code == 4 and "not an ISO 3166-1 country" in bad.stderr
