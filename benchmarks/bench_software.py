@@ -89,7 +89,9 @@ def synthetic_sbom(n: int) -> dict[str, Any]:
                 "group": f"@scope{i % 100}",
                 "name": f"lib{i}",
                 "version": f"1.{i % 10}.{i % 7}",
-                "hashes": [{"alg": "SHA-256", "content": hashlib.sha256(str(i).encode()).hexdigest()}],
+                "hashes": [
+                    {"alg": "SHA-256", "content": hashlib.sha256(str(i).encode()).hexdigest()}
+                ],
                 "licenses": [{"license": {"id": "MIT"}}],
                 "purl": purl,
                 "properties": [{"name": "cdx:npm:package:path", "value": f"node_modules/lib{i}"}],
@@ -106,7 +108,12 @@ def synthetic_sbom(n: int) -> dict[str, Any]:
         "version": 1,
         "metadata": {
             "tools": {"components": [{"type": "application", "name": "synthetic"}]},
-            "component": {"type": "application", "bom-ref": "app", "name": "big-app", "version": "1"},
+            "component": {
+                "type": "application",
+                "bom-ref": "app",
+                "name": "big-app",
+                "version": "1",
+            },
         },
         "components": comps,
         "dependencies": deps,
@@ -115,12 +122,17 @@ def synthetic_sbom(n: int) -> dict[str, Any]:
 
 def small_hbom() -> dict[str, Any]:
     server = Component(
-        ref="srv", name="EX-2U", cls="server", serial="SRV-1",
+        ref="srv",
+        name="EX-2U",
+        cls="server",
+        serial="SRV-1",
         manufacturer=Organization("Example Servers KK", "JP"),
     )
     for g in range(8):
         gpu = Component(ref=f"srv/gpu{g}", name="Accelerator", cls="gpu", serial=f"GPU-{g}")
-        link_firmware(gpu, Component(ref=f"srv/gpu{g}/fw", name="VBIOS", type="firmware", version="1"))
+        link_firmware(
+            gpu, Component(ref=f"srv/gpu{g}/fw", name="VBIOS", type="firmware", version="1")
+        )
         server.children.append(gpu)
     return tree_document(server, kind="factory")
 
@@ -159,8 +171,12 @@ def main() -> int:
         passed = t_dpkg < DPKG_LIMIT_S
         ok &= passed
         rows.append(
-            (f"dpkg status, {args.packages:,} packages -> SBOM written", f"{t_dpkg:.3f} s",
-             f"< {DPKG_LIMIT_S:.0f} s", "PASS" if passed else "FAIL")
+            (
+                f"dpkg status, {args.packages:,} packages -> SBOM written",
+                f"{t_dpkg:.3f} s",
+                f"< {DPKG_LIMIT_S:.0f} s",
+                "PASS" if passed else "FAIL",
+            )
         )
 
         big = d / "big.cdx.json"
@@ -186,10 +202,16 @@ def main() -> int:
         size = len(data) / 1e6
         rows.append((f"orjson.loads + orjson.dumps, {size:.0f} MB", f"{t_base:.3f} s", "", ""))
         rows.append(
-            (f"import {args.components:,} components + compose + write", f"{t_ours:.3f} s",
-             f"<= {RATIO_LIMIT:.0f}x", "")
+            (
+                f"import {args.components:,} components + compose + write",
+                f"{t_ours:.3f} s",
+                f"<= {RATIO_LIMIT:.0f}x",
+                "",
+            )
         )
-        rows.append(("  ratio", f"{ratio:.2f}x", f"<= {RATIO_LIMIT:.0f}x", "PASS" if passed else "FAIL"))
+        rows.append(
+            ("  ratio", f"{ratio:.2f}x", f"<= {RATIO_LIMIT:.0f}x", "PASS" if passed else "FAIL")
+        )
 
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     header = ("measurement", "time", "target", "")

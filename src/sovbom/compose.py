@@ -288,6 +288,7 @@ class _Input:
     prefix: str
     ref_map: dict[str, str] = field(default_factory=dict)
     tag: str | None = None
+    runs_on: bool = True  # whether the input mentions sovbom:runs-on at all
 
 
 class _Composer:
@@ -353,13 +354,23 @@ class _Composer:
                 comp["bom-ref"] = self._new_ref(f"{parent}/{comp.get('name', 'component')}", "")
             self._index(comp, parent, source)
             stack.extend((c, comp["bom-ref"]) for c in comp.get("components") or ())
+        dropped = 0
         for dep in base.get("dependencies") or ():
             ref = dep.get("ref")
-            if isinstance(ref, str):
+            if isinstance(ref, str) and self._known(ref):
                 targets = self.deps.setdefault(ref, {})
                 for t in dep.get("dependsOn") or ():
-                    if isinstance(t, str) and t != ref:
+                    if isinstance(t, str) and t != ref and self._known(t):
                         targets[t] = None
+                    else:
+                        dropped += 1
+            else:
+                dropped += 1
+        if dropped:
+            self.notes.append(
+                f"{source}: $.dependencies: {dropped} entr(y/ies) or edge(s) naming "
+                "no component dropped"
+            )
         # The tree is the assembly: make sure each parent depends on what it contains.
         for parent_ref, comp in self._walk_with_parents():
             self._edge(parent_ref, comp["bom-ref"])
@@ -375,7 +386,7 @@ class _Composer:
         return out
 
     def _record_input(self, source: str, raw: bytes | None) -> None:
-        if raw is not None:
+        if raw:  # inputs collected in this run (dpkg, rpm ...) have no file bytes to digest
             self.inputs.append((Path(source).name, hashlib.sha256(raw).hexdigest()))
 
     # -- indexes -------------------------------------------------------------------------------
@@ -466,6 +477,8 @@ class _Composer:
 
     def _place(self, comp: dict[str, Any], parent_ref: str, inp: _Input) -> str:
         """Put ``comp`` (and what it nests) beneath ``parent_ref``, merging with its twin."""
+        if not comp.get("components"):
+            return self._place_one(comp, parent_ref, inp)
         stack: list[tuple[dict[str, Any], str]] = [(comp, parent_ref)]
         first_ref = ""
         while stack:
@@ -492,9 +505,10 @@ class _Composer:
             self._index(comp, parent_ref, inp.source)
             target = comp
         inp.ref_map[old] = ref
-        if match is None:
+        if match is None and inp.runs_on:
             _remap_runs_on(comp, inp.ref_map)
-        self._edge(parent_ref, ref)
+        if parent_ref != ref:
+            self.deps.setdefault(parent_ref, {})[ref] = None
         if inp.tag is not None:
             target.setdefault("properties", []).append({"name": VOUCHED_BY, "value": inp.tag})
         return ref
@@ -545,21 +559,22 @@ class _Composer:
 
     def _import_dependencies(self, doc: BomDocument, inp: _Input) -> None:
         ref_map = inp.ref_map
+        deps = self.deps
         for dep in doc.get("dependencies") or ():
             ref = dep.get("ref")
-            mapped = ref_map.get(
-                ref, ref if isinstance(ref, str) and ref.startswith("urn:cdx:") else None
-            )
+            mapped = ref_map.get(ref)
             if mapped is None:
-                continue
-            on = dep.get("dependsOn")
-            if not on:
-                self.deps.setdefault(mapped, {})
-                continue
-            targets = self.deps.setdefault(mapped, {})
-            for t in on:
-                m = ref_map.get(t, t if isinstance(t, str) and t.startswith("urn:cdx:") else None)
-                if m is not None and m != mapped:
+                if not (isinstance(ref, str) and ref.startswith("urn:cdx:")):
+                    continue
+                mapped = ref
+            targets = deps.setdefault(mapped, {})
+            for t in dep.get("dependsOn") or ():
+                m = ref_map.get(t)
+                if m is None:
+                    if not (isinstance(t, str) and t.startswith("urn:cdx:")):
+                        continue
+                    m = t
+                if m != mapped:
                     targets[m] = None
 
     def _dropped_sections(self, doc: BomDocument, source: str) -> None:
@@ -572,7 +587,8 @@ class _Composer:
         self.input_id += 1
         self._record_input(bom.source, bom.raw)
         name = Path(bom.source).name or "input"
-        return _Input(source=bom.source, prefix=f"{name}:", tag=tag)
+        runs_on = not bom.raw or RUNS_ON.encode() in bom.raw
+        return _Input(source=bom.source, prefix=f"{name}:", tag=tag, runs_on=runs_on)
 
     def add_hardware(self, bom: LoadedBom, tag: str | None) -> str:
         """Merge a hardware BOM's server and parts into the tree; returns the server's ref."""
@@ -674,17 +690,16 @@ class _Composer:
 
     # -- result --------------------------------------------------------------------------------
 
+    def _known(self, ref: str) -> bool:
+        return ref in self.refs or ref.startswith("urn:cdx:")
+
     def finish(self) -> ComposeResult:
-        known = self.refs
-        deps = [
-            {
-                "ref": ref,
-                "dependsOn": sorted(t for t in targets if t in known or t.startswith("urn:cdx:")),
-            }
-            for ref, targets in sorted(self.deps.items())
-            if ref in known or ref.startswith("urn:cdx:")
+        # Every edge names known refs (inputs are normalised, the base is filtered in start());
+        # the order is the order of the inputs: deterministic, so --reproducible holds.
+        self.doc["dependencies"] = [
+            {"ref": ref, "dependsOn": list(targets)} if targets else {"ref": ref}
+            for ref, targets in self.deps.items()
         ]
-        self.doc["dependencies"] = [d if d["dependsOn"] else {"ref": d["ref"]} for d in deps]
         if self.inputs:
             props = self.doc["metadata"].setdefault("properties", [])
             props.extend(

@@ -6,6 +6,8 @@ Nodes are bom-refs. Edges:
 * ``depends``: a ``dependencies`` entry to each ref it depends on (including firmware links);
 * ``sub-bom``: a component to the BOM-Link (``urn:cdx:...``) of a separately signed sub-BOM.
 
+(:meth:`ProvenanceGraph.edge_kind` tells them apart; edges carry no attributes, for speed.)
+
 Dangling references, cycles, duplicate bom-refs and components unreachable from the root are
 recorded as :class:`GraphProblem` instead of raising: a broken BOM still gets a report.
 """
@@ -20,7 +22,7 @@ from typing import Any
 import networkx as nx
 
 from sovbom._io import json_pointer
-from sovbom.cyclonedx.document import iter_components
+from sovbom.model import Provenance, provenance_of
 
 CONTAINS = "contains"
 DEPENDS = "depends"
@@ -43,10 +45,40 @@ class ProvenanceGraph:
     graph: Any  # nx.DiGraph
     root: str | None
     components: dict[str, dict[str, Any]]
-    json_paths: dict[str, str]
+    json_locations: dict[str, tuple[str | int, ...]]
     problems: list[GraphProblem] = field(default_factory=list)
     source: str = ""
     _parents: dict[str, str | None] | None = None
+    _labels: dict[str, str] = field(default_factory=dict)
+    _rpred: dict[str, list[str]] | None = None
+    _provenance: dict[str, Provenance] = field(default_factory=dict)
+    parent_of: dict[str, str] = field(default_factory=dict)
+
+    def edge_kind(self, u: str, v: str) -> str:
+        """``contains`` (nesting), ``sub-bom`` (a BOM-Link) or ``depends``."""
+        if self.parent_of.get(v) == u:
+            return CONTAINS
+        if v.startswith(_BOM_LINK) and self.graph.nodes[v].get("external"):
+            return SUB_BOM
+        return DEPENDS
+
+    def provenance(self, ref: str) -> Provenance:
+        """The provenance of a component (read once, then kept)."""
+        prov = self._provenance.get(ref)
+        if prov is None:
+            prov = self._provenance[ref] = provenance_of(self.components[ref])
+        return prov
+
+    def json_path(self, ref: str) -> str | None:
+        """Where a component sits in the document (``$.components[0].components[3]``)."""
+        location = self.json_locations.get(ref)
+        return json_pointer(location) if location is not None else None
+
+    def label_of(self, ref: str) -> str:
+        text = self._labels.get(ref)
+        if text is None:
+            text = self._labels[ref] = label(self.components.get(ref), ref)
+        return text
 
     # ------------------------------------------------------------------ paths
 
@@ -57,7 +89,7 @@ class ProvenanceGraph:
             if self.root is not None:
                 parents[self.root] = None
                 queue = deque([self.root])
-                succ = self.graph.succ
+                succ = self.graph._succ  # plain dicts: networkx's views cost a wrapper per lookup
                 while queue:
                     node = queue.popleft()
                     for nxt in succ[node]:
@@ -72,7 +104,7 @@ class ProvenanceGraph:
 
     def shortest_path(self, ref: str) -> list[str]:
         """The shortest path from the root to ``ref`` (empty when unreachable)."""
-        parents = self._bfs_parents()
+        parents = self._parents if self._parents is not None else self._bfs_parents()
         if ref not in parents:
             return []
         path = [ref]
@@ -82,6 +114,38 @@ class ProvenanceGraph:
             node = parents[node]
         path.reverse()
         return path
+
+    def _reachable_preds(self) -> dict[str, list[str]]:
+        """Each reachable node's reachable predecessors, sorted (computed once)."""
+        if self._rpred is None:
+            parents = self._bfs_parents()
+            pred = self.graph._pred  # plain dicts: much faster than networkx's views
+            self._rpred = {n: sorted(p for p in pred[n] if p in parents) for n in parents}
+        return self._rpred
+
+    def parent_paths(self, ref: str, *, limit: int = 3) -> list[list[str]]:
+        """A shortest path from the root through each part that contains or uses ``ref``.
+
+        One path per direct parent (at most ``limit``, shortest first): a package needed by two
+        parts shows both. Linear in the depth; :meth:`all_paths` enumerates every simple path.
+        """
+        if self.root is None or not self.reachable(ref):
+            return []
+        if ref == self.root:
+            return [[ref]]
+        out = [self.shortest_path(ref)]
+        first_parent = out[0][-2]
+        for p in self._reachable_preds()[ref]:
+            if len(out) >= limit:
+                break
+            if p == first_parent:
+                continue
+            path = self.shortest_path(p)
+            if ref not in path:
+                path.append(ref)
+                out.append(path)
+        out.sort(key=len)
+        return out
 
     def all_paths(self, ref: str, *, limit: int = 20) -> list[list[str]]:
         """Every simple path from the root to ``ref``, shortest first, at most ``limit``.
@@ -93,17 +157,21 @@ class ProvenanceGraph:
             return []
         if ref == self.root:
             return [[ref]]
-        parents = self._bfs_parents()
-        pred = self.graph.pred
+        rpred = self._reachable_preds()
+        root = self.root
+        if len(rpred[ref]) == 1 and limit >= 1:
+            # a tree-shaped neighbourhood is the common case: one way up, if it stays single
+            path = self.shortest_path(ref)
+            if all(len(rpred[n]) == 1 for n in path[1:]):
+                return [path]
         out: list[list[str]] = []
-        # depth-first over reversed edges, pruned to reachable nodes, no repeats on a path
         stack: list[tuple[str, list[str]]] = [(ref, [ref])]
         while stack and len(out) < limit:
             node, rev_path = stack.pop()
-            for p in sorted(pred[node], reverse=True):
-                if p not in parents or p in rev_path:
+            for p in reversed(rpred[node]):
+                if p in rev_path:
                     continue
-                if p == self.root:
+                if p == root:
                     out.append([p, *reversed(rev_path)])
                     if len(out) >= limit:
                         break
@@ -116,7 +184,7 @@ class ProvenanceGraph:
 
     def names(self, path: Iterable[str]) -> list[str]:
         """Human-readable labels of a path's nodes."""
-        return [label(self.components.get(ref), ref) for ref in path]
+        return [self.label_of(ref) for ref in path]
 
     def find(self, predicate: Callable[[str, dict[str, Any]], bool]) -> list[str]:
         return [ref for ref, comp in self.components.items() if predicate(ref, comp)]
@@ -144,47 +212,66 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
     """Build the provenance graph of a CycloneDX document (JSON form)."""
     g: Any = nx.DiGraph()
     components: dict[str, dict[str, Any]] = {}
-    json_paths: dict[str, str] = {}
+    json_locations: dict[str, tuple[str | int, ...]] = {}
     problems: list[GraphProblem] = []
     anonymous = 0
 
-    # nodes and containment edges, in document order
-    parent_of_path: dict[tuple[str | int, ...], str] = {}
-    for path, comp in iter_components(doc):
+    # nodes and containment edges, in document order (an explicit stack: no recursion limit)
+    contains: list[tuple[str, str]] = []
+    parent_of: dict[str, str] = {}
+    sub_boms: list[tuple[str, str]] = []
+    stack: list[tuple[tuple[str | int, ...], Any, str | None]] = []
+    top = doc.get("components")
+    if isinstance(top, list):
+        stack.extend((("components", i), c, None) for i, c in reversed(list(enumerate(top))))
+    metadata = doc.get("metadata")
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), dict):
+        stack.append((("metadata", "component"), metadata["component"], None))
+    while stack:
+        path, comp, parent = stack.pop()
+        if not isinstance(comp, dict):
+            continue
         ref = comp.get("bom-ref")
         if not isinstance(ref, str) or not ref:
             anonymous += 1
             ref = f"<anonymous {anonymous}: {comp.get('name', '?')}>"
-        where = json_pointer(path)
         if ref in components:
             problems.append(
-                GraphProblem("duplicate-bom-ref", f"bom-ref {ref!r} is used twice", ref, where)
+                GraphProblem(
+                    "duplicate-bom-ref", f"bom-ref {ref!r} is used twice", ref, json_pointer(path)
+                )
             )
         else:
             components[ref] = comp
-            json_paths[ref] = where
-            g.add_node(ref)
-        parent_of_path[path] = ref
-        if len(path) > 2 and path[-2] == "components":
-            parent = parent_of_path.get(path[:-2])
-            if parent is not None and parent != ref:
-                g.add_edge(parent, ref, kind=CONTAINS)
-        for xref in comp.get("externalReferences") or ():
-            if isinstance(xref, Mapping) and xref.get("type") == "bom":
-                url = xref.get("url")
-                if isinstance(url, str) and url.startswith(_BOM_LINK):
-                    g.add_node(url, external=True)
-                    g.add_edge(ref, url, kind=SUB_BOM)
-
-    metadata = doc.get("metadata")
+            json_locations[ref] = path
+        if parent is not None and parent != ref:
+            contains.append((parent, ref))
+            parent_of[ref] = parent
+        children = comp.get("components")
+        if children:
+            stack.extend(
+                ((*path, "components", i), c, ref) for i, c in reversed(list(enumerate(children)))
+            )
+        xrefs = comp.get("externalReferences")
+        if xrefs:
+            for xref in xrefs:
+                if isinstance(xref, Mapping) and xref.get("type") == "bom":
+                    url = xref.get("url")
+                    if isinstance(url, str) and url.startswith(_BOM_LINK):
+                        sub_boms.append((ref, url))
+    g.add_nodes_from(components)
+    g.add_nodes_from((url for _, url in sub_boms), external=True)
+    g.add_edges_from(contains)
+    g.add_edges_from(sub_boms)
     root: str | None = None
     if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), Mapping):
         root_ref = metadata["component"].get("bom-ref")
         root = root_ref if isinstance(root_ref, str) and root_ref in components else None
 
     # dependency edges
+    depends: list[tuple[str, str]] = []
     for i, ref, on in _dependency_entries(doc):
-        if ref not in g:
+        if ref not in components and ref not in g:
             if ref.startswith(_BOM_LINK):
                 g.add_node(ref, external=True)
             else:
@@ -210,7 +297,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                     )
                 )
                 continue
-            if target not in g:
+            if target not in components and target not in g:
                 if target.startswith(_BOM_LINK):
                     g.add_node(target, external=True)
                 else:
@@ -223,10 +310,11 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                         )
                     )
                     continue
-            if not g.has_edge(ref, target):
-                g.add_edge(ref, target, kind=DEPENDS)
+            if parent_of.get(target) != ref:  # nesting repeated in dependencies stays "contains"
+                depends.append((ref, target))
+    g.add_edges_from(depends)
 
-    pg = ProvenanceGraph(g, root, components, json_paths, problems, source)
+    pg = ProvenanceGraph(g, root, components, json_locations, problems, source, parent_of=parent_of)
     if root is None:
         tops = [n for n in components if g.in_degree(n) == 0]
         if len(tops) == 1:
@@ -240,7 +328,8 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                 )
             )
     # cycles (beyond self-dependencies): strongly connected components of more than one node
-    for scc in nx.strongly_connected_components(g):
+    sccs = [] if nx.is_directed_acyclic_graph(g) else nx.strongly_connected_components(g)
+    for scc in sccs:
         if len(scc) > 1:
             members = sorted(scc)
             shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
@@ -259,7 +348,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                 "unreachable",
                 f"{label(components[ref], ref)!r} is not reachable from the server root",
                 ref,
-                json_paths[ref],
+                pg.json_path(ref),
             )
             for ref in unreachable
         )

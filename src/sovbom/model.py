@@ -179,7 +179,7 @@ class Component:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per component, and frozen init is 5x slower
 class Provenance:
     """What a CycloneDX component says about where it comes from and which unit it is."""
 
@@ -227,7 +227,7 @@ def first_property(props: Mapping[str, list[str]], *names: str) -> str | None:
 
 def _entity(component: Mapping[str, Any], key: str) -> tuple[str | None, str | None]:
     entity = component.get(key)
-    if not isinstance(entity, Mapping):
+    if entity is None or not isinstance(entity, Mapping):
         return None, None
     name = entity.get("name") if isinstance(entity.get("name"), str) else None
     address = entity.get("address")
@@ -262,30 +262,67 @@ def _standard_origin(component: Mapping[str, Any]) -> str | None:
     return str(max(shares, key=share)["isoCode"])
 
 
+_PROP_FIELDS = {
+    tx.ORIGIN_COUNTRY: "origin",
+    tx.CDX_PROPOSED_ORIGIN: "origin2",
+    tx.PART_NUMBER: "part_number",
+    tx.CDX_SERIAL: "serial",
+    tx.CLASS: "cls",
+    tx.SLOT: "slot",
+    tx.CDX_LOCATION: "slot2",
+}
+
+
 def provenance_of(component: Mapping[str, Any]) -> Provenance:
-    """Read the provenance of a CycloneDX component (JSON form). Standard fields win."""
-    props = properties_of(component)
+    """Read the provenance of a CycloneDX component (JSON form). Standard fields win.
+
+    One pass over the properties (this runs once per component of 100k-component BOMs).
+    """
+    found: dict[str, str] = {}
+    steps: dict[str, dict[str, str]] | None = None
+    seen_by: list[str] = []
+    props = component.get("properties")
+    if props:
+        prefix = tx.PRODUCTION_PREFIX
+        for p in props:
+            if not isinstance(p, Mapping):
+                continue
+            name = p.get("name")
+            value = p.get("value")
+            if not isinstance(name, str) or not isinstance(value, str) or not value:
+                continue
+            key = _PROP_FIELDS.get(name)
+            if key is not None:
+                found.setdefault(key, value)
+            elif name == tx.SEEN_BY:
+                seen_by.append(value)
+            elif name.startswith(prefix):
+                step, _, fname = name[len(prefix) :].rpartition(":")
+                if step and fname in tx.PRODUCTION_FIELDS:
+                    if steps is None:
+                        steps = {}
+                    steps.setdefault(step, {}).setdefault(fname, value)
     manufacturer, manufacturer_country = _entity(component, "manufacturer")
     if manufacturer is None and isinstance(component.get("author"), str):
         manufacturer = component["author"]
     supplier, supplier_country = _entity(component, "supplier")
-    origin = _standard_origin(component) or first_property(
-        props, tx.ORIGIN_COUNTRY, tx.CDX_PROPOSED_ORIGIN
+    origin = (
+        (_standard_origin(component) if "origins" in component else None)
+        or found.get("origin")
+        or found.get("origin2")
     )
-    steps: dict[str, dict[str, str]] = {}
-    for name, values in props.items():
-        if name.startswith(tx.PRODUCTION_PREFIX) and values:
-            step, _, fname = name[len(tx.PRODUCTION_PREFIX) :].rpartition(":")
-            if step and fname in tx.PRODUCTION_FIELDS:
-                steps.setdefault(step, {})[fname] = values[0]
-    production = tuple(
-        ProductionStep(
-            step=s,
-            site=f.get("site"),
-            country=normalize_country(f.get("country")),
-            date=f.get("date"),
+    production = (
+        tuple(
+            ProductionStep(
+                step=s,
+                site=f.get("site"),
+                country=normalize_country(f.get("country")),
+                date=f.get("date"),
+            )
+            for s, f in steps.items()
         )
-        for s, f in steps.items()
+        if steps
+        else ()
     )
     return Provenance(
         manufacturer=manufacturer,
@@ -293,10 +330,10 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
         supplier=supplier,
         supplier_country=supplier_country,
         origin_country=normalize_country(origin),
-        part_number=first_property(props, tx.PART_NUMBER),
-        serial=first_property(props, tx.CDX_SERIAL),
-        cls=first_property(props, tx.CLASS),
-        slot=first_property(props, tx.SLOT, tx.CDX_LOCATION),
+        part_number=found.get("part_number"),
+        serial=found.get("serial"),
+        cls=found.get("cls"),
+        slot=found.get("slot") or found.get("slot2"),
         production=production,
-        seen_by=tuple(props.get(tx.SEEN_BY, ())),
+        seen_by=tuple(seen_by),
     )

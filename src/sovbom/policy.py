@@ -12,7 +12,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from sovbom._io import display_name, parse_json, parse_yaml, read_bytes
 from sovbom.errors import InputError
 from sovbom.graph import ProvenanceGraph, label
-from sovbom.model import Provenance, provenance_of
+from sovbom.model import Provenance
 from sovbom.project_schemas import check_against
 
 SCHEMA = "policy.schema.json"
@@ -56,6 +56,10 @@ class Level(IntEnum):
     @classmethod
     def parse(cls, value: str) -> Level:
         return cls[value.upper()]
+
+
+_LEVEL_LABELS = {lvl: lvl.name.lower() for lvl in Level}
+_SEVERITY_LABELS = {sev: sev.name.lower() for sev in Severity}
 
 
 class Rule(StrEnum):
@@ -281,8 +285,8 @@ class Finding:
     serial: str | None = None
     countries: tuple[str, ...] = ()
     level: Level | None = None
+    #: bom-refs from the server root to the component, shortest first
     paths: list[list[str]] = field(default_factory=list)
-    path_names: list[list[str]] = field(default_factory=list)
     json_path: str | None = None
     exempted_by: Exemption | None = None
 
@@ -294,26 +298,29 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule": self.rule.value,
-            "severity": self.severity.label,
+            "severity": _SEVERITY_LABELS[self.severity],
             "message": self.message,
         }
-        component: dict[str, Any] = {}
-        for key in ("ref", "name", "type", "purl", "part_number", "serial"):
-            value = getattr(self, key)
-            if value is not None:
-                component["bom-ref" if key == "ref" else key] = value
-        if self.cls is not None:
-            component["class"] = self.cls
-        if component:
-            component["countries"] = list(self.countries)
+        if self.ref is not None:
+            component: dict[str, Any] = {"bom-ref": self.ref}
+            if self.name is not None:
+                component["name"] = self.name
+            if self.type is not None:
+                component["type"] = self.type
+            if self.purl is not None:
+                component["purl"] = self.purl
+            if self.part_number is not None:
+                component["part_number"] = self.part_number
+            if self.serial is not None:
+                component["serial"] = self.serial
+            if self.cls is not None:
+                component["class"] = self.cls
+            component["countries"] = self.countries
             if self.level is not None:
-                component["verification"] = self.level.label
+                component["verification"] = _LEVEL_LABELS[self.level]
             out["component"] = component
         if self.paths:
-            out["paths"] = [
-                [{"bom-ref": r, "name": n} for r, n in zip(p, names, strict=True)]
-                for p, names in zip(self.paths, self.path_names, strict=True)
-            ]
+            out["paths"] = self.paths
         if self.json_path:
             out["json_path"] = self.json_path
         if self.exempted_by is not None:
@@ -399,7 +406,6 @@ def evaluate(
     today = today or dt.datetime.now(dt.UTC).date()
     findings: list[Finding] = []
     by_class: dict[str, ClassShare] = {}
-    levels = {lvl.label: 0 for lvl in Level}
 
     findings.extend(
         Finding(
@@ -412,37 +418,58 @@ def evaluate(
         for problem in pg.problems
     )
 
+    # per-run constants: the attestation level, and per (type, class) what the policy asks
+    attested_roles = context.attested_by & set(policy.attestation_roles)
+    base_level = Level.ATTESTED if attested_roles else Level.DECLARED
+    verified = context.verified
+    counts = [0, 0, 0]
+    rules_for: dict[tuple[str, str | None], tuple[bool, bool, Level]] = {}
+    domestic, approved, denied_set = policy.domestic, policy.approved, policy.denied
+
     for ref, comp in pg.components.items():
-        prov = provenance_of(comp)
-        ctype = str(comp.get("type") or "library")
+        prov = pg.provenance(ref)
+        ctype = comp.get("type") or "library"
+        if not isinstance(ctype, str):
+            ctype = str(ctype)
         cls = prov.cls
-        critical = policy.is_critical(ctype, cls)
-        level, _why = context.level(ref, policy)
-        levels[level.label] += 1
+        key = (ctype, cls)
+        known = rules_for.get(key)
+        if known is None:
+            crit = policy.is_critical(ctype, cls)
+            known = rules_for[key] = (
+                crit,
+                policy.in_origin_scope(ctype, cls),
+                policy.required_level(ctype, cls, crit),
+            )
+        critical, in_scope, needed = known
+        level = Level.VERIFIED if ref in verified else base_level
+        counts[level] += 1
         raw: list[tuple[Rule, str]] = []
 
-        in_scope = policy.in_origin_scope(ctype, cls)
         country, basis = effective_country(prov)
-        share = by_class.setdefault(cls or ctype, ClassShare())
+        share = by_class.get(cls or ctype)
+        if share is None:
+            share = by_class[cls or ctype] = ClassShare()
         share.total += 1
         if country is None:
             share.unknown += 1
-        elif country in policy.domestic:
+        elif country in domestic:
             share.domestic += 1
-        elif country in policy.approved:
+        elif country in approved:
             share.approved += 1
         else:
             share.other += 1
 
         if in_scope:
-            denied = sorted(set(prov.countries()) & policy.denied)
-            if denied:
-                raw.append((Rule.DENIED_COUNTRY, f"tied to denied country {', '.join(denied)}"))
+            if denied_set:
+                denied = sorted(set(prov.countries()) & denied_set)
+                if denied:
+                    raw.append((Rule.DENIED_COUNTRY, f"tied to denied country {', '.join(denied)}"))
             if country is None:
                 if policy.require_origin:
                     raw.append((Rule.UNKNOWN_ORIGIN, "country of origin unknown"))
-            elif country not in policy.domestic and country not in policy.denied:
-                if country in policy.approved:
+            elif country not in domestic and country not in denied_set:
+                if country in approved:
                     raw.append(
                         (
                             Rule.NON_DOMESTIC_APPROVED,
@@ -454,18 +481,17 @@ def evaluate(
                         (Rule.NON_DOMESTIC, f"non-domestic ({basis} {country}, not approved)")
                     )
 
-        needed = policy.required_level(ctype, cls, critical)
         if level < needed:
             raw.append(
                 (
                     Rule.INSUFFICIENT_VERIFICATION,
-                    f"verification level {level.label}, policy requires {needed.label}",
+                    f"verification level {_LEVEL_LABELS[level]}, policy requires {_LEVEL_LABELS[needed]}",
                 )
             )
         if not raw:
             continue
 
-        paths = pg.all_paths(ref, limit=max_paths) if pg.root else []
+        paths = pg.parent_paths(ref, limit=max_paths) if pg.root else []
         expired_reported: set[int] = set()
         for rule, message in raw:
             exemption = None
@@ -486,19 +512,19 @@ def evaluate(
                                 prov,
                                 level,
                                 paths,
-                                pg,
                             )
                         )
                     continue
                 exemption = ex
                 break
             f = _finding(
-                rule, policy.severity(rule, critical), message, ref, comp, prov, level, paths, pg
+                rule, policy.severity(rule, critical), message, ref, comp, prov, level, paths
             )
             f.exempted_by = exemption
             findings.append(f)
 
-    findings.sort(key=lambda f: (-f.severity, f.rule.value, f.ref or ""))
+    levels = {lvl.label: counts[lvl] for lvl in Level}
+    findings.sort(key=lambda f: (-int(f.severity), f.rule.value, f.ref or ""))
     return CheckResult(
         findings, dict(sorted(by_class.items())), levels, len(pg.components), pg.root
     )
@@ -512,8 +538,7 @@ def _finding(
     comp: Mapping[str, Any],
     prov: Provenance,
     level: Level,
-    paths: Sequence[list[str]],
-    pg: ProvenanceGraph,
+    paths: list[list[str]],
 ) -> Finding:
     purl = comp.get("purl")
     return Finding(
@@ -529,8 +554,7 @@ def _finding(
         serial=prov.serial,
         countries=prov.countries(),
         level=level,
-        paths=[list(p) for p in paths],
-        path_names=[pg.names(p) for p in paths],
+        paths=paths,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import io
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, assert_never
@@ -15,7 +16,6 @@ from sovbom.countries import normalize_country
 from sovbom.cyclonedx.reader import load_bom
 from sovbom.errors import InputError
 from sovbom.graph import ProvenanceGraph, build_graph, label
-from sovbom.model import provenance_of
 
 QUERY_KEYS = ("purl", "name", "part", "serial", "country", "ref")
 
@@ -58,41 +58,48 @@ def parse_query(text: str) -> Query:
     return Query(None, text)
 
 
-def _match(value: str | None, pattern: str, *, fold: bool = False) -> bool:
-    if value is None:
-        return False
-    if fold:
-        value, pattern = value.casefold(), pattern.casefold()
+def _compile(pattern: str, *, fold: bool = False) -> Callable[[str | None], bool]:
+    """A matcher for one value: exact, or a glob (``*``, ``?``, ``[...]``) compiled once."""
     if any(c in pattern for c in "*?["):
-        return fnmatch.fnmatchcase(value, pattern)
-    return value == pattern
+        regex = re.compile(fnmatch.translate(pattern), re.IGNORECASE if fold else 0)
+        return lambda value: value is not None and regex.match(value) is not None
+    if fold:
+        folded = pattern.casefold()
+        return lambda value: value is not None and value.casefold() == folded
+    return lambda value: value == pattern
 
 
-def matcher(q: Query) -> Any:
-    def match(ref: str, comp: dict[str, Any]) -> bool:
-        key = q.key
-        purl = comp.get("purl") if isinstance(comp.get("purl"), str) else None
-        if key == "purl":
-            return _match(purl, q.value)
-        if key == "ref":
-            return _match(ref, q.value)
-        if key == "name":
-            return _match(str(comp.get("name") or ""), q.value, fold=True)
-        prov = provenance_of(comp)
-        if key == "part":
-            return _match(prov.part_number, q.value)
-        if key == "serial":
-            return _match(prov.serial, q.value)
-        if key == "country":
-            return q.value in prov.countries()
-        return (
-            _match(purl, q.value)
-            or _match(str(comp.get("name") or ""), q.value, fold=True)
-            or _match(prov.part_number, q.value)
-            or _match(prov.serial, q.value)
-        )
+def matcher(q: Query, pg: ProvenanceGraph) -> Callable[[str, dict[str, Any]], bool]:
+    """A predicate over (bom-ref, component) for a query; provenance is read through the graph."""
+    exact = _compile(q.value)
+    folded = _compile(q.value, fold=True)
+    key = q.key
 
-    return match
+    def purl(comp: dict[str, Any]) -> str | None:
+        value = comp.get("purl")
+        return value if isinstance(value, str) else None
+
+    def name(comp: dict[str, Any]) -> str:
+        return str(comp.get("name") or "")
+
+    if key == "purl":
+        return lambda ref, comp: exact(purl(comp))
+    if key == "ref":
+        return lambda ref, comp: exact(ref)
+    if key == "name":
+        return lambda ref, comp: folded(name(comp))
+    if key == "part":
+        return lambda ref, comp: exact(pg.provenance(ref).part_number)
+    if key == "serial":
+        return lambda ref, comp: exact(pg.provenance(ref).serial)
+    if key == "country":
+        return lambda ref, comp: q.value in pg.provenance(ref).countries()
+    return lambda ref, comp: (
+        exact(purl(comp))
+        or folded(name(comp))
+        or exact(pg.provenance(ref).part_number)
+        or exact(pg.provenance(ref).serial)
+    )
 
 
 @dataclass(slots=True)
@@ -115,7 +122,7 @@ class TraceResult:
 
 def trace_graph(pg: ProvenanceGraph, q: Query, *, max_paths: int = 100) -> TraceResult:
     result = TraceResult(pg.source, pg.root)
-    for ref in pg.find(matcher(q)):
+    for ref in pg.find(matcher(q, pg)):
         comp = pg.components[ref]
         paths = pg.all_paths(ref, limit=max_paths + 1)
         truncated = len(paths) > max_paths
@@ -125,7 +132,7 @@ def trace_graph(pg: ProvenanceGraph, q: Query, *, max_paths: int = 100) -> Trace
                 ref,
                 label(comp, ref),
                 str(comp.get("type") or ""),
-                provenance_of(comp).countries(),
+                pg.provenance(ref).countries(),
                 paths,
                 [pg.names(p) for p in paths],
                 truncated,

@@ -62,12 +62,9 @@ def test_check_json_report_is_schema_valid_and_fails_on_high(run_cli: Any, tmp_p
         for f in report["findings"]
         if f.get("component", {}).get("bom-ref") == "hw:chassis/hgx/gpu3"
     )
-    assert [n["bom-ref"] for n in gpu["paths"][0]] == [
-        "hw:server",
-        "hw:chassis",
-        "hw:chassis/hgx",
-        "hw:chassis/hgx/gpu3",
-    ]
+    assert gpu["paths"][0] == ["hw:server", "hw:chassis", "hw:chassis/hgx", "hw:chassis/hgx/gpu3"]
+    assert [report["names"][r] for r in gpu["paths"][0][:2]] == ["YCS AIX-8B A", "YCS 8U AI chassis"]
+    assert report["names"]["hw:chassis/hgx"] == "NVIDIA HGX B200 8-GPU baseboard"
     assert report["summary"]["by_class"]["gpu"]["domestic"] == 0
     assert report["summary"]["by_class"]["storage"]["domestic_share"] == 1.0
 

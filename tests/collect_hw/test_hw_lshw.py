@@ -216,3 +216,15 @@ def test_not_lshw(content: bytes, message: str, tmp_path: Path, collect_hw: Any)
 
 def test_missing_file(tmp_path: Path, collect_hw: Any) -> None:
     _fails(collect_hw, tmp_path / "absent.json", "no such file")
+
+
+def test_deep_nesting_refused(tmp_path: Path, collect_hw: Any) -> None:
+    depth = 5000
+    path = tmp_path / "deep.xml"
+    path.write_text('<node id="x" class="system">' * depth + "</node>" * depth, encoding="utf-8")
+    _fails(collect_hw, path, str(path))
+    path = tmp_path / "deep.json"
+    path.write_text(
+        '{"id": "x", "class": "system", "children": [' * depth + "]}" * depth, encoding="utf-8"
+    )
+    _fails(collect_hw, path, str(path))

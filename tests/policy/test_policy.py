@@ -235,7 +235,7 @@ def test_deep_path_is_reported_from_the_root() -> None:
     result = run(server(part("hw:a", children=[b])), NO_VERIFY)
     f = by_ref(result.findings, "hw:d")[Rule.NON_DOMESTIC]
     assert f.paths == [["hw:server", "hw:a", "hw:b", "hw:c", "hw:d"]]
-    assert f.path_names[0][0] == "srv"
+    assert f.paths[0][0] == "hw:server"
 
 
 def test_shared_component_shows_both_paths() -> None:
@@ -305,3 +305,18 @@ def test_severity_override_and_fail_threshold() -> None:
     assert result.fails(Severity.HIGH)
     result = run(server(part("hw:a", origin="US")), {"approved_countries": ["US"], **NO_VERIFY})
     assert not result.fails(Severity.HIGH) and result.fails(Severity.LOW)
+
+
+def test_edge_kinds() -> None:
+    from sovbom.graph import CONTAINS, DEPENDS, SUB_BOM
+
+    os_ = Component(ref="os", name="debian", type="operating-system")
+    a = Component(ref="pkg:a", name="a", type="library", depends_on=["pkg:b"])
+    b = Component(ref="pkg:b", name="b", type="library")
+    os_.children.extend([a, b])
+    doc = tree_document(server(os_))
+    doc["metadata"]["component"]["externalReferences"] = [{"type": "bom", "url": "urn:cdx:1b4e28ba-2fa1-11d2-883f-0016d3cca427/1"}]
+    pg = build_graph(doc)
+    assert pg.edge_kind("os", "pkg:a") == CONTAINS
+    assert pg.edge_kind("pkg:a", "pkg:b") == DEPENDS
+    assert pg.edge_kind("hw:server", "urn:cdx:1b4e28ba-2fa1-11d2-883f-0016d3cca427/1") == SUB_BOM

@@ -183,3 +183,43 @@ def test_build_with_hardware_boms_only(run_cli, data: Path, tmp_path: Path) -> N
     doc = json.loads(out.read_text())
     assert_valid_bom(doc)
     assert doc["metadata"]["component"]["bom-ref"] == "srv"
+
+
+def test_build_is_reproducible(run_cli, data: Path, tmp_path: Path) -> None:
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"server{i}.cdx.json"
+        r = run_cli(
+            "build",
+            "--add",
+            str(data / "server.factory.hbom.cdx.json"),
+            "--add",
+            str(data / "appliance.spdx.json"),
+            "--add",
+            str(data / "tools-1.4.cdx.xml"),
+            "--sub-bom",
+            str(data / "gpu-firmware.cdx.json"),
+            "--reproducible",
+            "-o",
+            str(out),
+        )
+        assert r.exit_code == 0, r.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.corpus
+def test_collect_every_corpus_sbom(run_cli, corpus: Path, tmp_path: Path) -> None:
+    files = sorted((corpus / "sbom").glob("*/*.json"))
+    for i, path in enumerate(files):
+        out = tmp_path / f"{i}.cdx.json"
+        r = run_cli("collect", "software", "--sbom", str(path), "-o", str(out))
+        assert r.exit_code == 0, (path.name, r.output)
+        assert_valid_bom(json.loads(out.read_text()))
+    out = tmp_path / "all.cdx.json"
+    args = [a for p in files for a in ("--sbom", str(p))]
+    r = run_cli("collect", "software", *args, "--spec-version", "1.7", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert_valid_bom(doc)
+    assert not unreachable_from_root(doc)

@@ -129,7 +129,13 @@ def test_fields_unknown_to_the_output_version_are_dropped_and_reported() -> None
                 "bom-ref": "a",
                 "x-vendor-field": 1,
                 "hashes": [{"alg": "SHA-256", "content": "not-hex"}],
-            }
+            },
+            {
+                "type": "library",
+                "name": "b",
+                "bom-ref": "b",
+                "licenses": [{"license": {"id": "Not-A-Licence"}}, {"license": {"id": "MIT"}}],
+            },
         ],
         signature={"algorithm": "ES256", "value": "abc"},
     )
@@ -138,8 +144,13 @@ def test_fields_unknown_to_the_output_version_are_dropped_and_reported() -> None
     comp = imported.doc["components"][0]
     assert "x-vendor-field" not in comp
     assert "hashes" not in comp or comp["hashes"] == []
+    assert imported.doc["components"][1]["licenses"] == [
+        {"license": {"name": "Not-A-Licence"}},
+        {"license": {"id": "MIT"}},
+    ]
     text = "\n".join(imported.notes)
     assert "$.components[0].x-vendor-field: dropped" in text
+    assert "$.components[1].licenses: licences rewritten" in text
     assert "$.signature: dropped" in text
     assert "$.components[0].hashes[0]" in text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -25,11 +26,19 @@ class SovbomGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        # A command is a short-lived process holding one large, mostly acyclic document: the
+        # cyclic garbage collector would rescan it again and again (half the time of a 100k
+        # component check). Pause it for the command; reference counting still frees memory.
+        was_enabled = gc.isenabled()
+        gc.disable()
         try:
             return super().invoke(ctx)
         except SovbomError as e:
             click.echo(f"sovbom: error: {e.diagnostics()}", err=True)
             ctx.exit(int(e.exit_code))
+        finally:
+            if was_enabled:
+                gc.enable()
 
 
 @click.group(cls=SovbomGroup, context_settings=CONTEXT_SETTINGS)

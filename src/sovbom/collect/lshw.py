@@ -88,12 +88,15 @@ def _from_xml(data: bytes, source: str) -> list[dict[str, Any]]:
     # A DOCTYPE alone is harmless; entity declarations and external references are still refused.
     root = parse_xml(data, source, forbid_dtd=False)
     tag = local_name(root.tag)
-    if tag == "node":
-        return [_xml_node(root)]
-    if tag == "list":
-        nodes = [_xml_node(c) for c in root if local_name(c.tag) == "node"]
-        if nodes:
-            return nodes
+    try:
+        if tag == "node":
+            return [_xml_node(root)]
+        if tag == "list":
+            nodes = [_xml_node(c) for c in root if local_name(c.tag) == "node"]
+            if nodes:
+                return nodes
+    except RecursionError as e:
+        raise InputError("lshw XML nested too deeply to be a real machine", source=source) from e
     raise InputError(
         f"not lshw XML output: root element <{tag}>, expected <list> or <node>", source=source
     )
@@ -103,6 +106,13 @@ _MISSING_COMMA = re.compile(rb"}(\s*){")
 
 
 def _from_json(data: bytes, source: str) -> tuple[list[dict[str, Any]], list[str]]:
+    try:
+        return _from_json_inner(data, source)
+    except RecursionError as e:  # the stdlib fallback of parse_json recurses per nesting level
+        raise InputError("lshw JSON nested too deeply to be a real machine", source=source) from e
+
+
+def _from_json_inner(data: bytes, source: str) -> tuple[list[dict[str, Any]], list[str]]:
     notes: list[str] = []
     try:
         doc = parse_json(data, source)

@@ -24,8 +24,13 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from itertools import chain
 from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from sovbom._io import display_name, json_pointer, parse_json, read_bytes
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, WRITE_VERSIONS, iter_components
@@ -148,9 +153,48 @@ def normalize_cyclonedx(
                 f"{source}: $.{key}: dropped (a signature over the original document "
                 "does not cover the converted one)"
             )
-    _fix_refs(doc, source, notes)
+    if not _refs_consistent(doc):
+        _fix_refs(doc, source, notes)
     _fix_schema(doc, source, spec_version, notes)
     return notes
+
+
+def _refs_consistent(doc: dict[str, Any]) -> bool:
+    """Fast check (no JSON paths) that every component has a unique bom-ref and that the
+    dependencies are unique per ref and name only known refs; :func:`_fix_refs` says what is not."""
+    try:
+        refs: list[Any] = []
+        stack: list[Any] = list(doc.get("components") or ())
+        component = (doc.get("metadata") or {}).get("component")
+        if component is not None:
+            stack.append(component)
+        while stack:
+            comp = stack.pop()
+            refs.append(comp["bom-ref"])
+            children = comp.get("components")
+            if children:
+                stack.extend(children)
+        for svc in doc.get("services") or ():
+            refs.append(svc["bom-ref"])
+            if svc.get("services"):
+                return False
+        known = set(refs)
+        if len(known) != len(refs) or not all(isinstance(r, str) and r for r in known):
+            return False
+        deps = doc.get("dependencies")
+        if deps is None:
+            return True
+        dep_refs = [d["ref"] for d in deps]
+        if len(set(dep_refs)) != len(dep_refs) or not known.issuperset(dep_refs):
+            return False
+        lists = [d.get("dependsOn", ()) for d in deps]
+        if not all(isinstance(on, list) for on in lists):
+            return False
+        if not known.issuperset(chain.from_iterable(lists)):
+            return False
+        return not any(r in on for r, on in zip(dep_refs, lists, strict=True))
+    except (KeyError, TypeError, AttributeError):
+        return False
 
 
 def _fix_refs(doc: dict[str, Any], source: str, notes: list[str]) -> None:
@@ -390,11 +434,21 @@ def _fix_licenses(items: list[Any]) -> list[Any]:
         return [{"expression": joined}]
     out: list[Any] = [{"license": dict(lic["license"])} for lic in licenses]
     out.extend({"license": {"name": e}} for e in expressions)
+    known = _spdx_ids()
     for entry in out:
         lic = entry["license"]
+        if "id" in lic and lic["id"] not in known:
+            lic["name"] = str(lic.pop("id"))  # not on the output version's SPDX list
         if "id" not in lic and "name" not in lic:
             lic["name"] = "unknown"
     return out
+
+
+@cache
+def _spdx_ids() -> frozenset[str]:
+    """The SPDX licence ids the bundled CycloneDX schemas accept."""
+    schema = resources.files("cyclonedx.schema._res") / "spdx.SNAPSHOT.schema.json"
+    return frozenset(orjson.loads(schema.read_bytes()).get("enum", ()))
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def render_markdown(report: CheckReport, *, max_findings: int = 500) -> str:
             "|---|---|---|---|---|---|",
         ]
         for f in r.findings[:max_findings]:
-            path = " > ".join(f.path_names[0]) if f.path_names else (f.json_path or "")
+            path = " > ".join(report.graph.names(f.paths[0])) if f.paths else (f.json_path or "")
             sev = f.severity.label + (" (exempted)" if f.exempted_by else "")
             who = f.name or f.ref or ""
             lines.append(

@@ -38,7 +38,7 @@ def _result(f: Finding, rule_index: dict[str, int], report: CheckReport) -> dict
     location: dict[str, Any] = {
         "physicalLocation": {"artifactLocation": {"uri": report.bom_source, "index": 0}},
     }
-    json_path = f.json_path or (report.graph.json_paths.get(f.ref) if f.ref else None)
+    json_path = f.json_path or (report.graph.json_path(f.ref) if f.ref else None)
     if json_path or f.ref:
         location["logicalLocations"] = [
             {
@@ -59,7 +59,11 @@ def _result(f: Finding, rule_index: dict[str, int], report: CheckReport) -> dict
             **({"bom-ref": f.ref} if f.ref else {}),
             **({"countries": list(f.countries)} if f.countries else {}),
             **({"verification": f.level.label} if f.level is not None else {}),
-            **({"provenancePath": [" > ".join(n) for n in f.path_names]} if f.path_names else {}),
+            **(
+                {"provenancePaths": [" > ".join(report.graph.names(p)) for p in f.paths]}
+                if f.paths
+                else {}
+            ),
         },
     }
     if f.ref:

@@ -57,7 +57,7 @@ def render_table(report: CheckReport, *, color: bool = False, max_findings: int 
         for col in ("severity", "rule", "component", "finding", "countries", "level", "path"):
             table.add_column(col, overflow="fold")
         for f in r.findings[:max_findings]:
-            path = " > ".join(f.path_names[0]) if f.path_names else (f.json_path or "")
+            path = " > ".join(report.graph.names(f.paths[0])) if f.paths else (f.json_path or "")
             sev = f.severity.label + (" (exempted)" if f.exempted_by else "")
             table.add_row(
                 f"[{_STYLE[f.severity]}]{sev}[/]",
