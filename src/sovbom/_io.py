@@ -106,6 +106,8 @@ def parse_json(data: bytes, source: str) -> Any:
                 source=source,
                 location=f"line {e2.lineno} column {e2.colno}",
             ) from e
+        except RecursionError:
+            pass  # nested too deeply for the stdlib too: orjson's own position will do
         raise InputError(
             f"malformed JSON: {e}", source=source, location=_json_error_location(data, e.pos)
         ) from e

@@ -56,3 +56,8 @@ def test_write_is_atomic_and_leaves_nothing_on_failure(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write"):
         write_bytes(tmp_path / "missing" / "out.json", b"x")
     assert sorted(os.listdir(tmp_path)) == ["out.json"]
+
+
+def test_deeply_nested_json_is_an_input_error_not_a_crash() -> None:
+    with pytest.raises(InputError, match="malformed JSON"):
+        parse_json(b"[" * 100_000, "deep.json")

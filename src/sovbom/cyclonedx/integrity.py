@@ -20,8 +20,9 @@ def integrity_problems(doc: Mapping[str, Any]) -> list[Problem]:
     """Unique bom-refs, dependencies naming existing refs, no self-dependency, no duplicate
     dependency entries, and no serial number shared by two parts of the same server."""
     problems: list[Problem] = []
-    refs: dict[str, str] = {}
-    serials: dict[str, str] = {}
+    # JSON paths are rendered only for problems: this runs on 100k-component documents
+    refs: dict[str, tuple[str | int, ...]] = {}
+    serials: dict[str, tuple[str | int, ...]] = {}
     for path, item in [*iter_components(doc), *iter_services(doc)]:
         ref = item.get("bom-ref")
         if not isinstance(ref, str):
@@ -30,12 +31,12 @@ def integrity_problems(doc: Mapping[str, Any]) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{json_pointer(path)}.bom-ref",
-                    f"duplicate bom-ref {ref!r} (first at {refs[ref]})",
+                    f"duplicate bom-ref {ref!r} (first at {json_pointer(refs[ref])})",
                     "integrity",
                 )
             )
         else:
-            refs[ref] = json_pointer(path)
+            refs[ref] = path
     for path, component in iter_components(doc):
         if component.get("type", "device") != "device":
             continue
@@ -46,12 +47,12 @@ def integrity_problems(doc: Mapping[str, Any]) -> list[Problem]:
             problems.append(
                 Problem(
                     json_pointer(path),
-                    f"duplicate serial number {serial!r} (also at {serials[serial]})",
+                    f"duplicate serial number {serial!r} (also at {json_pointer(serials[serial])})",
                     "integrity",
                 )
             )
         else:
-            serials[serial] = json_pointer(path)
+            serials[serial] = path
     deps = doc.get("dependencies")
     if isinstance(deps, list):
         seen: dict[str, int] = {}
