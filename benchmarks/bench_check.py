@@ -15,14 +15,13 @@ import gc
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_core import write_synthetic  # noqa: E402
+from bench_core import best_of, write_synthetic  # noqa: E402
 
 from sovbom.cli import cli  # noqa: E402
 from sovbom.cyclonedx.reader import load_bom  # noqa: E402
@@ -41,16 +40,6 @@ exemptions:
     reason: benchmark
     approved_by: nobody
 """
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> int:

@@ -239,7 +239,7 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         raise InputError("empty file, expected a sovbom policy", source=source)
     is_json = str(path).lower().endswith(".json") or data.lstrip()[:1] == b"{"
     raw = parse_json(data, source) if is_json else parse_yaml(data, source)
-    check_against(raw, SCHEMA, source, yaml_data=None if is_json else data, what="sovbom policy")
+    check_against(raw, SCHEMA, source, yaml_data=None if is_json else data, what="not a valid sovbom policy")
     policy = policy_from_dict(raw, source)
     policy.sha256 = hashlib.sha256(data).hexdigest()
     return policy

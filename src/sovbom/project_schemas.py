@@ -30,7 +30,8 @@ def load_schema(name: str) -> Any:
 
 
 @cache
-def _validator(name: str) -> Any:
+def validator(name: str) -> Any:
+    """A compiled jsonschema-rs validator for one of the project's schemas (cached)."""
     return jsonschema_rs.validator_for(load_schema(name))
 
 
@@ -61,20 +62,29 @@ def yaml_line(data: bytes, path: list[str | int]) -> int | None:
 
 
 def check_against(
-    instance: Any, schema_name: str, source: str, *, yaml_data: bytes | None = None, what: str
+    instance: Any,
+    schema_name: str,
+    source: str,
+    *,
+    yaml_data: bytes | None = None,
+    what: str,
+    deepest: bool = True,
 ) -> None:
-    """Raise InputError naming the first schema problem (JSON path, and line for YAML)."""
-    validator = _validator(schema_name)
-    if validator.is_valid(instance):
+    """Raise InputError naming one schema problem: its JSON path (and line, for YAML).
+
+    ``deepest`` picks the most precise problem (the deepest path); otherwise the shallowest.
+    """
+    v = validator(schema_name)
+    if v.is_valid(instance):
         return
-    errors = list(validator.iter_errors(instance))
-    # The deepest error is usually the most precise one.
-    err = max(errors, key=lambda e: len(list(e.instance_path)))
+    errors = list(v.iter_errors(instance))
+    errors.sort(key=lambda e: (len(list(e.instance_path)), list(map(str, e.instance_path))))
+    err = errors[-1] if deepest else errors[0]
     path = list(err.instance_path)
     location = json_pointer(path)
     if yaml_data is not None:
         line = yaml_line(yaml_data, path)
         if line is not None:
             location = f"line {line} ({location})"
-    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    raise InputError(f"not a valid {what}: {err.message}{more}", source=source, location=location)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    raise InputError(f"{what}: {err.message}{more}", source=source, location=location)

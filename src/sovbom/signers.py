@@ -12,21 +12,15 @@ which roles the signer holds.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
-
-import jsonschema_rs
-import orjson
 
 from sovbom._io import display_name, json_pointer, load_structured
 from sovbom.errors import InputError
+from sovbom.project_schemas import check_against
 
 SCHEMA_NAME = "signers.schema.json"
 
@@ -112,37 +106,9 @@ def match_rules(rules: Sequence[IdentityRule], identity: str, issuer: str) -> Id
     return None
 
 
-@functools.cache
-def _schema() -> Any:
-    candidates: list[Any] = []
-    with contextlib.suppress(ModuleNotFoundError, TypeError):
-        candidates.append(resources.files("sovbom").joinpath("schemas", SCHEMA_NAME))
-    candidates.append(Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME)
-    for candidate in candidates:
-        if candidate.is_file():
-            return orjson.loads(candidate.read_bytes())
-    raise InputError(f"the signer policy schema {SCHEMA_NAME} is missing from this installation")
-
-
-@functools.cache
-def _validator() -> Any:
-    return jsonschema_rs.validator_for(_schema())
-
-
 def parse_signer_policy(doc: Any, source: str = "<policy>") -> SignerPolicy:
     """Validate a loaded policy document against the schema and build a :class:`SignerPolicy`."""
-    errors = sorted(
-        _validator().iter_errors(doc),
-        key=lambda e: (len(e.instance_path), list(map(str, e.instance_path))),
-    )
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(
-            f"invalid signer policy: {first.message}{more}",
-            source=source,
-            location=json_pointer(list(first.instance_path)),
-        )
+    check_against(doc, SCHEMA_NAME, source, what="invalid signer policy", deepest=False)
     roles: dict[str, Role] = {}
     for name, spec in doc["roles"].items():
         rules: list[IdentityRule] = []

@@ -11,23 +11,19 @@ The default registry ships as ``sovbom/data/suppliers.yaml``; a user file (same 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
-from pathlib import Path
 from typing import Any
-
-import jsonschema_rs
-import orjson
 
 from sovbom._io import display_name, json_pointer, load_structured, parse_yaml
 from sovbom.countries import normalize_country
 from sovbom.errors import InputError
 from sovbom.model import Component
+from sovbom.project_schemas import check_against
 
 SCHEMA_NAME = "suppliers.schema.json"
 DEFAULT_REGISTRY = "suppliers.yaml"
@@ -66,39 +62,9 @@ class SupplierRegistry:
         return SupplierRegistry(first.suppliers + self.suppliers)
 
 
-@functools.cache
-def _schema() -> Any:
-    candidates: list[Any] = []
-    with contextlib.suppress(ModuleNotFoundError, TypeError):  # namespace-package oddities
-        candidates.append(resources.files("sovbom").joinpath("schemas", SCHEMA_NAME))
-    candidates.append(Path(__file__).resolve().parents[3] / "schemas" / SCHEMA_NAME)
-    for candidate in candidates:
-        if candidate.is_file():
-            return orjson.loads(candidate.read_bytes())
-    raise InputError(
-        f"the supplier registry schema {SCHEMA_NAME} is missing from this installation"
-    )
-
-
-@functools.cache
-def _validator() -> Any:
-    return jsonschema_rs.validator_for(_schema())
-
-
 def parse_registry(doc: Any, source: str) -> SupplierRegistry:
     """Validate a loaded registry document and compile its patterns."""
-    errors = sorted(
-        _validator().iter_errors(doc),
-        key=lambda e: (len(e.instance_path), list(map(str, e.instance_path))),
-    )
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(
-            f"invalid supplier registry: {first.message}{more}",
-            source=source,
-            location=json_pointer(list(first.instance_path)),
-        )
+    check_against(doc, SCHEMA_NAME, source, what="invalid supplier registry", deepest=False)
     out: list[Supplier] = []
     for i, entry in enumerate(doc["suppliers"]):
         country = normalize_country(entry["country"].upper())
