@@ -91,6 +91,15 @@ _DEFAULT_SEVERITY: dict[Rule, Severity] = {
     Rule.EXPIRED_EXEMPTION: Severity.MEDIUM,
     Rule.INTEGRITY: Severity.HIGH,
 }
+#: A broken reference makes the graph wrong; a dependency cycle is common among OS packages
+#: (libc6 and libgcc-s1 need each other on Debian) and is reported, not alarmed on.
+_INTEGRITY_SEVERITY = {
+    "dangling-reference": Severity.HIGH,
+    "duplicate-bom-ref": Severity.HIGH,
+    "unreachable": Severity.MEDIUM,
+    "no-root": Severity.MEDIUM,
+    "cycle": Severity.LOW,
+}
 _RAISED_WHEN_CRITICAL = {
     Rule.NON_DOMESTIC,
     Rule.DENIED_COUNTRY,
@@ -239,7 +248,9 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         raise InputError("empty file, expected a sovbom policy", source=source)
     is_json = str(path).lower().endswith(".json") or data.lstrip()[:1] == b"{"
     raw = parse_json(data, source) if is_json else parse_yaml(data, source)
-    check_against(raw, SCHEMA, source, yaml_data=None if is_json else data, what="not a valid sovbom policy")
+    check_against(
+        raw, SCHEMA, source, yaml_data=None if is_json else data, what="not a valid sovbom policy"
+    )
     policy = policy_from_dict(raw, source)
     policy.sha256 = hashlib.sha256(data).hexdigest()
     return policy
@@ -410,7 +421,9 @@ def evaluate(
     findings.extend(
         Finding(
             Rule.INTEGRITY,
-            policy.severity(Rule.INTEGRITY, False),
+            policy.severities.get(
+                Rule.INTEGRITY, _INTEGRITY_SEVERITY.get(problem.kind, Severity.HIGH)
+            ),
             f"{problem.kind}: {problem.message}",
             ref=problem.ref,
             json_path=problem.path,

@@ -63,7 +63,10 @@ def test_check_json_report_is_schema_valid_and_fails_on_high(run_cli: Any, tmp_p
         if f.get("component", {}).get("bom-ref") == "hw:chassis/hgx/gpu3"
     )
     assert gpu["paths"][0] == ["hw:server", "hw:chassis", "hw:chassis/hgx", "hw:chassis/hgx/gpu3"]
-    assert [report["names"][r] for r in gpu["paths"][0][:2]] == ["YCS AIX-8B A", "YCS 8U AI chassis"]
+    assert [report["names"][r] for r in gpu["paths"][0][:2]] == [
+        "YCS AIX-8B A",
+        "YCS 8U AI chassis",
+    ]
     assert report["names"]["hw:chassis/hgx"] == "NVIDIA HGX B200 8-GPU baseboard"
     assert report["summary"]["by_class"]["gpu"]["domestic"] == 0
     assert report["summary"]["by_class"]["storage"]["domestic_share"] == 1.0
@@ -245,3 +248,42 @@ def test_trace_no_match_and_bad_query(run_cli: Any) -> None:
     assert none.exit_code == 0 and "no component matches" in none.stderr
     bad = run_cli("trace", str(HGX), "-c", "country=Atlantis")
     assert bad.exit_code == 4 and "not an ISO 3166-1 country" in bad.stderr
+
+
+def test_check_on_a_composed_server_bom(run_cli: Any, tmp_path: Path) -> None:
+    """Hardware from the manifest, an OS with its packages from a dpkg status: one graph."""
+    data = REPO / "tests" / "data" / "software"
+    sbom = tmp_path / "os.cdx.json"
+    result = run_cli(
+        "collect", "software", "--dpkg-status", str(data / "status"), "--os-release",
+        str(data / "os-release"), "-o", str(sbom),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    server = tmp_path / "server.cdx.json"
+    manifest = SAMPLES / "monaka-2u-jp.manifest.yaml"
+    result = run_cli("build", "--manifest", str(manifest), "--add", str(sbom), "-o", str(server))
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "r.json"
+    result = run_cli(
+        "check",
+        str(server),
+        "--policy",
+        str(POLICY),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        "--max-paths",
+        "3",
+    )
+    report = json.loads(out.read_bytes())
+    assert_valid(CHECK_SCHEMA, report)
+    integrity = [f for f in report["findings"] if f["rule"] == "integrity"]
+    # Debian's libc6 and libgcc-s1 depend on each other: reported as a low-severity cycle
+    assert [(f["severity"], f["message"].split(":")[0]) for f in integrity] == [("low", "cycle")]
+    packages = [f for f in report["findings"] if f.get("component", {}).get("type") == "library"]
+    assert packages, "the packages are checked too"
+    # a package's path runs from the server root through the operating system
+    first = packages[0]["paths"][0]
+    assert first[0] == "hw:server"
+    assert any(report["names"][r].startswith("debian") or "os" in r for r in first[1:-1]), first

@@ -283,7 +283,14 @@ def test_cycles_dangling_and_unreachable_are_reported_not_crashed() -> None:
     assert any("'hw:ghost', which no component has" in m for m in messages)
     assert any("dependencies name 'hw:nobody'" in m for m in messages)
     assert any(m.startswith("unreachable: 'orphan'") for m in messages)
-    assert all(f.severity == Severity.HIGH for f in result.findings if f.rule == Rule.INTEGRITY)
+    severity = {
+        f.message.split(":")[0]: f.severity for f in result.findings if f.rule == Rule.INTEGRITY
+    }
+    assert severity == {
+        "cycle": Severity.LOW,
+        "dangling-reference": Severity.HIGH,
+        "unreachable": Severity.MEDIUM,
+    }
 
 
 def test_self_dependency_is_a_cycle() -> None:
@@ -315,7 +322,9 @@ def test_edge_kinds() -> None:
     b = Component(ref="pkg:b", name="b", type="library")
     os_.children.extend([a, b])
     doc = tree_document(server(os_))
-    doc["metadata"]["component"]["externalReferences"] = [{"type": "bom", "url": "urn:cdx:1b4e28ba-2fa1-11d2-883f-0016d3cca427/1"}]
+    doc["metadata"]["component"]["externalReferences"] = [
+        {"type": "bom", "url": "urn:cdx:1b4e28ba-2fa1-11d2-883f-0016d3cca427/1"}
+    ]
     pg = build_graph(doc)
     assert pg.edge_kind("os", "pkg:a") == CONTAINS
     assert pg.edge_kind("pkg:a", "pkg:b") == DEPENDS
