@@ -119,6 +119,12 @@ def test_sarif_report_is_valid_sarif(run_cli: Any, tmp_path: Path) -> None:
     }
     suppressed = [r for r in run["results"] if r.get("suppressions")]
     assert len(suppressed) == 1
+    # each result points at the line of the component's bom-ref in the BOM file
+    lines = HGX.read_text().splitlines()
+    for r in run["results"][:20]:
+        line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        ref = r["properties"]["bom-ref"]
+        assert f'"bom-ref": "{ref}"' in lines[line - 1], (ref, line)
 
 
 def test_markdown_and_table_reports(run_cli: Any) -> None:

@@ -148,6 +148,7 @@ def check(
         fail_on=fail_on,
         signature=signature,
         verified_evidence=evidence_reasons,
+        bom_raw=loaded.raw,
     )
     chosen = ReportFormat(fmt or _default_format(output))
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()

@@ -32,6 +32,8 @@ class CheckReport:
     fail_on: str
     signature: dict[str, Any] | None = None
     verified_evidence: dict[str, str] = field(default_factory=dict)
+    #: the BOM's bytes, for line numbers in SARIF (optional)
+    bom_raw: bytes = b""
 
 
 def render_check(report: CheckReport, fmt: ReportFormat, *, color: bool = False) -> bytes:

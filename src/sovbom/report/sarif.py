@@ -1,12 +1,14 @@
 """SARIF 2.1.0 output, for code-scanning tools.
 
-Each finding is a result whose rule is the sovbom rule; its location is the BOM file with the JSON
-path of the component as a logical location (BOMs have no meaningful line numbers once parsed),
-and its provenance path goes into the result's properties.
+Each finding is a result whose rule is the sovbom rule; its location is the BOM file, at the line
+of the component's ``bom-ref`` (line 1 when it cannot be found, e.g. an XML BOM), with the JSON
+path of the component as a logical location; its provenance paths go into the result's
+properties, and an exemption becomes a suppression.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -34,10 +36,31 @@ _SECURITY_SEVERITY = {
 }
 
 
-def _result(f: Finding, rule_index: dict[str, int], report: CheckReport) -> dict[str, Any]:
-    location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": report.bom_source, "index": 0}},
-    }
+_BOM_REF = re.compile(rb'"bom-ref"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def ref_lines(raw: bytes) -> dict[str, int]:
+    """The line of each ``"bom-ref": "..."`` in a JSON BOM (first occurrence), for SARIF regions."""
+    out: dict[str, int] = {}
+    line, pos = 1, 0
+    for m in _BOM_REF.finditer(raw):
+        line += raw.count(b"\n", pos, m.start())
+        pos = m.start()
+        try:
+            ref = orjson.loads(b'"' + m.group(1) + b'"')
+        except orjson.JSONDecodeError:
+            continue
+        out.setdefault(ref, line)
+    return out
+
+
+def _result(
+    f: Finding, rule_index: dict[str, int], report: CheckReport, lines: dict[str, int]
+) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": report.bom_source, "index": 0}}
+    line = lines.get(f.ref) if f.ref else None
+    physical["region"] = {"startLine": line or 1}
+    location: dict[str, Any] = {"physicalLocation": physical}
     json_path = f.json_path or (report.graph.json_path(f.ref) if f.ref else None)
     if json_path or f.ref:
         location["logicalLocations"] = [
@@ -92,6 +115,7 @@ def sarif_dict(report: CheckReport) -> dict[str, Any]:
         for rule in Rule
     ]
     rule_index = {rule.value: i for i, rule in enumerate(Rule)}
+    lines = ref_lines(report.bom_raw) if report.bom_raw[:1] != b"<" else {}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -111,7 +135,7 @@ def sarif_dict(report: CheckReport) -> dict[str, Any]:
                         "hashes": {"sha-256": report.bom_sha256},
                     }
                 ],
-                "results": [_result(f, rule_index, report) for f in report.result.findings],
+                "results": [_result(f, rule_index, report, lines) for f in report.result.findings],
                 "properties": {
                     "policy": report.policy.source,
                     "asOf": report.as_of,
