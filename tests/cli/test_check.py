@@ -293,3 +293,12 @@ def test_check_on_a_composed_server_bom(run_cli: Any, tmp_path: Path) -> None:
     first = packages[0]["paths"][0]
     assert first[0] == "hw:server"
     assert any(report["names"][r].startswith("debian") or "os" in r for r in first[1:-1]), first
+
+
+def test_json_report_is_reproducible(run_cli: Any, tmp_path: Path) -> None:
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"{i}.json"
+        run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(out), "--as-of", "2026-11-22")
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

@@ -48,7 +48,9 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
         "findings": [f.to_dict() for f in r.findings],
     }
     label_of = report.graph.label_of
-    names = {ref: label_of(ref) for ref in {ref for f in r.findings for p in f.paths for ref in p}}
+    # in order of first appearance: deterministic (the findings are sorted), unlike a set
+    refs = dict.fromkeys(ref for f in r.findings for p in f.paths for ref in p)
+    names = {ref: label_of(ref) for ref in refs}
     out["names"] = names
     if report.verified_evidence:
         out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
