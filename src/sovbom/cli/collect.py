@@ -7,14 +7,13 @@ from enum import StrEnum
 
 import click
 
-from sovbom import taxonomy as tx
 from sovbom.cli._common import bom_output_options, cli, enum_choice, output_option
-from sovbom.errors import InputError, OperationalError
+from sovbom.collect.hardware import NOTE, SOURCE
+from sovbom.errors import InputError
 
 log = logging.getLogger("sovbom")
 
-NOTE = "sovbom:collection:note"
-SOURCE = "sovbom:collection:source"
+__all__ = ["NOTE", "SOURCE", "OnIncomplete", "collect", "hardware"]
 
 
 class OnIncomplete(StrEnum):
@@ -146,14 +145,26 @@ def hardware(
       sovbom collect hardware --redfish https://bmc.example --ca-bundle bmc-ca.pem -o hw.cdx.json
       sudo sovbom collect hardware --local -o hw.cdx.json
     """
-    from sovbom.collect.interface import Inventory
-    from sovbom.collect.merge import merge_inventories
-    from sovbom.collect.suppliers import apply_registry, registry_for
+    from sovbom.collect.hardware import HardwareSources, collect_hardware
     from sovbom.cyclonedx.writer import write_bom
-    from sovbom.hbom import tree_document
 
-    files = {"--dmidecode": dmidecode_file, "--lshw": lshw_file, "--nvidia-smi": nvidia_smi_file}
-    if not any([*files.values(), redfish_url, redfish_mockup, local]):
+    sources = HardwareSources(
+        dmidecode=dmidecode_file,
+        lshw=lshw_file,
+        nvidia_smi=nvidia_smi_file,
+        redfish_url=redfish_url,
+        redfish_mockup=redfish_mockup,
+        redfish_username=redfish_username,
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        timeout=timeout,
+        retries=retries,
+        concurrency=concurrency,
+        local=local,
+        suppliers=supplier_files,
+    )
+    files = sources.files()
+    if not sources.any():
         raise click.UsageError(
             "give at least one source: --dmidecode, --lshw, --nvidia-smi, --redfish,"
             " --redfish-mockup or --local"
@@ -166,83 +177,12 @@ def hardware(
     if output != "-" and output in files.values():
         raise click.UsageError(f"the output {output!r} is also an input")
 
-    # Load the registry first: a broken --suppliers file fails before any BMC is contacted.
-    registry = registry_for(supplier_files)
-
-    inventories: list[Inventory] = []
-    slot_names: dict[str, str] = {}
-    extra_notes: list[str] = []
-    if redfish_url:
-        from sovbom.collect import redfish
-
-        inv, stats = redfish.collect_redfish_with_stats(
-            redfish_url,
-            username=redfish_username,
-            ca_bundle=ca_bundle,
-            insecure=insecure,
-            timeout=timeout,
-            retries=retries,
-            concurrency=concurrency,
-        )
-        _drop_summary(inv, stats.summary())
-        inventories.append(inv)
-    if redfish_mockup:
-        from sovbom.collect import redfish
-
-        inv, stats = redfish.collect_mockup_with_stats(redfish_mockup)
-        _drop_summary(inv, stats.summary())
-        inventories.append(inv)
-    if dmidecode_file:
-        from sovbom.collect.dmidecode import collect_dmidecode
-
-        inv, slots = collect_dmidecode(dmidecode_file)
-        inventories.append(inv)
-        slot_names.update(slots)
-    if nvidia_smi_file:
-        from sovbom.collect.nvidia_smi import collect_nvidia_smi
-
-        inventories.append(collect_nvidia_smi(nvidia_smi_file))
-    if lshw_file:
-        from sovbom.collect.lshw import collect_lshw
-
-        inventories.append(collect_lshw(lshw_file))
-    if local:
-        from sovbom.collect.local import collect_local
-
-        result = collect_local()
-        inventories.extend(result.inventories)
-        for bus, name in result.slot_names.items():
-            slot_names.setdefault(bus, name)
-        extra_notes.extend(f"local: {n}" for n in result.notes)
-        if not result.inventories:
-            raise OperationalError(
-                "--local could not read any hardware source on this host: "
-                + "; ".join(result.notes)
-            )
-
-    merged = merge_inventories(inventories, slot_names=slot_names)
-    apply_registry(merged.root.walk(), registry)
-    notes = [*merged.notes, *extra_notes]
-    for note in notes:
+    collected = collect_hardware(sources, spec_version=spec_version)
+    for note in collected.notes:
         log.warning("%s", note)
-    if not merged.complete and on_incomplete == OnIncomplete.FAIL.value:
-        detail = "; ".join(notes) or "a source could not be read completely"
+    if not collected.complete and on_incomplete == OnIncomplete.FAIL.value:
+        detail = "; ".join(collected.notes) or "a source could not be read completely"
         raise InputError(
             f"the collection is incomplete (--on-incomplete fail), nothing written: {detail}"
         )
-    properties: list[tuple[str, str]] = [(SOURCE, s) for s in merged.sources]
-    if not merged.complete:
-        properties.append((tx.INCOMPLETE, "true"))
-    properties.extend((NOTE, n) for n in notes)
-    doc = tree_document(
-        merged.root, spec_version=spec_version, kind="observed", properties=properties
-    )
-    write_bom(output, doc, reproducible=reproducible)
-
-
-def _drop_summary(inventory: object, summary: str) -> None:
-    """The Redfish walk's cost summary (timings) goes to the log, not into the HBOM."""
-    notes = getattr(inventory, "notes", None)
-    if isinstance(notes, list) and notes and notes[-1] == summary:
-        notes.pop()
-    log.info("redfish: %s", summary)
+    write_bom(output, collected.doc, reproducible=reproducible)

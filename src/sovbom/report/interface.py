@@ -15,6 +15,7 @@ class ReportFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 @dataclass(slots=True)
@@ -54,4 +55,8 @@ def render_check(report: CheckReport, fmt: ReportFormat, *, color: bool = False)
         from sovbom.report.table import render_table
 
         return render_table(report, color=color).encode("utf-8")
+    if fmt is ReportFormat.HTML:
+        from sovbom.report.html import render_check_html
+
+        return render_check_html(report).encode("utf-8")
     assert_never(fmt)

@@ -1,0 +1,406 @@
+"""``sovbom verify-delivery``: the server on the dock against the manufacturer's signed HBOM."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sovbom._io import display_name, read_bytes, write_bytes
+from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.errors import InputError, VerificationFailed
+from sovbom.policy import Severity
+from sovbom.report.interface import ReportFormat
+
+
+def _as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as e:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value!r}", param_hint="--as-of") from e
+
+
+def _default_format(output: str) -> str:
+    return "table" if output == "-" and sys.stdout.isatty() else "json"
+
+
+@cli.command("verify-delivery")
+@click.option(
+    "--expected",
+    type=click.Path(dir_okay=False),
+    help="The manufacturer's signed factory HBOM (CycloneDX).",
+)
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False),
+    help="The expected HBOM's Sigstore bundle (default: EXPECTED.sigstore.json).",
+)
+@trust_options
+@click.option(
+    "--observed",
+    type=click.Path(dir_okay=False),
+    help="An observed HBOM (from 'sovbom collect hardware') instead of collecting now.",
+)
+@click.option(
+    "--redfish", "redfish_url", metavar="URL", help="Collect from this BMC's Redfish service."
+)
+@click.option(
+    "--redfish-mockup",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Collect from a Redfish mockup directory.",
+)
+@click.option(
+    "--redfish-username",
+    metavar="USER",
+    help="Redfish user (password from the environment or netrc).",
+)
+@click.option(
+    "--ca-bundle", type=click.Path(dir_okay=False), help="CA certificates to verify the BMC with."
+)
+@click.option("--insecure", is_flag=True, help="Do not verify the BMC's TLS certificate (warns).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Per-request timeout for the BMC, in seconds.")  # fmt: skip
+@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="Retries per BMC request.")  # fmt: skip
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Parallel requests to the BMC.")  # fmt: skip
+@click.option(
+    "--dmidecode",
+    "dmidecode_file",
+    type=click.Path(dir_okay=False),
+    help="Text output of `dmidecode`.",
+)
+@click.option(
+    "--lshw", "lshw_file", type=click.Path(dir_okay=False), help="Output of `lshw -json` or `-xml`."
+)
+@click.option(
+    "--nvidia-smi",
+    "nvidia_smi_file",
+    type=click.Path(dir_okay=False),
+    help="Output of `nvidia-smi -q -x`.",
+)
+@click.option("--local", is_flag=True, help="Collect this host's hardware.")
+@click.option("--suppliers", "supplier_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Supplier registry tried before the default one (repeatable).")  # fmt: skip
+@click.option(
+    "--shipment",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Verify every server of a shipment directory (DIR/<server>/expected.cdx.json, its"
+    " .sigstore.json bundle, and observed.cdx.json or dmidecode.txt / lshw.json /"
+    " nvidia-smi.xml / redfish/).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False),
+    metavar="OUT",
+    help="With --shipment: write OUT/<server>.delivery.json and OUT/shipment.json.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="With --shipment: worker processes (default: one per CPU from 40 servers on).",
+)
+@click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Policy (YAML/JSON): provenance rules and delivery tolerances.")  # fmt: skip
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.label for s in Severity]),
+    default="high",
+    show_default=True,
+    help="With --policy: exit 1 when a finding reaches this severity (and the delivery matched).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=enum_choice(ReportFormat),
+    help="Report format (default: table on a terminal, else json).",
+)
+@output_option()
+@click.option("--as-of", help="Judge exemption expiry on this date (YYYY-MM-DD; default today).")
+def verify_delivery(
+    expected: str | None,
+    bundle: str | None,
+    signers: str | None,
+    trusted_root: str | None,
+    trust_config: str | None,
+    staging: bool,
+    offline: bool,
+    observed: str | None,
+    redfish_url: str | None,
+    redfish_mockup: str | None,
+    redfish_username: str | None,
+    ca_bundle: str | None,
+    insecure: bool,
+    timeout: float,
+    retries: int,
+    concurrency: int,
+    dmidecode_file: str | None,
+    lshw_file: str | None,
+    nvidia_smi_file: str | None,
+    local: bool,
+    supplier_files: tuple[str, ...],
+    shipment: str | None,
+    report_dir: str | None,
+    jobs: int | None,
+    policy_path: str | None,
+    fail_on: str,
+    fmt: str | None,
+    output: str,
+    as_of: str | None,
+) -> None:
+    """Verify a delivered server against the manufacturer's signed factory HBOM.
+
+    1. The expected HBOM's Sigstore signature is verified against --signers (fail closed:
+    unsigned, altered or signed by an untrusted identity is exit 3, before any comparison).
+    2. The observed inventory is loaded (--observed) or collected (--redfish, --redfish-mockup,
+    --dmidecode, --lshw, --nvidia-smi, --local).
+    3. Parts are matched (serial, then slot / bus address, then the only part of its class) and
+    each is reported matched, missing, unexpected, substituted or drifted, with expected and
+    found values field by field. 4. With --policy, the expected HBOM (parts observed as declared
+    count as verified) and the unexpected parts are checked; the policy's delivery section sets
+    the tolerances.
+
+    \b
+    Exit codes: 0 the server (every server) matches and the policy passes; 3 a signature failed
+    or the delivery does not match; 1 only policy findings at or above --fail-on; 4 unreadable
+    input.
+    """
+    from sovbom.collect.hardware import HardwareSources
+
+    sources = HardwareSources(
+        dmidecode=dmidecode_file,
+        lshw=lshw_file,
+        nvidia_smi=nvidia_smi_file,
+        redfish_url=redfish_url,
+        redfish_mockup=redfish_mockup,
+        redfish_username=redfish_username,
+        ca_bundle=ca_bundle,
+        insecure=insecure,
+        timeout=timeout,
+        retries=retries,
+        concurrency=concurrency,
+        local=local,
+        suppliers=supplier_files,
+    )
+    if (expected is None) == (shipment is None):
+        raise click.UsageError("give either --expected FILE (one server) or --shipment DIR")
+    if shipment is not None:
+        if observed or sources.any() or bundle:
+            raise click.UsageError(
+                "--shipment takes each server's files from its directory:"
+                " no --observed, --bundle or collection options"
+            )
+    else:
+        if report_dir is not None:
+            raise click.UsageError("--report-dir goes with --shipment (one server: use -o)")
+        if (observed is None) == (not sources.any()):
+            raise click.UsageError(
+                "give the observed inventory: either --observed FILE or collection options"
+                " (--redfish, --redfish-mockup, --dmidecode, --lshw, --nvidia-smi, --local)"
+            )
+    today = _as_of(as_of)
+    trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
+    if trust is None:
+        raise click.UsageError(
+            "verify-delivery needs --signers (who may sign factory HBOMs): the expected HBOM's"
+            " signature is always verified"
+        )
+    policy = None
+    if policy_path is not None:
+        from sovbom.policy import load_policy
+
+        policy = load_policy(policy_path)
+    from sovbom import signing
+
+    verifier = signing.BundleVerifier(trust.trust, trust.signers)
+    chosen = ReportFormat(fmt or _default_format(output))
+    color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
+    if shipment is not None:
+        code = _shipment(
+            shipment, report_dir, verifier, policy, fail_on, today, chosen, output, color, jobs
+        )
+    else:
+        assert expected is not None
+        code = _single(expected, bundle, observed, sources, verifier, policy, fail_on, today,
+                       chosen, output, color)  # fmt: skip
+    if code:
+        click.get_current_context().exit(code)
+
+
+def _single(
+    expected: str,
+    bundle: str | None,
+    observed: str | None,
+    sources: Any,
+    verifier: Any,
+    policy: Any,
+    fail_on: str,
+    today: dt.date,
+    fmt: ReportFormat,
+    output: str,
+    color: bool,
+) -> int:
+    from sovbom.cyclonedx.reader import load_bom, parse_bom
+    from sovbom.delivery import SourceInfo, assess, check_signature, observed_complete, sha256_hex
+    from sovbom.evidence import bundle_path_for
+    from sovbom.report.delivery_report import DeliveryReport, render_delivery
+
+    if observed is not None and output != "-" and Path(output) == Path(observed):
+        raise click.UsageError(f"the output {output!r} is also an input")
+    data = read_bytes(expected)
+    loaded = parse_bom(data, display_name(expected))
+    signature = check_signature(verifier, data, loaded.source, bundle_path_for(expected, bundle))
+    if not signature.ok:
+        if signature.reason.startswith("not signed"):
+            raise VerificationFailed(
+                f"{loaded.source}: {signature.reason} (sign it with 'sovbom sign', or give --bundle)"
+            )
+        signature.raise_for_failure()
+        raise VerificationFailed(f"{loaded.source}: verification failed")  # pragma: no cover
+    if observed is not None:
+        obs = load_bom(observed)
+        doc = obs.doc
+        info = SourceInfo(obs.source, sha256_hex(obs.raw))
+        complete, notes = observed_complete(doc)
+    else:
+        from sovbom.collect.hardware import collect_hardware
+
+        collected = collect_hardware(sources)
+        doc, complete, notes = collected.doc, collected.complete, collected.notes
+        info = SourceInfo(_describe_sources(sources))
+    server = _server_name(loaded.doc, loaded.source)
+    result = assess(server, loaded, signature, doc, info, observed_complete=complete,
+                    observed_notes=notes, policy=policy, fail_on=fail_on, today=today)  # fmt: skip
+    report = DeliveryReport(result=result, as_of=today.isoformat())
+    write_bytes(output, render_delivery(report, fmt, color=color))
+    return result.exit_code
+
+
+def _describe_sources(sources: Any) -> str:
+    parts = [
+        f"redfish:{sources.redfish_url}" if sources.redfish_url else None,
+        f"redfish-mockup:{sources.redfish_mockup}" if sources.redfish_mockup else None,
+        f"dmidecode:{sources.dmidecode}" if sources.dmidecode else None,
+        f"lshw:{sources.lshw}" if sources.lshw else None,
+        f"nvidia-smi:{sources.nvidia_smi}" if sources.nvidia_smi else None,
+        "local" if sources.local else None,
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _server_name(doc: dict[str, Any], fallback: str) -> str:
+    from sovbom.delivery import extract
+
+    root, _, _ = extract(doc)
+    if root is not None and root.serial:
+        return root.serial
+    return fallback
+
+
+def _shipment(
+    directory: str,
+    report_dir: str | None,
+    verifier: Any,
+    policy: Any,
+    fail_on: str,
+    today: dt.date,
+    fmt: ReportFormat,
+    output: str,
+    color: bool,
+    jobs: int | None,
+) -> int:
+    import orjson
+
+    from sovbom.delivery import ShipmentResult, discover_shipment
+    from sovbom.report.delivery_json import delivery_result_dict, render_shipment_json
+    from sovbom.report.delivery_report import ShipmentReport, render_shipment
+
+    servers = discover_shipment(directory)
+    if report_dir is not None:
+        out_dir = Path(report_dir).resolve()
+        shipment_dir = Path(directory).resolve()
+        if out_dir == shipment_dir or shipment_dir in out_dir.parents:
+            raise click.UsageError(
+                "--report-dir must be outside the shipment (inputs are never modified)"
+            )
+    as_of = today.isoformat()
+
+    def render(result: Any) -> bytes:
+        return orjson.dumps(delivery_result_dict(result, as_of), option=option)
+
+    option = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    items = _with_progress(
+        servers, verifier, policy, fail_on, today, render if report_dir is not None else None, jobs
+    )
+    shipment = ShipmentResult(directory=display_name(directory), servers=[r for r, _ in items])
+    report = ShipmentReport(shipment=shipment, as_of=as_of)
+    if report_dir is not None:
+        out = Path(report_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(
+                f"cannot create the report directory: {e.strerror or e}", source=report_dir
+            ) from e
+        for r, data in items:
+            target = out / f"{r.server}.delivery.json"
+            write_bytes(target, data or b"")
+            report.report_files[r.server] = str(target)
+        write_bytes(out / "shipment.json", render_shipment_json(report))
+    write_bytes(output, render_shipment(report, fmt, color=color))
+    return shipment.exit_code
+
+
+def _with_progress(
+    servers: Any,
+    verifier: Any,
+    policy: Any,
+    fail_on: str,
+    today: dt.date,
+    render: Any,
+    jobs: int | None,
+) -> Any:
+    """Verify every server; a progress bar on stderr when it is a terminal."""
+    from sovbom.delivery import verify_shipment
+
+    kw: dict[str, Any] = {"policy": policy, "fail_on": fail_on, "today": today, "render": render,
+                          "jobs": jobs}  # fmt: skip
+    if len(servers) < 2 or not sys.stderr.isatty():
+        return verify_shipment(servers, verifier, **kw)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    # No auto-refresh thread: worker processes are forked while the bar is shown.
+    with Progress(
+        TextColumn("verifying deliveries"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        auto_refresh=False,
+    ) as progress:
+        task = progress.add_task("verify", total=len(servers))
+        done = 0
+
+        def advance(_: Any) -> None:
+            nonlocal done
+            done += 1
+            progress.advance(task)
+            if done % 10 == 0 or done == len(servers):
+                progress.refresh()
+
+        progress.refresh()
+        return verify_shipment(servers, verifier, on_result=advance, **kw)
+
+
+__all__ = ["verify_delivery"]

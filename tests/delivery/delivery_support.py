@@ -1,0 +1,78 @@
+"""Helpers of the delivery tests (importable: tests/delivery is on sys.path)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mockup import Inventory, inventory_from_hbom
+from signing_support import IDENTITY, ISSUER, Trust, invoke
+
+REPO = Path(__file__).resolve().parents[2]
+
+MANIFEST = REPO / "samples" / "hgx-b200-jp.manifest.yaml"
+SCHEMAS = REPO / "schemas"
+UNTRUSTED = "someone-else@elsewhere.example"
+
+
+@dataclass
+class Factory:
+    """The factory side: a server's HBOM built from its manifest and signed."""
+
+    hbom: Path
+    bundle: Path
+    signers: Path
+    trust: Trust
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = json.loads(self.hbom.read_text())
+        return doc
+
+    def inventory(self) -> Inventory:
+        return inventory_from_hbom(self.doc)
+
+    def verify(self, *args: str | Path, env: dict[str, str] | None = None) -> Any:
+        """Run ``sovbom verify-delivery`` against this factory HBOM with the test trust root."""
+        return invoke(
+            "verify-delivery", "--signers", self.signers, "--trust-config", self.trust.trust_config,
+            "--offline", *args, env=env,
+        )  # fmt: skip
+
+
+def sign(trust: Trust, path: Path, identity: str = IDENTITY) -> Path:
+    result = invoke(
+        "sign", path, "--trust-config", trust.trust_config, "--identity-token", trust.token(identity),
+        "--overwrite",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return path.with_name(path.name + ".sigstore.json")
+
+
+def build(manifest: Path, out: Path) -> Path:
+    result = invoke("build", "--manifest", manifest, "-o", out, "--reproducible")
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def write_signers(path: Path) -> Path:
+    path.write_text(
+        "version: 1\nroles:\n"
+        f"  manufacturer:\n    signers:\n      - {{identity: {IDENTITY}, issuer: '{ISSUER}'}}\n"
+    )
+    return path
+
+
+def validator(name: str) -> Any:
+    import jsonschema_rs
+
+    schema = json.loads((SCHEMAS / name).read_text())
+    return jsonschema_rs.validator_for(schema)
+
+
+def assert_valid(doc: Any, schema: str) -> None:
+    v = validator(schema)
+    errors = [f"{e.instance_path}: {e.message}" for e in v.iter_errors(doc)]
+    assert not errors, errors[:5]
