@@ -134,6 +134,8 @@ class ProvenanceGraph:
         if ref == self.root:
             return [[ref]]
         out = [self.shortest_path(ref)]
+        if limit <= 1:
+            return out
         first_parent = out[0][-2]
         for p in self._reachable_preds()[ref]:
             if len(out) >= limit:

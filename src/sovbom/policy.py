@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import functools
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -108,6 +110,12 @@ _RAISED_WHEN_CRITICAL = {
 }
 
 
+@functools.cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A ``*`` wildcard pattern, compiled once (fnmatch semantics, case-sensitive)."""
+    return re.compile(fnmatch.translate(pattern))
+
+
 @dataclass(frozen=True, slots=True)
 class Exemption:
     match: Mapping[str, str]
@@ -119,20 +127,19 @@ class Exemption:
 
     def matches(self, ref: str, component: Mapping[str, Any], prov: Provenance) -> bool:
         for key, pattern in self.match.items():
-            if key == "purl":
-                value = component.get("purl")
-                if not isinstance(value, str) or not fnmatch.fnmatchcase(value, pattern):
-                    return False
-            elif key == "part_number":
-                if prov.part_number is None or not fnmatch.fnmatchcase(prov.part_number, pattern):
-                    return False
-            elif key == "bom_ref":
-                if not fnmatch.fnmatchcase(ref, pattern):
-                    return False
-            elif key == "supplier":
+            if key == "supplier":
                 names = {n.casefold() for n in (prov.supplier, prov.manufacturer) if n}
                 if pattern.casefold() not in names:
                     return False
+                continue
+            if key == "purl":
+                value = component.get("purl")
+            elif key == "part_number":
+                value = prov.part_number
+            else:  # bom_ref
+                value = ref
+            if not isinstance(value, str) or _glob(pattern).match(value) is None:
+                return False
         return True
 
     def covers(self, rule: Rule) -> bool:

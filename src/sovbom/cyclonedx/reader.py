@@ -23,13 +23,13 @@ class LoadedBom:
 
 def parse_bom(data: bytes, source: str) -> LoadedBom:
     """Parse CycloneDX bytes (JSON or XML, sniffed from the first character)."""
-    head = data.lstrip()[:1]
+    head = data[:64].lstrip()[:1] or data.lstrip()[:1]  # no copy of a large document
     version: object
     if head == b"<":
         doc, version = xml_to_json(data, source)
         fmt = "xml"
     else:
-        if not data.strip():
+        if not head:  # empty or only white space
             raise InputError("empty file, expected a CycloneDX document", source=source)
         parsed = parse_json(data, source)
         if not isinstance(parsed, dict):
