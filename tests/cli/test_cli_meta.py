@@ -45,3 +45,19 @@ def test_top_level_help_documents_exit_codes(run_cli: Any) -> None:
     out = run_cli("--help").output
     for code in ("0", "1", "2", "3", "4"):
         assert f"  {code}  " in out
+
+
+def test_progress_bar_on_a_terminal_and_off(monkeypatch: Any) -> None:
+    import sys
+
+    from sovbom.cli._common import progress_bar
+
+    with progress_bar("x", 5) as advance:
+        assert advance is None  # stderr is not a terminal under pytest
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with progress_bar("x", 25) as advance:
+        assert advance is not None
+        for i in range(25):
+            advance(i)
+    with progress_bar("x", 1) as advance:
+        assert advance is None  # one item needs no bar

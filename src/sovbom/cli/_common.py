@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -99,3 +100,40 @@ def bom_output_options(func: F) -> F:
         " byte-identical output across runs (SOURCE_DATE_EPOCH, when set, gives the timestamp).",
     )(func)
     return func
+
+
+@contextmanager
+def progress_bar(
+    label: str, total: int, *, refresh_every: int = 10
+) -> Iterator[Callable[[Any], None] | None]:
+    """A per-item callback that advances a progress bar on stderr.
+
+    Yields None (no bar) when stderr is not a terminal or there is only one item. The bar has no
+    auto-refresh thread, so worker processes can be forked while it is shown.
+    """
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        auto_refresh=False,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        done = 0
+
+        def advance(_: Any) -> None:
+            nonlocal done
+            done += 1
+            progress.advance(task)
+            if done % refresh_every == 0 or done == total:
+                progress.refresh()
+
+        progress.refresh()
+        yield advance

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from sovbom._io import display_name, read_bytes, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
 from sovbom.cli._trust import load_trust_options, trust_options
 from sovbom.errors import InputError, VerificationFailed
 from sovbom.policy import Severity
@@ -373,34 +373,17 @@ def _with_progress(
     """Verify every server; a progress bar on stderr when it is a terminal."""
     from sovbom.delivery import verify_shipment
 
-    kw: dict[str, Any] = {"policy": policy, "fail_on": fail_on, "today": today, "render": render,
-                          "jobs": jobs}  # fmt: skip
-    if len(servers) < 2 or not sys.stderr.isatty():
-        return verify_shipment(servers, verifier, **kw)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    # No auto-refresh thread: worker processes are forked while the bar is shown.
-    with Progress(
-        TextColumn("verifying deliveries"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        auto_refresh=False,
-    ) as progress:
-        task = progress.add_task("verify", total=len(servers))
-        done = 0
-
-        def advance(_: Any) -> None:
-            nonlocal done
-            done += 1
-            progress.advance(task)
-            if done % 10 == 0 or done == len(servers):
-                progress.refresh()
-
-        progress.refresh()
-        return verify_shipment(servers, verifier, on_result=advance, **kw)
+    with progress_bar("verifying deliveries", len(servers)) as advance:
+        return verify_shipment(
+            servers,
+            verifier,
+            policy=policy,
+            fail_on=fail_on,
+            today=today,
+            render=render,
+            jobs=jobs,
+            on_result=advance,
+        )
 
 
 __all__ = ["verify_delivery"]

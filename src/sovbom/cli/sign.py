@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ import click
 import orjson
 
 from sovbom._io import read_bytes, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
 from sovbom.errors import InputError, VerificationFailed
 from sovbom.signers import IdentityRule, SignerPolicy, load_signer_policy
 
@@ -307,31 +306,7 @@ def _verify_all(
     verifier: signing.BundleVerifier, files: tuple[str, ...], bundle: str | None, jobs: int | None
 ) -> list[signing.Verdict]:
     """Verify every file; a progress bar on stderr when it is a terminal."""
-    if len(files) < 2 or not sys.stderr.isatty():
-        return verifier.verify_files(files, bundle, jobs=jobs)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    # No auto-refresh thread: worker processes are forked while the bar is shown.
-    with Progress(
-        TextColumn("verifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        auto_refresh=False,
-    ) as progress:
-        task = progress.add_task("verify", total=len(files))
-        done = 0
-
-        def advance(_: signing.Verdict) -> None:
-            nonlocal done
-            done += 1
-            progress.advance(task)
-            if done % 20 == 0 or done == len(files):
-                progress.refresh()
-
-        progress.refresh()
+    with progress_bar("verifying", len(files), refresh_every=20) as advance:
         return verifier.verify_files(files, bundle, jobs=jobs, on_verdict=advance)
 
 
