@@ -37,6 +37,20 @@ class CheckReport:
     bom_raw: bytes = b""
 
 
+def verdict_line(report: CheckReport) -> tuple[bool, str]:
+    """Whether the check fails, and a one-line summary: ``FAIL: 2 high, 5 low (fails on high)``."""
+    from sovbom.policy import Severity
+
+    r = report.result
+    fails = r.fails(Severity.parse(report.fail_on))
+    counts = [f"{n} {sev}" for sev, n in reversed(r.counts_by_severity().items()) if n]
+    exempted = sum(1 for f in r.findings if not f.counts)
+    text = ", ".join(counts) or "no findings"
+    if exempted:
+        text += f"; {exempted} exempted"
+    return fails, f"{'FAIL' if fails else 'PASS'}: {text} (fails on {report.fail_on} and above)"
+
+
 def render_check(report: CheckReport, fmt: ReportFormat, *, color: bool = False) -> bytes:
     """Render a check report; every format is handled (a test checks it)."""
     if fmt is ReportFormat.JSON:

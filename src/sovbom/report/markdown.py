@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sovbom.policy import Severity
-from sovbom.report.interface import CheckReport
+from sovbom.report.interface import CheckReport, verdict_line
 
 
 def _cell(text: object) -> str:
@@ -13,7 +12,7 @@ def _cell(text: object) -> str:
 def render_markdown(report: CheckReport, *, max_findings: int = 500) -> str:
     r = report.result
     total = r.total_share()
-    verdict = "FAIL" if r.fails(Severity.parse(report.fail_on)) else "PASS"
+    _, verdict = verdict_line(report)
     lines = [
         f"# sovbom check: {verdict}",
         "",

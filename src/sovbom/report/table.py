@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sovbom.policy import Severity
-from sovbom.report.interface import CheckReport
+from sovbom.report.interface import CheckReport, verdict_line
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -25,10 +25,10 @@ def render_table(report: CheckReport, *, color: bool = False, max_findings: int 
         file=buf, force_terminal=color, no_color=not color, width=140, soft_wrap=False
     )
     r = report.result
-    verdict = r.fails(Severity.parse(report.fail_on))
+    fails, line = verdict_line(report)
     console.print(
-        f"[bold]{report.bom_source}[/]: {'[red]FAIL[/]' if verdict else '[green]PASS[/]'}"
-        f"  ({r.components} components; policy {report.policy.source}; fail on {report.fail_on})"
+        f"[bold]{report.bom_source}[/]: [{'red' if fails else 'green'}]{line}[/]"
+        f"  ({r.components} components; policy {report.policy.source})"
     )
     if report.signature:
         sig = report.signature
