@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import sys
 
@@ -10,6 +9,7 @@ import click
 
 from sovbom._io import write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._options import as_of_option, default_format, fail_on_option, parse_as_of
 from sovbom.cli._trust import load_trust_options, trust_options
 from sovbom.cyclonedx.reader import load_bom
 from sovbom.errors import ExitCode, InputError
@@ -17,19 +17,6 @@ from sovbom.graph import build_graph
 from sovbom.policy import Severity, VerificationContext, evaluate, load_policy
 from sovbom.report.interface import CheckReport, ReportFormat, render_check
 from sovbom.trace import TraceFormat, parse_query, render_trace, trace_boms
-
-
-def _default_format(output: str) -> str:
-    return "table" if output == "-" and sys.stdout.isatty() else "json"
-
-
-def _as_of(value: str | None) -> dt.date:
-    if value is None:
-        return dt.datetime.now(dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as e:
-        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value!r}", param_hint="--as-of") from e
 
 
 @cli.command()
@@ -50,13 +37,7 @@ def _as_of(value: str | None) -> dt.date:
     help="Report format (default: table on a terminal, else json).",
 )
 @output_option()
-@click.option(
-    "--fail-on",
-    type=click.Choice([s.label for s in Severity]),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a finding reaches this severity.",
-)
+@fail_on_option()
 @click.option(
     "--bundle",
     type=click.Path(dir_okay=False),
@@ -69,7 +50,7 @@ def _as_of(value: str | None) -> dt.date:
     help="A signed evidence document (sub-BOM or reference, with FILE.sigstore.json); repeatable.",
 )
 @trust_options
-@click.option("--as-of", help="Judge exemption expiry on this date (YYYY-MM-DD; default today).")
+@as_of_option
 @click.option(
     "--max-paths",
     type=click.IntRange(1, 1000),
@@ -105,7 +86,7 @@ def check(
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
     3 a signature did not verify; 4 unreadable input.
     """
-    today = _as_of(as_of)
+    today = parse_as_of(as_of)
     policy = load_policy(policy_path)
     loaded = load_bom(bom)
     pg = build_graph(loaded.doc, source=loaded.source)
@@ -150,7 +131,7 @@ def check(
         verified_evidence=evidence_reasons,
         bom_raw=loaded.raw,
     )
-    chosen = ReportFormat(fmt or _default_format(output))
+    chosen = ReportFormat(fmt or default_format(output))
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
     write_bytes(output, render_check(report, chosen, color=color))
     if result.fails(Severity.parse(fail_on)):

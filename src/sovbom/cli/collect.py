@@ -8,7 +8,8 @@ from enum import StrEnum
 import click
 
 from sovbom.cli._common import bom_output_options, cli, enum_choice, output_option
-from sovbom.collect.hardware import NOTE, SOURCE
+from sovbom.cli._options import hardware_source_options
+from sovbom.collect.hardware import NOTE, SOURCE, HardwareSources
 from sovbom.errors import InputError
 
 log = logging.getLogger("sovbom")
@@ -27,81 +28,7 @@ def collect() -> None:
 
 
 @collect.command("hardware")
-@click.option(
-    "--dmidecode",
-    "dmidecode_file",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Text output of `dmidecode` ('-' for stdin).",
-)
-@click.option(
-    "--lshw",
-    "lshw_file",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Output of `lshw -json` or `lshw -xml`.",
-)
-@click.option(
-    "--nvidia-smi",
-    "nvidia_smi_file",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Output of `nvidia-smi -q -x` (XML) or `nvidia-smi -q` (text).",
-)
-@click.option(
-    "--redfish",
-    "redfish_url",
-    metavar="URL",
-    help="A BMC's Redfish service (https://bmc.example). Credentials:"
-    " SOVBOM_REDFISH_USERNAME / SOVBOM_REDFISH_PASSWORD or ~/.netrc.",
-)
-@click.option(
-    "--redfish-mockup",
-    "redfish_mockup",
-    type=click.Path(file_okay=False, exists=False),
-    metavar="DIR",
-    help="A Redfish mockup directory (DMTF Mockup Creator layout).",
-)
-@click.option(
-    "--redfish-username",
-    metavar="USER",
-    help="Redfish user (password from the environment or netrc).",
-)
-@click.option(
-    "--ca-bundle", type=click.Path(dir_okay=False), help="CA certificates to verify the BMC with."
-)
-@click.option("--insecure", is_flag=True, help="Do not verify the BMC's TLS certificate (warns).")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Per-request timeout for the BMC, in seconds.",
-)
-@click.option(
-    "--retries",
-    type=click.IntRange(0, 10),
-    default=2,
-    show_default=True,
-    help="Retries per BMC request.",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 32),
-    default=4,
-    show_default=True,
-    help="Parallel requests to the BMC.",
-)
-@click.option(
-    "--local",
-    is_flag=True,
-    help="Run this host's dmidecode, lshw and nvidia-smi (/sys/class/dmi/id without root).",
-)
-@click.option(
-    "--suppliers",
-    "supplier_files",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Supplier registry (YAML/JSON, schemas/suppliers.schema.json) tried before the"
-    " default one (repeatable).",
-)
+@hardware_source_options
 @click.option(
     "--on-incomplete",
     type=enum_choice(OnIncomplete),
@@ -113,19 +40,7 @@ def collect() -> None:
 @output_option(help_text="Output CycloneDX JSON file ('-' for stdout).")
 @bom_output_options
 def hardware(
-    dmidecode_file: str | None,
-    lshw_file: str | None,
-    nvidia_smi_file: str | None,
-    redfish_url: str | None,
-    redfish_mockup: str | None,
-    redfish_username: str | None,
-    ca_bundle: str | None,
-    insecure: bool,
-    timeout: float,
-    retries: int,
-    concurrency: int,
-    local: bool,
-    supplier_files: tuple[str, ...],
+    sources: HardwareSources,
     on_incomplete: str,
     output: str,
     spec_version: str,
@@ -145,24 +60,9 @@ def hardware(
       sovbom collect hardware --redfish https://bmc.example --ca-bundle bmc-ca.pem -o hw.cdx.json
       sudo sovbom collect hardware --local -o hw.cdx.json
     """
-    from sovbom.collect.hardware import HardwareSources, collect_hardware
+    from sovbom.collect.hardware import collect_hardware
     from sovbom.cyclonedx.writer import write_bom
 
-    sources = HardwareSources(
-        dmidecode=dmidecode_file,
-        lshw=lshw_file,
-        nvidia_smi=nvidia_smi_file,
-        redfish_url=redfish_url,
-        redfish_mockup=redfish_mockup,
-        redfish_username=redfish_username,
-        ca_bundle=ca_bundle,
-        insecure=insecure,
-        timeout=timeout,
-        retries=retries,
-        concurrency=concurrency,
-        local=local,
-        suppliers=supplier_files,
-    )
     files = sources.files()
     if not sources.any():
         raise click.UsageError(

@@ -11,23 +11,17 @@ import click
 
 from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
+from sovbom.cli._options import (
+    as_of_option,
+    default_format,
+    fail_on_option,
+    hardware_source_options,
+    parse_as_of,
+)
 from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.collect.hardware import HardwareSources
 from sovbom.errors import InputError, VerificationFailed
-from sovbom.policy import Severity
 from sovbom.report.interface import ReportFormat
-
-
-def _as_of(value: str | None) -> dt.date:
-    if value is None:
-        return dt.datetime.now(dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as e:
-        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value!r}", param_hint="--as-of") from e
-
-
-def _default_format(output: str) -> str:
-    return "table" if output == "-" and sys.stdout.isatty() else "json"
 
 
 @cli.command("verify-delivery")
@@ -47,48 +41,7 @@ def _default_format(output: str) -> str:
     type=click.Path(dir_okay=False),
     help="An observed HBOM (from 'sovbom collect hardware') instead of collecting now.",
 )
-@click.option(
-    "--redfish", "redfish_url", metavar="URL", help="Collect from this BMC's Redfish service."
-)
-@click.option(
-    "--redfish-mockup",
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Collect from a Redfish mockup directory.",
-)
-@click.option(
-    "--redfish-username",
-    metavar="USER",
-    help="Redfish user (password from the environment or netrc).",
-)
-@click.option(
-    "--ca-bundle", type=click.Path(dir_okay=False), help="CA certificates to verify the BMC with."
-)
-@click.option("--insecure", is_flag=True, help="Do not verify the BMC's TLS certificate (warns).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Per-request timeout for the BMC, in seconds.")  # fmt: skip
-@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
-              help="Retries per BMC request.")  # fmt: skip
-@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True,
-              help="Parallel requests to the BMC.")  # fmt: skip
-@click.option(
-    "--dmidecode",
-    "dmidecode_file",
-    type=click.Path(dir_okay=False),
-    help="Text output of `dmidecode`.",
-)
-@click.option(
-    "--lshw", "lshw_file", type=click.Path(dir_okay=False), help="Output of `lshw -json` or `-xml`."
-)
-@click.option(
-    "--nvidia-smi",
-    "nvidia_smi_file",
-    type=click.Path(dir_okay=False),
-    help="Output of `nvidia-smi -q -x`.",
-)
-@click.option("--local", is_flag=True, help="Collect this host's hardware.")
-@click.option("--suppliers", "supplier_files", multiple=True, type=click.Path(dir_okay=False),
-              help="Supplier registry tried before the default one (repeatable).")  # fmt: skip
+@hardware_source_options
 @click.option(
     "--shipment",
     type=click.Path(file_okay=False),
@@ -111,13 +64,7 @@ def _default_format(output: str) -> str:
 )
 @click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False),
               help="Policy (YAML/JSON): provenance rules and delivery tolerances.")  # fmt: skip
-@click.option(
-    "--fail-on",
-    type=click.Choice([s.label for s in Severity]),
-    default="high",
-    show_default=True,
-    help="With --policy: exit 1 when a finding reaches this severity (and the delivery matched).",
-)
+@fail_on_option("With --policy: exit 1 when a finding reaches this severity (and the delivery matched).")
 @click.option(
     "-f",
     "--format",
@@ -126,7 +73,7 @@ def _default_format(output: str) -> str:
     help="Report format (default: table on a terminal, else json).",
 )
 @output_option()
-@click.option("--as-of", help="Judge exemption expiry on this date (YYYY-MM-DD; default today).")
+@as_of_option
 def verify_delivery(
     expected: str | None,
     bundle: str | None,
@@ -136,19 +83,7 @@ def verify_delivery(
     staging: bool,
     offline: bool,
     observed: str | None,
-    redfish_url: str | None,
-    redfish_mockup: str | None,
-    redfish_username: str | None,
-    ca_bundle: str | None,
-    insecure: bool,
-    timeout: float,
-    retries: int,
-    concurrency: int,
-    dmidecode_file: str | None,
-    lshw_file: str | None,
-    nvidia_smi_file: str | None,
-    local: bool,
-    supplier_files: tuple[str, ...],
+    sources: HardwareSources,
     shipment: str | None,
     report_dir: str | None,
     jobs: int | None,
@@ -175,23 +110,6 @@ def verify_delivery(
     or the delivery does not match; 1 only policy findings at or above --fail-on; 4 unreadable
     input.
     """
-    from sovbom.collect.hardware import HardwareSources
-
-    sources = HardwareSources(
-        dmidecode=dmidecode_file,
-        lshw=lshw_file,
-        nvidia_smi=nvidia_smi_file,
-        redfish_url=redfish_url,
-        redfish_mockup=redfish_mockup,
-        redfish_username=redfish_username,
-        ca_bundle=ca_bundle,
-        insecure=insecure,
-        timeout=timeout,
-        retries=retries,
-        concurrency=concurrency,
-        local=local,
-        suppliers=supplier_files,
-    )
     if (expected is None) == (shipment is None):
         raise click.UsageError("give either --expected FILE (one server) or --shipment DIR")
     if shipment is not None:
@@ -208,7 +126,7 @@ def verify_delivery(
                 "give the observed inventory: either --observed FILE or collection options"
                 " (--redfish, --redfish-mockup, --dmidecode, --lshw, --nvidia-smi, --local)"
             )
-    today = _as_of(as_of)
+    today = parse_as_of(as_of)
     trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
     if trust is None:
         raise click.UsageError(
@@ -223,7 +141,7 @@ def verify_delivery(
     from sovbom import signing
 
     verifier = signing.BundleVerifier(trust.trust, trust.signers)
-    chosen = ReportFormat(fmt or _default_format(output))
+    chosen = ReportFormat(fmt or default_format(output))
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
     if shipment is not None:
         code = _shipment(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from enum import StrEnum
 
@@ -10,6 +9,7 @@ import click
 
 from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice
+from sovbom.cli._options import parse_as_of
 from sovbom.errors import ExitCode, InputError
 from sovbom.policy import Severity
 
@@ -19,15 +19,6 @@ class InspectFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
-
-
-def _as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as e:
-        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value!r}", param_hint="--as-of") from e
 
 
 def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -110,7 +101,7 @@ def pack(
     from sovbom.policy import load_policy
     from sovbom.signers import load_signer_policy
 
-    day = _as_of(as_of) or dt.datetime.now(dt.UTC).date()
+    day = parse_as_of(as_of)
     builder = PackBuilder(as_of=day.isoformat())
     pairs = _bundle_pairs(bundles)
     unknown = set(pairs) - set(boms)
