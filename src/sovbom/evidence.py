@@ -100,8 +100,27 @@ def load_evidence(
 ) -> EvidenceFile:
     """Read a signed evidence document and verify its bundle (fail closed)."""
     source = display_name(path)
-    data = read_bytes(path)
-    verdict = verify_bom_signature(data, source, bundle_path_for(path, bundle), options)
+    bundle_path = bundle_path_for(path, bundle)
+    if not bundle_path.exists():
+        raise VerificationFailed(
+            f"{source}: not signed: no Sigstore bundle at {bundle_path}"
+            " (evidence only counts when its signature verifies)"
+        )
+    return evidence_from_bytes(read_bytes(path), source, read_bytes(bundle_path), options)
+
+
+def evidence_from_bytes(
+    data: bytes, source: str, bundle: bytes, options: TrustOptions
+) -> EvidenceFile:
+    """An evidence document and its bundle, already read (e.g. from an evidence pack)."""
+    verdict = signing.verify_bundle_for_bytes(
+        data,
+        bundle,
+        options.signers,
+        options.trust,
+        predicate_types=(signing.CYCLONEDX_PREDICATE_TYPE,),
+        name=source,
+    )
     bom = parse_bom(data, source)
     serial = bom.doc.get("serialNumber")
     version = bom.doc.get("version", 1)

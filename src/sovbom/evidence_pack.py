@@ -25,7 +25,7 @@ import stat
 import tempfile
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,17 @@ MAX_MEMBER_BYTES = 1024**3
 MAX_RATIO = 200
 _RATIO_FLOOR = 1024**2
 
-ROLES = ("bom", "bundle", "trusted-root", "trust-config", "signers", "policy", "report")
+ROLES = (
+    "bom",
+    "bundle",
+    "trusted-root",
+    "trust-config",
+    "signers",
+    "policy",
+    "report",
+    "evidence",
+    "evidence-bundle",
+)
 _ROLE_DIRS = {
     "bom": "boms",
     "bundle": "bundles",
@@ -57,6 +67,8 @@ _ROLE_DIRS = {
     "signers": "trust",
     "policy": "policy",
     "report": "reports",
+    "evidence": "evidence",
+    "evidence-bundle": "evidence",
 }
 _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]{0,199}")
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -111,6 +123,7 @@ class PackBuilder:
     )
     policy: str | None = None
     reports: list[str] = field(default_factory=list)
+    evidence: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, role: str, filename: str, data: bytes, *, name: str | None = None) -> str:
         member = name or safe_member_name(role, filename)
@@ -134,6 +147,13 @@ class PackBuilder:
         self.boms.append(entry)
         return name
 
+    def add_evidence(self, filename: str, data: bytes, bundle: bytes) -> str:
+        """A signed evidence document (a supplier's sub-BOM or signed reference) and its bundle."""
+        name = self.add("evidence", filename, data)
+        bundle_name = self.add("evidence-bundle", name, bundle, name=f"{name}.sigstore.json")
+        self.evidence.append({"document": name, "bundle": bundle_name})
+        return name
+
     def index(self) -> dict[str, Any]:
         return {
             "sovbom_evidence_pack": FORMAT_VERSION,
@@ -143,6 +163,7 @@ class PackBuilder:
             "trust": self.trust,
             "policy": self.policy,
             "reports": self.reports,
+            "evidence": self.evidence,
             "members": [
                 {"name": m.name, "role": m.role, "sha256": m.sha256, "size": len(m.data)}
                 for m in sorted(self.members.values(), key=lambda m: m.name)
@@ -297,7 +318,7 @@ def extract_members(members: Mapping[str, bytes], directory: str | os.PathLike[s
 class Check:
     """One thing inspected, and whether it holds."""
 
-    kind: str  # index | digest | signature | schema | integrity | policy | trust
+    kind: str  # index | digest | signature | schema | integrity | policy | trust | evidence
     subject: str
     ok: bool
     detail: str
@@ -587,6 +608,7 @@ def _inspect_boms(
     policy = _packed_policy(report, members)
     packed = _packed_reports(report, members)
     as_of = _date(report.index.get("as_of"), f"{report.archive}!{INDEX}")
+    evidence = _packed_evidence(report, members, trust)
     for entry in report.index["boms"]:
         name = entry["bom"]
         data = members.get(name)
@@ -648,7 +670,29 @@ def _inspect_boms(
                     f" issuer {verdict.issuer}) at {when}, log index {verdict.log_index}",
                 )
         if policy is not None:
-            _recheck(report, item, loaded, policy, roles, packed, as_of, opts)
+            _recheck(report, item, loaded, policy, roles, packed, as_of, opts, evidence)
+
+
+def _packed_evidence(report: InspectReport, members: Mapping[str, bytes], trust: Any) -> list[Any]:
+    """The packed evidence documents whose signature holds with the inspector's trust material."""
+    from sovbom.evidence import evidence_from_bytes
+
+    out: list[Any] = []
+    for entry in report.index.get("evidence") or ():
+        name, bundle = entry["document"], entry["bundle"]
+        if name not in members or bundle not in members:
+            continue  # reported by the digest check
+        if trust is None:
+            report.add("evidence", name, False, "signature not checked: no trust material given")
+            continue
+        try:
+            item = evidence_from_bytes(members[name], name, members[bundle], trust)
+        except SovbomError as e:
+            report.add("evidence", name, False, f"{bundle}: {e.message}")
+            continue
+        out.append(item)
+        report.add("evidence", name, True, f"signed by {item.signer()}")
+    return out
 
 
 def _date(value: Any, source: str) -> dt.date | None:
@@ -688,7 +732,9 @@ def _recheck(
     packed: Mapping[str, dict[str, Any]],
     as_of: dt.date | None,
     opts: InspectOptions,
+    evidence: Sequence[Any] = (),
 ) -> None:
+    from sovbom.evidence import corroborated
     from sovbom.graph import build_graph
     from sovbom.policy import Severity, VerificationContext, evaluate
     from sovbom.report.interface import CheckReport
@@ -704,7 +750,10 @@ def _recheck(
             as_of = None
     today = as_of or dt.datetime.now(dt.UTC).date()
     pg = build_graph(loaded.doc, source=item.member)
-    result = evaluate(pg, policy, VerificationContext(attested_by=roles), today=today)
+    verified = corroborated(loaded.doc, evidence)
+    result = evaluate(
+        pg, policy, VerificationContext(attested_by=roles, verified=verified), today=today
+    )
     item.verdict = "fail" if result.fails(Severity.parse(fail_on)) else "pass"
     item.check = CheckReport(
         result=result,
@@ -757,13 +806,16 @@ def check_report_json(
     trust: Any,
     as_of: dt.date,
     fail_on: str,
+    evidence: Sequence[Any] = (),
 ) -> bytes:
     """The JSON check report of one BOM (as ``sovbom check -f json`` writes it), for packing.
 
-    With ``trust`` the BOM's bundle is verified first (fail closed: exit 3 when it does not hold).
+    With ``trust`` the BOM's bundle is verified first (fail closed: exit 3 when it does not hold);
+    ``evidence`` (verified :class:`sovbom.evidence.EvidenceFile`) makes components verified.
     """
     from sovbom import signing
     from sovbom.cyclonedx.reader import parse_bom
+    from sovbom.evidence import corroborated
     from sovbom.graph import build_graph
     from sovbom.policy import VerificationContext, evaluate
     from sovbom.report.interface import CheckReport
@@ -786,6 +838,7 @@ def check_report_json(
         )
         signature = verdict.to_dict()
         context.attested_by = frozenset(verdict.roles)
+        context.verified = corroborated(loaded.doc, evidence)
     result = evaluate(pg, policy, context, today=as_of)
     report = CheckReport(
         result=result,
@@ -798,6 +851,7 @@ def check_report_json(
         as_of=as_of.isoformat(),
         fail_on=fail_on,
         signature=signature,
+        verified_evidence=dict(context.verified),
     )
     # sorted keys: the same inputs give the same bytes (the "names" map is built from a set)
     return orjson.dumps(

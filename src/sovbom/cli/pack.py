@@ -10,7 +10,7 @@ import click
 from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice
 from sovbom.cli._options import parse_as_of
-from sovbom.errors import ExitCode, InputError
+from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.policy import Severity
 
 
@@ -65,6 +65,14 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     type=click.Path(dir_okay=False),
     help="A JSON check or delivery report to pack as it is; repeatable.",
 )
+@click.option(
+    "--evidence",
+    "evidence_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A signed evidence document (a supplier's sub-BOM or signed reference) with its"
+    " FILE.sigstore.json, as for 'sovbom check --evidence'; repeatable.",
+)
 @click.option("--as-of", help="The date the evidence is judged on (YYYY-MM-DD; default today).")
 @click.option(
     "--fail-on",
@@ -82,6 +90,7 @@ def pack(
     trust_config: str | None,
     policy_path: str | None,
     reports: tuple[str, ...],
+    evidence_files: tuple[str, ...],
     as_of: str | None,
     fail_on: str,
 ) -> None:
@@ -96,7 +105,7 @@ def pack(
     Exit codes: 0 written; 3 a BOM's signature does not verify; 4 unreadable input.
     """
     from sovbom import signing
-    from sovbom.evidence import TrustOptions
+    from sovbom.evidence import TrustOptions, evidence_from_bytes
     from sovbom.evidence_pack import PackBuilder, check_report_json
     from sovbom.policy import load_policy
     from sovbom.signers import load_signer_policy
@@ -126,6 +135,18 @@ def pack(
         builder.trust["signers"] = builder.add("signers", signers, read_bytes(signers))
         material = signing.load_trust(trusted_root=trusted_root, trust_config=trust_config)
         trust = TrustOptions(load_signer_policy(signers), material)
+    evidence = []
+    for path in evidence_files:
+        evidence_bundle = signing.default_bundle_path(path)
+        if not evidence_bundle.exists():
+            raise VerificationFailed(
+                f"{display_name(path)}: not signed: no Sigstore bundle at {evidence_bundle}"
+                " (evidence only counts when its signature verifies)"
+            )
+        data, bundle_data = read_bytes(path), read_bytes(evidence_bundle)
+        name = builder.add_evidence(path, data, bundle_data)
+        if trust is not None:
+            evidence.append(evidence_from_bytes(data, name, bundle_data, trust))
     policy = None
     if policy_path:
         policy = load_policy(policy_path)
@@ -145,7 +166,14 @@ def pack(
         name = builder.add_bom(bom, data, bundle)
         if policy is not None:
             report = check_report_json(
-                data, name, policy, bundle=bundle, trust=trust, as_of=day, fail_on=fail_on
+                data,
+                name,
+                policy,
+                bundle=bundle,
+                trust=trust,
+                as_of=day,
+                fail_on=fail_on,
+                evidence=evidence,
             )
             stem = name.split("/", 1)[1]
             builder.reports.append(
