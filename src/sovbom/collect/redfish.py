@@ -60,6 +60,8 @@ SOURCE = "redfish"
 ENV_USERNAME = "SOVBOM_REDFISH_USERNAME"
 ENV_PASSWORD = "SOVBOM_REDFISH_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 ROOT = "/redfish/v1"
+#: Resource kinds that need nothing but recording, when present (not "Absent").
+_RECORDED_WHEN_PRESENT = frozenset({"graphics", "pcie", "nic", "drive", "trusted", "psu"})
 
 #: Properties sovbom writes for Redfish-specific facts.
 PROP_RESOURCE = "sovbom:redfish:resource"
@@ -675,6 +677,10 @@ class _Walker:
             if isinstance(next_link, str) and next_link.startswith(ROOT):
                 self._want(kind, next_link, owner)  # keeps its query string: a new key
             return
+        if kind in _RECORDED_WHEN_PRESENT:
+            if _present(doc):
+                self._record(kind, uri, doc)
+            return
         handler = getattr(self, f"_on_{kind.replace('-', '_')}")
         handler(uri, doc, owner)
 
@@ -769,30 +775,6 @@ class _Walker:
         if not _present(doc) or (isinstance(capacity, int | float) and capacity <= 0):
             return
         self._record("memory", uri, doc)
-
-    def _on_graphics(self, uri: str, doc: Mapping[str, Any], owner: str | None) -> None:
-        if _present(doc):
-            self._record("graphics", uri, doc)
-
-    def _on_pcie(self, uri: str, doc: Mapping[str, Any], owner: str | None) -> None:
-        if _present(doc):
-            self._record("pcie", uri, doc)
-
-    def _on_nic(self, uri: str, doc: Mapping[str, Any], owner: str | None) -> None:
-        if _present(doc):
-            self._record("nic", uri, doc)
-
-    def _on_drive(self, uri: str, doc: Mapping[str, Any], owner: str | None) -> None:
-        if _present(doc):
-            self._record("drive", uri, doc)
-
-    def _on_trusted(self, uri: str, doc: Mapping[str, Any], owner: str | None) -> None:
-        if _present(doc):
-            self._record("trusted", uri, doc)
-
-    def _on_psu(self, uri: str, doc: Mapping[str, Any], owner: str | None) -> None:
-        if _present(doc):
-            self._record("psu", uri, doc)
 
     def _on_powersubsystem(self, uri: str, doc: Mapping[str, Any], owner: str | None) -> None:
         self._want("coll:psu", _link(doc.get("PowerSupplies")))
