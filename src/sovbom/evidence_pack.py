@@ -734,10 +734,10 @@ def _recheck(
     opts: InspectOptions,
     evidence: Sequence[Any] = (),
 ) -> None:
+    from sovbom.checking import CheckReport
     from sovbom.evidence import corroborated
     from sovbom.graph import build_graph
     from sovbom.policy import Severity, VerificationContext, evaluate
-    from sovbom.report.interface import CheckReport
 
     prior = packed.get(item.sha256)
     fail_on = opts.fail_on
@@ -814,11 +814,11 @@ def check_report_json(
     ``evidence`` (verified :class:`sovbom.evidence.EvidenceFile`) makes components verified.
     """
     from sovbom import signing
+    from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import parse_bom
     from sovbom.evidence import corroborated
     from sovbom.graph import build_graph
     from sovbom.policy import VerificationContext, evaluate
-    from sovbom.report.interface import CheckReport
     from sovbom.report.json_report import check_report_dict
 
     loaded = parse_bom(data, source)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 
 import click
 
-from sovbom._io import write_bytes
+from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option
 from sovbom.cli._options import as_of_option, default_format, fail_on_option, parse_as_of
 from sovbom.cli._trust import load_trust_options, trust_options
 from sovbom.cyclonedx.reader import load_bom
-from sovbom.errors import ExitCode, InputError
-from sovbom.graph import build_graph
-from sovbom.policy import Severity, VerificationContext, evaluate, load_policy
-from sovbom.report.interface import CheckReport, ReportFormat, render_check
+from sovbom.errors import ExitCode, InputError, VerificationFailed
+from sovbom.policy import load_policy
+from sovbom.report.interface import ReportFormat, render_check
 from sovbom.trace import TraceFormat, parse_query, render_trace, trace_boms
 
 
@@ -86,55 +84,43 @@ def check(
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
     3 a signature did not verify; 4 unreadable input.
     """
+    from sovbom.checking import check_bom, verify_signature
+    from sovbom.evidence import bundle_path_for, load_evidence
+
     today = parse_as_of(as_of)
     policy = load_policy(policy_path)
     loaded = load_bom(bom)
-    pg = build_graph(loaded.doc, source=loaded.source)
     trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
-    context = VerificationContext()
     signature = None
-    evidence_reasons: dict[str, str] = {}
+    files = []
     if trust is not None:
-        from sovbom.evidence import (
-            bundle_path_for,
-            corroborated,
-            load_evidence,
-            verify_bom_signature,
-        )
-
         if bom == "-" and bundle is None:
             raise InputError("reading the BOM from stdin: give its --bundle")
-        verdict = verify_bom_signature(
-            loaded.raw, loaded.source, bundle_path_for(bom, bundle), trust
-        )
-        signature = verdict.to_dict()
-        context.attested_by = frozenset(verdict.roles)
+        path = bundle_path_for(bom, bundle)
+        if not path.exists():
+            raise VerificationFailed(
+                f"{loaded.source}: not signed: no Sigstore bundle at {path}"
+                " (sign it with 'sovbom sign', or give --bundle)"
+            )
+        signature = verify_signature(loaded, read_bytes(path), display_name(path), trust)
         files = [load_evidence(e, trust) for e in evidence]
-        evidence_reasons = corroborated(loaded.doc, files)
-        context.verified = dict(evidence_reasons)
     elif evidence:
         raise InputError(
             "--evidence needs --signers: evidence only counts when its signature verifies"
         )
-    result = evaluate(pg, policy, context, today=today, max_paths=max_paths)
-    report = CheckReport(
-        result=result,
-        graph=pg,
-        policy=policy,
-        bom_source=loaded.source,
-        bom_sha256=hashlib.sha256(loaded.raw).hexdigest(),
-        bom_serial=loaded.doc.get("serialNumber"),
-        policy_sha256=policy.sha256,
-        as_of=today.isoformat(),
+    report = check_bom(
+        loaded,
+        policy,
+        as_of=today,
         fail_on=fail_on,
         signature=signature,
-        verified_evidence=evidence_reasons,
-        bom_raw=loaded.raw,
+        evidence=files,
+        max_paths=max_paths,
     )
     chosen = ReportFormat(fmt or default_format(output))
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
     write_bytes(output, render_check(report, chosen, color=color))
-    if result.fails(Severity.parse(fail_on)):
+    if report.fails:
         click.get_current_context().exit(int(ExitCode.FINDINGS))
 
 

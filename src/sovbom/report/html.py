@@ -28,9 +28,9 @@ from sovbom.graph import CONTAINS, ProvenanceGraph
 from sovbom.policy import CheckResult, Finding, Policy, Rule, Severity, effective_country
 
 if TYPE_CHECKING:
+    from sovbom.checking import CheckReport
     from sovbom.evidence_pack import InspectReport
     from sovbom.report.delivery_report import DeliveryReport, ShipmentReport
-    from sovbom.report.interface import CheckReport
 
 #: Most nodes drawn in one picture; beyond it, subtrees are folded.
 MAX_VISIBLE = 400

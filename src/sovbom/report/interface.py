@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, assert_never
+from typing import assert_never
 
-from sovbom.graph import ProvenanceGraph
-from sovbom.policy import CheckResult, Policy
+from sovbom.checking import CheckReport
 
 
 class ReportFormat(StrEnum):
@@ -16,25 +14,6 @@ class ReportFormat(StrEnum):
     SARIF = "sarif"
     MARKDOWN = "markdown"
     HTML = "html"
-
-
-@dataclass(slots=True)
-class CheckReport:
-    """A check's result with what a reader needs to trust it: which BOM, which policy, which signature."""
-
-    result: CheckResult
-    graph: ProvenanceGraph
-    policy: Policy
-    bom_source: str
-    bom_sha256: str
-    bom_serial: str | None
-    policy_sha256: str | None
-    as_of: str
-    fail_on: str
-    signature: dict[str, Any] | None = None
-    verified_evidence: dict[str, str] = field(default_factory=dict)
-    #: the BOM's bytes, for line numbers in SARIF (optional)
-    bom_raw: bytes = b""
 
 
 def verdict_line(report: CheckReport) -> tuple[bool, str]:

@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 
 from sovbom import __version__
+from sovbom.checking import CheckReport
 from sovbom.policy import Severity
-from sovbom.report.interface import CheckReport
 
 REPORT_FORMAT_VERSION = 1
 

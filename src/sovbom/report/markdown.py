@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sovbom.report.interface import CheckReport, verdict_line
+from sovbom.checking import CheckReport
+from sovbom.report.interface import verdict_line
 
 
 def _cell(text: object) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from sovbom import __version__
+from sovbom.checking import CheckReport
 from sovbom.policy import RULE_HELP, Finding, Rule, Severity
-from sovbom.report.interface import CheckReport
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -7,8 +7,9 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from sovbom.checking import CheckReport
 from sovbom.policy import Severity
-from sovbom.report.interface import CheckReport, verdict_line
+from sovbom.report.interface import verdict_line
 
 _STYLE = {
     Severity.CRITICAL: "bold red",

@@ -1,0 +1,148 @@
+"""One check of a server BOM: the path that ``check``, ``pack``, ``inspect`` and ``verify-delivery`` share.
+
+A check is: a parsed BOM (schema-valid), its provenance graph, what vouches for it (the verdict of
+its own signature, signed evidence files, parts observed at delivery), the policy evaluated on the
+date given, and the :class:`CheckReport` every renderer reads. Commands differ only in where the
+inputs come from (files, an evidence pack, a shipment) and how the report is written, so a
+regulator's re-check inside ``inspect`` is the same computation as ``sovbom check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sovbom.errors import InputError
+
+if TYPE_CHECKING:
+    from sovbom.cyclonedx.reader import LoadedBom
+    from sovbom.evidence import EvidenceFile, TrustOptions
+    from sovbom.graph import ProvenanceGraph
+    from sovbom.policy import CheckResult, Policy
+    from sovbom.signing import Verdict
+
+#: Provenance paths shown per finding unless a command asks for more.
+DEFAULT_MAX_PATHS = 5
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """A check's result with what a reader needs to trust it: which BOM, which policy, which signature."""
+
+    result: CheckResult
+    graph: ProvenanceGraph
+    policy: Policy
+    bom_source: str
+    bom_sha256: str
+    bom_serial: str | None
+    policy_sha256: str | None
+    as_of: str
+    fail_on: str
+    signature: dict[str, Any] | None = None
+    verified_evidence: dict[str, str] = field(default_factory=dict)
+    #: the BOM's bytes, for line numbers in SARIF (optional)
+    bom_raw: bytes = b""
+
+    @property
+    def fails(self) -> bool:
+        """Whether a finding at or above the report's ``fail_on`` severity counts."""
+        from sovbom.policy import Severity
+
+        return self.result.fails(Severity.parse(self.fail_on))
+
+    @property
+    def verdict(self) -> str:
+        return "fail" if self.fails else "pass"
+
+
+def ensure_valid(bom: LoadedBom) -> None:
+    """Refuse a BOM that is not valid against the official schema of its spec version (exit 4)."""
+    from sovbom.cyclonedx.schema import schema_problems
+
+    problems = schema_problems(bom.doc, bom.spec_version, limit=3)
+    if problems:
+        shown = "; ".join(str(p) for p in problems)
+        raise InputError(
+            f"not a valid CycloneDX {bom.spec_version} document: {shown}", source=bom.source
+        )
+
+
+def verify_signature(
+    bom: LoadedBom, bundle: bytes, bundle_name: str, trust: TrustOptions
+) -> Verdict:
+    """Verify the BOM's own bundle against the signer policy; fail closed (exit 3)."""
+    from sovbom import signing
+
+    return signing.verify_bundle_for_bytes(
+        bom.raw,
+        bundle,
+        trust.signers,
+        trust.trust,
+        predicate_types=(signing.CYCLONEDX_PREDICATE_TYPE,),
+        name=bom.source,
+    )
+
+
+def check_bom(
+    bom: LoadedBom,
+    policy: Policy,
+    *,
+    as_of: dt.date,
+    fail_on: str,
+    signature: Verdict | None = None,
+    evidence: Sequence[EvidenceFile] = (),
+    observed: Mapping[str, str] | None = None,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    validate: bool = True,
+) -> CheckReport:
+    """Check one BOM against ``policy`` as of ``as_of``.
+
+    ``signature`` is the verdict of the BOM's own bundle, already verified (see
+    :func:`verify_signature`; a failed verdict is refused here, never counted): its signer's roles
+    make components *attested*. ``evidence`` (verified evidence files) and ``observed`` (bom-ref ->
+    reason, from a delivery comparison) make components *verified*. With ``validate`` the BOM is
+    checked against the official schema first (exit 4 when it does not hold).
+    """
+    from sovbom.errors import VerificationFailed
+    from sovbom.evidence import corroborated
+    from sovbom.graph import build_graph
+    from sovbom.policy import VerificationContext, evaluate
+
+    if validate:
+        ensure_valid(bom)
+    if signature is not None and not signature.ok:
+        raise VerificationFailed(f"{bom.source}: {signature.reason}")
+    graph = build_graph(bom.doc, source=bom.source)
+    context = VerificationContext()
+    signature_dict = None
+    verified: dict[str, str] = {}
+    if signature is not None:
+        signature_dict = signature.to_dict()
+        context.attested_by = frozenset(signature.roles)
+        context.signature = signature_dict
+        verified = corroborated(bom.doc, evidence)
+    elif evidence:
+        raise InputError("evidence only counts on a BOM whose own signature was verified")
+    context.verified = {**verified, **(observed or {})}
+    result = evaluate(graph, policy, context, today=as_of, max_paths=max_paths)
+    serial = bom.doc.get("serialNumber")
+    return CheckReport(
+        result=result,
+        graph=graph,
+        policy=policy,
+        bom_source=bom.source,
+        bom_sha256=hashlib.sha256(bom.raw).hexdigest(),
+        bom_serial=serial if isinstance(serial, str) else None,
+        policy_sha256=policy.sha256,
+        as_of=as_of.isoformat(),
+        fail_on=fail_on,
+        signature=signature_dict,
+        verified_evidence=verified,
+        bom_raw=bom.raw,
+    )
+
+
+__all__ = ["DEFAULT_MAX_PATHS", "CheckReport", "check_bom", "ensure_valid", "verify_signature"]
