@@ -819,7 +819,7 @@ def check_report_json(
     from sovbom.evidence import corroborated
     from sovbom.graph import build_graph
     from sovbom.policy import VerificationContext, evaluate
-    from sovbom.report.json_report import check_report_dict
+    from sovbom.report.json_format import check_report_dict
 
     loaded = parse_bom(data, source)
     pg = build_graph(loaded.doc, source=source)
@@ -858,49 +858,3 @@ def check_report_json(
         check_report_dict(report),
         option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_SORT_KEYS,
     )
-
-
-# ----------------------------------------------------------------------------------------------
-# Rendering an inspection (table, json, markdown; html in sovbom.report.html)
-# ----------------------------------------------------------------------------------------------
-
-
-def render_inspect(report: InspectReport, fmt: str) -> bytes:
-    """Render an inspection report: ``table``, ``json``, ``markdown`` or ``html``."""
-    if fmt == "json":
-        return orjson.dumps(
-            report.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-        )
-    if fmt == "html":
-        from sovbom.report.html import render_inspect_html
-
-        return render_inspect_html(report).encode("utf-8")
-    if fmt not in ("table", "markdown"):
-        raise ValueError(f"unknown inspect report format {fmt!r}")
-    md = fmt == "markdown"
-    verdict = "HOLDS" if report.holds else "DOES NOT HOLD"
-    lines: list[str] = []
-    if md:
-        lines += [f"# Evidence pack inspection: {verdict}", ""]
-    else:
-        lines += [f"evidence pack {report.archive}: {verdict}"]
-    lines.append(f"archive sha256: {report.archive_sha256}")
-    lines.append(f"as of: {report.index.get('as_of')}")
-    root = report.trust_root or {}
-    lines.append(
-        f"trust: {report.trust_source}"
-        + (f" ({root.get('source')}, sha256 {root.get('sha256')})" if root else "")
-        + (f"; signers: {report.signers_source}" if report.signers_source else "")
-    )
-    lines += [f"WARNING: {w}" for w in report.warnings]
-    lines.append(f"checks: {len(report.checks)}, failed: {len(report.failures)}")
-    lines.append("")
-    if md:
-        lines += ["| result | kind | subject | detail |", "| --- | --- | --- | --- |"]
-        for c in report.checks:
-            cells = [("ok" if c.ok else "**FAIL**"), c.kind, f"`{c.subject}`", c.detail]
-            lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
-    else:
-        for c in report.checks:
-            lines.append(f"{'ok  ' if c.ok else 'FAIL'}  {c.kind:<10} {c.subject}: {c.detail}")
-    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,16 +1,15 @@
-"""``trace``: where are the components matching a query, in one or many server BOMs?"""
+"""``trace``: where are the components matching a query, in one or many server BOMs?
+
+The results are rendered by :mod:`sovbom.report` (a :class:`~sovbom.report.TraceReport`).
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, assert_never
-
-import orjson
+from typing import Any
 
 from sovbom.countries import normalize_country
 from sovbom.cyclonedx.reader import load_bom
@@ -18,12 +17,6 @@ from sovbom.errors import InputError
 from sovbom.graph import ProvenanceGraph, build_graph, label
 
 QUERY_KEYS = ("purl", "name", "part", "serial", "country", "ref")
-
-
-class TraceFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,69 +140,3 @@ def trace_boms(paths: Iterable[str], q: Query, *, max_paths: int = 100) -> list[
         bom = load_bom(path)
         out.append(trace_graph(build_graph(bom.doc, source=bom.source), q, max_paths=max_paths))
     return out
-
-
-def render_trace(results: list[TraceResult], q: Query, fmt: TraceFormat) -> bytes:
-    if fmt is TraceFormat.JSON:
-        doc = {
-            "sovbom_report": "trace",
-            "query": q.describe(),
-            "boms": [
-                {
-                    "source": r.source,
-                    "root": r.root,
-                    "matches": [
-                        {
-                            "bom-ref": m.ref,
-                            "name": m.name,
-                            "type": m.type,
-                            "countries": list(m.countries),
-                            "paths": [
-                                [{"bom-ref": ref, "name": n} for ref, n in zip(p, ns, strict=True)]
-                                for p, ns in zip(m.paths, m.path_names, strict=True)
-                            ],
-                            "paths_truncated": m.truncated,
-                        }
-                        for m in r.matches
-                    ],
-                }
-                for r in results
-            ],
-        }
-        return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-    if fmt is TraceFormat.TABLE or fmt is TraceFormat.MARKDOWN:
-        md = fmt is TraceFormat.MARKDOWN
-        buf = io.StringIO()
-        total = sum(len(r.matches) for r in results)
-        used_in = sum(1 for r in results if r.matches)
-        head = f"{total} match(es) for {q.describe()!r} in {used_in} of {len(results)} BOM(s)"
-        buf.write(f"# {head}\n\n" if md else f"{head}\n")
-        for r in results:
-            if not r.matches:
-                continue
-            buf.write(f"\n## {r.source}\n\n" if md else f"\n{r.source}\n")
-            for m in r.matches:
-                countries = f" [{', '.join(m.countries)}]" if m.countries else ""
-                buf.write(
-                    f"- **{m.name}** ({m.type}){countries}\n"
-                    if md
-                    else f"  {m.name} ({m.type}){countries}\n"
-                )
-                if not m.paths:
-                    buf.write(
-                        "    - not reachable from the root\n"
-                        if md
-                        else "    (not reachable from the root)\n"
-                    )
-                for names in m.path_names:
-                    buf.write(
-                        f"    - {' > '.join(names)}\n" if md else f"    {' > '.join(names)}\n"
-                    )
-                if m.truncated:
-                    buf.write(
-                        "    - ... more paths (raise --max-paths)\n"
-                        if md
-                        else "    ... more paths (raise --max-paths)\n"
-                    )
-        return buf.getvalue().encode("utf-8")
-    assert_never(fmt)

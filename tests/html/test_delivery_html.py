@@ -1,4 +1,4 @@
-"""The delivery and shipment HTML reports (rendered through the delivery report dispatcher)."""
+"""The delivery and shipment HTML reports (rendered through the HTML renderer)."""
 
 from __future__ import annotations
 
@@ -18,13 +18,7 @@ from sovbom.delivery import (
     ShipmentResult,
     SourceInfo,
 )
-from sovbom.report.delivery_report import (
-    DeliveryReport,
-    ShipmentReport,
-    render_delivery,
-    render_shipment,
-)
-from sovbom.report.interface import ReportFormat
+from sovbom.report import DeliveryReport, ReportFormat, ShipmentReport, renderer_for
 
 SIGNATURE = {
     "identity": "hbom-signer@factory.example",
@@ -80,9 +74,8 @@ def _result(server: str, substituted: bool) -> DeliveryResult:
 
 
 def test_delivery_html(tmp_path: Path) -> None:
-    text = render_delivery(
-        DeliveryReport(_result("srv-1", True), as_of="2026-11-01"), ReportFormat.HTML
-    ).decode()
+    html = renderer_for(ReportFormat.HTML)
+    text = html.delivery(DeliveryReport(_result("srv-1", True), as_of="2026-11-01")).decode()
     assert "FAIL" in text and "substituted" in text
     assert "hbom-signer@factory.example" in text and "42" in text
     for name in synthetic.HOSTILE:
@@ -92,16 +85,11 @@ def test_delivery_html(tmp_path: Path) -> None:
 
 def test_delivery_and_shipment_in_browser(browser: Any, tmp_path: Path, artifacts: Path) -> None:
     one = tmp_path / "delivery.html"
-    one.write_bytes(
-        render_delivery(
-            DeliveryReport(_result("srv-1", True), as_of="2026-11-01"), ReportFormat.HTML
-        )
-    )
+    html = renderer_for(ReportFormat.HTML)
+    one.write_bytes(html.delivery(DeliveryReport(_result("srv-1", True), as_of="2026-11-01")))
     ship = tmp_path / "shipment.html"
     shipment = ShipmentResult("shipment-7", [_result("srv-1", True), _result("srv-2", False)])
-    ship.write_bytes(
-        render_shipment(ShipmentReport(shipment, as_of="2026-11-01"), ReportFormat.HTML)
-    )
+    ship.write_bytes(html.shipment(ShipmentReport(shipment, as_of="2026-11-01")))
     for path, name in ((one, "html-delivery"), (ship, "html-shipment")):
         v = visit(browser, path)
         assert_clean(v, path)

@@ -13,8 +13,8 @@ from sovbom.cli._trust import load_trust_options, trust_options
 from sovbom.cyclonedx.reader import load_bom
 from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.policy import load_policy
-from sovbom.report.interface import ReportFormat, render_check
-from sovbom.trace import TraceFormat, parse_query, render_trace, trace_boms
+from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
+from sovbom.trace import parse_query, trace_boms
 
 
 @cli.command()
@@ -119,7 +119,7 @@ def check(
     )
     chosen = ReportFormat(fmt or default_format(output))
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
-    write_bytes(output, render_check(report, chosen, color=color))
+    write_bytes(output, renderer_for(chosen, color=color).check(report))
     if report.fails:
         click.get_current_context().exit(int(ExitCode.FINDINGS))
 
@@ -138,7 +138,7 @@ def check(
     "-f",
     "--format",
     "fmt",
-    type=enum_choice(TraceFormat),
+    type=enum_choice(ReportFormat),
     default="table",
     show_default=True,
     help="Output format.",
@@ -164,6 +164,6 @@ def trace(boms: tuple[str, ...], query: str, fmt: str, output: str, max_paths: i
     """
     q = parse_query(query)
     results = trace_boms(boms, q, max_paths=max_paths)
-    write_bytes(output, render_trace(results, q, TraceFormat(fmt)))
+    write_bytes(output, renderer_for(ReportFormat(fmt)).trace(TraceReport(results, q)))
     if not any(r.matches for r in results):
         click.echo("sovbom: no component matches", err=True)

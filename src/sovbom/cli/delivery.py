@@ -21,7 +21,7 @@ from sovbom.cli._options import (
 from sovbom.cli._trust import load_trust_options, trust_options
 from sovbom.collect.hardware import HardwareSources
 from sovbom.errors import InputError, VerificationFailed
-from sovbom.report.interface import ReportFormat
+from sovbom.report.interface import ReportFormat, renderer_for
 
 
 @cli.command("verify-delivery")
@@ -171,7 +171,7 @@ def _single(
     from sovbom.cyclonedx.reader import load_bom, parse_bom
     from sovbom.delivery import SourceInfo, assess, check_signature, observed_complete, sha256_hex
     from sovbom.evidence import bundle_path_for
-    from sovbom.report.delivery_report import DeliveryReport, render_delivery
+    from sovbom.report.interface import DeliveryReport
 
     if observed is not None and output != "-" and Path(output) == Path(observed):
         raise click.UsageError(f"the output {output!r} is also an input")
@@ -200,7 +200,7 @@ def _single(
     result = assess(server, loaded, signature, doc, info, observed_complete=complete,
                     observed_notes=notes, policy=policy, fail_on=fail_on, today=today)  # fmt: skip
     report = DeliveryReport(result=result, as_of=today.isoformat())
-    write_bytes(output, render_delivery(report, fmt, color=color))
+    write_bytes(output, renderer_for(fmt, color=color).delivery(report))
     return result.exit_code
 
 
@@ -237,11 +237,8 @@ def _shipment(
     color: bool,
     jobs: int | None,
 ) -> int:
-    import orjson
-
     from sovbom.delivery import ShipmentResult, discover_shipment
-    from sovbom.report.delivery_json import delivery_result_dict, render_shipment_json
-    from sovbom.report.delivery_report import ShipmentReport, render_shipment
+    from sovbom.report.interface import DeliveryReport, ShipmentReport
 
     servers = discover_shipment(directory)
     if report_dir is not None:
@@ -254,9 +251,8 @@ def _shipment(
     as_of = today.isoformat()
 
     def render(result: Any) -> bytes:
-        return orjson.dumps(delivery_result_dict(result, as_of), option=option)
+        return renderer_for(ReportFormat.JSON).delivery(DeliveryReport(result, as_of))
 
-    option = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
     items = _with_progress(
         servers, verifier, policy, fail_on, today, render if report_dir is not None else None, jobs
     )
@@ -274,8 +270,8 @@ def _shipment(
             target = out / f"{r.server}.delivery.json"
             write_bytes(target, data or b"")
             report.report_files[r.server] = str(target)
-        write_bytes(out / "shipment.json", render_shipment_json(report))
-    write_bytes(output, render_shipment(report, fmt, color=color))
+        write_bytes(out / "shipment.json", renderer_for(ReportFormat.JSON).shipment(report))
+    write_bytes(output, renderer_for(fmt, color=color).shipment(report))
     return shipment.exit_code
 
 

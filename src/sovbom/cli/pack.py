@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 
 import click
 
@@ -12,13 +11,7 @@ from sovbom.cli._common import cli, enum_choice
 from sovbom.cli._options import parse_as_of
 from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.policy import Severity
-
-
-class InspectFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
-    HTML = "html"
+from sovbom.report.interface import ReportFormat, renderer_for
 
 
 def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -205,7 +198,7 @@ def pack(
     "-f",
     "--format",
     "fmt",
-    type=enum_choice(InspectFormat),
+    type=enum_choice(ReportFormat),
     help="Report format (default: table on a terminal, else json).",
 )
 @click.option(
@@ -248,7 +241,6 @@ def inspect(
         as_failure,
         extract_members,
         inspect_pack,
-        render_inspect,
     )
 
     if trusted_root and trust_config:
@@ -262,8 +254,8 @@ def inspect(
     report, members = inspect_pack(archive, opts)
     for warning in report.warnings:
         click.echo(f"sovbom: warning: {warning}", err=True)
-    chosen = InspectFormat(fmt or ("table" if output == "-" and sys.stdout.isatty() else "json"))
-    rendered = render_inspect(report, chosen.value)
+    chosen = ReportFormat(fmt or ("table" if output == "-" and sys.stdout.isatty() else "json"))
+    rendered = renderer_for(chosen).inspect(report)
     if extract:
         extract_members(members, extract)
     write_bytes(output, rendered)

@@ -1,6 +1,22 @@
-"""Reports of ``check`` (and, later, ``verify-delivery`` and ``inspect``) in several formats."""
+"""Reports of every command (check, verify-delivery, inspect, trace) in every format.
 
-from sovbom.checking import CheckReport
-from sovbom.report.interface import ReportFormat, render_check
+``renderer_for(ReportFormat.X).kind(report)`` is the one path: see :mod:`sovbom.report.interface`.
+"""
 
-__all__ = ["CheckReport", "ReportFormat", "render_check"]
+from sovbom.report.interface import (
+    DeliveryReport,
+    Renderer,
+    ReportFormat,
+    ShipmentReport,
+    TraceReport,
+    renderer_for,
+)
+
+__all__ = [
+    "DeliveryReport",
+    "Renderer",
+    "ReportFormat",
+    "ShipmentReport",
+    "TraceReport",
+    "renderer_for",
+]

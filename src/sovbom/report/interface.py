@@ -1,11 +1,22 @@
-"""Report formats and the data every check report carries."""
+"""What a report is: the formats, the report kinds, and the renderer every format implements.
+
+A :class:`Renderer` has one method per report kind (``check``, ``delivery``, ``shipment``,
+``inspect``, ``trace``); :func:`renderer_for` maps each :class:`ReportFormat` to its class with
+``assert_never``, so adding a format that does not render every kind fails ``mypy --strict``.
+Adding a format touches this module (one enum member, one branch) and its own module.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import assert_never
+from typing import TYPE_CHECKING, Protocol, assert_never
 
-from sovbom.checking import CheckReport
+if TYPE_CHECKING:
+    from sovbom.checking import CheckReport
+    from sovbom.delivery import DeliveryResult, ShipmentResult
+    from sovbom.evidence_pack import InspectReport
+    from sovbom.trace import Query, TraceResult
 
 
 class ReportFormat(StrEnum):
@@ -16,40 +27,96 @@ class ReportFormat(StrEnum):
     HTML = "html"
 
 
-def verdict_line(report: CheckReport) -> tuple[bool, str]:
-    """Whether the check fails, and a one-line summary: ``FAIL: 2 high, 5 low (fails on high)``."""
-    from sovbom.policy import Severity
+@dataclass(slots=True)
+class DeliveryReport:
+    """One server's delivery verification, and the date it was checked on.
 
-    r = report.result
-    fails = r.fails(Severity.parse(report.fail_on))
-    counts = [f"{n} {sev}" for sev, n in reversed(r.counts_by_severity().items()) if n]
-    exempted = sum(1 for f in r.findings if not f.counts)
-    text = ", ".join(counts) or "no findings"
-    if exempted:
-        text += f"; {exempted} exempted"
-    return fails, f"{'FAIL' if fails else 'PASS'}: {text} (fails on {report.fail_on} and above)"
+    ``result.verdict`` (pass/fail) and ``result.reasons()``; ``result.signature`` (the Sigstore
+    verdict as a dict); ``result.comparison`` (None when the signature failed) with ``.identity``
+    (FieldCheck) and ``.parts`` (PartResult); ``result.policy`` (a CheckResult or None) and
+    ``result.unexpected_findings``.
+    """
+
+    result: DeliveryResult
+    as_of: str
 
 
-def render_check(report: CheckReport, fmt: ReportFormat, *, color: bool = False) -> bytes:
-    """Render a check report; every format is handled (a test checks it)."""
-    if fmt is ReportFormat.JSON:
-        from sovbom.report.json_report import render_json
+@dataclass(slots=True)
+class ShipmentReport:
+    """A shipment: one DeliveryResult per server, and where each server's JSON report went."""
 
-        return render_json(report)
-    if fmt is ReportFormat.SARIF:
-        from sovbom.report.sarif import render_sarif
+    shipment: ShipmentResult
+    as_of: str
+    #: server id -> path of its JSON report (when --report-dir was given)
+    report_files: dict[str, str] = field(default_factory=dict)
 
-        return render_sarif(report)
-    if fmt is ReportFormat.MARKDOWN:
-        from sovbom.report.markdown import render_markdown
 
-        return render_markdown(report).encode("utf-8")
+@dataclass(slots=True)
+class TraceReport:
+    """What ``trace`` found: per BOM, the components matching ``query`` and their paths."""
+
+    results: list[TraceResult]
+    query: Query
+
+    @property
+    def total(self) -> int:
+        return sum(len(r.matches) for r in self.results)
+
+    @property
+    def used_in(self) -> int:
+        return sum(1 for r in self.results if r.matches)
+
+    def headline(self) -> str:
+        return (
+            f"{self.total} match(es) for {self.query.describe()!r} in {self.used_in}"
+            f" of {len(self.results)} BOM(s)"
+        )
+
+
+class Renderer(Protocol):
+    """One output format: every report kind, rendered to the bytes written out."""
+
+    def check(self, report: CheckReport) -> bytes: ...
+
+    def delivery(self, report: DeliveryReport) -> bytes: ...
+
+    def shipment(self, report: ShipmentReport) -> bytes: ...
+
+    def inspect(self, report: InspectReport) -> bytes: ...
+
+    def trace(self, report: TraceReport) -> bytes: ...
+
+
+def renderer_for(fmt: ReportFormat, *, color: bool = False) -> Renderer:
+    """The renderer of ``fmt`` (``color``: ANSI colours in the terminal table)."""
     if fmt is ReportFormat.TABLE:
-        from sovbom.report.table import render_table
+        from sovbom.report.table import TableRenderer
 
-        return render_table(report, color=color).encode("utf-8")
+        return TableRenderer(color=color)
+    if fmt is ReportFormat.JSON:
+        from sovbom.report.json_format import JsonRenderer
+
+        return JsonRenderer()
+    if fmt is ReportFormat.SARIF:
+        from sovbom.report.sarif import SarifRenderer
+
+        return SarifRenderer()
+    if fmt is ReportFormat.MARKDOWN:
+        from sovbom.report.markdown import MarkdownRenderer
+
+        return MarkdownRenderer()
     if fmt is ReportFormat.HTML:
-        from sovbom.report.html import render_check_html
+        from sovbom.report.html import HtmlRenderer
 
-        return render_check_html(report).encode("utf-8")
+        return HtmlRenderer()
     assert_never(fmt)
+
+
+__all__ = [
+    "DeliveryReport",
+    "Renderer",
+    "ReportFormat",
+    "ShipmentReport",
+    "TraceReport",
+    "renderer_for",
+]

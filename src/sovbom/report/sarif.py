@@ -1,21 +1,38 @@
-"""SARIF 2.1.0 output, for code-scanning tools.
+"""SARIF 2.1.0 reports of every kind, for code-scanning and ticketing tools.
 
-Each finding is a result whose rule is the sovbom rule; its location is the BOM file, at the line
-of the component's ``bom-ref`` (line 1 when it cannot be found, e.g. an XML BOM), with the JSON
-path of the component as a logical location; its provenance paths go into the result's
-properties, and an exemption becomes a suppression.
+One rule-id scheme for every command (see :data:`RULES` and the README's reports section):
+
+* a policy finding's rule is the policy rule itself (``non-domestic``, ``denied-country``, ...),
+  from ``check``, ``verify-delivery`` (the expected HBOM's and the unexpected parts' findings)
+  and ``inspect`` alike;
+* a delivery mismatch is ``delivery-<status>`` (``delivery-missing``, ``delivery-substituted``,
+  ...), a server that is not the one described ``delivery-identity``;
+* a signature that does not hold is ``signature`` (the factory HBOM's, a packed BOM's);
+* another evidence-pack check that does not hold is ``pack-<kind>`` (``pack-digest``, ...);
+* a component matching a ``trace`` query is ``trace-match``.
+
+A check's results are located at the line of the component's ``bom-ref`` in the BOM file (line 1
+when it cannot be found, e.g. an XML BOM), with the JSON path as a logical location; provenance
+paths go into the result's properties, and an exemption becomes a suppression.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from sovbom import __version__
-from sovbom.checking import CheckReport
 from sovbom.policy import RULE_HELP, Finding, Rule, Severity
+
+if TYPE_CHECKING:
+    from sovbom.checking import CheckReport
+    from sovbom.delivery import DeliveryResult
+    from sovbom.evidence_pack import InspectReport
+    from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -36,6 +53,254 @@ _SECURITY_SEVERITY = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    help: str
+    tag: str
+    level: str
+
+
+SIGNATURE = "signature"
+TRACE_MATCH = "trace-match"
+#: Every rule sovbom reports, by id.
+RULES: dict[str, RuleInfo] = {
+    **{r.value: RuleInfo(RULE_HELP[r], "provenance", "warning") for r in Rule},
+    SIGNATURE: RuleInfo("A signature did not verify (unsigned, altered, or an untrusted signer).", "signature", "error"),
+    "delivery-identity": RuleInfo("The server on the dock is not the server the factory HBOM describes (serial, model, maker).", "delivery", "error"),
+    "delivery-substituted": RuleInfo("Another unit holds the declared part's place (serial, part number, maker or model differ).", "delivery", "error"),
+    "delivery-missing": RuleInfo("A declared part was not found.", "delivery", "error"),
+    "delivery-unexpected": RuleInfo("A part was found that the factory HBOM does not declare.", "delivery", "error"),
+    "delivery-drifted": RuleInfo("A declared part's revision or firmware (version or hash) differs.", "delivery", "warning"),
+    "pack-index": RuleInfo("The evidence pack's index is missing, malformed or lists a member twice.", "evidence-pack", "error"),
+    "pack-digest": RuleInfo("A member is missing, added, or its SHA-256 differs from the index.", "evidence-pack", "error"),
+    "pack-trust": RuleInfo("The trust material or signer policy needed to check signatures is missing or not intact.", "evidence-pack", "error"),
+    "pack-schema": RuleInfo("A packed BOM is not a valid CycloneDX document.", "evidence-pack", "error"),
+    "pack-integrity": RuleInfo("A packed BOM's graph is inconsistent.", "evidence-pack", "error"),
+    "pack-evidence": RuleInfo("A packed evidence document's signature does not hold.", "evidence-pack", "error"),
+    "pack-policy": RuleInfo("The re-run policy check disagrees with the packed report, or the packed policy is unreadable.", "evidence-pack", "error"),
+    TRACE_MATCH: RuleInfo("A component matching the trace query, with its paths from the server root.", "trace", "note"),
+}  # fmt: skip
+_DELIVERY_RULES = (
+    SIGNATURE,
+    *(k for k in RULES if k.startswith("delivery-")),
+    *(r.value for r in Rule),
+)
+
+
+def pack_rule(kind: str) -> str:
+    """The rule of an evidence-pack check that does not hold."""
+    return SIGNATURE if kind == SIGNATURE else f"pack-{kind}"
+
+
+def _descriptor(rule_id: str) -> dict[str, Any]:
+    info = RULES.get(rule_id) or RuleInfo(
+        "An evidence pack check did not hold.", "evidence-pack", "error"
+    )
+    return {
+        "id": rule_id,
+        "name": rule_id.title().replace("-", ""),
+        "shortDescription": {"text": info.help},
+        "fullDescription": {"text": info.help},
+        "defaultConfiguration": {"level": info.level},
+        "properties": {"tags": ["supply-chain", info.tag]},
+    }
+
+
+class _Run:
+    """One SARIF run: the rules it declares (in order), its artifacts and results."""
+
+    def __init__(self, rule_ids: Iterable[str]) -> None:
+        self.rule_ids = list(dict.fromkeys(rule_ids))
+        self.index = {rule: i for i, rule in enumerate(self.rule_ids)}
+        self.artifacts: list[dict[str, Any]] = []
+        self.results: list[dict[str, Any]] = []
+
+    def artifact(self, uri: str, sha256: str | None) -> int:
+        self.artifacts.append({"location": {"uri": uri}, "hashes": {"sha-256": sha256 or ""}})
+        return len(self.artifacts) - 1
+
+    def result(
+        self, rule: str, level: str, text: str, loc: dict[str, Any], props: dict[str, Any]
+    ) -> dict[str, Any]:
+        if rule not in self.index:
+            self.index[rule] = len(self.rule_ids)
+            self.rule_ids.append(rule)
+        res = {"ruleId": rule, "ruleIndex": self.index[rule], "level": level,
+               "message": {"text": text}, "locations": [loc], "properties": props}  # fmt: skip
+        self.results.append(res)
+        return res
+
+    def render(self, properties: dict[str, Any] | None = None) -> bytes:
+        run: dict[str, Any] = {
+            "tool": {"driver": {"name": "sovbom", "version": __version__,
+                                "informationUri": "https://sovbom.invalid/",
+                                "rules": [_descriptor(r) for r in self.rule_ids]}},
+            "artifacts": self.artifacts,
+            "results": self.results,
+        }  # fmt: skip
+        if properties is not None:
+            run["properties"] = properties
+        doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _location(uri: str, index: int, ref: str | None, name: str | None) -> dict[str, Any]:
+    loc: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri, "index": index}}}
+    if ref:
+        loc["logicalLocations"] = [
+            {"name": name or ref, "fullyQualifiedName": ref, "kind": "object"}
+        ]
+    return loc
+
+
+def _suppression(f: Finding) -> list[dict[str, Any]]:
+    assert f.exempted_by is not None
+    text = f"{f.exempted_by.reason} (approved by {f.exempted_by.approved_by})"
+    return [{"kind": "external", "status": "accepted", "justification": text}]
+
+
+def _finding(run: _Run, index: int, f: Finding, report: CheckReport, lines: dict[str, int]) -> None:
+    """A check's finding, at the line of its component's bom-ref in the BOM."""
+    physical: dict[str, Any] = {"artifactLocation": {"uri": report.bom_source, "index": index}}
+    physical["region"] = {"startLine": (lines.get(f.ref) if f.ref else None) or 1}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    json_path = f.json_path or (report.graph.json_path(f.ref) if f.ref else None)
+    if json_path or f.ref:
+        location["logicalLocations"] = [
+            {
+                "name": f.name or f.ref or "",
+                "fullyQualifiedName": json_path or f.ref or "",
+                "kind": "object",
+            }
+        ]
+    paths = [" > ".join(report.graph.names(p)) for p in f.paths]
+    props: dict[str, Any] = {
+        "severity": f.severity.label,
+        "security-severity": _SECURITY_SEVERITY[f.severity],
+        **({"bom-ref": f.ref} if f.ref else {}),
+        **({"countries": list(f.countries)} if f.countries else {}),
+        **({"verification": f.level.label} if f.level is not None else {}),
+        **({"provenancePaths": paths} if paths else {}),
+    }
+    text = f"{f.name or f.ref or 'BOM'}: {f.message}"
+    out = run.result(f.rule.value, _LEVEL[f.severity], text, location, props)
+    if f.ref:
+        out["partialFingerprints"] = {"sovbomComponent/v1": f"{f.rule.value}:{f.ref}"}
+    if f.exempted_by is not None:
+        out["suppressions"] = _suppression(f)
+
+
+class SarifRenderer:
+    """SARIF 2.1.0: one run per report, one result per thing that does not hold."""
+
+    def check(self, report: CheckReport) -> bytes:
+        run = _Run(r.value for r in Rule)
+        index = run.artifact(report.bom_source, report.bom_sha256)
+        lines = ref_lines(report.bom_raw) if report.bom_raw[:1] != b"<" else {}
+        for f in report.result.findings:
+            _finding(run, index, f, report, lines)
+        return run.render(
+            {
+                "policy": report.policy.source,
+                "asOf": report.as_of,
+                "domesticShare": report.result.total_share().to_dict(),
+            }
+        )
+
+    def delivery(self, report: DeliveryReport) -> bytes:
+        return _delivery([report.result])
+
+    def shipment(self, report: ShipmentReport) -> bytes:
+        return _delivery(report.shipment.servers)
+
+    def inspect(self, report: InspectReport) -> bytes:
+        run = _Run(pack_rule(c.kind) for c in report.failures)
+        index = run.artifact(report.archive, report.archive_sha256)
+        for c in report.failures:
+            run.result(
+                pack_rule(c.kind), "error", f"{c.subject}: {c.detail}",
+                _location(report.archive, index, c.subject, None),
+                {"kind": c.kind, "member": c.subject},
+            )  # fmt: skip
+        return run.render({"verdict": "holds" if report.holds else "does-not-hold"})
+
+    def trace(self, report: TraceReport) -> bytes:
+        run = _Run([TRACE_MATCH])
+        for r in report.results:
+            index = run.artifact(r.source, None)
+            for m in r.matches:
+                countries = f" [{', '.join(m.countries)}]" if m.countries else ""
+                shown = (
+                    " > ".join(m.path_names[0]) if m.path_names else "not reachable from the root"
+                )
+                run.result(
+                    TRACE_MATCH, "note", f"{m.name} ({m.type}){countries}: {shown}",
+                    _location(r.source, index, m.ref, m.name),
+                    {"bom-ref": m.ref, "countries": list(m.countries),
+                     "provenancePaths": [" > ".join(p) for p in m.path_names],
+                     "pathsTruncated": m.truncated},
+                )  # fmt: skip
+        return run.render({"query": report.query.describe()})
+
+
+def _delivery(results: Sequence[DeliveryResult]) -> bytes:
+    run = _Run(_DELIVERY_RULES)
+    for r in results:
+        _server(run, r)
+    return run.render()
+
+
+def _server(run: _Run, r: DeliveryResult) -> None:
+    from sovbom.delivery import FieldStatus, PartStatus
+
+    uri = r.expected.source
+    index = run.artifact(uri, r.expected.sha256)
+    base = {"server": r.server}
+    here = _location(uri, index, None, None)
+    if not r.signature_ok:
+        run.result(SIGNATURE, "error", f"{r.server}: {r.signature_reason}", here, dict(base))
+        return
+    c = r.comparison
+    if c is None:
+        return
+    for f in c.identity:
+        if f.status is FieldStatus.MISMATCH or (
+            f.field == "serial" and f.status is FieldStatus.NOT_OBSERVED
+        ):
+            run.result("delivery-identity", "error",
+                       f"{r.server}: server {f.field}: expected {f.expected!r}, found {f.found!r}",
+                       here, {**base, "field": f.field, "expected": f.expected, "found": f.found})  # fmt: skip
+    for p in c.parts:
+        if p.status is PartStatus.MATCHED:
+            continue
+        diffs = [f for f in p.fields if f.status in (FieldStatus.MISMATCH, FieldStatus.ABSENT)]
+        detail = "; ".join(
+            f"{f.field}{f' ({f.firmware})' if f.firmware else ''}: expected {f.expected!r}, found {f.found!r}"
+            for f in diffs
+            if f.status is FieldStatus.MISMATCH
+        )
+        text = f"{r.server}: {p.status} {p.cls or 'part'} {p.name}" + (
+            f" at {p.location}" if p.location else ""
+        )
+        run.result(
+            f"delivery-{p.status}", "warning" if p.status is PartStatus.DRIFTED else "error",
+            text + (f": {detail}" if detail else ""),
+            _location(uri, index, p.expected_ref or p.found_ref, p.name),
+            {**base, "fields": [f.to_dict() for f in diffs], "expectedRef": p.expected_ref,
+             "foundRef": p.found_ref},
+        )  # fmt: skip
+    findings = [*(r.policy.findings if r.policy is not None else ()), *r.unexpected_findings]
+    for finding in findings:
+        res = run.result(
+            finding.rule.value, _LEVEL[finding.severity],
+            f"{r.server}: {finding.name or finding.ref or 'BOM'}: {finding.message}",
+            _location(uri, index, finding.ref, finding.name),
+            {**base, "severity": finding.severity.label},
+        )  # fmt: skip
+        if finding.exempted_by is not None:
+            res["suppressions"] = _suppression(finding)
+
+
 _BOM_REF = re.compile(rb'"bom-ref"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
@@ -52,99 +317,3 @@ def ref_lines(raw: bytes) -> dict[str, int]:
             continue
         out.setdefault(ref, line)
     return out
-
-
-def _result(
-    f: Finding, rule_index: dict[str, int], report: CheckReport, lines: dict[str, int]
-) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": report.bom_source, "index": 0}}
-    line = lines.get(f.ref) if f.ref else None
-    physical["region"] = {"startLine": line or 1}
-    location: dict[str, Any] = {"physicalLocation": physical}
-    json_path = f.json_path or (report.graph.json_path(f.ref) if f.ref else None)
-    if json_path or f.ref:
-        location["logicalLocations"] = [
-            {
-                "name": f.name or f.ref or "",
-                "fullyQualifiedName": json_path or f.ref or "",
-                "kind": "object",
-            }
-        ]
-    out: dict[str, Any] = {
-        "ruleId": f.rule.value,
-        "ruleIndex": rule_index[f.rule.value],
-        "level": _LEVEL[f.severity],
-        "message": {"text": f"{f.name or f.ref or 'BOM'}: {f.message}"},
-        "locations": [location],
-        "properties": {
-            "severity": f.severity.label,
-            "security-severity": _SECURITY_SEVERITY[f.severity],
-            **({"bom-ref": f.ref} if f.ref else {}),
-            **({"countries": list(f.countries)} if f.countries else {}),
-            **({"verification": f.level.label} if f.level is not None else {}),
-            **(
-                {"provenancePaths": [" > ".join(report.graph.names(p)) for p in f.paths]}
-                if f.paths
-                else {}
-            ),
-        },
-    }
-    if f.ref:
-        out["partialFingerprints"] = {"sovbomComponent/v1": f"{f.rule.value}:{f.ref}"}
-    if f.exempted_by is not None:
-        out["suppressions"] = [
-            {
-                "kind": "external",
-                "status": "accepted",
-                "justification": f"{f.exempted_by.reason} (approved by {f.exempted_by.approved_by})",
-            }
-        ]
-    return out
-
-
-def sarif_dict(report: CheckReport) -> dict[str, Any]:
-    rules = [
-        {
-            "id": rule.value,
-            "name": rule.value.title().replace("-", ""),
-            "shortDescription": {"text": RULE_HELP[rule]},
-            "fullDescription": {"text": RULE_HELP[rule]},
-            "defaultConfiguration": {"level": "warning"},
-            "properties": {"tags": ["supply-chain", "provenance"]},
-        }
-        for rule in Rule
-    ]
-    rule_index = {rule.value: i for i, rule in enumerate(Rule)}
-    lines = ref_lines(report.bom_raw) if report.bom_raw[:1] != b"<" else {}
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "sovbom",
-                        "version": __version__,
-                        "informationUri": "https://sovbom.invalid/",
-                        "rules": rules,
-                    }
-                },
-                "artifacts": [
-                    {
-                        "location": {"uri": report.bom_source},
-                        "hashes": {"sha-256": report.bom_sha256},
-                    }
-                ],
-                "results": [_result(f, rule_index, report, lines) for f in report.result.findings],
-                "properties": {
-                    "policy": report.policy.source,
-                    "asOf": report.as_of,
-                    "domesticShare": report.result.total_share().to_dict(),
-                },
-            }
-        ],
-    }
-
-
-def render_sarif(report: CheckReport) -> bytes:
-    return orjson.dumps(sarif_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)

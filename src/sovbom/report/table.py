@@ -1,41 +1,89 @@
-"""The terminal report (rich): a summary, the domestic share by class, and the findings."""
+"""The terminal report (rich) of every kind.
+
+Every value taken from input (names, refs, serials, messages, file names, packed reports) goes
+through :func:`sovbom.report.text.plain` (no escape sequence or control character reaches the
+terminal) and, where rich reads markup, :func:`rich.markup.escape`.
+"""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from sovbom.checking import CheckReport
-from sovbom.policy import Severity
-from sovbom.report.interface import verdict_line
+from sovbom.report.text import plain, verdict_line
 
-_STYLE = {
-    Severity.CRITICAL: "bold red",
-    Severity.HIGH: "red",
-    Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan",
-    Severity.INFO: "dim",
-}
+if TYPE_CHECKING:
+    from sovbom.checking import CheckReport
+    from sovbom.delivery import DeliveryResult
+    from sovbom.evidence_pack import InspectReport
+    from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
+
+#: Findings (check) and parts (delivery) listed before "... and N more".
+MAX_ROWS = 200
 
 
-def render_table(report: CheckReport, *, color: bool = False, max_findings: int = 200) -> str:
-    buf = io.StringIO()
-    console = Console(
-        file=buf, force_terminal=color, no_color=not color, width=140, soft_wrap=False
-    )
+def _t(value: object) -> str:
+    """An input value inside rich markup: plain text, markup escaped."""
+    return escape(plain(value))
+
+
+def _console(buf: io.StringIO, color: bool, width: int) -> Console:
+    return Console(file=buf, force_terminal=color, no_color=not color, width=width, soft_wrap=False)
+
+
+class TableRenderer:
+    """Tables for a terminal; ``color`` adds ANSI colours (only sovbom's own, never the input's)."""
+
+    def __init__(self, *, color: bool = False) -> None:
+        self.color = color
+
+    def check(self, report: CheckReport) -> bytes:
+        buf = io.StringIO()
+        _check(_console(buf, self.color, 140), report)
+        return buf.getvalue().encode("utf-8")
+
+    def delivery(self, report: DeliveryReport) -> bytes:
+        buf = io.StringIO()
+        _server(_console(buf, self.color, 160), report.result, MAX_ROWS)
+        return buf.getvalue().encode("utf-8")
+
+    def shipment(self, report: ShipmentReport) -> bytes:
+        buf = io.StringIO()
+        _shipment(_console(buf, self.color, 160), report)
+        return buf.getvalue().encode("utf-8")
+
+    def inspect(self, report: InspectReport) -> bytes:
+        return _inspect(report).encode("utf-8")
+
+    def trace(self, report: TraceReport) -> bytes:
+        return _trace(report).encode("utf-8")
+
+
+def _check(console: Console, report: CheckReport) -> None:
+    from sovbom.policy import Severity
+
+    style = {
+        Severity.CRITICAL: "bold red",
+        Severity.HIGH: "red",
+        Severity.MEDIUM: "yellow",
+        Severity.LOW: "cyan",
+        Severity.INFO: "dim",
+    }
     r = report.result
     fails, line = verdict_line(report)
     console.print(
-        f"[bold]{report.bom_source}[/]: [{'red' if fails else 'green'}]{line}[/]"
-        f"  ({r.components} components; policy {report.policy.source})"
+        f"[bold]{_t(report.bom_source)}[/]: [{'red' if fails else 'green'}]{line}[/]"
+        f"  ({r.components} components; policy {_t(report.policy.source)})"
     )
     if report.signature:
         sig = report.signature
         console.print(
-            f"signature: {sig.get('status')} by {sig.get('identity')} ({sig.get('issuer')});"
-            f" roles: {', '.join(sig.get('roles') or []) or 'none'}"
+            f"signature: {_t(sig.get('status'))} by {_t(sig.get('identity'))}"
+            f" ({_t(sig.get('issuer'))}); roles: {_t(', '.join(sig.get('roles') or []) or 'none')}"
         )
     shares = Table(title="Domestic share by class", show_lines=False)
     for col in ("class", "total", "domestic", "approved", "other", "unknown", "share"):
@@ -44,7 +92,7 @@ def render_table(report: CheckReport, *, color: bool = False, max_findings: int 
         d = share.to_dict()
         pct = "n/a" if d["domestic_share"] is None else f"{d['domestic_share']:.0%}"
         shares.add_row(
-            cls,
+            _t(cls),
             str(share.total),
             str(share.domestic),
             str(share.approved),
@@ -57,23 +105,183 @@ def render_table(report: CheckReport, *, color: bool = False, max_findings: int 
         table = Table(title=f"Findings ({len(r.findings)})")
         for col in ("severity", "rule", "component", "finding", "countries", "level", "path"):
             table.add_column(col, overflow="fold")
-        for f in r.findings[:max_findings]:
+        for f in r.findings[:MAX_ROWS]:
             path = " > ".join(report.graph.names(f.paths[0])) if f.paths else (f.json_path or "")
             sev = f.severity.label + (" (exempted)" if f.exempted_by else "")
             table.add_row(
-                f"[{_STYLE[f.severity]}]{sev}[/]",
+                f"[{style[f.severity]}]{sev}[/]",
                 f.rule.value,
-                f"{f.name or ''}\n[dim]{f.ref or ''}[/]" if f.name else (f.ref or ""),
-                f.message,
-                ", ".join(f.countries),
+                f"{_t(f.name)}\n[dim]{_t(f.ref or '')}[/]" if f.name else _t(f.ref or ""),
+                _t(f.message),
+                _t(", ".join(f.countries)),
                 f.level.label if f.level is not None else "",
-                path,
+                _t(path),
             )
         console.print(table)
-        if len(r.findings) > max_findings:
-            console.print(f"... and {len(r.findings) - max_findings} more (use --format json).")
+        if len(r.findings) > MAX_ROWS:
+            console.print(f"... and {len(r.findings) - MAX_ROWS} more (use --format json).")
     else:
         console.print("No findings.")
     counts = r.counts_by_severity()
     console.print("findings: " + ", ".join(f"{k} {v}" for k, v in reversed(counts.items())))
-    return buf.getvalue()
+
+
+def _inspect(report: InspectReport) -> str:
+    verdict = "HOLDS" if report.holds else "DOES NOT HOLD"
+    root = report.trust_root or {}
+    lines = [
+        f"evidence pack {plain(report.archive)}: {verdict}",
+        f"archive sha256: {report.archive_sha256}",
+        f"as of: {plain(report.index.get('as_of'))}",
+        f"trust: {report.trust_source}"
+        + (f" ({plain(root.get('source'))}, sha256 {plain(root.get('sha256'))})" if root else "")
+        + (f"; signers: {plain(report.signers_source)}" if report.signers_source else ""),
+        *(f"WARNING: {plain(w)}" for w in report.warnings),
+        f"checks: {len(report.checks)}, failed: {len(report.failures)}",
+        "",
+    ]
+    lines += [
+        f"{'ok  ' if c.ok else 'FAIL'}  {plain(c.kind):<10} {plain(c.subject)}: {plain(c.detail)}"
+        for c in report.checks
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _trace(report: TraceReport) -> str:
+    out = [plain(report.headline())]
+    for r in report.results:
+        if not r.matches:
+            continue
+        out += ["", plain(r.source)]
+        for m in r.matches:
+            countries = f" [{', '.join(m.countries)}]" if m.countries else ""
+            out.append(f"  {plain(m.name)} ({plain(m.type)}){plain(countries)}")
+            if not m.paths:
+                out.append("    (not reachable from the root)")
+            out += [f"    {plain(' > '.join(names))}" for names in m.path_names]
+            if m.truncated:
+                out.append("    ... more paths (raise --max-paths)")
+    return "\n".join(out) + "\n"
+
+
+def _v(value: str | None) -> str:
+    return _t(value) if value is not None else "[dim]-[/]"
+
+
+def _server(console: Console, r: DeliveryResult, max_parts: int) -> None:
+    """One server's delivery: verdict, signature, identity, each part not as declared."""
+    ok = str(r.verdict) == "pass"
+    console.print(
+        f"[bold]{_t(r.server)}[/]: {'[green]PASS[/]' if ok else '[red]FAIL[/]'}"
+        f"  (expected {_t(r.expected.source)}"
+        + (f"; observed {_t(r.observed.source)}" if r.observed else "")
+        + ")"
+    )
+    sig = r.signature or {}
+    if r.signature_ok:
+        console.print(
+            f"signature: verified, signed by {_t(sig.get('identity'))}"
+            f" ({_t(sig.get('issuer'))}); roles: {_t(', '.join(sig.get('roles') or []) or 'none')}"
+        )
+    else:
+        console.print(f"signature: [red]FAILED[/]: {_t(r.signature_reason or '')}")
+    for reason in r.reasons():
+        console.print(f"  - {_t(reason)}")
+    c = r.comparison
+    if c is None:
+        return
+    if not r.observed_complete:
+        console.print(
+            "[yellow]the observed inventory is incomplete[/]: " + _t("; ".join(r.observed_notes))
+        )
+    ident = Table(title="Server identity")
+    for col in ("field", "expected", "found", "status"):
+        ident.add_column(col, overflow="fold")
+    for f in c.identity:
+        ident.add_row(_t(f.field), _v(f.expected), _v(f.found), str(f.status))
+    console.print(ident)
+    _parts(console, r, max_parts)
+    counts = c.counts()
+    console.print(
+        "parts: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+        + f"; ignored unexpected {c.ignored_unexpected}; verified components {c.verified_total()};"
+        f" fields not observed {c.unverified_total()}"
+    )
+    if r.policy is not None:
+        sev = r.policy.counts_by_severity()
+        console.print(
+            f"policy {_t(r.policy_source or '')}: "
+            + ", ".join(f"{k} {v}" for k, v in reversed(sev.items()))
+            + f"; unexpected parts' findings {len(r.unexpected_findings)};"
+            f" {'FAILS' if r.policy_fails else 'passes'} at {r.fail_on}"
+        )
+
+
+def _parts(console: Console, r: DeliveryResult, max_parts: int) -> None:
+    """The parts not as declared, field by field (expected and found)."""
+    from sovbom.delivery import FieldStatus, PartStatus
+
+    style = {
+        PartStatus.SUBSTITUTED: "bold red",
+        PartStatus.MISSING: "red",
+        PartStatus.UNEXPECTED: "red",
+        PartStatus.DRIFTED: "yellow",
+        PartStatus.MATCHED: "green",
+    }
+    assert r.comparison is not None
+    bad = [p for p in r.comparison.parts if p.status is not PartStatus.MATCHED]
+    if not bad:
+        return
+    table = Table(title=f"Parts not as declared ({len(bad)})")
+    for col in ("verdict", "class", "part", "location", "field", "expected", "found"):
+        table.add_column(col, overflow="fold")
+    for p in bad[:max_parts]:
+        shown = [
+            f
+            for f in p.fields
+            if f.status in (FieldStatus.MISMATCH, FieldStatus.ABSENT)
+            or (p.status is PartStatus.SUBSTITUTED and f.field in ("serial", "part_number"))
+        ] or p.fields[:1]
+        for i, f in enumerate(shown):
+            label = f.field + (f" ({f.firmware})" if f.firmware else "")
+            first = i == 0
+            table.add_row(
+                f"[{style[p.status]}]{p.status}[/]" if first else "",
+                _t(p.cls or "") if first else "",
+                (_t(p.name) + "\n" + _t(p.expected_ref or p.found_ref)) if first else "",
+                _t(p.location or "") if first else "",
+                _t(label),
+                _v(f.expected),
+                _v(f.found),
+            )
+    console.print(table)
+    if len(bad) > max_parts:
+        console.print(f"... and {len(bad) - max_parts} more (use --format json).")
+
+
+def _shipment(console: Console, report: ShipmentReport) -> None:
+    s = report.shipment
+    summary = s.summary()
+    ok = str(s.verdict) == "pass"
+    console.print(
+        f"[bold]shipment {_t(s.directory)}[/]: {'[green]PASS[/]' if ok else '[red]FAIL[/]'}"
+        f"  ({summary['passed']} of {summary['servers']} servers pass)"
+    )
+    table = Table(title="Servers")
+    for col in ("server", "verdict", "signature", "matched", "missing", "unexpected",
+                "substituted", "drifted", "reasons"):  # fmt: skip
+        table.add_column(col, overflow="fold")
+    for r in s.servers:
+        counts = r.comparison.counts() if r.comparison else {}
+        good = str(r.verdict) == "pass"
+        table.add_row(
+            _t(r.server),
+            "[green]pass[/]" if good else "[red]fail[/]",
+            "verified" if r.signature_ok else "[red]failed[/]",
+            *(str(counts.get(k, "-")) for k in ("matched", "missing", "unexpected", "substituted",
+                                                 "drifted")),
+            _t("; ".join(r.reasons())),
+        )  # fmt: skip
+    console.print(table)
+    console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()))

@@ -1,0 +1,380 @@
+"""The picture of a server: its containment tree as an inline SVG, coloured by the policy's verdict.
+
+The tree is laid out left to right (the root at the left), nodes coloured by the policy's verdict on
+their country (domestic, approved, other, denied, unknown, out of the origin scope), unverified
+components outlined, and the dependency paths to flagged components drawn. Identical sibling
+subtrees (eight GPUs with their VBIOS) are drawn once with a count; a node with too many children
+(an operating system with thousands of packages) is folded into a summary node, its flagged
+components listed below the picture.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sovbom.graph import CONTAINS, ProvenanceGraph
+from sovbom.policy import Finding, Policy
+from sovbom.report.html.page import esc, short
+from sovbom.report.html.status import STATUS_HELP, STATUSES, Status, statuses
+
+#: Most nodes drawn in one picture; beyond it, subtrees are folded.
+MAX_VISIBLE = 400
+#: A node with more distinct children than this is folded (its flagged children stay drawn).
+MAX_CHILDREN = 40
+#: Flagged children still drawn under a folded node.
+MAX_FLAGGED_SHOWN = 12
+#: Dependency edges drawn on the paths to flagged components.
+MAX_PATH_EDGES = 300
+_ROW = 20
+_INDENT = 26
+
+
+@dataclass(slots=True, eq=False)
+class _VNode:
+    label: str
+    status: str
+    refs: list[str]
+    unverified: bool = False
+    flagged: int = 0  # flagged components in this node's subtrees (all copies)
+    folded: int = 0  # components folded into this summary node
+    fold_of: str | None = None  # the ref whose children were folded
+    children: list[_VNode] = field(default_factory=list)
+    depth: int = 0
+    y: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.refs)
+
+
+@dataclass(slots=True)
+class _Tree:
+    children: dict[str, list[str]]
+    size: dict[str, int]  # components in the subtree, the node included
+    flagged: dict[str, int]  # flagged components in the subtree
+    signature: dict[str, int]
+
+
+def _tree(pg: ProvenanceGraph, st: Status) -> _Tree:
+    """The containment tree (nesting first, else the shortest path's parent) with subtree facts."""
+    children: dict[str, list[str]] = {}
+    root = pg.root
+    order: list[str] = []
+    if root is not None:
+        for ref in pg.components:
+            if ref == root or not pg.reachable(ref):
+                continue
+            parent = pg.parent_of.get(ref)
+            if parent is None or not pg.reachable(parent):
+                path = pg.shortest_path(ref)
+                parent = path[-2] if len(path) >= 2 else root
+            children.setdefault(parent, []).append(ref)
+        # breadth-first order from the root, so that children come after parents
+        queue = deque([root])
+        seen = {root}
+        while queue:
+            node = queue.popleft()
+            order.append(node)
+            for c in children.get(node, ()):
+                if c not in seen:
+                    seen.add(c)
+                    queue.append(c)
+    size: dict[str, int] = {}
+    flagged: dict[str, int] = {}
+    signature: dict[str, int] = {}
+    interned: dict[tuple[Any, ...], int] = {}
+    for node in reversed(order):
+        kids = children.get(node, ())
+        size[node] = 1 + sum(size[c] for c in kids)
+        flagged[node] = int(st.flagged(node)) + sum(flagged[c] for c in kids)
+        key = (
+            pg.label_of(node),
+            st.status.get(node),
+            node in st.unverified,
+            st.flagged(node),
+            tuple(sorted(signature[c] for c in kids)),
+        )
+        signature[node] = interned.setdefault(key, len(interned))
+    return _Tree(children, size, flagged, signature)
+
+
+def _visible_tree(pg: ProvenanceGraph, st: Status, tree: _Tree) -> tuple[_VNode, list[_VNode]]:
+    """The nodes to draw (breadth first, within MAX_VISIBLE), and the folded summary nodes."""
+    assert pg.root is not None
+    root = _VNode(pg.label_of(pg.root), st.status.get(pg.root, "unknown"), [pg.root])
+    root.unverified = pg.root in st.unverified
+    root.flagged = tree.flagged.get(pg.root, 0)
+    visible = 1
+    folds: list[_VNode] = []
+    queue: deque[tuple[_VNode, str]] = deque([(root, pg.root)])
+    while queue:
+        vnode, ref = queue.popleft()
+        kids = tree.children.get(ref, [])
+        if not kids:
+            continue
+        groups: dict[int, list[str]] = {}
+        for c in kids:
+            groups.setdefault(tree.signature[c], []).append(c)
+        members = list(groups.values())
+        fold = len(members) > MAX_CHILDREN or visible + len(members) > MAX_VISIBLE
+        shown = members
+        if fold:
+            shown = [g for g in members if any(tree.flagged[c] for c in g)][:MAX_FLAGGED_SHOWN]
+            if visible + len(shown) + 1 > MAX_VISIBLE:
+                shown = []
+        for g in shown:
+            rep = g[0]
+            child = _VNode(
+                pg.label_of(rep),
+                st.status.get(rep, "unknown"),
+                list(g),
+                unverified=rep in st.unverified,
+                flagged=sum(tree.flagged[c] for c in g),
+                depth=vnode.depth + 1,
+            )
+            vnode.children.append(child)
+            queue.append((child, rep))
+            visible += 1
+        if fold:
+            drawn = {c for g in shown for c in g}
+            rest = [c for c in kids if c not in drawn]
+            summary = _VNode(
+                "",
+                "out-of-scope",
+                [],
+                folded=sum(tree.size[c] for c in rest) * vnode.count,
+                flagged=sum(tree.flagged[c] for c in rest) * vnode.count,
+                fold_of=ref,
+                depth=vnode.depth + 1,
+            )
+            summary.label = f"{summary.folded:,} more components folded"
+            vnode.children.append(summary)
+            folds.append(summary)
+            visible += 1
+    return root, folds
+
+
+def _layout(root: _VNode) -> list[_VNode]:
+    """An indented tree: one row per node in pre-order, children indented under their parent."""
+    nodes: list[_VNode] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node.y = len(nodes) * _ROW
+        nodes.append(node)
+        stack.extend(reversed(node.children))
+    return nodes
+
+
+def _node_text(pg: ProvenanceGraph, st: Status, n: _VNode) -> str:
+    if n.fold_of is not None:
+        return n.label + (f" \u2014 {n.flagged:,} flagged" if n.flagged else "")
+    ref = n.refs[0]
+    text = short(pg.label_of(ref)) + (f" \u00d7{n.count}" if n.count > 1 else "")
+    country = st.country.get(ref, "").split(" ", 1)[0]
+    return text + (f"  [{country}]" if country else "")
+
+
+@dataclass(slots=True)
+class _Picture:
+    """The drawn rows, where each component is drawn, and the margins of the SVG."""
+
+    pg: ProvenanceGraph
+    st: Status
+    tree: _Tree
+    nodes: list[_VNode]
+    folds: list[_VNode]
+    where: dict[str, _VNode]
+    texts: dict[int, str]
+    mx: int = 110  # room on the left for the dependency arcs
+    my: int = 34
+
+    def xy(self, n: _VNode) -> tuple[float, float]:
+        return self.mx + n.depth * _INDENT, self.my + n.y + _ROW / 2
+
+
+def _picture(pg: ProvenanceGraph, st: Status) -> _Picture:
+    tree = _tree(pg, st)
+    root, folds = _visible_tree(pg, st, tree)
+    nodes = _layout(root)
+    # where each component is drawn (its group, or the fold that holds it)
+    where: dict[str, _VNode] = {}
+    for n in nodes:
+        for r in n.refs:
+            where[r] = n
+    for f in folds:
+        assert f.fold_of is not None
+        stack = [c for c in tree.children.get(f.fold_of, ()) if c not in where]
+        while stack:
+            r = stack.pop()
+            where[r] = f
+            stack.extend(c for c in tree.children.get(r, ()) if c not in where)
+    texts = {id(n): _node_text(pg, st, n) for n in nodes}
+    return _Picture(pg, st, tree, nodes, folds, where, texts)
+
+
+def graph_svg(
+    pg: ProvenanceGraph, policy: Policy, findings: Sequence[Finding], prefix: str = "g"
+) -> str:
+    """The picture of the server: an inline SVG, a legend and the list of folded flagged parts."""
+    if pg.root is None:
+        return '<p class="warn">The BOM has no root component: no picture.</p>'
+    pic = _picture(pg, statuses(pg, policy, findings))
+    width = max(pic.xy(n)[0] + 7.2 * len(pic.texts[id(n)]) + 60 for n in pic.nodes)
+    width = max(width, 700)
+    total_h = pic.my + len(pic.nodes) * _ROW + 10
+    out: list[str] = []
+    out.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{esc(prefix)}-svg" class="provenance-graph"'
+        f' width="{width:.0f}" height="{total_h:.0f}" viewBox="0 0 {width:.0f} {total_h:.0f}"'
+        f' role="img" aria-labelledby="{esc(prefix)}-svg-title">'
+        f'<title id="{esc(prefix)}-svg-title">Provenance graph of {esc(pg.label_of(pg.root))}</title>'
+    )
+    total = len(pg.components)
+    flagged_total = sum(1 for r in pg.components if pic.st.flagged(r))
+    out.append(
+        f'<text x="12" y="18">{total:,} components, {flagged_total:,} flagged (medium or worse);'
+        f" {len(pic.nodes):,} rows drawn; \u00d7N: N identical parts drawn once</text>"
+    )
+    out += _containment(pic)
+    out += _dependencies(pic, findings)
+    out += [_node(pic, n) for n in pic.nodes]
+    out.append("</svg>")
+    return _legend() + f'<div class="graph">{"".join(out)}</div>' + _folded_details(pic)
+
+
+def _containment(pic: _Picture) -> list[str]:
+    """Containment edges: a trunk down from each parent, a stub to each child (red when flagged)."""
+    out: list[str] = []
+    for n in pic.nodes:
+        if not n.children:
+            continue
+        x1, y1 = pic.xy(n)
+        last_hot = max((pic.xy(c)[1] for c in n.children if c.flagged), default=None)
+        last = pic.xy(n.children[-1])[1]
+        if last_hot is not None:
+            out.append(f'<path class="e hot" d="M{x1:.0f} {y1 + 6:.0f}V{last_hot:.0f}"/>')
+        if last_hot is None or last > last_hot:
+            start = last_hot if last_hot is not None else y1 + 6
+            out.append(f'<path class="e" d="M{x1:.0f} {start:.0f}V{last:.0f}"/>')
+        for c in n.children:
+            x2, y2 = pic.xy(c)
+            hot = " hot" if c.flagged else ""
+            out.append(f'<path class="e{hot}" d="M{x1:.0f} {y2:.0f}H{x2 - 7:.0f}"/>')
+    return out
+
+
+def _dependencies(pic: _Picture, findings: Sequence[Finding]) -> list[str]:
+    """Dependency edges on the paths to flagged components: arcs in the left margin."""
+    pg = pic.pg
+    drawn: set[tuple[int, int]] = set()
+    deps: list[str] = []
+    for finding in findings:
+        if not pic.st.flagged(finding.ref or ""):
+            continue
+        hops = {(u, v) for p in finding.paths for u, v in zip(p, p[1:], strict=False)}
+        for u, v in sorted(hops):
+            if pg.edge_kind(u, v) == CONTAINS:
+                continue
+            a, b = pic.where.get(u), pic.where.get(v)
+            if a is None or b is None or a is b or b in a.children:
+                continue
+            key = (id(a), id(b))
+            if key in drawn or len(drawn) >= MAX_PATH_EDGES:
+                continue
+            drawn.add(key)
+            (x1, y1), (x2, y2) = pic.xy(a), pic.xy(b)
+            bend = min(abs(y2 - y1) / 4 + 20, pic.mx - 10)
+            left = min(x1, x2) - bend
+            deps.append(
+                f'<path class="dep" d="M{x1 - 7:.0f} {y1:.0f}C{left:.0f} {y1:.0f}'
+                f' {left:.0f} {y2:.0f} {x2 - 7:.0f} {y2:.0f}"><title>depends: '
+                f"{esc(pg.label_of(u))} \u2192 {esc(pg.label_of(v))}</title></path>"
+            )
+    return deps
+
+
+def _node(pic: _Picture, n: _VNode) -> str:
+    """One row of the picture: a node and its label, with a tooltip."""
+    pg, st = pic.pg, pic.st
+    x, y = pic.xy(n)
+    if n.fold_of is not None:
+        label = pic.texts[id(n)]
+        warn_cls = ' class="warnt"' if n.flagged else ""
+        w = 7.4 * len(label) + 16
+        return (
+            f'<g class="folded"><rect class="fold" x="{x - 6:.0f}" y="{y - 9:.0f}" width="{w:.0f}"'
+            f' height="18" rx="4"/><text x="{x + 2:.0f}" y="{y + 4:.0f}"'
+            f"{warn_cls}>{esc(label)}</text>"
+            f"<title>{esc(label)} (inside {esc(pg.label_of(n.fold_of))});"
+            " the flagged ones are listed below the picture</title></g>"
+        )
+    ref = n.refs[0]
+    cls = f"n {n.status}" + (" unverified" if n.unverified else "")
+    mult = f" \u00d7{n.count}" if n.count > 1 else ""
+    own_flag = st.flagged(ref)
+    flag_cls = ' class="flag"' if own_flag else ""
+    tip = [
+        pg.label_of(ref) + mult,
+        f"bom-ref: {ref}",
+        f"status: {n.status} ({STATUS_HELP.get(n.status, '')})",
+    ]
+    if st.country.get(ref):
+        tip.append(f"country: {st.country[ref]}")
+    if n.unverified:
+        tip.append("verification below what the policy requires")
+    tip.extend(
+        f"{fd.severity.label}: {fd.rule.value}: {fd.message}" for fd in st.findings.get(ref, ())[:5]
+    )
+    if n.flagged and not own_flag:
+        tip.append(f"{n.flagged} flagged inside")
+    return (
+        f'<g class="node" data-ref="{esc(ref)}"><circle class="{cls}" cx="{x:.0f}" cy="{y:.0f}" r="6"/>'
+        f'<text x="{x + 10:.0f}" y="{y + 4:.0f}"{flag_cls}>'
+        f"{esc(pic.texts[id(n)])}"
+        + (
+            f'<tspan class="warnt"> \u26a0{n.flagged if n.flagged > 1 else ""}</tspan>'
+            if n.flagged
+            else ""
+        )
+        + f"</text><title>{esc(chr(10).join(tip))}</title></g>"
+    )
+
+
+def _legend() -> str:
+    legend = '<div class="legend">' + "".join(
+        f'<span class="l-{s}">{esc(s)}: {esc(STATUS_HELP[s])}</span>' for s in STATUSES
+    )
+    return legend + (
+        "<span>dashed black ring: unverified</span><span>red line: path to a flagged part</span>"
+        "<span>purple dashed: dependency on that path</span><span>\u26a0N: flagged parts inside</span></div>"
+    )
+
+
+def _folded_details(pic: _Picture) -> str:
+    """The flagged components hidden in each folded node, listed below the picture."""
+    pg, st = pic.pg, pic.st
+    details = []
+    hidden_in: dict[int, list[str]] = {}
+    for r, holder in pic.where.items():
+        if holder.fold_of is not None and st.flagged(r):
+            hidden_in.setdefault(id(holder), []).append(r)
+    for f in pic.folds:
+        assert f.fold_of is not None
+        hidden = hidden_in.get(id(f), [])
+        if not hidden:
+            continue
+        items = "".join(
+            f"<li>{esc(pg.label_of(r))} <code>{esc(r)}</code> \u2014 "
+            + esc("; ".join(fd.rule.value for fd in st.findings.get(r, ()) if fd.counts))
+            + "</li>"
+            for r in sorted(hidden, key=pg.label_of)[:2000]
+        )
+        details.append(
+            f"<details><summary>{len(hidden):,} flagged components folded inside "
+            f"{esc(pg.label_of(f.fold_of))}</summary><ul>{items}</ul></details>"
+        )
+    return "".join(details)

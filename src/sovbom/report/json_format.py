@@ -1,0 +1,203 @@
+"""The JSON reports, each with a schema in ``schemas/``: ``check-report``, ``delivery-report``
+(one server), ``delivery-shipment``, ``inspect-report`` and ``trace-report``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from sovbom import __version__
+
+if TYPE_CHECKING:
+    from sovbom.checking import CheckReport
+    from sovbom.delivery import DeliveryResult
+    from sovbom.evidence_pack import InspectReport
+    from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
+
+REPORT_FORMAT_VERSION = 1
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
+def _dump(doc: dict[str, Any]) -> bytes:
+    return orjson.dumps(doc, option=_OPTIONS)
+
+
+class JsonRenderer:
+    """Machine-readable reports (the default off a terminal)."""
+
+    def check(self, report: CheckReport) -> bytes:
+        return _dump(check_report_dict(report))
+
+    def delivery(self, report: DeliveryReport) -> bytes:
+        return _dump(delivery_result_dict(report.result, report.as_of))
+
+    def shipment(self, report: ShipmentReport) -> bytes:
+        return _dump(shipment_dict(report))
+
+    def inspect(self, report: InspectReport) -> bytes:
+        return _dump(report.to_dict())
+
+    def trace(self, report: TraceReport) -> bytes:
+        return _dump(trace_dict(report))
+
+
+def check_report_dict(report: CheckReport) -> dict[str, Any]:
+    r = report.result
+    total = r.total_share()
+    out: dict[str, Any] = {
+        "sovbom_report": "check",
+        "format_version": REPORT_FORMAT_VERSION,
+        "tool": {"name": "sovbom", "version": __version__},
+        "as_of": report.as_of,
+        "bom": {
+            "source": report.bom_source,
+            "sha256": report.bom_sha256,
+            "serialNumber": report.bom_serial,
+            "root": r.root,
+            "components": r.components,
+        },
+        "policy": {
+            "source": report.policy.source,
+            "sha256": report.policy_sha256,
+            "domestic_countries": sorted(report.policy.domestic),
+            "approved_countries": sorted(report.policy.approved),
+            "denied_countries": sorted(report.policy.denied),
+        },
+        "signature": report.signature,
+        "verdict": report.verdict,
+        "fail_on": report.fail_on,
+        "summary": {
+            "findings": r.counts_by_severity(),
+            "exempted": sum(1 for f in r.findings if not f.counts),
+            "verification_levels": r.levels,
+            "domestic_share": total.to_dict(),
+            "by_class": {k: v.to_dict() for k, v in r.by_class.items()},
+        },
+        "findings": [f.to_dict() for f in r.findings],
+    }
+    label_of = report.graph.label_of
+    # in order of first appearance: deterministic (the findings are sorted), unlike a set
+    refs = dict.fromkeys(ref for f in r.findings for p in f.paths for ref in p)
+    out["names"] = {ref: label_of(ref) for ref in refs}
+    if report.verified_evidence:
+        out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
+    return out
+
+
+def _policy_dict(r: DeliveryResult) -> dict[str, Any] | None:
+    if r.policy_source is None:
+        return None
+    out: dict[str, Any] = {
+        "source": r.policy_source,
+        "sha256": r.policy_sha256,
+        "fail_on": r.fail_on,
+        "fails": r.policy_fails,
+        "tolerances": r.tolerances,
+        "checked": r.policy is not None,
+    }
+    if r.policy is not None:
+        out["findings"] = r.policy.counts_by_severity()
+        out["verification_levels"] = r.policy.levels
+        out["expected_findings"] = [f.to_dict() for f in r.policy.findings]
+        out["unexpected_findings"] = [f.to_dict() for f in r.unexpected_findings]
+    return out
+
+
+def delivery_result_dict(r: DeliveryResult, as_of: str) -> dict[str, Any]:
+    c = r.comparison
+    summary: dict[str, Any] = {
+        "expected_parts": c.expected_parts if c else None,
+        "observed_parts": c.observed_parts if c else None,
+        **(c.counts() if c else dict.fromkeys(("matched", "missing", "unexpected",
+                                                "substituted", "drifted"), 0)),
+        "ignored_unexpected": c.ignored_unexpected if c else 0,
+        "verified_components": c.verified_total() if c else 0,
+        "unverified_fields": c.unverified_total() if c else 0,
+    }  # fmt: skip
+    return {
+        "sovbom_report": "delivery",
+        "format_version": REPORT_FORMAT_VERSION,
+        "tool": {"name": "sovbom", "version": __version__},
+        "as_of": as_of,
+        "server": r.server,
+        "verdict": str(r.verdict),
+        "reasons": r.reasons(),
+        "expected": r.expected.to_dict(),
+        "observed": (
+            {**r.observed.to_dict(), "complete": r.observed_complete, "notes": r.observed_notes}
+            if r.observed is not None
+            else None
+        ),
+        "signature": r.signature,
+        "identity": (
+            {"ok": c.identity_ok, "fields": [f.to_dict() for f in c.identity]} if c else None
+        ),
+        "summary": summary,
+        "parts": [p.to_dict() for p in c.parts] if c else [],
+        "verified": dict(sorted(c.verified.items())) if c else {},
+        "policy": _policy_dict(r),
+    }
+
+
+def server_summary(r: DeliveryResult) -> dict[str, Any]:
+    c = r.comparison
+    return {
+        "server": r.server,
+        "verdict": str(r.verdict),
+        "reasons": r.reasons(),
+        "expected": r.expected.source,
+        "signature": "verified" if r.signature_ok else "failed",
+        "signer": (r.signature or {}).get("identity") if r.signature_ok else None,
+        "identity_ok": c.identity_ok if c else None,
+        "counts": c.counts() if c else None,
+        "policy_fails": r.policy_fails,
+    }
+
+
+def shipment_dict(report: ShipmentReport) -> dict[str, Any]:
+    s = report.shipment
+    servers = []
+    for r in s.servers:
+        entry = server_summary(r)
+        entry["report"] = report.report_files.get(r.server)
+        servers.append(entry)
+    return {
+        "sovbom_report": "delivery-shipment",
+        "format_version": REPORT_FORMAT_VERSION,
+        "tool": {"name": "sovbom", "version": __version__},
+        "as_of": report.as_of,
+        "shipment": s.directory,
+        "verdict": str(s.verdict),
+        "failed_servers": [r.server for r in s.servers if str(r.verdict) != "pass"],
+        "summary": s.summary(),
+        "servers": servers,
+    }
+
+
+def trace_dict(report: TraceReport) -> dict[str, Any]:
+    return {
+        "sovbom_report": "trace",
+        "query": report.query.describe(),
+        "boms": [
+            {
+                "source": r.source,
+                "root": r.root,
+                "matches": [
+                    {
+                        "bom-ref": m.ref,
+                        "name": m.name,
+                        "type": m.type,
+                        "countries": list(m.countries),
+                        "paths": [
+                            [{"bom-ref": ref, "name": n} for ref, n in zip(p, ns, strict=True)]
+                            for p, ns in zip(m.paths, m.path_names, strict=True)
+                        ],
+                        "paths_truncated": m.truncated,
+                    }
+                    for m in r.matches
+                ],
+            }
+            for r in report.results
+        ],
+    }
