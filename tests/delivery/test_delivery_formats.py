@@ -155,3 +155,44 @@ def test_observed_hbom_file_from_collect_hardware(factory: Factory, tmp_path: Pa
     assert result.exit_code == 0, result.stderr
     report = json.loads(out.read_text())
     assert report["observed"]["source"] == str(observed) and report["observed"]["complete"]
+
+
+def _policy_rules(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    """(bom-ref, ruleId) of each SARIF result about a component, delivery verdicts left out."""
+    out = set()
+    for r in doc["runs"][0]["results"]:
+        if r["ruleId"].startswith("delivery-") or r["ruleId"] == "signature":
+            continue
+        logical = r["locations"][0].get("logicalLocations") or [{}]
+        ref = r["properties"].get("bom-ref") or logical[0].get("fullyQualifiedName")
+        if ref:
+            out.add((ref, r["ruleId"]))
+    return out
+
+
+def test_a_policy_finding_has_the_same_sarif_rule_from_check_and_verify_delivery(
+    factory: Factory, bad_mockup: Path, tmp_path: Path
+) -> None:
+    delivered, checked = tmp_path / "delivery.sarif", tmp_path / "check.sarif"
+    factory.verify("--expected", factory.hbom, "--redfish-mockup", bad_mockup, "--policy", POLICY,
+                   "--as-of", "2026-11-22", "-f", "sarif", "-o", delivered)  # fmt: skip
+    from signing_support import invoke
+
+    result = invoke("check", factory.hbom, "--policy", POLICY, "--signers", factory.signers,
+                    "--trust-config", factory.trust.trust_config, "--offline",
+                    "--as-of", "2026-11-22", "-f", "sarif", "-o", checked)  # fmt: skip
+    assert result.exit_code in (0, 1), result.stderr
+    from_check = _policy_rules(json.loads(checked.read_text()))
+    declared = {ref for ref, _ in from_check}  # not the unexpected parts' findings
+    from_delivery = {
+        (ref, rule) for ref, rule in _policy_rules(json.loads(delivered.read_text())) if ref in declared
+    }
+    assert from_delivery, "the delivery's policy check has findings"
+    # verify-delivery observes parts (verified), so it can only have fewer findings, never others
+    assert from_delivery <= from_check, sorted(from_delivery - from_check)[:5]
+    descriptors = [
+        {r["id"]: r for r in json.loads(p.read_text())["runs"][0]["tool"]["driver"]["rules"]}
+        for p in (delivered, checked)
+    ]
+    for _, rule in from_delivery:
+        assert descriptors[0][rule] == descriptors[1][rule]

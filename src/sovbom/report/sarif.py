@@ -113,11 +113,16 @@ class _Run:
         self.rule_ids = list(dict.fromkeys(rule_ids))
         self.index = {rule: i for i, rule in enumerate(self.rule_ids)}
         self.artifacts: list[dict[str, Any]] = []
+        self._artifact_index: dict[tuple[str, str], int] = {}
         self.results: list[dict[str, Any]] = []
 
     def artifact(self, uri: str, sha256: str | None) -> int:
-        self.artifacts.append({"location": {"uri": uri}, "hashes": {"sha-256": sha256 or ""}})
-        return len(self.artifacts) - 1
+        """The index of an artifact (listed once: SARIF requires unique artifacts)."""
+        key = (uri, sha256 or "")
+        if key not in self._artifact_index:
+            self._artifact_index[key] = len(self.artifacts)
+            self.artifacts.append({"location": {"uri": uri}, "hashes": {"sha-256": key[1]}})
+        return self._artifact_index[key]
 
     def result(
         self, rule: str, level: str, text: str, loc: dict[str, Any], props: dict[str, Any]

@@ -122,9 +122,13 @@ _CSP = (
 )
 
 
+#: Control characters HTML does not allow (C0 but tab, line feed and carriage return; DEL; C1).
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
+
+
 def esc(value: object) -> str:
-    """Escape anything for HTML text and attribute values."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape anything for HTML text and attribute values (control characters removed)."""
+    return html.escape("" if value is None else str(value).translate(_CONTROLS), quote=True)
 
 
 def page(title: str, body: str) -> str:
