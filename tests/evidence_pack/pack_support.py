@@ -56,11 +56,16 @@ def sign(trust: Trust, path: Path) -> Path:
     return path.with_name(path.name + ".sigstore.json")
 
 
+def index_signing_args(trust: Trust, identity: str = IDENTITY) -> list[str | Path]:
+    """How the operator signs the pack's index: the local instance and an identity token."""
+    return []  # TEMP: the code before signed indexes
+
+
 def pack_args(d: Path, trust: Trust, out: Path) -> list[str | Path]:
     return [
         "pack", *(d / s for s in SERVERS), "--signers", d / "signers.yaml",
         "--trust-config", trust.trust_config, "--policy", SAMPLES / "policy.yaml",
-        "--as-of", AS_OF, "-o", out,
+        "--as-of", AS_OF, *index_signing_args(trust), "-o", out,
     ]  # fmt: skip
 
 
@@ -109,3 +114,64 @@ def reindex(items: dict[str, bytes]) -> dict[str, bytes]:
             m["size"] = len(items[m["name"]])
     items["index.json"] = json.dumps(index, indent=2).encode()
     return items
+
+
+def resign_index(
+    trust: Trust, items: dict[str, bytes], d: Path, *, identity: str = IDENTITY
+) -> dict[str, bytes]:
+    """Sign index.json again (as ``identity``): what a dishonest operator can always do."""
+    index = d / "index.json"
+    index.write_bytes(items["index.json"])
+    result = invoke(
+        "sign", index, "--trust-config", trust.trust_config, "--identity-token",
+        trust.token(identity), "--overwrite",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    items["index.json.sigstore.json"] = index.with_name("index.json.sigstore.json").read_bytes()
+    return items
+
+
+def make_delivery_pack(trust: Trust, d: Path) -> SignedPack:
+    """One signed server and a failing delivery report (a DIMM missing from what was observed)."""
+    name = SERVERS[0]
+    shutil.copy(SAMPLES / name, d / name)
+    sign(trust, d / name)
+    signers = write_signers(d / "signers.yaml")
+    observed = json.loads((d / name).read_text())
+    dropped = _drop_one_leaf(observed)
+    assert dropped
+    (d / "observed.cdx.json").write_text(json.dumps(observed))
+    report = d / "hgx.delivery.json"
+    result = invoke(
+        "verify-delivery", "--expected", d / name, "--observed", d / "observed.cdx.json",
+        "--signers", signers, "--trust-config", trust.trust_config, "--as-of", AS_OF,
+        "-f", "json", "-o", report,
+    )  # fmt: skip
+    assert result.exit_code == 3, result.stderr
+    archive = d / "evidence.zip"
+    result = invoke(
+        "pack", d / name, "--signers", signers, "--trust-config", trust.trust_config,
+        "--policy", SAMPLES / "policy.yaml", "--as-of", AS_OF, "--report", report,
+        *index_signing_args(trust), "-o", archive,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return SignedPack(archive=archive, dir=d, boms=[d / name], signers=signers, trust=trust)
+
+
+def _drop_one_leaf(doc: dict[str, Any]) -> bool:
+    """Remove one part with a serial number and no children (a part that was not delivered)."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        comps = node.get("components") or []
+        for i, c in enumerate(comps):
+            serial = any(p.get("name") == "cdx:device:serialNumber" for p in c.get("properties") or ())
+            if serial and not c.get("components"):
+                ref = comps.pop(i).get("bom-ref")
+                deps = [x for x in doc.get("dependencies") or () if x.get("ref") != ref]
+                for x in deps:
+                    x["dependsOn"] = [r for r in x.get("dependsOn") or () if r != ref]
+                doc["dependencies"] = deps
+                return True
+        stack.extend(comps)
+    return False
