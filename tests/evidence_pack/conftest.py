@@ -53,3 +53,9 @@ def signed_pack(signed_pack_template: SignedPack, tmp_path: Path) -> SignedPack:
 def delivery_pack(trust: Trust, tmp_path_factory: pytest.TempPathFactory) -> SignedPack:
     """One signed server with a failing delivery report."""
     return make_delivery_pack(trust, tmp_path_factory.mktemp("delivery-pack"))
+
+
+@pytest.fixture(scope="session")
+def unsigned_pack(trust: Trust, tmp_path_factory: pytest.TempPathFactory) -> SignedPack:
+    """The same servers packed with --unsigned (no signature over the index)."""
+    return make_signed_pack(trust, tmp_path_factory.mktemp("unsigned-pack"), unsigned=True)

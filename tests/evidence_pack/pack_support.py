@@ -40,9 +40,11 @@ class SignedPack:
 
 
 def write_signers(path: Path, identity: str = IDENTITY) -> Path:
+    """The factory signs the BOMs (manufacturer) and the pack's index (pack)."""
     path.write_text(
         "version: 1\nroles:\n"
         f"  manufacturer:\n    signers:\n      - {{identity: {identity}, issuer: '{ISSUER}'}}\n"
+        f"  pack:\n    signers:\n      - {{identity: {identity}, issuer: '{ISSUER}'}}\n"
     )
     return path
 
@@ -58,18 +60,20 @@ def sign(trust: Trust, path: Path) -> Path:
 
 def index_signing_args(trust: Trust, identity: str = IDENTITY) -> list[str | Path]:
     """How the operator signs the pack's index: the local instance and an identity token."""
-    return []  # TEMP: the code before signed indexes
+    return ["--identity-token", trust.token(identity)]
 
 
-def pack_args(d: Path, trust: Trust, out: Path) -> list[str | Path]:
+def pack_args(d: Path, trust: Trust, out: Path, *, unsigned: bool = False) -> list[str | Path]:
+    signing = ["--unsigned"] if unsigned else index_signing_args(trust)
     return [
         "pack", *(d / s for s in SERVERS), "--signers", d / "signers.yaml",
         "--trust-config", trust.trust_config, "--policy", SAMPLES / "policy.yaml",
-        "--as-of", AS_OF, *index_signing_args(trust), "-o", out,
+        "--as-of", AS_OF, *signing, "-o", out,
     ]  # fmt: skip
 
 
-def make_signed_pack(trust: Trust, d: Path) -> SignedPack:
+def make_signed_pack(trust: Trust, d: Path, *, unsigned: bool = False) -> SignedPack:
+    """The sample servers, signed and packed (the index signed too, unless ``unsigned``)."""
     boms = []
     for name in SERVERS:
         shutil.copy(SAMPLES / name, d / name)
@@ -77,7 +81,7 @@ def make_signed_pack(trust: Trust, d: Path) -> SignedPack:
         boms.append(d / name)
     signers = write_signers(d / "signers.yaml")
     archive = d / "evidence.zip"
-    result = invoke(*pack_args(d, trust, archive))
+    result = invoke(*pack_args(d, trust, archive, unsigned=unsigned))
     assert result.exit_code == 0, result.stderr
     return SignedPack(archive=archive, dir=d, boms=boms, signers=signers, trust=trust)
 
@@ -112,6 +116,9 @@ def reindex(items: dict[str, bytes]) -> dict[str, bytes]:
         if m["name"] in items:
             m["sha256"] = hashlib.sha256(items[m["name"]]).hexdigest()
             m["size"] = len(items[m["name"]])
+    for b in index.get("boms") or ():
+        if b["bom"] in items:
+            b["sha256"] = hashlib.sha256(items[b["bom"]]).hexdigest()
     items["index.json"] = json.dumps(index, indent=2).encode()
     return items
 

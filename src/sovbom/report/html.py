@@ -29,7 +29,7 @@ from sovbom.policy import CheckResult, Finding, Policy, Rule, Severity, effectiv
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
-    from sovbom.evidence_pack import InspectReport
+    from sovbom.pack.inspect import InspectReport
     from sovbom.report.delivery_report import DeliveryReport, ShipmentReport
 
 #: Most nodes drawn in one picture; beyond it, subtrees are folded.
