@@ -19,6 +19,7 @@ from pack_support import (
     SERVERS,
     SignedPack,
     members,
+    pack_args,
     reindex,
     resign_index,
     write_zip,
@@ -219,3 +220,27 @@ def test_delivery_report_flipped(delivery_pack: SignedPack, tmp_path: Path) -> N
     archive = write_zip(tmp_path / "flipped.zip", reindex(items))
     result = _inspect(delivery_pack, archive)
     assert result.exit_code == 3, result.stdout
+
+
+def test_inspectors_policy_without_a_pack_role(signed_pack: SignedPack, tmp_path: Path) -> None:
+    signers = tmp_path / "no-pack-role.yaml"
+    signers.write_text(signed_pack.signers.read_text().split("  pack:")[0])
+    result = invoke(
+        "inspect", signed_pack.archive, "--trusted-root", signed_pack.trust.trusted_root,
+        "--signers", signers, "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert "names no 'pack' role" in result.stderr
+
+
+def test_pack_refuses_a_signer_without_the_pack_role(
+    signed_pack: SignedPack, tmp_path: Path
+) -> None:
+    out = tmp_path / "x.zip"
+    args = pack_args(signed_pack.dir, signed_pack.trust, out, unsigned=True)
+    args.remove("--unsigned")
+    args += ["--identity-token", signed_pack.trust.token("intruder@example.org")]
+    result = invoke(*args)
+    assert result.exit_code == 4
+    assert "holds no 'pack' role" in result.stderr
+    assert not out.exists()

@@ -134,7 +134,7 @@ def pack(
     Exit codes: 0 written; 3 a BOM's signature does not verify; 4 unreadable input, no identity,
     or the CA / log failed.
     """
-    from sovbom.pack.build import PackRequest, check_index_signer, prepare_pack
+    from sovbom.pack.build import IndexSigning, PackRequest, build_signed, prepare_pack
     from sovbom.report.json_report import check_report_dict
 
     pairs = _bundle_pairs(bundles)
@@ -165,18 +165,16 @@ def pack(
     for warning in builder.warnings:
         click.echo(f"sovbom: warning: {warning}", err=True)
     if unsigned:
-        write_bytes(output, builder.build(None))
-        return
-    from sovbom import signing
-    from sovbom.signers import load_signer_policy
-
-    trust = signing.load_signing_trust(trust_config=trust_config, staging=staging)
-    identity = signing.identity_token(identity_token, trust=trust, ambient=not no_ambient)
-    check_index_signer(
-        load_signer_policy(signers) if signers else None, identity.identity, identity.issuer
-    )
-    with signing.open_signer(trust, identity) as signer:
-        data = builder.build(signer)
+        data = builder.build(None)
+    else:
+        signing = IndexSigning(
+            identity_token=identity_token,
+            ambient=not no_ambient,
+            trust_config=trust_config,
+            staging=staging,
+            signers=signers,
+        )
+        data = build_signed(builder, signing)
     write_bytes(output, data)
 
 

@@ -200,6 +200,19 @@ class PackRequest:
     evidence: Sequence[str] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class IndexSigning:
+    """How the operator signs the index: the options of ``sovbom sign``."""
+
+    identity_token: str | None = None
+    ambient: bool = True
+    #: the Sigstore instance (a ClientTrustConfig); None: public-good (``staging`` or production)
+    trust_config: str | None = None
+    staging: bool = False
+    #: the signer policy packed: its ``pack`` role must hold the signer (checked before signing)
+    signers: str | None = None
+
+
 def check_index_signer(policy: SignerPolicy | None, identity: str, issuer: str) -> None:
     """Refuse to sign a pack whose own signer policy would not accept the index's signer."""
     if policy is not None and INDEX_ROLE not in policy.roles_of(identity, issuer):
@@ -207,6 +220,19 @@ def check_index_signer(policy: SignerPolicy | None, identity: str, issuer: str) 
             f"{identity} ({issuer}) holds no {INDEX_ROLE!r} role in the signer policy"
             f" {policy.source}: 'sovbom inspect' would refuse the pack's index signature"
         )
+
+
+def build_signed(builder: PackBuilder, how: IndexSigning) -> bytes:
+    """Sign the index as ``how`` says (identity token, Sigstore instance) and build the archive."""
+    from sovbom import signing
+    from sovbom.signers import load_signer_policy
+
+    trust = signing.load_signing_trust(trust_config=how.trust_config, staging=how.staging)
+    identity = signing.identity_token(how.identity_token, trust=trust, ambient=how.ambient)
+    policy = load_signer_policy(how.signers) if how.signers else None
+    check_index_signer(policy, identity.identity, identity.issuer)
+    with signing.open_signer(trust, identity) as signer:
+        return builder.build(signer)
 
 
 def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> PackBuilder:

@@ -19,14 +19,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sovbom import __version__
 from sovbom._io import read_bytes
 from sovbom.errors import InputError, SovbomError, VerificationFailed
-from sovbom.pack.index import INDEX, INDEX_BUNDLE, INDEX_ROLE, parse_index, verify_index
+from sovbom.pack.index import (
+    INDEX,
+    INDEX_BUNDLE,
+    INDEX_ROLE,
+    MAX_INDEX_BYTES,
+    parse_index,
+    verify_index,
+)
 from sovbom.pack.safezip import HostileArchive, SafeArchive
 
 if TYPE_CHECKING:
@@ -202,8 +208,6 @@ def _index_bytes(archive: SafeArchive) -> tuple[bytes, bytes | None]:
         if archive.size(INDEX_BUNDLE) > MAX_BUNDLE_BYTES:
             raise HostileArchive(f"{INDEX_BUNDLE} is too large", source=archive.source)
         bundle = archive.read(INDEX_BUNDLE)
-    from sovbom.pack.index import MAX_INDEX_BYTES
-
     if archive.size(INDEX) > MAX_INDEX_BYTES:
         raise HostileArchive(f"{INDEX} is over {MAX_INDEX_BYTES} bytes", source=archive.source)
     return archive.read(INDEX), bundle
@@ -271,21 +275,19 @@ def _index_signature(
 
 
 def _listed_members(report: InspectReport, archive: SafeArchive) -> bool:
-    """Every listed member present once, nothing added."""
+    """Every listed member present once, nothing added (from the directory: nothing is read)."""
     listed: set[str] = set()
-    ok = True
+    before = len(report.failures)
     for entry in report.index["members"]:
         name = entry["name"]
         if name in listed or name in (INDEX, INDEX_BUNDLE):
-            ok = report.add("index", name, False, "listed twice in the index") and ok
+            report.add("index", name, False, "listed twice in the index")
         elif name not in archive:
-            ok = report.add(
-                "digest", name, False, "missing: listed in the index, absent from the pack"
-            )
+            report.add("digest", name, False, "missing: listed in the index, absent from the pack")
         listed.add(name)
     for name in sorted(set(archive.names) - listed - {INDEX, INDEX_BUNDLE}):
-        ok = report.add("digest", name, False, "added: in the pack but not listed in the index")
-    return ok
+        report.add("digest", name, False, "added: in the pack but not listed in the index")
+    return len(report.failures) == before
 
 
 def _digests(report: InspectReport, archive: SafeArchive) -> bool:
@@ -316,8 +318,3 @@ def as_failure(report: InspectReport) -> VerificationFailed | None:
     return VerificationFailed(
         f"{report.archive}: does not hold: {first.kind} {first.subject}: {first.detail}{more}"
     )
-
-
-def members_of(report: InspectReport, members: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The members to extract: all of them, only when the inspection holds."""
-    return dict(members) if report.holds else {}
