@@ -172,7 +172,8 @@ def _drop_one_leaf(doc: dict[str, Any]) -> bool:
         node = stack.pop()
         comps = node.get("components") or []
         for i, c in enumerate(comps):
-            serial = any(p.get("name") == "cdx:device:serialNumber" for p in c.get("properties") or ())
+            props = c.get("properties") or ()
+            serial = any(p.get("name") == "cdx:device:serialNumber" for p in props)
             if serial and not c.get("components"):
                 ref = comps.pop(i).get("bom-ref")
                 deps = [x for x in doc.get("dependencies") or () if x.get("ref") != ref]

@@ -200,7 +200,7 @@ def test_index_signature_missing_or_foreign(signed_pack: SignedPack, tmp_path: P
 def test_packed_fail_on_never_overrides_the_inspectors(
     signed_pack: SignedPack, tmp_path: Path
 ) -> None:
-    """The inspector's --fail-on decides; a pack made at another threshold is compared, not obeyed."""
+    """The inspector's --fail-on decides; a pack made at another threshold is compared only."""
     result = _inspect(signed_pack, signed_pack.archive, "--fail-on", "critical")
     assert result.exit_code == 3
     doc = json.loads(result.stdout)

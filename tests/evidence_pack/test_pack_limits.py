@@ -64,7 +64,9 @@ def test_digests_are_streamed_and_stop_at_the_first_failure(
     items = members(unsigned_pack.archive)
     items["reports/zz-big.json"] = big
     index = json.loads(items["index.json"])
-    index["members"].append({"name": "reports/zz-big.json", "role": "report", "sha256": "0" * 64, "size": len(big)})
+    index["members"].append(
+        {"name": "reports/zz-big.json", "role": "report", "sha256": "0" * 64, "size": len(big)}
+    )
     items["index.json"] = json.dumps(index).encode()
     archive = write_zip(tmp_path / "big.zip", items)
     with zipfile.ZipFile(archive) as zf:

@@ -291,7 +291,7 @@ def _listed_members(report: InspectReport, archive: SafeArchive) -> bool:
 
 
 def _digests(report: InspectReport, archive: SafeArchive) -> bool:
-    """Each member's streamed SHA-256 against the index, in name order; stops at the first change."""
+    """Each member's SHA-256 (streamed) against the index, in name order; stops at a change."""
     for entry in sorted(report.index["members"], key=lambda m: m["name"]):
         name = entry["name"]
         size = archive.size(name)

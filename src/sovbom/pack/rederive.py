@@ -24,6 +24,7 @@ from sovbom.pack.index import INDEX, references
 from sovbom.pack.inspect import BomInspection, InspectOptions, InspectReport
 
 if TYPE_CHECKING:
+    from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile, TrustOptions
     from sovbom.policy import Policy
@@ -104,7 +105,7 @@ def policy_from_bytes(data: bytes, name: str) -> Policy:
     return policy
 
 
-def _date(value: Any, source: str) -> dt.date:
+def _date(value: object, source: str) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
     try:
@@ -254,7 +255,7 @@ def _inspect_reports(
         item = boms.get(entry["bom"]) if entry["bom"] else None
         if entry["kind"] == "check" and item is not None and item.check is not None:
             judged.add(item.member)
-            _compare_check(report, name, doc, item, opts)
+            _compare_check(report, name, doc, item, item.check, opts)
         else:
             _not_rederived(report, name, entry["kind"], has_policy)
     if has_policy:
@@ -327,10 +328,12 @@ def _compare_check(
     name: str,
     packed: Mapping[str, Any],
     item: BomInspection,
+    check: CheckReport,
     opts: InspectOptions,
 ) -> None:
-    assert item.check is not None
-    derived = orjson.loads(orjson.dumps(opts.serialize(item.check)))
+    """The packed check report against its re-derivation, and the verdict at the inspector's
+    threshold against the packed one."""
+    derived = orjson.loads(orjson.dumps(opts.serialize(check)))
     item.packed_verdict = str(packed.get("verdict"))
     packed_fail_on = packed.get("fail_on")
     report.add(
@@ -368,12 +371,12 @@ def _compared(doc: Mapping[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def _short(value: Any) -> str:
+def _short(value: object) -> str:
     text = orjson.dumps(value).decode()
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def differences(packed: Any, derived: Any, path: str = "$") -> Iterator[str]:
+def differences(packed: object, derived: object, path: str = "$") -> Iterator[str]:
     """Where two JSON values differ, as JSON paths with both values."""
     if isinstance(packed, dict) and isinstance(derived, dict):
         for key in sorted(set(packed) | set(derived)):

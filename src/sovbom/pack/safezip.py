@@ -200,7 +200,7 @@ class SafeArchive:
 def write_archive(
     items: Sequence[tuple[str, bytes]], date: tuple[int, int, int, int, int, int] = ZIP_EPOCH
 ) -> bytes:
-    """A reproducible archive of ``items`` in the order given, checked as a reader would check it."""
+    """A reproducible archive of ``items`` in the order given, checked as a reader checks it."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
         for name, data in items:

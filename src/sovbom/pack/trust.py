@@ -1,4 +1,4 @@
-"""Whose trust material verifies an evidence pack: the inspector's own, or (when asked) the pack's."""
+"""Whose trust material verifies an evidence pack: the inspector's own, or (if asked) the pack's."""
 
 from __future__ import annotations
 
