@@ -26,7 +26,7 @@ local_sigstore = _signing.local_sigstore
 trust = _signing.trust
 no_network = _signing.no_network
 
-from pack_support import SignedPack, make_signed_pack  # noqa: E402
+from pack_support import SignedPack, make_delivery_pack, make_signed_pack  # noqa: E402
 from signing_support import Trust  # noqa: E402
 
 
@@ -47,3 +47,15 @@ def signed_pack(signed_pack_template: SignedPack, tmp_path: Path) -> SignedPack:
         signers=signed_pack_template.signers,
         trust=signed_pack_template.trust,
     )
+
+
+@pytest.fixture(scope="session")
+def delivery_pack(trust: Trust, tmp_path_factory: pytest.TempPathFactory) -> SignedPack:
+    """One signed server with a failing delivery report."""
+    return make_delivery_pack(trust, tmp_path_factory.mktemp("delivery-pack"))
+
+
+@pytest.fixture(scope="session")
+def unsigned_pack(trust: Trust, tmp_path_factory: pytest.TempPathFactory) -> SignedPack:
+    """The same servers packed with --unsigned (no signature over the index)."""
+    return make_signed_pack(trust, tmp_path_factory.mktemp("unsigned-pack"), unsigned=True)

@@ -40,9 +40,11 @@ class SignedPack:
 
 
 def write_signers(path: Path, identity: str = IDENTITY) -> Path:
+    """The factory signs the BOMs (manufacturer) and the pack's index (pack)."""
     path.write_text(
         "version: 1\nroles:\n"
         f"  manufacturer:\n    signers:\n      - {{identity: {identity}, issuer: '{ISSUER}'}}\n"
+        f"  pack:\n    signers:\n      - {{identity: {identity}, issuer: '{ISSUER}'}}\n"
     )
     return path
 
@@ -56,15 +58,22 @@ def sign(trust: Trust, path: Path) -> Path:
     return path.with_name(path.name + ".sigstore.json")
 
 
-def pack_args(d: Path, trust: Trust, out: Path) -> list[str | Path]:
+def index_signing_args(trust: Trust, identity: str = IDENTITY) -> list[str | Path]:
+    """How the operator signs the pack's index: the local instance and an identity token."""
+    return ["--identity-token", trust.token(identity)]
+
+
+def pack_args(d: Path, trust: Trust, out: Path, *, unsigned: bool = False) -> list[str | Path]:
+    signing = ["--unsigned"] if unsigned else index_signing_args(trust)
     return [
         "pack", *(d / s for s in SERVERS), "--signers", d / "signers.yaml",
         "--trust-config", trust.trust_config, "--policy", SAMPLES / "policy.yaml",
-        "--as-of", AS_OF, "-o", out,
+        "--as-of", AS_OF, *signing, "-o", out,
     ]  # fmt: skip
 
 
-def make_signed_pack(trust: Trust, d: Path) -> SignedPack:
+def make_signed_pack(trust: Trust, d: Path, *, unsigned: bool = False) -> SignedPack:
+    """The sample servers, signed and packed (the index signed too, unless ``unsigned``)."""
     boms = []
     for name in SERVERS:
         shutil.copy(SAMPLES / name, d / name)
@@ -72,7 +81,7 @@ def make_signed_pack(trust: Trust, d: Path) -> SignedPack:
         boms.append(d / name)
     signers = write_signers(d / "signers.yaml")
     archive = d / "evidence.zip"
-    result = invoke(*pack_args(d, trust, archive))
+    result = invoke(*pack_args(d, trust, archive, unsigned=unsigned))
     assert result.exit_code == 0, result.stderr
     return SignedPack(archive=archive, dir=d, boms=boms, signers=signers, trust=trust)
 
@@ -107,5 +116,70 @@ def reindex(items: dict[str, bytes]) -> dict[str, bytes]:
         if m["name"] in items:
             m["sha256"] = hashlib.sha256(items[m["name"]]).hexdigest()
             m["size"] = len(items[m["name"]])
+    for b in index.get("boms") or ():
+        if b["bom"] in items:
+            b["sha256"] = hashlib.sha256(items[b["bom"]]).hexdigest()
     items["index.json"] = json.dumps(index, indent=2).encode()
     return items
+
+
+def resign_index(
+    trust: Trust, items: dict[str, bytes], d: Path, *, identity: str = IDENTITY
+) -> dict[str, bytes]:
+    """Sign index.json again (as ``identity``): what a dishonest operator can always do."""
+    index = d / "index.json"
+    index.write_bytes(items["index.json"])
+    result = invoke(
+        "sign", index, "--trust-config", trust.trust_config, "--identity-token",
+        trust.token(identity), "--overwrite",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    items["index.json.sigstore.json"] = index.with_name("index.json.sigstore.json").read_bytes()
+    return items
+
+
+def make_delivery_pack(trust: Trust, d: Path) -> SignedPack:
+    """One signed server and a failing delivery report (a DIMM missing from what was observed)."""
+    name = SERVERS[0]
+    shutil.copy(SAMPLES / name, d / name)
+    sign(trust, d / name)
+    signers = write_signers(d / "signers.yaml")
+    observed = json.loads((d / name).read_text())
+    dropped = _drop_one_leaf(observed)
+    assert dropped
+    (d / "observed.cdx.json").write_text(json.dumps(observed))
+    report = d / "hgx.delivery.json"
+    result = invoke(
+        "verify-delivery", "--expected", d / name, "--observed", d / "observed.cdx.json",
+        "--signers", signers, "--trust-config", trust.trust_config, "--as-of", AS_OF,
+        "-f", "json", "-o", report,
+    )  # fmt: skip
+    assert result.exit_code == 3, result.stderr
+    archive = d / "evidence.zip"
+    result = invoke(
+        "pack", d / name, "--signers", signers, "--trust-config", trust.trust_config,
+        "--policy", SAMPLES / "policy.yaml", "--as-of", AS_OF, "--report", report,
+        *index_signing_args(trust), "-o", archive,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return SignedPack(archive=archive, dir=d, boms=[d / name], signers=signers, trust=trust)
+
+
+def _drop_one_leaf(doc: dict[str, Any]) -> bool:
+    """Remove one part with a serial number and no children (a part that was not delivered)."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        comps = node.get("components") or []
+        for i, c in enumerate(comps):
+            props = c.get("properties") or ()
+            serial = any(p.get("name") == "cdx:device:serialNumber" for p in props)
+            if serial and not c.get("components"):
+                ref = comps.pop(i).get("bom-ref")
+                deps = [x for x in doc.get("dependencies") or () if x.get("ref") != ref]
+                for x in deps:
+                    x["dependsOn"] = [r for r in x.get("dependsOn") or () if r != ref]
+                doc["dependencies"] = deps
+                return True
+        stack.extend(comps)
+    return False

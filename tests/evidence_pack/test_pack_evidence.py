@@ -12,8 +12,10 @@ from pack_support import (
     INDEX_SCHEMA,
     INSPECT_SCHEMA,
     SAMPLES,
+    index_signing_args,
     members,
     reindex,
+    resign_index,
     sign,
     write_zip,
 )
@@ -32,6 +34,7 @@ def _setup(trust: Trust, d: Path) -> dict[str, Path]:
         "version: 1\nroles:\n"
         f"  manufacturer:\n    signers:\n      - {{identity: {IDENTITY}, issuer: '{ISSUER}'}}\n"
         f"  gpu-vendor:\n    signers:\n      - {{identity: {GPU_VENDOR}, issuer: '{ISSUER}'}}\n"
+        f"  pack:\n    signers:\n      - {{identity: {IDENTITY}, issuer: '{ISSUER}'}}\n"
     )
     # the GPU vendor's sub-BOM that the HGX board links to (by its BOM-Link serial number)
     sub = d / "hgx-firmware.cdx.json"
@@ -55,7 +58,7 @@ def _setup(trust: Trust, d: Path) -> dict[str, Path]:
     result = invoke(
         "pack", bom, "--signers", signers, "--trust-config", trust.trust_config,
         "--policy", SAMPLES / "policy.yaml", "--evidence", sub, "--as-of", "2026-11-01",
-        "-o", archive,
+        *index_signing_args(trust), "-o", archive,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     return {"archive": archive, "signers": signers, "sub": sub}
@@ -92,11 +95,16 @@ def test_tampered_evidence_is_caught(trust: Trust, tmp_path: Path) -> None:
     items = members(s["archive"])
     name = "evidence/hgx-firmware.cdx.json"
     items[name] = items[name].replace(b"hgx-fw", b"hgx-XX")
-    archive = write_zip(tmp_path / "tampered.zip", reindex(items))
+    archive = write_zip(tmp_path / "tampered.zip", resign_index(trust, reindex(items), tmp_path))
     result = _inspect(trust, archive, s["signers"])
     assert result.exit_code == 3
     failed = [c for c in json.loads(result.stdout)["checks"] if not c["ok"]]
-    assert [(c["kind"], c["subject"]) for c in failed] == [("evidence", name)]
+    # the evidence no longer counts, so the packed report (which counted it) is not re-derived
+    assert [(c["kind"], c["subject"]) for c in failed] == [
+        ("evidence", name),
+        ("report", f"reports/check-{HGX}"),
+    ]
+    assert "verified" in failed[1]["detail"]
     assert "verification failed" in failed[0]["detail"]
 
 

@@ -58,11 +58,21 @@ def test_round_trip_holds_with_the_inspectors_own_root(signed_pack: SignedPack) 
 def test_index_lists_every_member_and_is_schema_valid(signed_pack: SignedPack) -> None:
     items = members(signed_pack.archive)
     names = list(items)
-    assert names[0] == "index.json"
-    assert names[1:] == sorted(names[1:])
+    assert names[:2] == ["index.json", "index.json.sigstore.json"]
+    assert names[2:] == sorted(names[2:])
     index = json.loads(items["index.json"])
     INDEX_SCHEMA.validate(index)
-    assert {m["name"] for m in index["members"]} == set(names) - {"index.json"}
+    assert {m["name"] for m in index["members"]} == set(names) - {
+        "index.json",
+        "index.json.sigstore.json",
+    }
+    # the servers the pack claims, and the report bound to each
+    digests = {m["name"]: m["sha256"] for m in index["members"]}
+    assert [b["sha256"] for b in index["boms"]] == [digests[f"boms/{s}"] for s in SERVERS]
+    assert [(r["member"], r["kind"], r["bom"]) for r in index["reports"]] == [
+        (f"reports/check-{s}", "check", f"boms/{s}") for s in SERVERS
+    ]
+    assert index["fail_on"] == "high"
     roles = {m["role"] for m in index["members"]}
     assert roles == {"bom", "bundle", "trust-config", "signers", "policy", "report"}
     assert index["as_of"] == AS_OF
@@ -74,10 +84,22 @@ def test_index_lists_every_member_and_is_schema_valid(signed_pack: SignedPack) -
 
 
 def test_pack_is_reproducible(signed_pack: SignedPack, tmp_path: Path) -> None:
+    """Only the index's signature (a new certificate and log entry each time) differs."""
     again = tmp_path / "again.zip"
     result = invoke(*pack_args(signed_pack.dir, signed_pack.trust, again))
     assert result.exit_code == 0, result.stderr
-    assert again.read_bytes() == signed_pack.archive.read_bytes()
+    first, second = members(signed_pack.archive), members(again)
+    assert first.pop("index.json.sigstore.json") != second.pop("index.json.sigstore.json")
+    assert first == second
+    with zipfile.ZipFile(signed_pack.archive) as a, zipfile.ZipFile(again) as b:
+        assert [(i.filename, i.date_time, i.external_attr) for i in a.infolist()] == [
+            (i.filename, i.date_time, i.external_attr) for i in b.infolist()
+        ]
+    unsigned = [tmp_path / "u1.zip", tmp_path / "u2.zip"]
+    for out in unsigned:
+        result = invoke(*pack_args(signed_pack.dir, signed_pack.trust, out, unsigned=True))
+        assert result.exit_code == 0, result.stderr
+    assert unsigned[0].read_bytes() == unsigned[1].read_bytes()
 
 
 def test_source_date_epoch_sets_member_times(signed_pack: SignedPack, tmp_path: Path) -> None:
@@ -165,16 +187,23 @@ def test_member_changed(signed_pack: SignedPack, tmp_path: Path) -> None:
     assert f"digest {name}: changed" in result.stderr
 
 
-def test_member_changed_and_index_rewritten(signed_pack: SignedPack, tmp_path: Path) -> None:
-    """Digests recomputed by the attacker: the signature still catches it."""
-    items = members(signed_pack.archive)
+def test_member_changed_and_index_rewritten(
+    signed_pack: SignedPack, unsigned_pack: SignedPack, tmp_path: Path
+) -> None:
+    """Digests recomputed by the attacker: the index's signature catches it, and without one
+    the BOM's own signature still does."""
     name = f"boms/{SERVERS[0]}"
-    items[name] = items[name].replace(b'"JP"', b'"KP"', 1)
-    result = inspect(signed_pack, archive=_tampered(signed_pack, tmp_path, reindex(items)))
-    assert result.exit_code == 3
-    doc = report_of(result)
-    failed = [c for c in doc["checks"] if not c["ok"]]
-    assert [(c["kind"], c["subject"]) for c in failed][0] == ("signature", name)
+    for pack, extra, first in (
+        (signed_pack, (), ("index-signature", "index.json")),
+        (unsigned_pack, ("--allow-unsigned-index",), ("signature", name)),
+    ):
+        items = members(pack.archive)
+        items[name] = items[name].replace(b'"JP"', b'"KP"', 1)
+        result = inspect(pack, *extra, archive=_tampered(pack, tmp_path, reindex(items)))
+        assert result.exit_code == 3
+        doc = report_of(result)
+        failed = [c for c in doc["checks"] if not c["ok"]]
+        assert [(c["kind"], c["subject"]) for c in failed][0] == first
 
 
 def test_member_added(signed_pack: SignedPack, tmp_path: Path) -> None:
@@ -194,26 +223,28 @@ def test_member_removed(signed_pack: SignedPack, tmp_path: Path) -> None:
     assert f"{name}: missing" in result.stderr
 
 
-def test_bundle_swapped(signed_pack: SignedPack, tmp_path: Path) -> None:
-    items = members(signed_pack.archive)
+def test_bundle_swapped(unsigned_pack: SignedPack, tmp_path: Path) -> None:
+    items = members(unsigned_pack.archive)
     a, b = (f"bundles/{s}.sigstore.json" for s in SERVERS)
     items[a], items[b] = items[b], items[a]
-    result = inspect(signed_pack, archive=_tampered(signed_pack, tmp_path, reindex(items)))
+    archive = _tampered(unsigned_pack, tmp_path, reindex(items))
+    result = inspect(unsigned_pack, "--allow-unsigned-index", archive=archive)
     assert result.exit_code == 3
     doc = report_of(result)
     sigs = [c for c in doc["checks"] if c["kind"] == "signature"]
     assert len(sigs) == 2 and not any(c["ok"] for c in sigs)
 
 
-def test_packed_verdict_rewritten(signed_pack: SignedPack, tmp_path: Path) -> None:
-    items = members(signed_pack.archive)
+def test_packed_verdict_rewritten(unsigned_pack: SignedPack, tmp_path: Path) -> None:
+    items = members(unsigned_pack.archive)
     name = f"reports/check-{SERVERS[0]}"
     report = json.loads(items[name])
     report["verdict"] = "pass" if report["verdict"] == "fail" else "fail"
     items[name] = json.dumps(report).encode()
-    result = inspect(signed_pack, archive=_tampered(signed_pack, tmp_path, reindex(items)))
+    archive = _tampered(unsigned_pack, tmp_path, reindex(items))
+    result = inspect(unsigned_pack, "--allow-unsigned-index", archive=archive)
     assert result.exit_code == 3
-    assert f"policy boms/{SERVERS[0]}" in result.stderr
+    assert f"report {name}: verdict" in result.stderr
 
 
 # ------------------------------------------------------------------------------ hostile archives
@@ -268,9 +299,9 @@ def test_zip_bomb_refused(signed_pack: SignedPack, tmp_path: Path) -> None:
 def test_too_many_members(
     signed_pack: SignedPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sovbom.evidence_pack as ep
+    import sovbom.pack.safezip as safezip
 
-    monkeypatch.setattr(ep, "MAX_MEMBERS", 3)
+    monkeypatch.setattr(safezip, "MAX_MEMBERS", 3)
     result = inspect(signed_pack)
     assert result.exit_code == 4
     assert "too many members" in result.stderr
@@ -316,12 +347,13 @@ def test_pack_fails_closed_on_a_bad_signature(signed_pack: SignedPack, tmp_path:
     assert not out.exists()
 
 
-def test_bad_date_in_index_is_bad_input(signed_pack: SignedPack, tmp_path: Path) -> None:
-    items = members(signed_pack.archive)
+def test_bad_date_in_index_is_bad_input(unsigned_pack: SignedPack, tmp_path: Path) -> None:
+    items = members(unsigned_pack.archive)
     index = json.loads(items["index.json"])
     index["as_of"] = "2026-13-45"
     items["index.json"] = json.dumps(index).encode()
-    result = inspect(signed_pack, archive=_tampered(signed_pack, tmp_path, items))
+    archive = _tampered(unsigned_pack, tmp_path, items)
+    result = inspect(unsigned_pack, "--allow-unsigned-index", archive=archive)
     assert result.exit_code == 4
     assert "index.json" in result.stderr and "not a date" in result.stderr
 

@@ -17,7 +17,7 @@ from sovbom.delivery import (
     ShipmentResult,
     SourceInfo,
 )
-from sovbom.evidence_pack import BomInspection, InspectReport
+from sovbom.pack.inspect import BomInspection, InspectReport
 from sovbom.policy import policy_from_dict
 from sovbom.report import DeliveryReport, ShipmentReport, TraceReport
 from sovbom.trace import parse_query, trace_graph

@@ -44,7 +44,7 @@ POLICY = {
 
 def test_sample_policy_loads() -> None:
     policy = load_signer_policy(REPO / "samples" / "signers.yaml")
-    assert set(policy.roles) == {"manufacturer", "integrator", "release-pipeline"}
+    assert set(policy.roles) == {"manufacturer", "integrator", "release-pipeline", "pack"}
     wf = "https://github.com/acme-servers/firmware/.github/workflows/release.yml@refs/tags/v1.2.3"
     assert policy.roles_of(wf, GHA) == ["manufacturer"]
     assert policy.roles_of(wf, "https://gitlab.com") == []

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from sovbom._io import display_name, read_bytes, write_bytes
+from sovbom._io import write_bytes
 from sovbom.cli._common import cli, enum_choice
-from sovbom.cli._options import parse_as_of
-from sovbom.errors import ExitCode, InputError, VerificationFailed
+from sovbom.cli._options import fail_on_option, parse_as_of
+from sovbom.errors import ExitCode
 from sovbom.policy import Severity
 from sovbom.report.interface import ReportFormat, renderer_for
 
@@ -74,6 +74,28 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="The threshold recorded in the packed check reports.",
 )
+@click.option(
+    "--identity-token",
+    envvar="SOVBOM_IDENTITY_TOKEN",
+    show_envvar=True,
+    metavar="TOKEN",
+    help="OIDC identity token to sign the pack's index with (as for 'sovbom sign'; the identity"
+    " needs the 'pack' role of the signer policy). Default: ambient CI credentials, else the"
+    " browser flow at a terminal. Never printed.",
+)
+@click.option("--no-ambient", is_flag=True, help="Do not look for ambient CI credentials.")
+@click.option(
+    "--staging",
+    is_flag=True,
+    help="Sign the index with the public-good staging instance (default: --trust-config's"
+    " instance when given, else public-good production).",
+)
+@click.option(
+    "--unsigned",
+    is_flag=True,
+    help="Do not sign the index: 'sovbom inspect' then refuses the pack unless the inspector"
+    " gives --allow-unsigned-index.",
+)
 def pack(
     boms: tuple[str, ...],
     output: str,
@@ -86,95 +108,67 @@ def pack(
     evidence_files: tuple[str, ...],
     as_of: str | None,
     fail_on: str,
+    identity_token: str | None,
+    no_ambient: bool,
+    staging: bool,
+    unsigned: bool,
 ) -> None:
     """Write one evidence pack for an inspection: BOMs, bundles, trust material, policy, reports.
 
-    The archive holds an index.json with the SHA-256 of every member; the same inputs give the
-    same bytes (SOURCE_DATE_EPOCH, when set, gives the member timestamps). With --policy every
-    BOM is checked (its signature first, when --signers is given: fail closed) and the JSON
-    report is packed with it.
+    The archive holds an index.json with the SHA-256 of every member, the servers it claims and
+    the BOM each report judged, and index.json.sigstore.json, the operator's Sigstore signature
+    over the index (the identity options are those of 'sovbom sign'; --unsigned leaves it out).
+    With --policy every BOM is checked as 'sovbom check' does (its signature first, when
+    --signers is given: fail closed) and the JSON report is packed with it. The same inputs give
+    the same members (SOURCE_DATE_EPOCH, when set, gives the member timestamps); only the index's
+    signature differs.
 
     \b
-    Exit codes: 0 written; 3 a BOM's signature does not verify; 4 unreadable input.
+    Exit codes: 0 written; 3 a BOM's signature does not verify; 4 unreadable input, no identity,
+    or the CA / log failed.
     """
-    from sovbom import signing
-    from sovbom.evidence import TrustOptions, evidence_from_bytes
-    from sovbom.evidence_pack import PackBuilder, check_report_json
-    from sovbom.policy import load_policy
-    from sovbom.signers import load_signer_policy
+    from sovbom.pack.build import IndexSigning, PackRequest, build_signed, prepare_pack
+    from sovbom.report.json_format import check_report_dict
 
-    day = parse_as_of(as_of)
-    builder = PackBuilder(as_of=day.isoformat())
     pairs = _bundle_pairs(bundles)
     unknown = set(pairs) - set(boms)
     if unknown:
         raise click.BadParameter(f"not a BOM given: {sorted(unknown)[0]}", param_hint="--bundle")
-    trust = None
     if trusted_root and trust_config:
         raise click.UsageError("give only one of --trusted-root and --trust-config")
-    if trusted_root:
-        builder.trust["trusted_root"] = builder.add(
-            "trusted-root", trusted_root, read_bytes(trusted_root)
+    if signers and not (trusted_root or trust_config):
+        raise click.UsageError(
+            "--signers needs --trusted-root or --trust-config: pack the trust material used"
         )
-    if trust_config:
-        builder.trust["trust_config"] = builder.add(
-            "trust-config", trust_config, read_bytes(trust_config)
+    if unsigned and (identity_token or staging):
+        raise click.UsageError("--unsigned takes no --identity-token or --staging")
+    request = PackRequest(
+        boms=boms,
+        as_of=parse_as_of(as_of),
+        fail_on=fail_on,
+        bundles=pairs,
+        trusted_root=trusted_root,
+        trust_config=trust_config,
+        signers=signers,
+        policy=policy_path,
+        reports=reports,
+        evidence=evidence_files,
+    )
+    builder = prepare_pack(request, check_report_dict)
+    for warning in builder.warnings:
+        click.echo(f"sovbom: warning: {warning}", err=True)
+    if unsigned:
+        data = builder.build(None)
+    else:
+        signing = IndexSigning(
+            identity_token=identity_token,
+            ambient=not no_ambient,
+            trust_config=trust_config,
+            staging=staging,
+            signers=signers,
         )
-    if signers:
-        if not (trusted_root or trust_config):
-            raise click.UsageError(
-                "--signers needs --trusted-root or --trust-config: pack the trust material used"
-            )
-        builder.trust["signers"] = builder.add("signers", signers, read_bytes(signers))
-        material = signing.load_trust(trusted_root=trusted_root, trust_config=trust_config)
-        trust = TrustOptions(load_signer_policy(signers), material)
-    evidence = []
-    for path in evidence_files:
-        evidence_bundle = signing.default_bundle_path(path)
-        if not evidence_bundle.exists():
-            raise VerificationFailed(
-                f"{display_name(path)}: not signed: no Sigstore bundle at {evidence_bundle}"
-                " (evidence only counts when its signature verifies)"
-            )
-        data, bundle_data = read_bytes(path), read_bytes(evidence_bundle)
-        name = builder.add_evidence(path, data, bundle_data)
-        if trust is not None:
-            evidence.append(evidence_from_bytes(data, name, bundle_data, trust))
-    policy = None
-    if policy_path:
-        policy = load_policy(policy_path)
-        builder.policy = builder.add("policy", policy_path, read_bytes(policy_path))
-    for bom in boms:
-        data = read_bytes(bom)
-        bundle_path = pairs.get(bom) or str(signing.default_bundle_path(bom))
-        bundle: bytes | None = None
-        try:
-            bundle = read_bytes(bundle_path)
-        except InputError:
-            if bom in pairs:
-                raise
-            click.echo(
-                f"sovbom: warning: {display_name(bom)}: no bundle, packed unsigned", err=True
-            )
-        name = builder.add_bom(bom, data, bundle)
-        if policy is not None:
-            report = check_report_json(
-                data,
-                name,
-                policy,
-                bundle=bundle,
-                trust=trust,
-                as_of=day,
-                fail_on=fail_on,
-                evidence=evidence,
-            )
-            stem = name.split("/", 1)[1]
-            builder.reports.append(
-                builder.add("report", stem, report, name=f"reports/check-{stem}")
-            )
-    for path in reports:
-        builder.reports.append(builder.add("report", path, read_bytes(path)))
-    write_bytes(output, builder.build())
+        data = build_signed(builder, signing)
+    write_bytes(output, data)
 
 
 @cli.command()
@@ -212,7 +206,18 @@ def pack(
 @click.option(
     "--extract",
     type=click.Path(file_okay=False),
-    help="Also write the members under this directory (never overwriting a file).",
+    help="Also write the members under this directory when everything holds (never"
+    " overwriting a file).",
+)
+@fail_on_option(
+    "YOUR threshold: the packed check reports are re-derived with it and must agree (the"
+    " threshold the pack records is compared, never adopted)."
+)
+@click.option(
+    "--allow-unsigned-index",
+    is_flag=True,
+    help="Read a pack whose index is not signed (packed with --unsigned): the report says so,"
+    " and only what can be re-derived from signed BOMs is confirmed.",
 )
 def inspect(
     archive: str,
@@ -223,43 +228,49 @@ def inspect(
     fmt: str | None,
     output: str,
     extract: str | None,
+    fail_on: str,
+    allow_unsigned_index: bool,
 ) -> None:
     """Re-verify an evidence pack offline, with your own trust material.
 
-    Checks every member's SHA-256 against the index (nothing missing, nothing added), every
-    signature against --trusted-root/--trust-config and --signers, every BOM's schema and
-    integrity, and re-runs the policy check, comparing its verdict with the packed report.
-    The archive is read with limits (member count, sizes, compression ratio) and refused when a
-    name is absolute, has '..', a backslash or a drive letter, or a member is a link.
+    First the index's signature (index.json.sigstore.json, by a signer of the 'pack' role of
+    --signers), then every member's SHA-256 against the index (nothing missing, nothing added),
+    every signature against --trusted-root/--trust-config and --signers, every BOM's schema and
+    integrity; every packed check report is re-derived with 'sovbom check' and compared whole.
+    The archive is read with limits (member count, sizes, compression ratio, total size) and
+    refused when a name is absolute, has '..', a backslash or a drive letter, or a member is a
+    link. Nothing is extracted from a pack that does not hold.
 
     \b
-    Exit codes: 0 everything holds; 3 a digest, signature or verdict does not hold;
-    4 unreadable or hostile archive, or bad options.
+    Exit codes: 0 everything holds; 3 the index signature, a digest, a signature or a report
+    does not hold; 4 unreadable or hostile archive, or bad options.
     """
-    from sovbom.evidence_pack import (
-        InspectOptions,
-        as_failure,
-        extract_members,
-        inspect_pack,
-    )
+    from sovbom.pack.inspect import InspectOptions, as_failure, inspect_pack
+    from sovbom.pack.safezip import extract_members
+    from sovbom.report.json_format import check_report_dict
 
     if trusted_root and trust_config:
         raise click.UsageError("give only one of --trusted-root and --trust-config")
     opts = InspectOptions(
+        serialize=check_report_dict,
         trusted_root=trusted_root,
         trust_config=trust_config,
         signers=signers,
         use_packed_trust=use_packed_trust,
+        fail_on=fail_on,
+        allow_unsigned_index=allow_unsigned_index,
     )
     report, members = inspect_pack(archive, opts)
     for warning in report.warnings:
         click.echo(f"sovbom: warning: {warning}", err=True)
     chosen = ReportFormat(fmt or ("table" if output == "-" and sys.stdout.isatty() else "json"))
     rendered = renderer_for(chosen).inspect(report)
-    if extract:
+    failure = as_failure(report)
+    if extract and failure is None:
         extract_members(members, extract)
     write_bytes(output, rendered)
-    failure = as_failure(report)
     if failure is not None:
+        if extract:
+            click.echo("sovbom: nothing extracted: the pack does not hold", err=True)
         click.echo(f"sovbom: error: {failure.diagnostics()}", err=True)
         click.get_current_context().exit(int(ExitCode.VERIFICATION_FAILED))

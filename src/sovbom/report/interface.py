@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, assert_never
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.delivery import DeliveryResult, ShipmentResult
-    from sovbom.evidence_pack import InspectReport
+    from sovbom.pack.inspect import InspectReport
     from sovbom.trace import Query, TraceResult
 
 

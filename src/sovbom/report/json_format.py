@@ -12,7 +12,7 @@ from sovbom import __version__
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.delivery import DeliveryResult
-    from sovbom.evidence_pack import InspectReport
+    from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 REPORT_FORMAT_VERSION = 1

@@ -31,7 +31,7 @@ from sovbom.policy import RULE_HELP, Finding, Rule, Severity
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.delivery import DeliveryResult
-    from sovbom.evidence_pack import InspectReport
+    from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 SARIF_SCHEMA = (

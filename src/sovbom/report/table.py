@@ -19,7 +19,7 @@ from sovbom.report.text import plain, verdict_line
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.delivery import DeliveryResult
-    from sovbom.evidence_pack import InspectReport
+    from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 #: Findings (check) and parts (delivery) listed before "... and N more".

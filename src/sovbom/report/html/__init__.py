@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
-    from sovbom.evidence_pack import InspectReport
+    from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 

@@ -8,7 +8,7 @@ from sovbom.report.html.check import check_sections
 from sovbom.report.html.page import DASH, dl, esc, page, signature_html
 
 if TYPE_CHECKING:
-    from sovbom.evidence_pack import InspectReport
+    from sovbom.pack.inspect import InspectReport
 
 _TRUST = {
     "inspector": "the inspector's own",
