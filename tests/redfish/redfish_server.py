@@ -194,6 +194,15 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # failed TLS handshakes and clients that hang up are part of the tests
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # The TLS handshake runs in the connection's own thread: done in accept(), it would
+        # make every client wait for the slowest handshake in progress.
+        if self.rf.tls is None:
+            super().finish_request(request, client_address)
+            return
+        with self.rf.tls.wrap_socket(request, server_side=True) as tls_request:
+            super().finish_request(tls_request, client_address)
+
 
 class RedfishServer:
     """A threaded Redfish service over a mockup tree; use as a context manager."""
@@ -260,8 +269,6 @@ class RedfishServer:
     def start(self) -> RedfishServer:
         httpd = _Server(("127.0.0.1", 0), _Handler)
         httpd.rf = self
-        if self.tls is not None:
-            httpd.socket = self.tls.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="redfish-server"
