@@ -32,41 +32,34 @@ class Endpoint:
     host: str
 
 
-def _authority(url: str) -> tuple[str, str, str]:
-    """``scheme://``, the authority (``[user[:password]@]host[:port]``) and the rest of a URL."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
-    return scheme + sep, rest[:end], rest[end:]
-
-
 def redact(url: str) -> str:
-    """The URL with anything before an ``@`` in its authority replaced by ``***``."""
-    head, authority, tail = _authority(url)
-    if "@" in authority:
-        authority = "***@" + authority.rpartition("@")[2]
-    return head + authority + tail
+    """The URL with everything between its scheme and its last ``@`` replaced by ``***``.
+
+    Up to the last ``@``: a password typed with a raw ``/``, ``?`` or ``#`` in it still goes.
+    """
+    if "@" not in url:
+        return url
+    scheme, sep, _ = url.partition("://")
+    head = scheme + sep if sep and "@" not in scheme else ""
+    return f"{head}***@{url.rpartition('@')[2]}"
 
 
 def parse_endpoint(url: str) -> Endpoint:
-    """Check a ``--redfish`` URL: http(s), a host, and no credentials in it."""
-    full = url if "://" in url else f"https://{url}"
-    shown = redact(url)
-    if "@" in _authority(full)[1]:
+    """Check a ``--redfish`` URL: http(s), a host, and no credentials (no ``@`` anywhere)."""
+    if "@" in url:
         raise InputError(
-            f"the Redfish URL {shown} holds credentials; a URL is not a place for them (it is "
-            "written into the HBOM and logs, and shows in process listings)",
+            f"the Redfish URL {redact(url)} holds credentials; they are not accepted in a URL "
+            "(it is written into the HBOM and logs, and shows in process listings)",
             hint=f"give the user with --redfish-username or {ENV_USERNAME}, the password in "
             f"{ENV_PASSWORD} or a netrc file, and the URL as https://HOST[:PORT]",
         )
     try:
-        parts = urlsplit(full)
+        parts = urlsplit(url if "://" in url else f"https://{url}")
         hostname, _port = parts.hostname, parts.port
     except ValueError as e:
-        raise InputError(f"not a Redfish URL: {shown!r} ({e})") from e
+        raise InputError(f"not a Redfish URL: {url!r} ({e})") from e
     if parts.scheme not in ("http", "https") or not hostname:
-        raise InputError(f"not a Redfish URL: {shown!r} (expected https://HOST[:PORT])")
+        raise InputError(f"not a Redfish URL: {url!r} (expected https://HOST[:PORT])")
     return Endpoint(base=f"{parts.scheme}://{parts.netloc}", host=hostname)
 
 

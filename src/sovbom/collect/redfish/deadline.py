@@ -17,13 +17,15 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.client import HTTPException
 from typing import Any
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import HTTPResponse
 
 
 class OutOfTime(Exception):
@@ -152,6 +154,22 @@ def _current() -> Guard | None:
 # --------------------------------------------------------------------------------------------
 
 
+def _response(guard: Guard | None, get: Callable[[], HTTPResponse]) -> HTTPResponse:
+    """The response headers; a cut by the deadline becomes a read timeout, which urllib3
+    retries like any other (an EOF in the middle of the headers would otherwise look complete).
+    """
+    try:
+        response = get()
+    except (OSError, HTTPException) as e:
+        if guard is not None and guard.expired:
+            raise TimeoutError("the deadline of the request passed") from e
+        raise
+    if guard is not None and guard.expired:
+        response.close()
+        raise TimeoutError("the deadline of the request passed")
+    return response
+
+
 class _GuardedHTTPConnection(HTTPConnection):
     def connect(self) -> None:
         guard = _current()
@@ -166,6 +184,9 @@ class _GuardedHTTPConnection(HTTPConnection):
         if guard is not None:
             guard.attempt(self)
         super().request(*args, **kwargs)
+
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3 declares it
+        return _response(_current(), super().getresponse)
 
 
 class _GuardedHTTPSConnection(HTTPSConnection):
@@ -182,6 +203,9 @@ class _GuardedHTTPSConnection(HTTPSConnection):
         if guard is not None:
             guard.attempt(self)
         super().request(*args, **kwargs)
+
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3 declares it
+        return _response(_current(), super().getresponse)
 
 
 class _GuardedPool(HTTPConnectionPool):
