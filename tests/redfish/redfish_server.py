@@ -199,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
             session_id = str(rf.session_counter)
             token = secrets.token_hex(16)
             rf.tokens[session_id] = token
+            rf.issued_tokens.append(token)
         location = f"{SESSIONS}/{session_id}"
         body_out = json.dumps({"@odata.id": location, "Id": session_id, "UserName": rf.username})
         self._send(201, body_out.encode(), {"X-Auth-Token": token, "Location": location})
@@ -277,6 +278,8 @@ class RedfishServer:
         self.tls = tls
         self.lock = threading.Lock()
         self.tokens: dict[str, str] = {}
+        #: every session token handed out, including those of closed sessions
+        self.issued_tokens: list[str] = []
         self.session_counter = 0
         self.sessions_deleted = 0
         self.hits: Counter[tuple[str, str]] = Counter()

@@ -269,8 +269,8 @@ class HttpFetcher:
         return OperationalError(
             f"the Redfish collection from {self.base} did not finish within its deadline of "
             f"{self.deadline:g} s (stopped at {uri})",
-            hint=f"the BMC answers too slowly; the deadline is {DEADLINE_TIMEOUTS} times "
-            "--timeout",
+            hint="the BMC answers too slowly for the collection's deadline (by default "
+            f"{DEADLINE_TIMEOUTS} times --timeout)",
         )
 
     def _late(self, uri: str, guard: Guard) -> Exception:
