@@ -66,7 +66,9 @@ def test_each_retry_gets_the_timeout_and_no_more(redfish_server: Start, creds: N
 def test_a_dripping_tls_service_root_fails_within_the_timeout(
     redfish_server: Start, creds: None, pki: TestPKI
 ) -> None:
-    server = redfish_server(faults={ROOT: "drip-headers"}, drip_seconds=0.05, tls=pki.server_context)
+    server = redfish_server(
+        faults={ROOT: "drip-headers"}, drip_seconds=0.05, tls=pki.server_context
+    )
     started = time.monotonic()
     with pytest.raises(OperationalError, match="service root https://127.0.0.1:.*timed out"):
         collect_redfish(server.url, ca_bundle=str(pki.ca_pem), timeout=1, retries=0)

@@ -205,7 +205,9 @@ class _Parts:
 
         self.records = records
         self._sets = UnionFind(sorted(records))
-        self._kinds: dict[str, frozenset[str]] = {u: frozenset({r.kind}) for u, r in records.items()}
+        self._kinds: dict[str, frozenset[str]] = {
+            u: frozenset({r.kind}) for u, r in records.items()
+        }
 
     def join(self, a: str, b: str) -> None:
         ra, rb = self._sets[a], self._sets[b]
@@ -216,7 +218,9 @@ class _Parts:
 
     def groups(self) -> list[list[Record]]:
         out = [
-            sorted((self.records[u] for u in uris), key=lambda r: (_KIND_PRIORITY.index(r.kind), r.uri))
+            sorted(
+                (self.records[u] for u in uris), key=lambda r: (_KIND_PRIORITY.index(r.kind), r.uri)
+            )
             for uris in self._sets.to_sets()
         ]
         out.sort(key=lambda g: g[0].uri)
