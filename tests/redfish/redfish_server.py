@@ -8,7 +8,12 @@ authentication or a session token (``POST /redfish/v1/SessionService/Sessions`` 
 * ``500`` / ``503``: always that status; ``500-once``: a 500 the first time, then the resource;
 * ``broken``: truncated JSON; ``null``: JSON that is not an object;
 * ``redirect-loop``: 302 back and forth between two URLs; ``redirect-offsite``: 302 to another host;
-* ``401`` / ``403`` / ``404``: that status.
+* ``401`` / ``403`` / ``404``: that status;
+* ``drip-body``: the headers at once, then the body one byte every ``drip_seconds``;
+* ``drip-headers``: a status line and then headers without end, one byte every ``drip_seconds``.
+
+A drip stops when the client hangs up, when the server stops, or after ``drip_limit`` seconds
+(so that a client that never gives up cannot hang a test run).
 
 It can add a fixed ``latency`` to every answer (what a BMC costs), and serve HTTPS with a given
 certificate. It binds to 127.0.0.1 only, on a port the system picks. Nothing here is used outside
@@ -87,6 +92,33 @@ class _Handler(BaseHTTPRequestHandler):
             return (user, password) == (rf.username, rf.password)
         return False
 
+    def _drip(self, data: bytes) -> None:
+        """Send ``data`` one byte at a time, then hang up."""
+        rf = self.server.rf
+        self.close_connection = True
+        until = time.monotonic() + rf.drip_limit
+        for i in range(len(data)):
+            if time.monotonic() > until or rf.stopping.is_set():
+                return
+            try:
+                self.wfile.write(data[i : i + 1])
+            except OSError:
+                return  # the client gave up
+            rf.stopping.wait(rf.drip_seconds)
+
+    def _drip_body(self, path: str) -> None:
+        file = self.server.rf.file_for(path)
+        body = file.read_bytes() if file else b'{"Name": "dripped"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self._drip(body)
+
+    def _drip_headers(self) -> None:
+        lines = b"".join(b"X-Drip-%d: %s\r\n" % (i, b"a" * 40) for i in range(90))
+        self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + lines)
+
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
@@ -109,6 +141,12 @@ class _Handler(BaseHTTPRequestHandler):
                 fault = fault[: -len("-once")]
         if fault == "slow":
             time.sleep(rf.slow_seconds)
+        elif fault == "drip-body":
+            self._drip_body(path)
+            return
+        elif fault == "drip-headers":
+            self._drip_headers()
+            return
         elif fault in ("401", "403", "404", "500", "503"):
             self._error(int(fault), f"fault injected at {path}")
             return
@@ -161,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
             session_id = str(rf.session_counter)
             token = secrets.token_hex(16)
             rf.tokens[session_id] = token
+            rf.issued_tokens.append(token)
         location = f"{SESSIONS}/{session_id}"
         body_out = json.dumps({"@odata.id": location, "Id": session_id, "UserName": rf.username})
         self._send(201, body_out.encode(), {"X-Auth-Token": token, "Location": location})
@@ -194,6 +233,15 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # failed TLS handshakes and clients that hang up are part of the tests
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # The TLS handshake runs in the connection's own thread: done in accept(), it would
+        # make every client wait for the slowest handshake in progress.
+        if self.rf.tls is None:
+            super().finish_request(request, client_address)
+            return
+        with self.rf.tls.wrap_socket(request, server_side=True) as tls_request:
+            super().finish_request(tls_request, client_address)
+
 
 class RedfishServer:
     """A threaded Redfish service over a mockup tree; use as a context manager."""
@@ -209,6 +257,8 @@ class RedfishServer:
         auth_root: bool = False,
         latency: float = 0.0,
         slow_seconds: float = 2.0,
+        drip_seconds: float = 0.1,
+        drip_limit: float = 30.0,
         faults: dict[str, str] | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
@@ -220,11 +270,16 @@ class RedfishServer:
         self.auth_root = auth_root
         self.latency = latency
         self.slow_seconds = slow_seconds
+        self.drip_seconds = drip_seconds
+        self.drip_limit = drip_limit
+        self.stopping = threading.Event()
         self.faults = {k.rstrip("/"): v for k, v in (faults or {}).items()}
         self.fault_done: set[str] = set()
         self.tls = tls
         self.lock = threading.Lock()
         self.tokens: dict[str, str] = {}
+        #: every session token handed out, including those of closed sessions
+        self.issued_tokens: list[str] = []
         self.session_counter = 0
         self.sessions_deleted = 0
         self.hits: Counter[tuple[str, str]] = Counter()
@@ -260,8 +315,6 @@ class RedfishServer:
     def start(self) -> RedfishServer:
         httpd = _Server(("127.0.0.1", 0), _Handler)
         httpd.rf = self
-        if self.tls is not None:
-            httpd.socket = self.tls.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="redfish-server"
@@ -271,6 +324,7 @@ class RedfishServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
