@@ -216,7 +216,9 @@ def _check(s: dict[str, Path], root: Path) -> Any:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("case", ["all-keys-2019-2020", "ca-retired", "rekor-retired", "ct-retired"])
+@pytest.mark.parametrize(
+    "case", ["all-keys-2019-2020", "ca-retired", "rekor-retired", "ct-retired"]
+)
 def test_check_rejects_a_key_outside_its_window(
     trust: Trust, signed_hgx: dict[str, Path], tmp_path: Path, case: str
 ) -> None:

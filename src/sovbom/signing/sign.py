@@ -152,9 +152,7 @@ def open_signer(trust: TrustMaterial, identity: SignerIdentity) -> Iterator[BomS
     try:
         context = SigningContext.from_trust_config(trust.trust_config)
     except _SIGNING_FAILURES as e:
-        raise InputError(
-            f"unusable signing config: {one_line(e)}", source=trust.info.source
-        ) from e
+        raise InputError(f"unusable signing config: {one_line(e)}", source=trust.info.source) from e
     try:
         with context.signer(identity._token, cache=True) as signer:
             yield BomSigner(signer)

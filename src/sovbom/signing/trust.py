@@ -83,7 +83,6 @@ class TrustRootInfo:
         return f"sha256:{self.sha256} ({self.source}; {self.freshness}; {span}; {state}{note})"
 
 
-
 def _summary(windows: Sequence[KeyWindow]) -> tuple[str | None, str | None, bool]:
     """Earliest start, latest end (``None`` when a key is open-ended), and whether at least one CA,
     one transparency log key and one CT log key are valid now (timestamp authorities aside)."""
@@ -275,7 +274,9 @@ class TrustMaterial:
         try:
             return Verifier(trusted_root=root if isinstance(root, TrustedRoot) else _root_of(root))
         except REJECTIONS as e:
-            raise InputError(f"unusable trusted root: {one_line(e)}", source=self.info.source) from e
+            raise InputError(
+                f"unusable trusted root: {one_line(e)}", source=self.info.source
+            ) from e
 
 
 def _root_of(doc: dict[str, Any]) -> TrustedRoot:

@@ -64,7 +64,6 @@ class Verdict:
         raise err
 
 
-
 def bundle_metadata(doc: Any, verdict: Verdict) -> None:
     """Fill log index, integrated time and kind from the (already parsed) bundle JSON."""
     if not isinstance(doc, dict):

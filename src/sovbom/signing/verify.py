@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
@@ -134,7 +135,6 @@ class BundleVerifier:
         self.predicate_types = tuple(predicate_types)
         self._verifier = trust.verifier  # an unusable root is reported before any file
 
-
     def verify_bytes(
         self,
         data: bytes,
@@ -202,10 +202,9 @@ class BundleVerifier:
                 raise
             # With every key of the root: a failure then is the genuine reason; a success means
             # that the signature relies on a key outside its window.
-            try:
+            # (MetadataError: no key of a kind is valid yet, even for sigstore-python.)
+            with contextlib.suppress(MetadataError):
                 self._sigstore_verify(self._verifier, data, bundle, dsse)
-            except MetadataError:
-                pass  # no key of a kind is valid yet, even for sigstore-python: windows tell why
             relied_on = out_of_window(self.trust.windows, _bundle_keys(doc, bundle), times)
             raise _KeyOutOfWindow(window_failure(relied_on, times)) from None
         if payload is not None:
@@ -306,7 +305,6 @@ def _worker_verify(args: tuple[str | os.PathLike[str], str | os.PathLike[str] | 
     """Runs in a forked worker: the verifier was inherited from the parent."""
     assert _WORKER_VERIFIER is not None
     return _WORKER_VERIFIER.verify_file(*args)
-
 
 
 def verify_bundle_for_bytes(

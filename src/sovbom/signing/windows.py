@@ -140,15 +140,15 @@ def _ca_certs(item: dict[str, Any]) -> tuple[bytes, ...]:
     certs = chain.get("certificates") if isinstance(chain, dict) else None
     if not isinstance(certs, list):
         return ()
-    return tuple(
-        der for c in certs if isinstance(c, dict) and (der := _b64(c.get("rawBytes")))
-    )
+    return tuple(der for c in certs if isinstance(c, dict) and (der := _b64(c.get("rawBytes"))))
 
 
 def _window(kind: KeyKind, i: int, item: Any, source: str) -> KeyWindow:
     where = f"$.{ROOT_LISTS[kind]}[{i}]"
     if not isinstance(item, dict):
-        raise InputError("malformed trusted root: expected an object", source=source, location=where)
+        raise InputError(
+            "malformed trusted root: expected an object", source=source, location=where
+        )
     is_log = kind in (KeyKind.TLOG, KeyKind.CTLOG)
     holder = item.get("publicKey") if is_log else item
     prefix = where + (".publicKey" if is_log else "")
