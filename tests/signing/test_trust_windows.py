@@ -258,3 +258,22 @@ def test_integrated_time_beyond_the_clock_is_a_failed_verification(
     result = _verify(bom_file, trust.trusted_root)
     assert result.exit_code == 3, result.stdout + result.stderr
     assert f"FAILED {bom_file}:" in result.stdout
+
+
+def test_the_time_is_read_as_sigstore_reads_it(
+    trust: Trust, bom_file: Path, tmp_path: Path
+) -> None:
+    """The bundle parser also takes snake_case field names: the check must see the same time."""
+    _sign(trust, bom_file)
+    bundle_path = bom_file.with_name(bom_file.name + ".sigstore.json")
+    doc = json.loads(bundle_path.read_text())
+    entry = doc["verificationMaterial"]["tlogEntries"][0]
+    entry["integrated_time"] = entry.pop("integratedTime")
+    entry["inclusion_promise"] = entry.pop("inclusionPromise")
+    entry["log_id"] = entry.pop("logId")
+    bundle_path.write_text(json.dumps(doc))
+    assert _verify(bom_file, trust.trusted_root).exit_code == 0
+    root_path, root = _root_with(trust, tmp_path / "root.json", _rekor_retired)
+    result = _verify(bom_file, root_path)
+    assert result.exit_code == 3, result.stdout + result.stderr
+    assert _log_id(root, "tlogs")[:16] in result.stderr

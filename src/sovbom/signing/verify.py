@@ -17,19 +17,18 @@ its window makes the verification fail, with a reason naming the key and its win
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sigstore.errors import MetadataError
+from sigstore.errors import MetadataError, VerificationError
 from sigstore.models import Bundle
 from sigstore.verify import Verifier
 
@@ -67,27 +66,42 @@ _VERIFY_REJECTIONS: tuple[type[BaseException], ...] = (*REJECTIONS, OverflowErro
 _REJECTED_OR_OUT_OF_WINDOW: tuple[type[BaseException], ...] = (*_VERIFY_REJECTIONS, _KeyOutOfWindow)
 
 
-def _first_entry(doc: Any) -> dict[str, Any]:
-    material = doc.get("verificationMaterial") if isinstance(doc, dict) else None
-    entries = material.get("tlogEntries") if isinstance(material, dict) else None
-    if isinstance(entries, list) and entries and isinstance(entries[0], dict):
-        return entries[0]
-    return {}
+@dataclass(frozen=True)
+class _LogEntry:
+    """The facts of a bundle's log entry as sigstore-python verifies them."""
+
+    #: The integrated time when an inclusion promise (SET) binds it, else ``None``.
+    promised_time: int | None
+    log_id: bytes
 
 
-def signed_times(doc: Any, bundle: Bundle) -> list[dt.datetime]:
-    """The times at which the bundle says it was signed, as sigstore-python establishes them:
-    the log entry's integrated time when an inclusion promise binds it, and the time of each
-    RFC 3161 timestamp. Keys must be valid at all of them (an extra claimed time only makes the
-    check stricter); sigstore-python then verifies that the times are genuine."""
-    times: list[dt.datetime] = []
-    entry = _first_entry(doc)
+def _log_entry(bundle: Bundle) -> _LogEntry:
+    """Read the log entry from the parsed bundle, not from its JSON: the parser also accepts
+    other spellings of the field names, and the check must see what the verifier sees.
+    sigstore-python exposes these fields only on its inner model; should that change, every
+    verification fails (closed) with this message."""
     try:
-        integrated = int(entry.get("integratedTime") or 0)
-        if integrated and entry.get("inclusionPromise"):
-            times.append(dt.datetime.fromtimestamp(integrated, dt.UTC))
-    except (TypeError, ValueError, OverflowError, OSError):
-        pass  # sigstore-python rejects such an entry
+        inner = bundle.log_entry._inner
+        integrated = inner.integrated_time
+        promised = integrated if integrated and inner.inclusion_promise else None
+        return _LogEntry(promised_time=promised, log_id=bytes(inner.log_id.key_id))
+    except (AttributeError, TypeError) as e:
+        raise VerificationError(
+            f"cannot read the transparency log entry's time with this sigstore-python: {e}"
+        ) from e
+
+
+def signed_times(bundle: Bundle) -> list[dt.datetime]:
+    """The times at which the bundle was signed, as sigstore-python establishes them: the log
+    entry's integrated time when an inclusion promise binds it, and the time of each RFC 3161
+    timestamp. Keys must be valid at all of them (a timestamp sigstore-python then discards only
+    makes the check stricter); sigstore-python verifies that the times are genuine."""
+    times: list[dt.datetime] = []
+    promised = _log_entry(bundle).promised_time
+    if promised is not None:
+        # a time the platform cannot represent: sigstore-python rejects the entry
+        with contextlib.suppress(ValueError, OverflowError, OSError):
+            times.append(dt.datetime.fromtimestamp(promised, dt.UTC))
     timestamps = bundle.verification_material.timestamp_verification_data
     for response in timestamps.rfc3161_timestamps if timestamps is not None else []:
         t = response.tst_info.gen_time
@@ -95,15 +109,10 @@ def signed_times(doc: Any, bundle: Bundle) -> list[dt.datetime]:
     return times
 
 
-def _bundle_keys(doc: Any, bundle: Bundle) -> BundleKeys:
-    log_id = _first_entry(doc).get("logId")
-    try:
-        raw = base64.b64decode(log_id["keyId"]) if isinstance(log_id, dict) else b""
-    except (KeyError, TypeError, ValueError, binascii.Error):
-        raw = b""
+def _bundle_keys(bundle: Bundle) -> BundleKeys:
     return BundleKeys(
         leaf=bundle.signing_certificate,
-        log_id=raw,
+        log_id=_log_entry(bundle).log_id,
         timestamped=bundle.verification_material.timestamp_verification_data is not None,
     )
 
@@ -191,7 +200,7 @@ class BundleVerifier:
         dsse = verdict.bundle_kind is BundleKind.DSSE
         if not dsse:
             check_message_digest(doc, digest)
-        times = signed_times(doc, bundle)
+        times = signed_times(bundle)
         verifier, excluded = self.trust.verifier_at(times)
         try:
             if verifier is None:
@@ -205,7 +214,7 @@ class BundleVerifier:
             # (MetadataError: no key of a kind is valid yet, even for sigstore-python.)
             with contextlib.suppress(MetadataError):
                 self._sigstore_verify(self._verifier, data, bundle, dsse)
-            relied_on = out_of_window(self.trust.windows, _bundle_keys(doc, bundle), times)
+            relied_on = out_of_window(self.trust.windows, _bundle_keys(bundle), times)
             raise _KeyOutOfWindow(window_failure(relied_on, times)) from None
         if payload is not None:
             statement = read_statement(*payload)
