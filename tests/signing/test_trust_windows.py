@@ -277,3 +277,20 @@ def test_the_time_is_read_as_sigstore_reads_it(
     result = _verify(bom_file, root_path)
     assert result.exit_code == 3, result.stdout + result.stderr
     assert _log_id(root, "tlogs")[:16] in result.stderr
+
+
+def test_windows_are_closed_intervals_and_a_root_without_a_kind_is_unusable(trust: Trust) -> None:
+    from sovbom.signing.windows import KeyKind, excluded_at, parse_windows, restrict
+
+    root = trust.instance.trusted_root()
+    _all_old(root)
+    windows = parse_windows(root, "root.json")
+    assert {w.kind for w in windows} == {KeyKind.CA, KeyKind.TLOG, KeyKind.CTLOG}
+    start, end = dt.datetime.fromisoformat(OLD_START), dt.datetime.fromisoformat(OLD_END)
+    assert all(w.covers(start) and w.covers(end) for w in windows)
+    second = dt.timedelta(seconds=1)
+    assert not any(w.covers(start - second) or w.covers(end + second) for w in windows)
+    assert excluded_at(windows, [start, end]) == frozenset()
+    ct_only = frozenset(w for w in windows if w.kind is KeyKind.CTLOG)
+    assert restrict(root, ct_only) is None  # no CT log key left: nothing can verify
+    assert restrict(root, frozenset()) == root

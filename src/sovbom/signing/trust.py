@@ -129,11 +129,11 @@ class TrustMaterial:
 
     info: TrustRootInfo
     trusted_root: TrustedRoot
-    trust_config: ClientTrustConfig | None = None
     #: The validity window of every key of the root.
-    windows: tuple[KeyWindow, ...] = ()
+    windows: tuple[KeyWindow, ...]
     #: The trusted root document (JSON), from which roots restricted to some keys are built.
-    root_doc: dict[str, Any] = field(default_factory=dict, repr=False)
+    root_doc: dict[str, Any] = field(repr=False)
+    trust_config: ClientTrustConfig | None = None
     _verifier: Verifier | None = field(default=None, repr=False)
     _restricted: dict[frozenset[KeyWindow], Verifier | None] = field(
         default_factory=dict, repr=False
