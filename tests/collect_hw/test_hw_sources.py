@@ -167,7 +167,7 @@ def test_readme_source_table_is_generated_from_the_registry() -> None:
 def test_fail_on_labels_are_the_policy_severities() -> None:
     from sovbom.policy import Severity
 
-    assert _options().SEVERITY_LABELS == tuple(s.label for s in Severity)
+    assert tuple(s.label for s in Severity) == _options().SEVERITY_LABELS
 
 
 def test_option_modules_import_nothing_heavy() -> None:
