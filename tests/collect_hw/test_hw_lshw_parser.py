@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from sovbom.collect.interface import Inventory
 from sovbom.collect.lshw import MAC_ADDRESS, inventory_from_nodes, parse_lshw
+from sovbom.errors import InputError
 
 HW = Path(__file__).resolve().parents[1] / "data" / "hw"
 
@@ -103,3 +106,33 @@ def test_bios_without_motherboard_and_parts_without_slot() -> None:
         ("hw:memory:lshw-1", "device", "memory module"),
         ("hw:cpu:lshw-2", "device", "Xeon"),
     ]
+
+
+def test_array_of_objects_without_commas() -> None:
+    """lshw's missing commas inside a top-level array are repaired too."""
+    data = b'[{"id": "a", "class": "system"}\n{"id": "b", "class": "system"}]'
+    nodes, notes = parse_lshw(data, "x")
+    assert [n["id"] for n in nodes] == ["a", "b"]
+    assert notes == ["the JSON had objects without separating commas (a known lshw bug); repaired"]
+
+
+def test_unrepairable_json_keeps_its_own_error() -> None:
+    with pytest.raises(InputError, match=r"line 2 column"):
+        parse_lshw(b'{"id": "a", "class": "system"}\n{"id": }', "x")
+
+
+@pytest.mark.parametrize(
+    ("product", "sku", "name"),
+    [
+        ("R650 (0A3B)", "0A3B", "R650"),
+        ("R650 (To be filled by O.E.M.)", None, "R650"),
+        ("R650 (0A3B )", "0A3B ", "R650"),  # the raw, unstripped SKU
+        ("R650 (rev 2)", "0A3B", "R650 (rev 2)"),  # not the SKU: part of the name
+    ],
+)
+def test_sku_suffix_of_the_system_name(product: str, sku: str | None, name: str) -> None:
+    node: dict[str, object] = {"id": "s", "class": "system", "product": product}
+    if sku is not None:
+        node["configuration"] = {"sku": sku}
+    inv = inventory_from_nodes([node])
+    assert inv.system is not None and inv.system.name == name

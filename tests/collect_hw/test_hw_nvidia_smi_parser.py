@@ -98,3 +98,27 @@ def test_announced_gpus_missing() -> None:
 def test_not_nvidia_smi(data: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_nvidia_smi(data, "x")
+
+
+def test_text_from_driver_535_on() -> None:
+    """From driver 535, ``Board Part Number`` is the board and ``GPU Part Number`` the chip;
+    indented lines outside a GPU block are no GPU's fields."""
+    data = (
+        b"==============NVSMI LOG==============\n"
+        b"Driver Version                            : 535.129.03\n"
+        b"    Unexpected indented line              : 1\n"
+        b"Attached GPUs                             : 1\n"
+        b"GPU 00000000:07:00.0\n"
+        b"    Product Name                          : NVIDIA A10\n"
+        b"    Serial Number                         : 1324521052681\n"
+        b"    Board Part Number                     : 900-2G133-0020-100\n"
+        b"    GPU Part Number                       : 2236-890-A1\n"
+        b"    PCI\n"
+        b"        Sub System Id                     : 0x14B110DE\n"
+        b"    Processes                             : None\n"
+    )
+    log = parse_nvidia_smi(data, "x.txt")
+    assert log.notes == []
+    (gpu,) = inventory_from_log(log).parts
+    assert (gpu.part_number, gpu.serial) == ("900-2G133-0020-100", "1324521052681")
+    assert ("sovbom:gpu:chip-part-number", "2236-890-A1") in gpu.properties

@@ -71,9 +71,7 @@ class SmiLog:
 # ----------------------------------------------------------------------------------------------
 
 
-def _text(el: Element | None, path: str) -> str | None:
-    if el is None:
-        return None
+def _text(el: Element, path: str) -> str | None:
     found = el.find(path)
     if found is None or found.text is None:
         return None
