@@ -184,7 +184,7 @@ def parse_json(data: bytes, source: str) -> Any:
         except (RecursionError, ValueError):
             pass  # too deep, or an integer too long for the stdlib: orjson's own place will do
         raise InputError(
-            f"malformed JSON: {e}", source=source, location=_json_error_location(data, e.pos)
+            f"malformed JSON: {e.msg}", source=source, location=_json_error_location(data, e.pos)
         ) from e
     if isinstance(doc, dict | list):
         check_json_depth(doc, source)

@@ -36,8 +36,12 @@ def test_maintainer_same_as_the_pattern() -> None:
 
 
 def test_entity_same_as_the_pattern() -> None:
-    samples = [f"{k}:{s}" for k, s in zip(["Person", "Tool", "Organization"] * 2000,
-                                            _strings(" a()@\n", 2, 6000), strict=True)]
+    samples = [
+        f"{k}:{s}"
+        for k, s in zip(
+            ["Person", "Tool", "Organization"] * 2000, _strings(" a()@\n", 2, 6000), strict=True
+        )
+    ]
     for text in [*samples, *_strings(" Pa:(", 3), "Person: Jane (jane@example.org)"]:
         m = OLD_ENTITY.match(text)
         expected = (m[1], m[2], m[3]) if m else None
