@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from hostile_inputs import HBOM, MANIFEST, POLICY, REPO, SAMPLES
 
 SEED = 20250613
