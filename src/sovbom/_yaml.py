@@ -36,6 +36,7 @@ _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 
 _T = "tag:yaml.org,2002:"
 _MAP, _SEQ, _MERGE = _T + "map", _T + "seq", _T + "merge"
+_STRING_KEY_TAGS = frozenset(_T + t for t in ("str", "timestamp", "value"))
 _SCALAR_TAGS = frozenset(_T + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
 
 _LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -138,7 +139,7 @@ class _Builder:
 
     def key(self, node: yaml.Node) -> str:
         self.count(node)
-        if isinstance(node, yaml.ScalarNode) and node.tag in (_T + "str", _T + "timestamp"):
+        if isinstance(node, yaml.ScalarNode) and node.tag in _STRING_KEY_TAGS:
             return str(node.value)
         if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS:
             kind = _tag_name(node.tag)[2:]
@@ -173,7 +174,7 @@ class _Builder:
                 own.append((key, value))
                 continue
             sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
-            for src in reversed(sources):  # the first mapping listed wins
+            for src in sources:  # as PyYAML: a later mapping wins, explicit keys above all
                 if not isinstance(src, yaml.MappingNode) or src.tag != _MAP:
                     raise self.fail("a << merge key needs a mapping or a list of mappings", src)
                 if any(k.tag == _MERGE for k, _ in src.value):
