@@ -8,6 +8,7 @@ now finishes at once through ``sovbom collect software`` and keeps the meaning o
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,18 @@ def test_python_author_email_of_spaces_and_at_signs(run_cli: Any, tmp_path: Path
     doc = _collect(run_cli, tmp_path, "--python-env", str(tmp_path / "venv"))
     comp = _component(doc, "evil")
     assert comp["authors"][0] == {"name": f"Jane{SPACES}Doe", "email": "jane@example.org"}
+
+
+@pytest.mark.timeout(20)
+def test_python_metadata_fifo_is_skipped_not_read(run_cli: Any, tmp_path: Path) -> None:
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    good = site / "good-1.0.dist-info"
+    good.mkdir(parents=True)
+    (good / "METADATA").write_text("Metadata-Version: 2.1\nName: good\nVersion: 1.0\n")
+    evil = site / "evil-1.0.dist-info"
+    evil.mkdir()
+    os.mkfifo(evil / "METADATA")  # reading it would block forever
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    doc = _collect(run_cli, tmp_path, "--python-env", str(tmp_path / "venv"))
+    names = {c["name"] for c in doc["components"]}
+    assert "good" in names and "evil" not in names

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata as md
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,28 @@ def _authors(meta: Any) -> list[dict[str, str]]:
     return out
 
 
+_METADATA_FILES = ("METADATA", "PKG-INFO", "requires.txt")
+#: A distribution's metadata file larger than this is not read.
+MAX_METADATA_BYTES = 16 * 1024**2
+
+
+def _special_metadata_file(dist: md.Distribution) -> str | None:
+    """Why ``dist``'s metadata must not be read (a FIFO blocks, a device never ends), or None."""
+    base = getattr(dist, "_path", None)  # PathDistribution's folder (no public accessor)
+    if not isinstance(base, Path):
+        return None
+    for name in _METADATA_FILES:
+        try:
+            st = (base / name).stat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            return f"{base / name} is not a regular file"
+        if st.st_size > MAX_METADATA_BYTES:
+            return f"{base / name} is too large ({st.st_size} bytes)"
+    return None
+
+
 def collect_python_env(
     path: str | os.PathLike[str], *, spec_version: str = DEFAULT_WRITE_VERSION
 ) -> PythonEnvResult:
@@ -161,6 +184,10 @@ def collect_python_env(
     comps: dict[str, dict[str, Any]] = {}
     requires: dict[str, list[str]] = {}
     for dist in md.distributions(path=[str(s) for s in sites]):
+        problem = _special_metadata_file(dist)
+        if problem:
+            notes.append(f"{path}: {problem}; that distribution was skipped")
+            continue
         meta = dist.metadata
         name = _get(meta, "Name")
         version = _get(meta, "Version")
