@@ -34,7 +34,6 @@ MEMORY_GROWTH_BYTES = 1024**3
 
 SOFTWARE = REPO / "tests" / "data" / "software"
 HW = REPO / "tests" / "data" / "hw"
-CORPUS = (REPO / ".." / "shared" / "corpus").resolve()
 
 
 @dataclass(frozen=True)
