@@ -31,7 +31,7 @@ from sovbom.errors import InputError, VerificationFailed
 from sovbom.pack.safezip import HostileArchive
 
 if TYPE_CHECKING:
-    from sovbom.evidence import TrustOptions
+    from sovbom.signing import TrustOptions
     from sovbom.signing import Verdict
 
 FORMAT_VERSION = 2
@@ -120,6 +120,7 @@ def verify_index(data: bytes, bundle: bytes, trust: TrustOptions) -> Verdict:
         roles=[INDEX_ROLE],
         predicate_types=(signing.CYCLONEDX_PREDICATE_TYPE,),
         name=INDEX,
+        bundle_name=INDEX_BUNDLE,
     )
 
 

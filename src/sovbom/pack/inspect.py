@@ -37,7 +37,7 @@ from sovbom.pack.safezip import HostileArchive, SafeArchive
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
-    from sovbom.evidence import TrustOptions
+    from sovbom.signing import TrustOptions
     from sovbom.pack.build import CheckReportSerializer
 
 #: Largest index bundle read.

@@ -26,7 +26,8 @@ from sovbom.pack.inspect import BomInspection, InspectOptions, InspectReport
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
-    from sovbom.evidence import EvidenceFile, TrustOptions
+    from sovbom.evidence import EvidenceFile
+    from sovbom.signing import TrustOptions
     from sovbom.policy import Policy
     from sovbom.signing import Verdict
 
@@ -129,7 +130,9 @@ def _packed_evidence(
             report.add("evidence", name, False, "signature not checked: no trust material given")
             continue
         try:
-            item = evidence_from_bytes(members[name], name, members[bundle], trust)
+            item = evidence_from_bytes(
+                members[name], name, members[bundle], trust, bundle_name=bundle
+            )
         except SovbomError as e:
             report.add("evidence", name, False, f"{bundle}: {e.message}")
             continue
