@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from pack_support import (
     AS_OF,
-    SAMPLES,
     HOLDS_WITH_FINDINGS,
+    SAMPLES,
     SERVERS,
     SignedPack,
     members,

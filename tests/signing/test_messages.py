@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from signing_support import IDENTITY, ISSUER, Trust, invoke, json_out
@@ -80,7 +82,11 @@ def test_malformed_json_bundle_is_named_by_its_path(
     ],
 )  # fmt: skip
 def test_wrongly_shaped_bundle_is_explained_in_sovbom_words(
-    trust: Trust, signed: tuple[Path, Path], tmp_path: Path, mutate, expected: str  # type: ignore[no-untyped-def]
+    trust: Trust,
+    signed: tuple[Path, Path],
+    tmp_path: Path,
+    mutate: Callable[[dict[str, Any]], object],
+    expected: str,
 ) -> None:
     bom, signers = signed
     doc = json.loads(bom.with_name(bom.name + ".sigstore.json").read_text())

@@ -63,8 +63,8 @@ def load_trust_options(
             )
         return None
     from sovbom import signing
-    from sovbom.signing import TrustOptions
     from sovbom.signers import load_signer_policy
+    from sovbom.signing import TrustOptions
 
     policy = load_signer_policy(signers)
     trust = signing.load_trust(

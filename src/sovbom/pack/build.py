@@ -40,10 +40,9 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
-    from sovbom.signing import TrustOptions
     from sovbom.policy import Policy
     from sovbom.signers import SignerPolicy
-    from sovbom.signing import Verdict
+    from sovbom.signing import TrustOptions, Verdict
 
 #: Turns a check into the JSON check report (``sovbom check -f json``): given by the caller, so
 #: that the domain does not import the report layer.
@@ -268,8 +267,8 @@ def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> Pack
 
 def _add_trust(builder: PackBuilder, request: PackRequest) -> TrustOptions | None:
     from sovbom import signing
-    from sovbom.signing import TrustOptions
     from sovbom.signers import load_signer_policy
+    from sovbom.signing import TrustOptions
 
     if request.trusted_root:
         builder.trust["trusted_root"] = builder.add(

@@ -31,8 +31,7 @@ from sovbom.errors import InputError, VerificationFailed
 from sovbom.pack.safezip import HostileArchive
 
 if TYPE_CHECKING:
-    from sovbom.signing import TrustOptions
-    from sovbom.signing import Verdict
+    from sovbom.signing import TrustOptions, Verdict
 
 FORMAT_VERSION = 2
 INDEX = "index.json"

@@ -42,8 +42,8 @@ from sovbom.pack.safezip import HostileArchive, SafeArchive
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
-    from sovbom.signing import TrustOptions
     from sovbom.pack.build import CheckReportSerializer
+    from sovbom.signing import TrustOptions
 
 #: Largest index bundle read.
 MAX_BUNDLE_BYTES = 4 * 1024**2

@@ -31,9 +31,8 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
-    from sovbom.signing import TrustOptions
     from sovbom.policy import Policy
-    from sovbom.signing import Verdict
+    from sovbom.signing import TrustOptions, Verdict
 
 #: Report fields not compared, and why: ``tool`` names the sovbom that wrote the report (the
 #: inspector may run a later one; a difference is a warning), ``signature.trust_root`` is the
