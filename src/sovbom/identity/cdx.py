@@ -110,3 +110,70 @@ def revocation_reference(url: str, blob: bytes) -> EvidenceRef:
     return EvidenceRef(
         "evidence", url, sha256=hashlib.sha256(blob).hexdigest(), comment=REVOCATION_COMMENT
     )
+
+
+def attach_evidence(
+    part: Component,
+    chain: list[x509.Certificate],
+    *,
+    source: str,
+    transcript: tuple[str, bytes] | None = None,
+    nonce: bytes | None = None,
+    collected: str | None = None,
+    revocation: list[tuple[str, bytes]] | None = None,
+) -> None:
+    """Record identity evidence on a part: certificates nested, transcript and responses
+    referenced with their SHA-256, the signed measurements as properties.
+
+    ``transcript`` and each ``revocation`` entry are (url, bytes): a path relative to the HBOM or
+    a ``data:`` URI (:func:`data_uri`), and the bytes it holds.
+    """
+    from sovbom.identity.spdm import TranscriptError, parse_transcript
+
+    part.children.extend(
+        certificate_components(part.ref, chain, part.seen_by[0] if part.seen_by else source)
+    )
+    part.properties.append((SOURCE, source))
+    if transcript is not None:
+        url, blob = transcript
+        part.evidence.append(transcript_reference(url, blob))
+        part.properties.append((TRANSCRIPT, url))
+        try:
+            parsed = parse_transcript(_unhex(blob))
+        except TranscriptError:
+            parsed = None
+        if parsed is not None:
+            part.properties.extend(
+                (MEASUREMENT, f"{b.index}:{b.digest}") for b in parsed.blocks if not b.raw
+            )
+    if nonce is not None:
+        part.properties.append((NONCE, nonce.hex()))
+    if collected:
+        part.properties.append((COLLECTED, collected))
+    for url, blob in revocation or ():
+        part.evidence.append(revocation_reference(url, blob))
+        part.properties.append((REVOCATION, url))
+
+
+def _unhex(blob: bytes) -> bytes:
+    text = blob.strip()
+    try:
+        return bytes.fromhex(text.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return blob
+
+
+def record_identity(
+    part: Component,
+    *,
+    device_ids: list[str] | None = None,
+    fingerprints: list[str] | None = None,
+    measurements: dict[str, str] | None = None,
+) -> None:
+    """Record on a factory HBOM part the identity it must prove (``measurements``: index ->
+    ``ALG:hex``)."""
+    part.properties.extend((DEVICE_ID, d) for d in device_ids or ())
+    part.properties.extend((FINGERPRINT, f) for f in fingerprints or ())
+    part.properties.extend(
+        (EXPECTED_MEASUREMENT, f"{i}:{v}") for i, v in sorted((measurements or {}).items())
+    )

@@ -163,7 +163,11 @@ class ChainValidator:
         result: _CaPath | Finding
         if not cas:
             anchor = self._anchor_for(below)
-            if anchor is None:
+            named = self.store.issuers_of(below)
+            if anchor is None and named:
+                problem = _issued_by(below, named[0].cert) or "no configured root signed it"
+                result = Finding(Reason.CHAIN_INVALID, problem)
+            elif anchor is None:
                 result = Finding(
                     Reason.CHAIN_UNTRUSTED,
                     f"{_name(below)} (issuer {below.issuer.rfc4514_string()}) leads to no"

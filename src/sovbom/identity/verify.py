@@ -85,7 +85,8 @@ def _check_transcript(
     ev: DeviceEvidence, leaf: x509.Certificate, r: ComponentResult
 ) -> Transcript | None:
     if ev.transcript is None:
-        r.findings.append(Finding(Reason.TRANSCRIPT_MISSING))
+        if not ev.problems:  # an unreadable transcript file is already a finding
+            r.findings.append(Finding(Reason.TRANSCRIPT_MISSING))
         return None
     try:
         t = parse_transcript(ev.transcript)
