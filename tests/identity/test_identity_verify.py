@@ -326,3 +326,27 @@ def test_transcript_file_reference_is_checked(pki: VendorPKI, tmp_path) -> None:
     (tmp_path / "gpu0.spdm").unlink()
     r = verify_hardware(doc, _store(pki), base_dir=tmp_path).results["o:gpu0"]
     assert Reason.EVIDENCE_UNREADABLE in r.reasons
+
+
+def test_worker_processes_give_the_same_results(pki: VendorPKI) -> None:
+    store = _store(pki)
+    devices = [pki.device() for _ in range(6)]
+    same = os.urandom(32)
+    evidence = [
+        DeviceEvidence(
+            f"hw:{i}",
+            "x",
+            chain=d.chain_der(),
+            transcript=d.transcript(same if i < 2 else None),
+            collected=NOW,
+        )
+        for i, d in enumerate(devices)
+    ]
+    evidence[3].transcript = evidence[3].transcript[:-1] + b"\0"  # type: ignore[index]
+    one = verify_evidence(evidence, store, jobs=1)
+    two = verify_evidence(evidence, store, jobs=2)
+    assert {k: r.to_json() for k, r in one.results.items()} == {
+        k: r.to_json() for k, r in two.results.items()
+    }
+    assert two.results["hw:0"].reasons == [Reason.NONCE_REPLAYED]
+    assert two.results["hw:3"].reasons == [Reason.SIGNATURE_INVALID]

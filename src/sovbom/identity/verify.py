@@ -7,6 +7,8 @@ and ``inspect`` are meant to call. It never raises for bad evidence: every failu
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -222,6 +224,42 @@ def _replays(checked: list[_Checked], seen: set[bytes]) -> None:
                 )
 
 
+#: from this many evidence records on, checking is spread over worker processes
+PARALLEL_THRESHOLD = 2000
+_WORKER_VALIDATOR: ChainValidator | None = None
+
+
+def _work(chunk: list[tuple[DeviceEvidence, datetime]]) -> tuple[list[_Checked], int, int]:
+    validator = _WORKER_VALIDATOR
+    assert validator is not None  # set before the pool forks
+    hits, misses = validator.cache_hits, validator.cache_misses
+    out = [check_evidence(ev, validator, at) for ev, at in chunk]
+    return out, validator.cache_hits - hits, validator.cache_misses - misses
+
+
+def _check_all(
+    work: list[tuple[DeviceEvidence, datetime]], validator: ChainValidator, jobs: int | None
+) -> list[_Checked]:
+    if jobs is None:
+        jobs = min(8, os.cpu_count() or 1) if len(work) >= PARALLEL_THRESHOLD else 1
+    if jobs <= 1 or len(work) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [check_evidence(ev, validator, at) for ev, at in work]
+    global _WORKER_VALIDATOR
+    _WORKER_VALIDATOR = validator
+    size = max(1, len(work) // (jobs * 4))
+    chunks = [work[i : i + size] for i in range(0, len(work), size)]
+    out: list[_Checked] = []
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for checked, hits, misses in pool.imap(_work, chunks):
+                out.extend(checked)
+                validator.cache_hits += hits
+                validator.cache_misses += misses
+    finally:
+        _WORKER_VALIDATOR = None
+    return out
+
+
 def verify_evidence(
     evidence: list[DeviceEvidence],
     roots: TrustStore,
@@ -230,20 +268,27 @@ def verify_evidence(
     expected: ExpectedSet | None = None,
     validator: ChainValidator | None = None,
     seen_nonces: set[bytes] | None = None,
+    jobs: int | None = None,
 ) -> HardwareReport:
-    """Verify evidence already in memory (the HBOM-free entry point, used by the benchmark)."""
+    """Verify evidence already in memory (the HBOM-free entry point, used by the benchmark).
+
+    With ``jobs`` > 1 (default: one per CPU, at most 8, from :data:`PARALLEL_THRESHOLD` records
+    on) forked worker processes check the evidence; each keeps its own chain cache. Binding and
+    replay detection run afterwards in this process, over all results.
+    """
     validator = validator or ChainValidator(roots)
     expected = expected or ExpectedSet(None)
     now = datetime.now(UTC)
-    checked: list[_Checked] = []
     results: dict[str, ComponentResult] = {}
+    work: list[tuple[DeviceEvidence, datetime]] = []
     for ev in evidence:
-        if not ev.present:
+        if ev.present:
+            work.append((ev, as_of or ev.collected or now))
+        else:
             results[ev.ref] = ComponentResult(ev.ref, ev.name, Status.NO_EVIDENCE)
-            continue
-        c = check_evidence(ev, validator, as_of or ev.collected or now)
-        checked.append(c)
-        results[ev.ref] = c.result
+    checked = _check_all(work, validator, jobs)
+    for c in checked:
+        results[c.result.ref] = c.result
     _replays(checked, seen_nonces or set())
     claimed: set[str] = set()
     if expected.given:
