@@ -93,8 +93,8 @@ def pack_rule(kind: str) -> str:
     return SIGNATURE if kind == SIGNATURE else f"pack-{kind}"
 
 
-def _descriptor(rule_id: str) -> dict[str, Any]:
-    info = RULES.get(rule_id) or RuleInfo(
+def _descriptor(rule_id: str, extra: dict[str, RuleInfo] | None = None) -> dict[str, Any]:
+    info = (extra or {}).get(rule_id) or RULES.get(rule_id) or RuleInfo(
         "An evidence pack check did not hold.", "evidence-pack", "error"
     )
     return {
@@ -110,7 +110,9 @@ def _descriptor(rule_id: str) -> dict[str, Any]:
 class _Run:
     """One SARIF run: the rules it declares (in order), its artifacts and results."""
 
-    def __init__(self, rule_ids: Iterable[str]) -> None:
+    def __init__(self, rule_ids: Iterable[str], extra: dict[str, RuleInfo] | None = None) -> None:
+        #: rules of this run only (a conformance profile's elements), beside :data:`RULES`
+        self.extra = extra or {}
         self.rule_ids = list(dict.fromkeys(rule_ids))
         self.index = {rule: i for i, rule in enumerate(self.rule_ids)}
         self.artifacts: list[dict[str, Any]] = []
@@ -140,7 +142,7 @@ class _Run:
         run: dict[str, Any] = {
             "tool": {"driver": {"name": "sovbom", "version": __version__,
                                 "informationUri": "https://sovbom.invalid/",
-                                "rules": [_descriptor(r) for r in self.rule_ids]}},
+                                "rules": [_descriptor(r, self.extra) for r in self.rule_ids]}},
             "artifacts": self.artifacts,
             "results": self.results,
         }  # fmt: skip
@@ -263,11 +265,15 @@ def _conformance(report: ConformanceReport) -> bytes:
     from sovbom.conformance import Status
 
     p = report.profile
-    for e in p.elements:
-        level = "error" if e.required else "warning"
-        text = f"{e.name} ({p.title}, section {e.section}): {e.definition}"
-        RULES.setdefault(conformance_rule(p.id, e.id), RuleInfo(text, "conformance", level))
-    run = _Run(conformance_rule(p.id, e.id) for e in p.elements)
+    rules = {
+        conformance_rule(p.id, e.id): RuleInfo(
+            f"{e.name} ({p.title}, section {e.section}): {e.definition}",
+            "conformance",
+            "error" if e.required else "warning",
+        )
+        for e in p.elements
+    }
+    run = _Run(rules, rules)
     index = run.artifact(report.bom_source, report.bom_sha256)
     lines = ref_lines(report.bom_raw) if report.bom_raw[:1] != b"<" else {}
     rows: list[tuple[str | None, str, str, list[Any]]] = [(None, "document", "$", report.document)]
@@ -276,7 +282,7 @@ def _conformance(report: ConformanceReport) -> bytes:
         for v in verdicts:
             if v.status not in (Status.MISSING, Status.UNKNOWN):
                 continue
-            level = "note" if v.status is Status.UNKNOWN else RULES[conformance_rule(p.id, v.element.id)].level
+            level = "note" if v.status is Status.UNKNOWN else rules[conformance_rule(p.id, v.element.id)].level
             physical = {"artifactLocation": {"uri": report.bom_source, "index": index},
                         "region": {"startLine": (lines.get(ref) if ref else None) or 1}}
             loc = {"physicalLocation": physical,
