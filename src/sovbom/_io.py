@@ -10,20 +10,43 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
-import yaml
 
+from sovbom._yaml import parse_yaml
 from sovbom.errors import InputError
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_SMALL_INPUT_BYTES",
+    "check_json_depth",
+    "display_name",
+    "json_pointer",
+    "load_structured",
+    "parse_json",
+    "parse_yaml",
+    "read_bytes",
+    "write_bytes",
+    "write_text",
+]
 
 STDIO = "-"
 
 #: Refuse to read inputs larger than this (a guard against a wrong file, not a hard format limit).
 MAX_INPUT_BYTES = 2 * 1024**3
+#: A smaller cap for documents that are small by nature (Sigstore bundles, trust roots, signer
+#: policies): pass it as ``read_bytes(path, limit=MAX_SMALL_INPUT_BYTES)``.
+MAX_SMALL_INPUT_BYTES = 64 * 1024**2
+#: JSON documents nested deeper than this are refused (writers and the schema validator recurse
+#: per level; orjson writes at most 254 levels).
+MAX_JSON_DEPTH = 128
+_CHUNK = 16 * 1024**2
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
@@ -31,24 +54,73 @@ def display_name(path: str | os.PathLike[str]) -> str:
     return "<stdin>" if str(path) == STDIO else str(path)
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """Read a whole file (standard input for ``-``); a clear error when it cannot be read."""
+def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Read a whole regular file (standard input for ``-``) of at most ``limit`` bytes.
+
+    FIFOs, devices, sockets and directories are refused before anything is read (a FIFO would
+    block forever, ``/dev/zero`` never ends); every refusal is an :class:`InputError` (exit 4).
+    """
     if str(path) == STDIO:
-        return sys.stdin.buffer.read()
-    p = Path(path)
+        return _read_limited(sys.stdin.buffer, limit, "<stdin>")
     try:
-        if p.is_dir():
-            raise InputError("is a directory, expected a file", source=str(path))
-        size = p.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(f"file is too large ({size} bytes)", source=str(path))
-        return p.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError as e:
         raise InputError("no such file", source=str(path)) from e
     except PermissionError as e:
         raise InputError("permission denied", source=str(path)) from e
+    except IsADirectoryError as e:
+        raise InputError("is a directory, expected a file", source=str(path)) from e
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e}", source=str(path)) from e
+    try:
+        _check_regular(os.fstat(fd), limit, str(path))
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read()  # one allocation, sized from the file's size
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}", source=str(path)) from e
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # grew while being read
+        raise InputError(f"file is too large (more than {limit} bytes)", source=str(path))
+    return data
+
+
+def _check_regular(st: os.stat_result, limit: int, source: str) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a directory, expected a file", source=source)
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(
+            f"not a regular file ({_file_kind(st.st_mode)}), expected a file", source=source
+        )
+    if st.st_size > limit:
+        raise InputError(f"file is too large ({st.st_size} bytes, at most {limit})", source=source)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _read_limited(fh: BinaryIO, limit: int, source: str) -> bytes:
+    """Read to the end, refusing more than ``limit`` bytes (a file that grows, a stream)."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = fh.read(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks) if len(chunks) != 1 else chunks[0]
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise InputError(f"input is too large (more than {limit} bytes)", source=source)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -91,9 +163,12 @@ def _json_error_location(data: bytes, pos: int) -> str:
 
 
 def parse_json(data: bytes, source: str) -> Any:
-    """Parse JSON bytes; a syntax error names the file, the line and the column."""
+    """Parse JSON bytes; a syntax error names the file, the line and the column.
+
+    Documents nested deeper than :data:`MAX_JSON_DEPTH` are refused.
+    """
     try:
-        return orjson.loads(data)
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError as e:
         # orjson reports the character position; re-decode with the stdlib for a precise place.
         import json
@@ -106,35 +181,34 @@ def parse_json(data: bytes, source: str) -> Any:
                 source=source,
                 location=f"line {e2.lineno} column {e2.colno}",
             ) from e
-        except RecursionError:
-            pass  # nested too deeply for the stdlib too: orjson's own position will do
+        except (RecursionError, ValueError):
+            pass  # too deep, or an integer too long for the stdlib: orjson's own place will do
         raise InputError(
-            f"malformed JSON: {e}", source=source, location=_json_error_location(data, e.pos)
+            f"malformed JSON: {e.msg}", source=source, location=_json_error_location(data, e.pos)
         ) from e
+    if isinstance(doc, dict | list):
+        check_json_depth(doc, source)
+    return doc
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """A safe YAML loader that keeps dates as ISO strings (JSON Schema sees what the user wrote)."""
+_ORJSON_MAX_LEVELS = 254  # orjson serialises at most this many nested containers
 
 
-def _str_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+def check_json_depth(doc: Any, source: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse ``doc`` when its containers nest deeper than ``limit`` levels.
 
-
-_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _str_timestamp)
-
-
-def parse_yaml(data: bytes, source: str) -> Any:
-    """Parse YAML safely (no arbitrary objects, dates kept as strings); errors name the line."""
+    orjson stops serialising beyond 254 levels; wrapped in ``254 - limit`` lists, ``doc`` makes
+    it stop exactly when ``doc`` is deeper than ``limit``: compiled code, no Python recursion.
+    """
+    probe: Any = doc
+    for _ in range(_ORJSON_MAX_LEVELS - limit):
+        probe = [probe]
     try:
-        return yaml.load(data, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader derives from SafeLoader
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        location = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
-        problem = e.problem or e.context or "invalid YAML"
-        raise InputError(f"malformed YAML: {problem}", source=source, location=location) from e
-    except yaml.YAMLError as e:
-        raise InputError(f"malformed YAML: {e}", source=source) from e
+        orjson.dumps(probe)
+    except orjson.JSONEncodeError as e:
+        if "ecursion" in str(e):
+            raise InputError(f"JSON nested deeper than {limit} levels", source=source) from e
+        raise InputError(f"cannot be processed as JSON: {e}", source=source) from e
 
 
 def load_structured(path: str | os.PathLike[str]) -> Any:

@@ -924,12 +924,6 @@ def unexpected_findings(
 #: File names of a shipment directory (one sub-directory per server).
 EXPECTED_NAME = "expected.cdx.json"
 OBSERVED_NAME = "observed.cdx.json"
-OBSERVED_FILES = {
-    "dmidecode": "dmidecode.txt",
-    "lshw": "lshw.json",
-    "nvidia_smi": "nvidia-smi.xml",
-    "redfish_mockup": "redfish",
-}
 
 
 @dataclass(slots=True)
@@ -941,12 +935,14 @@ class ServerInputs:
     expected: Path
     bundle: Path
     observed: Path | None
-    #: collector sources (HardwareSources field -> path) when there is no observed HBOM
+    #: collector sources (source name -> path, see ``shipment_files``) when there is no observed HBOM
     sources: dict[str, str] = field(default_factory=dict)
 
 
 def discover_shipment(directory: str | os.PathLike[str]) -> list[ServerInputs]:
     """The servers of a shipment directory (sorted by name); bad layout is an InputError."""
+    from sovbom.collect.sources import shipment_files
+
     root = Path(directory)
     if not root.is_dir():
         raise InputError("not a directory (expected a shipment directory)", source=str(root))
@@ -956,13 +952,12 @@ def discover_shipment(directory: str | os.PathLike[str]) -> list[ServerInputs]:
         if not expected.is_file():
             raise InputError(f"no {EXPECTED_NAME} (the signed factory HBOM)", source=str(sub))
         observed = sub / OBSERVED_NAME
-        sources = {
-            key: str(sub / name) for key, name in OBSERVED_FILES.items() if (sub / name).exists()
-        }
+        layout = shipment_files()
+        sources = {key: str(sub / name) for key, name in layout.items() if (sub / name).exists()}
         if not observed.is_file() and not sources:
             raise InputError(
                 f"no observed inventory: give {OBSERVED_NAME} or one of "
-                + ", ".join(OBSERVED_FILES.values()),
+                + ", ".join(layout.values()),
                 source=str(sub),
             )
         out.append(
@@ -1130,7 +1125,7 @@ def verify_server(
     else:
         from sovbom.collect.hardware import HardwareSources, collect_hardware
 
-        collected = collect_hardware(HardwareSources(**inputs.sources))  # type: ignore[arg-type]
+        collected = collect_hardware(HardwareSources(inputs.sources))
         doc, complete, notes = collected.doc, collected.complete, collected.notes
         info = SourceInfo(", ".join(sorted(inputs.sources.values())))
     return assess(

@@ -12,6 +12,7 @@ import orjson
 import yaml
 
 from sovbom._io import json_pointer
+from sovbom._yaml import compose_yaml
 from sovbom.errors import InputError
 
 
@@ -37,10 +38,7 @@ def validator(name: str) -> Any:
 
 def yaml_line(data: bytes, path: list[str | int]) -> int | None:
     """The 1-based line of the YAML node at ``path`` (None when it cannot be located)."""
-    try:
-        node = yaml.compose(data, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
+    node = compose_yaml(data)
     line = node.start_mark.line + 1 if node is not None else None
     for part in path:
         if isinstance(node, yaml.MappingNode):

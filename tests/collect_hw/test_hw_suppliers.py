@@ -166,3 +166,5 @@ def test_jedec_module_id_and_unknowns() -> None:
     assert jedec.from_hex("80FF000080FF") is None  # well-formed, unknown: stays unknown
     assert jedec.is_jedec_hex("80FF000080FF")
     assert not jedec.is_jedec_hex("12345678")  # all digits: a serial, not a vendor code
+    assert jedec.from_hex("") is None
+    assert jedec.from_hex("7F2C") is None  # 127 continuation codes: not a JEDEC code

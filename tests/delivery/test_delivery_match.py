@@ -168,7 +168,7 @@ def test_mockup_without_the_corpus_still_works(tmp_path: Path) -> None:
     inv = inventory_from_hbom(doc)
     inv.parts.append(Part("fan", "Fan", None, None, "FAN-1", "FAN1", None))
     mock = write_mockup(inv, tmp_path / "m", corpus=None)
-    collected = collect_hardware(HardwareSources(redfish_mockup=str(mock)))
+    collected = collect_hardware(HardwareSources.of(redfish_mockup=str(mock)))
     assert collected.complete, collected.notes
     t = DeliveryTolerances.from_policy_section({"ignore_unexpected_classes": ["other"]})
     r = compare(doc, collected.doc, t)

@@ -10,135 +10,103 @@ from typing import Any, TypeVar
 
 import click
 
-from sovbom.policy import Severity
+from sovbom.collect.sources import (
+    HARDWARE_SOURCES,
+    ConnectionSettings,
+    HardwareSource,
+    HardwareSources,
+    Setting,
+    SettingKind,
+    ValueKind,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_SOURCE_OPTIONS = [
-    click.option(
-        "--dmidecode",
-        "dmidecode_file",
-        type=click.Path(dir_okay=False, allow_dash=True),
-        help="Text output of `dmidecode` ('-' for stdin).",
-    ),
-    click.option(
-        "--lshw",
-        "lshw_file",
-        type=click.Path(dir_okay=False, allow_dash=True),
-        help="Output of `lshw -json` or `lshw -xml`.",
-    ),
-    click.option(
-        "--nvidia-smi",
-        "nvidia_smi_file",
-        type=click.Path(dir_okay=False, allow_dash=True),
-        help="Output of `nvidia-smi -q -x` (XML) or `nvidia-smi -q` (text).",
-    ),
-    click.option(
-        "--redfish",
-        "redfish_url",
-        metavar="URL",
-        help="A BMC's Redfish service (https://bmc.example). Credentials:"
-        " SOVBOM_REDFISH_USERNAME / SOVBOM_REDFISH_PASSWORD or ~/.netrc.",
-    ),
-    click.option(
-        "--redfish-mockup",
-        type=click.Path(file_okay=False),
-        metavar="DIR",
-        help="A Redfish mockup directory (DMTF Mockup Creator layout).",
-    ),
-    click.option(
-        "--redfish-username",
-        metavar="USER",
-        help="Redfish user (password from the environment or netrc).",
-    ),
-    click.option(
-        "--ca-bundle",
-        type=click.Path(dir_okay=False),
-        help="CA certificates to verify the BMC with.",
-    ),
-    click.option(
-        "--insecure", is_flag=True, help="Do not verify the BMC's TLS certificate (warns)."
-    ),
-    click.option(
-        "--timeout",
-        type=click.FloatRange(min=0, min_open=True),
-        default=10.0,
-        show_default=True,
-        help="Per-request timeout for the BMC, in seconds.",
-    ),
-    click.option(
-        "--retries",
-        type=click.IntRange(0, 10),
-        default=2,
-        show_default=True,
-        help="Retries per BMC request.",
-    ),
-    click.option(
-        "--concurrency",
-        type=click.IntRange(1, 32),
-        default=4,
-        show_default=True,
-        help="Parallel requests to the BMC.",
-    ),
-    click.option(
-        "--local",
-        is_flag=True,
-        help="Run this host's dmidecode, lshw and nvidia-smi (/sys/class/dmi/id without root).",
-    ),
-    click.option(
-        "--suppliers",
-        "supplier_files",
-        multiple=True,
-        type=click.Path(dir_okay=False),
-        help="Supplier registry (YAML/JSON, schemas/suppliers.schema.json) tried before the"
-        " default one (repeatable).",
-    ),
-]
-_SOURCE_PARAMS = (
-    "dmidecode_file",
-    "lshw_file",
-    "nvidia_smi_file",
-    "redfish_url",
-    "redfish_mockup",
-    "redfish_username",
-    "ca_bundle",
-    "insecure",
-    "timeout",
-    "retries",
-    "concurrency",
-    "local",
-    "supplier_files",
-)
+#: Severity labels of ``--fail-on``, lowest first (a test checks them against
+#: ``sovbom.policy.Severity``; importing the policy here would slow every command's start).
+SEVERITY_LABELS = ("info", "low", "medium", "high", "critical")
+
+
+def _source_option(source: HardwareSource) -> Callable[[F], F]:
+    kind = source.value
+    if kind is ValueKind.FLAG:
+        return click.option(source.option, source.param, is_flag=True, help=source.help)
+    param_type: click.ParamType[Any] | None = None
+    if kind is ValueKind.FILE:
+        param_type = click.Path(dir_okay=False, allow_dash=source.reads_stdin)
+    elif kind is ValueKind.DIRECTORY:
+        param_type = click.Path(file_okay=False, allow_dash=source.reads_stdin)
+    return click.option(
+        source.option, source.param, type=param_type, metavar=source.metavar, help=source.help
+    )
+
+
+def _setting_option(setting: Setting) -> Callable[[F], F]:
+    kind = setting.kind
+    if kind is SettingKind.FLAG:
+        return click.option(setting.option, setting.param, is_flag=True, help=setting.help)
+    param_type: click.ParamType[Any] | None = None
+    if kind is SettingKind.FILE:
+        param_type = click.Path(dir_okay=False)
+    elif kind is SettingKind.FLOAT:
+        param_type = click.FloatRange(
+            setting.minimum, setting.maximum, min_open=setting.minimum_open
+        )
+    elif kind is SettingKind.INT:
+        low = None if setting.minimum is None else int(setting.minimum)
+        high = None if setting.maximum is None else int(setting.maximum)
+        param_type = click.IntRange(low, high, min_open=setting.minimum_open)
+    return click.option(
+        setting.option,
+        setting.param,
+        type=param_type,
+        metavar=setting.metavar,
+        default=setting.default,
+        show_default=setting.default is not None,
+        help=setting.help,
+    )
+
+
+def _option_decorators() -> list[Callable[[F], F]]:
+    """Every source's option, each followed by its group's settings, then ``--suppliers``."""
+    out: list[Callable[[F], F]] = []
+    for source in HARDWARE_SOURCES:
+        out.append(_source_option(source))
+        out.extend(_setting_option(s) for s in source.settings)
+    out.append(
+        click.option(
+            "--suppliers",
+            "supplier_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="Supplier registry (YAML/JSON, schemas/suppliers.schema.json) tried before the"
+            " default one (repeatable).",
+        )
+    )
+    return out
 
 
 def hardware_source_options(func: F) -> F:
-    """The sources of ``collect hardware``, handed to the command as one ``sources`` argument
-    (a :class:`sovbom.collect.hardware.HardwareSources`)."""
+    """The sources of the registry as options, handed to the command as one ``sources``
+    argument (a :class:`sovbom.collect.sources.HardwareSources`)."""
+    settings = [s for source in HARDWARE_SOURCES for s in source.settings]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sovbom.collect.hardware import HardwareSources
-
-        v = {name: kwargs.pop(name) for name in _SOURCE_PARAMS}
+        given: dict[str, str | None] = {}
+        for source in HARDWARE_SOURCES:
+            value = kwargs.pop(source.param)
+            if value is None or value is False:
+                continue
+            given[source.name] = None if value is True else str(value)
+        connection = ConnectionSettings(**{s.field: kwargs.pop(s.param) for s in settings})
         kwargs["sources"] = HardwareSources(
-            dmidecode=v["dmidecode_file"],
-            lshw=v["lshw_file"],
-            nvidia_smi=v["nvidia_smi_file"],
-            redfish_url=v["redfish_url"],
-            redfish_mockup=v["redfish_mockup"],
-            redfish_username=v["redfish_username"],
-            ca_bundle=v["ca_bundle"],
-            insecure=v["insecure"],
-            timeout=v["timeout"],
-            retries=v["retries"],
-            concurrency=v["concurrency"],
-            local=v["local"],
-            suppliers=tuple(v["supplier_files"]),
+            given, connection, tuple(kwargs.pop("supplier_files"))
         )
         return func(*args, **kwargs)
 
     decorated: Any = wrapper
-    for option in reversed(_SOURCE_OPTIONS):
+    for option in reversed(_option_decorators()):
         decorated = option(decorated)
     return decorated  # type: ignore[no-any-return]
 
@@ -148,7 +116,7 @@ def fail_on_option(
 ) -> Callable[[F], F]:
     return click.option(
         "--fail-on",
-        type=click.Choice([s.label for s in Severity]),
+        type=click.Choice(SEVERITY_LABELS),
         default="high",
         show_default=True,
         help=help_text,

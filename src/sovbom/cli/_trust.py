@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from sovbom.errors import InputError
+
+if TYPE_CHECKING:
+    from sovbom.signing import TrustOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,8 +53,9 @@ def load_trust_options(
     trust_config: str | None,
     staging: bool,
     offline: bool,
-) -> Any:
-    """A :class:`sovbom.evidence.TrustOptions`, or None when no signer policy was given."""
+) -> TrustOptions | None:
+    """The signer policy and trust material to check signatures with, or None when no signer
+    policy was given (the trust material is then never loaded: nothing touches the network)."""
     if signers is None:
         if trusted_root or trust_config or staging:
             raise InputError(
@@ -59,8 +63,8 @@ def load_trust_options(
             )
         return None
     from sovbom import signing
-    from sovbom.evidence import TrustOptions
     from sovbom.signers import load_signer_policy
+    from sovbom.signing import TrustOptions
 
     policy = load_signer_policy(signers)
     trust = signing.load_trust(

@@ -9,12 +9,12 @@ import click
 
 from sovbom.cli._common import bom_output_options, cli, enum_choice, output_option
 from sovbom.cli._options import hardware_source_options
-from sovbom.collect.hardware import NOTE, SOURCE, HardwareSources
+from sovbom.collect.sources import HardwareSources, source_options
 from sovbom.errors import InputError
 
 log = logging.getLogger("sovbom")
 
-__all__ = ["NOTE", "SOURCE", "OnIncomplete", "collect", "hardware"]
+__all__ = ["OnIncomplete", "collect", "hardware"]
 
 
 class OnIncomplete(StrEnum):
@@ -55,7 +55,7 @@ def hardware(
     \b
     Examples:
       sudo dmidecode > dmi.txt; sudo lshw -json > lshw.json; nvidia-smi -q -x > smi.xml
-      sovbom collect hardware --dmidecode dmi.txt --lshw lshw.json --nvidia-smi smi.xml \
+      sovbom collect hardware --dmidecode dmi.txt --lshw lshw.json --nvidia-smi smi.xml \\
           -o hw.cdx.json
       sovbom collect hardware --redfish https://bmc.example --ca-bundle bmc-ca.pem -o hw.cdx.json
       sudo sovbom collect hardware --local -o hw.cdx.json
@@ -63,18 +63,14 @@ def hardware(
     from sovbom.collect.hardware import collect_hardware
     from sovbom.cyclonedx.writer import write_bom
 
-    files = sources.files()
     if not sources.any():
-        raise click.UsageError(
-            "give at least one source: --dmidecode, --lshw, --nvidia-smi, --redfish,"
-            " --redfish-mockup or --local"
-        )
-    stdin_users = [name for name, value in files.items() if value == "-"]
+        raise click.UsageError(f"give at least one source: {source_options()}")
+    stdin_users = sources.stdin_readers()
     if len(stdin_users) > 1:
         raise click.UsageError(
             f"only one source can read standard input ('-'), not {' and '.join(stdin_users)}"
         )
-    if output != "-" and output in files.values():
+    if output != "-" and output in sources.files():
         raise click.UsageError(f"the output {output!r} is also an input")
 
     collected = collect_hardware(sources, spec_version=spec_version)

@@ -195,25 +195,13 @@ def _single(
 
         collected = collect_hardware(sources)
         doc, complete, notes = collected.doc, collected.complete, collected.notes
-        info = SourceInfo(_describe_sources(sources))
+        info = SourceInfo(sources.describe())
     server = _server_name(loaded.doc, loaded.source)
     result = assess(server, loaded, signature, doc, info, observed_complete=complete,
                     observed_notes=notes, policy=policy, fail_on=fail_on, today=today)  # fmt: skip
     report = DeliveryReport(result=result, as_of=today.isoformat())
     write_bytes(output, renderer_for(fmt, color=color).delivery(report))
     return result.exit_code
-
-
-def _describe_sources(sources: Any) -> str:
-    parts = [
-        f"redfish:{sources.redfish_url}" if sources.redfish_url else None,
-        f"redfish-mockup:{sources.redfish_mockup}" if sources.redfish_mockup else None,
-        f"dmidecode:{sources.dmidecode}" if sources.dmidecode else None,
-        f"lshw:{sources.lshw}" if sources.lshw else None,
-        f"nvidia-smi:{sources.nvidia_smi}" if sources.nvidia_smi else None,
-        "local" if sources.local else None,
-    ]
-    return ", ".join(p for p in parts if p)
 
 
 def _server_name(doc: dict[str, Any], fallback: str) -> str:

@@ -5,6 +5,23 @@ Read: type 0 BIOS, 1 system, 2 baseboard, 3 chassis, 4 processor, 17 memory devi
 Empty sockets, slots and bays are not components. Placeholders (``Not Specified``, ``--``, ``NO
 DIMM`` ...) are unknown values, never identifiers; padding is stripped; JEDEC codes in memory
 ``Manufacturer`` fields become vendor names.
+
+A capture that was cut is marked incomplete (:attr:`DmiTable.complete`), never read as a whole
+server. What shows a cut:
+
+* the last line has no line end (dmidecode ends every line), or the last record has no title;
+* a dump of the whole table (its header says where the table is, ``Table at 0x...``, or how
+  many structures it holds, ``N structures occupying N bytes``: dmidecode prints these only
+  without ``-t``) that does not reach its ``End Of Table`` record (type 127), unless it holds
+  as many records as announced (old tables without type 127);
+* fewer records than the header announces;
+* dmidecode's own warnings (``DMI table is broken``, ``Wrong DMI structures count`` ...).
+
+A capture of selected types (``dmidecode -t memory``) has no such header and no type 127: cut
+between two records, or between two lines of its last record, it cannot be told from a shorter
+capture. Handle references are not used as a sign: complete dumps of real servers reference
+handles that do not exist (a type 37 device, a chassis), and in a capture of selected types the
+referenced record comes before the ones referencing it.
 """
 
 from __future__ import annotations
@@ -27,6 +44,10 @@ SOURCE = "dmidecode"
 
 _HEADER = re.compile(r"^\s*Handle 0x([0-9A-Fa-f]{1,8}), DMI type (\d+), (\d+) bytes\s*$")
 _FIELD = re.compile(r"^([^:]+?):(?:\s(.*)|)$")
+#: Header lines dmidecode prints only when it dumps the whole table.
+_TABLE_AT = re.compile(r"^Table at 0x[0-9A-Fa-f]+\.$")
+_STRUCTURES = re.compile(r"^(\d+) structures occupying \d+ bytes\.$")
+END_OF_TABLE = 127
 _BROKEN = (
     "DMI table is broken",
     "Invalid entry length",
@@ -61,6 +82,10 @@ class DmiTable:
     records: list[DmiRecord]
     complete: bool = True
     notes: list[str] = field(default_factory=list)
+    #: the header says this is a dump of the whole table (not of selected types)
+    whole: bool = False
+    #: the number of structures the header announces (SMBIOS 2 tables)
+    announced: int | None = None
 
     def of_type(self, t: int) -> list[DmiRecord]:
         return [r for r in self.records if r.type == t]
@@ -99,6 +124,12 @@ def parse_dmidecode(data: bytes, source: str) -> DmiTable:
             table.complete = False
             table.notes.append(f"line {lineno}: dmidecode reported {stripped!r}")
             continue
+        if not records:
+            table.whole |= _TABLE_AT.match(stripped) is not None
+            count = _STRUCTURES.match(stripped)
+            if count:
+                table.whole = True
+                table.announced = int(count.group(1))
         m = _HEADER.match(line)
         if m:
             current = DmiRecord(int(m.group(1), 16), int(m.group(2)), "", lineno)
@@ -142,7 +173,34 @@ def parse_dmidecode(data: bytes, source: str) -> DmiTable:
         table.notes.append(
             f"the last record (line {records[-1].line}) is cut short: input truncated?"
         )
+    _check_cut(table, text)
     return table
+
+
+def _check_cut(table: DmiTable, text: str) -> None:
+    """Mark a capture that was cut (see the module docstring)."""
+    records = table.records
+    lines = text.count("\n") + (not text.endswith("\n"))
+    notes: list[str] = []
+    if not text.endswith("\n"):
+        notes.append(f"the input ends in the middle of line {lines}: truncated?")
+    if table.announced is not None and len(records) < table.announced:
+        notes.append(
+            f"the header announces {table.announced} structures but the input holds"
+            f" {len(records)}: truncated?"
+        )
+    elif (
+        table.whole
+        and table.announced is None
+        and not any(r.type == END_OF_TABLE for r in records)
+    ):
+        notes.append(
+            "a dump of the whole table without its End Of Table record (DMI type 127):"
+            f" the input is cut after line {lines}"
+        )
+    if notes:
+        table.complete = False
+        table.notes.extend(notes)
 
 
 def _org(name: str | None) -> Organization | None:

@@ -246,7 +246,9 @@ def parse_relations(value: str, source: str, line: int) -> list[list[Relation]]:
             continue
         alternatives: list[Relation] = []
         for alt in clause.split("|"):
-            m = _RELATION.match(alt)
+            # One space per run of white space: the pattern's successive optional spaces then
+            # cannot split a long run in quadratically many ways (no group captures spaces).
+            m = _RELATION.match(" ".join(alt.split()))
             if not m:
                 raise InputError(
                     f"cannot parse package relation {alt.strip()!r}",
@@ -317,18 +319,34 @@ class _Resolver:
 # Building the SBOM
 # --------------------------------------------------------------------------------------------
 
-_MAINTAINER = re.compile(r"^\s*(?P<name>.*?)\s*(?:<(?P<email>[^>]*)>)?\s*$")
 _SOURCE = re.compile(r"^\s*(?P<name>\S+)(?:\s*\((?P<ver>[^)]+)\))?\s*$")
 
 
-def _supplier(maintainer: str) -> dict[str, Any] | None:
-    m = _MAINTAINER.match(maintainer)
-    if not m or not m["name"]:
+def split_maintainer(value: str) -> tuple[str, str | None] | None:
+    """``Name <email>`` -> (name, email); (value, None) without a trailing ``<...>``.
+
+    String operations, linear in the length (a regular expression with a lazy name between
+    optional white space took cubic time on a field of spaces). None for a name spanning lines.
+    """
+    text = value.strip()
+    name, email = text, None
+    if text.endswith(">"):
+        start = text.find("<", text.rfind(">", 0, len(text) - 1) + 1)
+        if start != -1:
+            name, email = text[:start].rstrip(), text[start + 1 : -1]
+    if "\n" in name:
         return None
-    out: dict[str, Any] = {"name": m["name"]}
-    email = (m["email"] or "").strip()
+    return name, email
+
+
+def _supplier(maintainer: str) -> dict[str, Any] | None:
+    parts = split_maintainer(maintainer)
+    if parts is None or not parts[0]:
+        return None
+    name, email = parts[0], (parts[1] or "").strip()
+    out: dict[str, Any] = {"name": name}
     if email and "@" in email and " " not in email:
-        out["contact"] = [{"name": m["name"], "email": email}]
+        out["contact"] = [{"name": name, "email": email}]
     return out
 
 

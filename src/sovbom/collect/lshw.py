@@ -106,13 +106,7 @@ _MISSING_COMMA = re.compile(rb"}(\s*){")
 
 
 def _from_json(data: bytes, source: str) -> tuple[list[dict[str, Any]], list[str]]:
-    try:
-        return _from_json_inner(data, source)
-    except RecursionError as e:  # the stdlib fallback of parse_json recurses per nesting level
-        raise InputError("lshw JSON nested too deeply to be a real machine", source=source) from e
-
-
-def _from_json_inner(data: bytes, source: str) -> tuple[list[dict[str, Any]], list[str]]:
+    # (JSON nested too deeply is refused by parse_json; the node walk below is iterative)
     notes: list[str] = []
     try:
         doc = parse_json(data, source)

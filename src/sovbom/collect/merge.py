@@ -22,7 +22,7 @@ Rules (documented for users in the README, "collect hardware"):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sovbom import taxonomy as tx
@@ -80,18 +80,61 @@ class MergeResult:
     sources: list[str] = field(default_factory=list)
 
 
+_Key = tuple[str, str | None, str, str]
+
+
+def _keys(c: Component) -> list[_Key]:
+    """The index keys a part can be matched by (a superset: :meth:`_Merger._matches` decides)."""
+    if c.type == "firmware":
+        return [(c.type, None, "ref", c.ref)]
+    keys: list[_Key] = []
+    if c.serial:
+        keys.append((c.type, c.cls, "serial", _norm(c.serial) or ""))
+    if c.bus_address:
+        keys.append((c.type, c.cls, "bus", c.bus_address))
+    if c.slot:
+        keys.append((c.type, c.cls, "slot", _norm(c.slot) or ""))
+    if c.cls in SINGLETON_CLASSES and not c.slot and not c.bus_address:
+        keys.append((c.type, c.cls, "single", ""))
+    return keys
+
+
 class _Merger:
+    """Builds the server tree. Parts are indexed by serial, bus address, slot and (for firmware)
+    bom-ref, so matching a part costs the few candidates sharing a key, not the whole tree."""
+
     def __init__(self) -> None:
         self.root = Component(ref=SERVER_REF, name="server", type="device", cls="server")
         self.notes: list[str] = []
+        #: id(component) -> its parent, for every component below the root
         self.parent: dict[int, Component] = {}
+        self.index: dict[_Key, list[Component]] = {}
+        self.indexed: dict[int, set[_Key]] = {}
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _all(self) -> Iterable[Component]:
-        for c in self.root.walk():
-            if c is not self.root:
-                yield c
+    def _index(self, comp: Component) -> None:
+        """(Re-)index ``comp``: its keys only grow (a merge fills fields that were empty)."""
+        done = self.indexed.setdefault(id(comp), set())
+        for key in _keys(comp):
+            if key not in done:
+                done.add(key)
+                self.index.setdefault(key, []).append(comp)
+
+    def _walk_position(self, comp: Component) -> list[int]:
+        """Where ``comp`` is in a depth-first walk of the tree: child positions from the root."""
+        path: list[int] = []
+        while comp is not self.root:
+            parent = self.parent[id(comp)]
+            path.append(next(i for i, c in enumerate(parent.children) if c is comp))
+            comp = parent
+        path.reverse()
+        return path
+
+    def _first_in_walk(self, found: list[Component]) -> Component | None:
+        if len(found) <= 1:
+            return found[0] if found else None
+        return min(found, key=self._walk_position)
 
     @staticmethod
     def _contradict(a: str | None, b: str | None) -> bool:
@@ -124,11 +167,19 @@ class _Merger:
             and not new.bus_address
         )
 
-    def _find(self, new: Component, source: str, scope: Iterable[Component]) -> Component | None:
-        for existing in scope:
-            if self._matches(existing, new, source):
-                return existing
-        return None
+    def _find(self, new: Component, source: str) -> Component | None:
+        """The first part of the tree (in a depth-first walk) that ``new`` matches."""
+        candidates: dict[int, Component] = {}
+        for key in _keys(new):
+            for c in self.index.get(key, ()):
+                candidates.setdefault(id(c), c)
+        found = [c for c in candidates.values() if self._matches(c, new, source)]
+        return self._first_in_walk(found)
+
+    def _attach(self, comp: Component, parent: Component) -> None:
+        parent.children.append(comp)
+        self.parent[id(comp)] = parent
+        self._index(comp)
 
     # -- merging ----------------------------------------------------------------------------
 
@@ -176,11 +227,17 @@ class _Merger:
     def add(self, new: Component, parent: Component, source: str) -> None:
         """Add ``new`` (and its children) from ``source`` under ``parent`` or into its match."""
         if new.type == "firmware":
-            scope: Iterable[Component] = [
-                *(c for c in parent.children if c.type == "firmware"),
-                *self._all(),
-            ]
-            match = self._find(new, source, scope)
+            # firmware already under the same part first, then anywhere in the tree
+            match = next(
+                (
+                    c
+                    for c in parent.children
+                    if c.type == "firmware" and self._matches(c, new, source)
+                ),
+                None,
+            )
+            if match is None:
+                match = self._find(new, source)
             if match is None:
                 match = next(
                     (
@@ -193,16 +250,17 @@ class _Merger:
                     None,
                 )
         else:
-            match = self._find(new, source, self._all())
+            match = self._find(new, source)
         if match is None:
             children = new.children
             new.children = []
             new.properties = [p for p in new.properties if p[0] != RUNS_ON]
-            parent.children.append(new)
+            self._attach(new, parent)
             for child in children:
                 self.add(child, new, source)
             return
         self._fill(match, new, source)
+        self._index(match)
         for child in new.children:
             self.add(child, match, source)
 

@@ -1,7 +1,11 @@
 """GPU inventory from ``nvidia-smi -q -x`` (XML, DTD v9 to v12 and newer) and ``nvidia-smi -q``.
 
 One component per GPU (``<gpu id="…">`` / ``GPU 00000000:19:00.0`` block), its VBIOS nested as
-firmware. Part numbers depend on the driver generation: from driver 535 on, ``board_part_number``
+firmware. Output that was cut is incomplete, never a smaller server: XML cut anywhere before its
+root closes does not parse; text (``-q``) is cut when its last line has no line end, when it has
+no ``Attached GPUs`` line, when a GPU block stops before its last entry (``Processes``), or when
+it announces more GPUs than it describes (XML too). Text cut after the last ``Processes`` entry
+lost nothing the inventory reads. Part numbers depend on the driver generation: from driver 535 on, ``board_part_number``
 is the board (``692-2G520-0200-000``) and ``gpu_part_number`` the chip (``2330-885-A1``); before,
 ``gpu_part_number`` held the board number. Boards with two GPUs report the same serial number for
 both: they become one ``accelerator`` board (with that serial) holding two GPUs.
@@ -67,9 +71,7 @@ class SmiLog:
 # ----------------------------------------------------------------------------------------------
 
 
-def _text(el: Element | None, path: str) -> str | None:
-    if el is None:
-        return None
+def _text(el: Element, path: str) -> str | None:
     found = el.find(path)
     if found is None or found.text is None:
         return None
@@ -118,6 +120,8 @@ def _parse_xml(data: bytes, source: str) -> SmiLog:
 # Text (nvidia-smi -q)
 # ----------------------------------------------------------------------------------------------
 
+#: The last entry of each GPU block of ``nvidia-smi -q`` (drivers 3xx to 5xx).
+_LAST_ENTRY = "Processes"
 _KV = re.compile(r"^(?P<key>[^:]+?)\s+:\s?(?P<value>.*)$")
 _GPU_HEADER = re.compile(r"^GPU\s+([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7])\s*$")
 _TEXT_FIELDS = {
@@ -147,6 +151,7 @@ def _parse_text(data: bytes, source: str) -> SmiLog:
     log = SmiLog(source)
     seen_marker = False
     gpu: GpuRecord | None = None
+    finished: set[int] = set()  # id() of the GPU blocks that reached their 'Processes' entry
     path: list[tuple[int, str]] = []  # (indent, section) of the open sections inside a GPU block
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.expandtabs(4).rstrip()
@@ -186,6 +191,8 @@ def _parse_text(data: bytes, source: str) -> SmiLog:
             continue
         while path and path[-1][0] >= indent:
             path.pop()
+        if not path and (m.group("key").strip() if m else body) == _LAST_ENTRY:
+            finished.add(id(gpu))
         if m is None:
             path.append((indent, body))
             continue
@@ -202,7 +209,23 @@ def _parse_text(data: bytes, source: str) -> SmiLog:
             location="line 1",
             hint="give the output of `nvidia-smi -q -x` (XML) or `nvidia-smi -q`",
         )
+    _check_cut(log, text, finished)
     return log
+
+
+def _check_cut(log: SmiLog, text: str, finished: set[int]) -> None:
+    """Notes for text output that was cut: a line without its end, no ``Attached GPUs`` line,
+    a GPU block that stops before its last entry (``Processes``)."""
+    if not text.endswith("\n"):
+        log.notes.append("the output ends in the middle of a line: it was cut")
+    if log.attached is None:
+        log.notes.append("no 'Attached GPUs' line: the output was cut before it")
+    cut = [g.bus_id for g in log.gpus if id(g) not in finished]
+    if cut:
+        log.notes.append(
+            f"GPU {', '.join(cut)}: the block ends before '{_LAST_ENTRY}', the last entry"
+            " nvidia-smi -q prints for a GPU: the output was cut (or filtered with -d)"
+        )
 
 
 def parse_nvidia_smi(data: bytes, source: str) -> SmiLog:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata as md
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,29 @@ PROP_MANAGER = "sovbom:package:manager"
 PROP_LOCATION = "sovbom:package:location"
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)")
 _EXTRA_MARKER = re.compile(r"\bextra\s*==")
-_EMAIL = re.compile(r"^\s*(?:\"?([^\"<]*?)\"?\s*)?<([^>]+@[^>]+)>\s*$")
+
+
+def split_email(value: str) -> tuple[str | None, str] | None:
+    """``"Name" <user@host>`` -> (name or None, address); None when not of that form.
+
+    String operations, linear in the length (the regular expression this replaces took
+    quadratic time on long runs of spaces or at signs).
+    """
+    text = value.strip()
+    start = text.find("<")
+    if start == -1 or not text.endswith(">"):
+        return None
+    address = text[start + 1 : -1]
+    if ">" in address or "@" not in address[1:-1]:
+        return None
+    name = text[:start].rstrip()
+    if name.startswith('"'):
+        name = name[1:]
+    if name.endswith('"'):
+        name = name[:-1]
+    if '"' in name:
+        return None
+    return (name or None), address
 
 
 def canonical_name(name: str) -> str:
@@ -112,12 +135,12 @@ def _authors(meta: Any) -> list[dict[str, str]]:
         emails = str(_get(meta, key_email) or "").strip()
         if emails:
             for part in emails.split(","):
-                m = _EMAIL.match(part)
-                if m:
+                parts = split_email(part)
+                if parts:
                     out.append(
                         {
-                            "name": (m.group(1) or name or m.group(2)).strip(),
-                            "email": m.group(2).strip(),
+                            "name": (parts[0] or name or parts[1]).strip(),
+                            "email": parts[1].strip(),
                         }
                     )
                 elif "@" in part and " " not in part.strip():
@@ -127,6 +150,28 @@ def _authors(meta: Any) -> list[dict[str, str]]:
         if out:
             break
     return out
+
+
+_METADATA_FILES = ("METADATA", "PKG-INFO", "requires.txt")
+#: A distribution's metadata file larger than this is not read.
+MAX_METADATA_BYTES = 16 * 1024**2
+
+
+def _special_metadata_file(dist: md.Distribution) -> str | None:
+    """Why ``dist``'s metadata must not be read (a FIFO blocks, a device never ends), or None."""
+    base = getattr(dist, "_path", None)  # PathDistribution's folder (no public accessor)
+    if not isinstance(base, Path):
+        return None
+    for name in _METADATA_FILES:
+        try:
+            st = (base / name).stat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            return f"{base / name} is not a regular file"
+        if st.st_size > MAX_METADATA_BYTES:
+            return f"{base / name} is too large ({st.st_size} bytes)"
+    return None
 
 
 def collect_python_env(
@@ -139,6 +184,10 @@ def collect_python_env(
     comps: dict[str, dict[str, Any]] = {}
     requires: dict[str, list[str]] = {}
     for dist in md.distributions(path=[str(s) for s in sites]):
+        problem = _special_metadata_file(dist)
+        if problem:
+            notes.append(f"{path}: {problem}; that distribution was skipped")
+            continue
         meta = dist.metadata
         name = _get(meta, "Name")
         version = _get(meta, "Version")

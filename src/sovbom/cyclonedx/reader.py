@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from sovbom._io import display_name, parse_json, read_bytes
+from sovbom._io import check_json_depth, display_name, parse_json, read_bytes
 from sovbom.cyclonedx.document import READ_VERSIONS
 from sovbom.cyclonedx.xml import xml_to_json
 from sovbom.errors import InputError
@@ -27,6 +27,7 @@ def parse_bom(data: bytes, source: str) -> LoadedBom:
     version: object
     if head == b"<":
         doc, version = xml_to_json(data, source)
+        check_json_depth(doc, source)  # what the XML becomes must fit the JSON writers
         fmt = "xml"
     else:
         if not head:  # empty or only white space

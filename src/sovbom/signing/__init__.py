@@ -1,0 +1,87 @@
+"""Sign and verify files with Sigstore. The only package of sovbom that imports ``sigstore``.
+
+* :mod:`~sovbom.signing.trust`: the trust material (trusted root, signing config), its digest,
+  validity and freshness;
+* :mod:`~sovbom.signing.windows`: the validity window of each key of a trusted root;
+* :mod:`~sovbom.signing.identity`: who a signing certificate names, and the signer policy check;
+* :mod:`~sovbom.signing.options`: what a signature is checked against (:class:`TrustOptions`);
+* :mod:`~sovbom.signing.statement`: in-toto statements of BOM attestations;
+* :mod:`~sovbom.signing.verdict` and :mod:`~sovbom.signing.verify`: verification, failing closed;
+* :mod:`~sovbom.signing.sign`: identity tokens and signing.
+
+Everything other modules use is importable from here.
+"""
+
+from __future__ import annotations
+
+from sovbom.signing._common import BUNDLE_SUFFIX, default_bundle_path
+from sovbom.signing.identity import SignerSpec, certificate_identities, certificate_issuer
+from sovbom.signing.options import TrustOptions
+from sovbom.signing.sign import (
+    SIGNING_NETWORK_HINT,
+    BomSigner,
+    SignerIdentity,
+    identity_token,
+    load_signing_trust,
+    open_signer,
+    sign_file,
+)
+from sovbom.signing.statement import (
+    ANY_PREDICATE_TYPE,
+    CYCLONEDX_PREDICATE_TYPE,
+    IN_TOTO_PAYLOAD_TYPE,
+    IN_TOTO_STATEMENT_TYPES,
+    build_bom_statement,
+)
+from sovbom.signing.trust import (
+    PRODUCTION_TUF_URL,
+    STAGING_TUF_URL,
+    Freshness,
+    TrustMaterial,
+    TrustRootInfo,
+    load_trust,
+)
+from sovbom.signing.verdict import BundleKind, Status, Verdict
+from sovbom.signing.verify import (
+    PARALLEL_THRESHOLD,
+    BundleVerifier,
+    verify_bundle_for_bytes,
+    verify_file,
+)
+from sovbom.signing.windows import KeyKind, KeyWindow
+
+__all__ = [
+    "ANY_PREDICATE_TYPE",
+    "BUNDLE_SUFFIX",
+    "CYCLONEDX_PREDICATE_TYPE",
+    "IN_TOTO_PAYLOAD_TYPE",
+    "IN_TOTO_STATEMENT_TYPES",
+    "PARALLEL_THRESHOLD",
+    "PRODUCTION_TUF_URL",
+    "SIGNING_NETWORK_HINT",
+    "STAGING_TUF_URL",
+    "BomSigner",
+    "BundleKind",
+    "BundleVerifier",
+    "Freshness",
+    "KeyKind",
+    "KeyWindow",
+    "SignerIdentity",
+    "SignerSpec",
+    "Status",
+    "TrustMaterial",
+    "TrustOptions",
+    "TrustRootInfo",
+    "Verdict",
+    "build_bom_statement",
+    "certificate_identities",
+    "certificate_issuer",
+    "default_bundle_path",
+    "identity_token",
+    "load_signing_trust",
+    "load_trust",
+    "open_signer",
+    "sign_file",
+    "verify_bundle_for_bytes",
+    "verify_file",
+]

@@ -1,0 +1,350 @@
+"""Trust material: which Sigstore trusted root vouches for signatures, and how current it is.
+
+Trust material (:class:`TrustMaterial`) is a trusted root file, a client trust config (trusted root
++ signing config of a private, sovereign Sigstore deployment), or the public-good production or
+staging root. Its SHA-256 digest, its validity and where it came from are reported with every
+verdict (:class:`TrustRootInfo`), and a stale cached production root is never used without a
+warning. The validity window of each of its keys is kept (:mod:`sovbom.signing.windows`) so that
+a signature is only verified with the keys that were valid when it was made
+(:meth:`TrustMaterial.verifier_at`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import logging
+import os
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+import platformdirs
+from sigstore.errors import Error as SigstoreError
+from sigstore.models import ClientTrustConfig, TrustedRoot
+from sigstore.verify import Verifier
+
+from sovbom._io import display_name, parse_json, read_bytes
+from sovbom.errors import InputError, OperationalError
+from sovbom.signing._common import REJECTIONS, REJECTIONS_OR_DECODE, one_line
+from sovbom.signing.windows import REQUIRED_KINDS, KeyWindow, excluded_at, parse_windows, restrict
+
+_logger = logging.getLogger(__name__)
+
+PRODUCTION_TUF_URL = "https://tuf-repo-cdn.sigstore.dev"
+STAGING_TUF_URL = "https://tuf-repo-cdn.sigstage.dev"
+
+_TRUST_CONFIG_MEDIA_TYPE = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"
+_SIGNING_CONFIG_MEDIA_TYPE = "application/vnd.dev.sigstore.signingconfig.v0.2+json"
+
+
+class Freshness(StrEnum):
+    """How current a trusted root is known to be."""
+
+    PINNED = "pinned"  # a file the user gave: the user vouches for it
+    REFRESHED = "refreshed"  # fetched and verified through TUF in this run
+    CACHED = "cached"  # from the TUF cache; its TUF metadata has not expired
+    EMBEDDED = "embedded"  # the snapshot shipped inside sigstore-python, never refreshed here
+    STALE = "stale"  # a cached root whose TUF metadata has expired (or cannot be vouched for)
+
+
+@dataclass(frozen=True)
+class TrustRootInfo:
+    """Which trusted root was used, so that a regulator can tell (reported with every verdict)."""
+
+    source: str
+    sha256: str
+    freshness: Freshness
+    #: Earliest ``validFor.start`` of any CA or log key in the root (RFC 3339).
+    valid_from: str | None
+    #: Latest ``validFor.end`` when every CA and log key has an end, else ``None`` (open-ended).
+    valid_until: str | None
+    #: At least one CA, one transparency log key and one CT log key are valid now.
+    current: bool
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["freshness"] = str(self.freshness)
+        return d
+
+    def describe(self) -> str:
+        state = "current" if self.current else "no currently valid keys"
+        span = f"valid from {self.valid_from}" + (
+            f" until {self.valid_until}" if self.valid_until else ""
+        )
+        note = f"; {self.note}" if self.note else ""
+        return f"sha256:{self.sha256} ({self.source}; {self.freshness}; {span}; {state}{note})"
+
+
+def _summary(windows: Sequence[KeyWindow]) -> tuple[str | None, str | None, bool]:
+    """Earliest start, latest end (``None`` when a key is open-ended), and whether at least one CA,
+    one transparency log key and one CT log key are valid now (timestamp authorities aside)."""
+    now = dt.datetime.now(dt.UTC)
+    keys = [w for w in windows if w.kind in REQUIRED_KINDS]
+    valid_from = min(w.start for w in keys).isoformat() if keys else None
+    ends = [w.end for w in keys]
+    valid_until = (
+        max(e for e in ends if e is not None).isoformat()
+        if ends and all(e is not None for e in ends)
+        else None
+    )
+    current = all(any(w.kind is kind and w.covers(now) for w in keys) for kind in REQUIRED_KINDS)
+    return valid_from, valid_until, current
+
+
+def _info(
+    windows: Sequence[KeyWindow],
+    *,
+    source: str,
+    data: bytes,
+    freshness: Freshness = Freshness.PINNED,
+    note: str = "",
+) -> TrustRootInfo:
+    valid_from, valid_until, current = _summary(windows)
+    return TrustRootInfo(
+        source=source,
+        sha256=hashlib.sha256(data).hexdigest(),
+        freshness=freshness,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        current=current,
+        note=note,
+    )
+
+
+@dataclass
+class TrustMaterial:
+    """A trusted root (and, for signing, a signing config), parsed once and reusable.
+
+    Build it with :meth:`from_trusted_root_file`, :meth:`from_trust_config_file`,
+    :meth:`public_good` or :func:`load_trust`.
+    """
+
+    info: TrustRootInfo
+    trusted_root: TrustedRoot
+    #: The validity window of every key of the root.
+    windows: tuple[KeyWindow, ...]
+    #: The trusted root document (JSON), from which roots restricted to some keys are built.
+    root_doc: dict[str, Any] = field(repr=False)
+    trust_config: ClientTrustConfig | None = None
+    _verifier: Verifier | None = field(default=None, repr=False)
+    _restricted: dict[frozenset[KeyWindow], Verifier | None] = field(
+        default_factory=dict, repr=False
+    )
+
+    @classmethod
+    def from_trusted_root_file(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        source: str | None = None,
+        freshness: Freshness = Freshness.PINNED,
+        note: str = "",
+    ) -> TrustMaterial:
+        """A ``trusted_root.json`` (no network)."""
+        name = display_name(path)
+        data = read_bytes(path)
+        doc = parse_json(data, name)
+        windows = parse_windows(doc, name)
+        try:
+            root = TrustedRoot.from_file(str(path))
+        except REJECTIONS as e:
+            raise InputError(f"malformed trusted root: {one_line(e)}", source=name) from e
+        if hashlib.sha256(read_bytes(path)).digest() != hashlib.sha256(data).digest():
+            raise InputError("trusted root changed while it was being read", source=name)
+        info = _info(
+            windows,
+            source=source or f"trusted root file {name}",
+            data=data,
+            freshness=freshness,
+            note=note,
+        )
+        return cls(info=info, trusted_root=root, windows=windows, root_doc=doc)
+
+    @classmethod
+    def from_trust_config_file(cls, path: str | os.PathLike[str]) -> TrustMaterial:
+        """A client trust config (trusted root + signing config) of a private instance."""
+        name = display_name(path)
+        data = read_bytes(path)
+        doc = parse_json(data, name)
+        if not isinstance(doc, dict) or not isinstance(doc.get("trustedRoot"), dict):
+            raise InputError("malformed trust config: no trustedRoot object", source=name)
+        windows = parse_windows(doc["trustedRoot"], name)
+        try:
+            config = ClientTrustConfig.from_json(data.decode("utf-8"))
+            root = config.trusted_root
+        except REJECTIONS_OR_DECODE as e:
+            raise InputError(f"malformed trust config: {one_line(e)}", source=name) from e
+        info = _info(windows, source=f"trust config file {name}", data=data)
+        return cls(
+            info=info,
+            trusted_root=root,
+            trust_config=config,
+            windows=windows,
+            root_doc=doc["trustedRoot"],
+        )
+
+    @classmethod
+    def public_good(cls, *, staging: bool = False, offline: bool = False) -> TrustMaterial:
+        """The public-good production (or staging) root via sigstore-python's TUF client.
+
+        With ``offline`` no network is used: the root comes from the local TUF cache, or from the
+        snapshot embedded in sigstore-python when there is none. Its freshness is reported, and a
+        stale or never-refreshed root is logged as a warning.
+        """
+        url = STAGING_TUF_URL if staging else PRODUCTION_TUF_URL
+        instance = "staging" if staging else "production"
+        try:
+            config = (
+                ClientTrustConfig.staging(offline=offline)
+                if staging
+                else ClientTrustConfig.production(offline=offline)
+            )
+        except (SigstoreError, OSError) as e:
+            raise OperationalError(
+                f"cannot obtain the public-good {instance} trusted root: {one_line(e)}",
+                hint="use --offline to verify with the cached or embedded root,"
+                " or --trusted-root / --trust-config",
+            ) from e
+        quoted = urllib.parse.quote(url.rstrip("/"), safe="")
+        cache_file = (
+            Path(platformdirs.user_cache_dir("sigstore-python", "sigstore"))
+            / "tuf"
+            / quoted
+            / "trusted_root.json"
+        )
+        if offline:
+            freshness, note = _cached_freshness(url, cache_file)
+        else:
+            freshness, note = Freshness.REFRESHED, "refreshed through TUF"
+        if not cache_file.is_file():  # pragma: no cover - sigstore-python always writes it
+            # Without the root's document neither its digest nor its key windows are known.
+            raise OperationalError(
+                f"the public-good {instance} trusted root was not found at {cache_file}",
+                hint="give --trusted-root / --trust-config",
+            )
+        material = cls.from_trusted_root_file(
+            cache_file,
+            source=f"public-good {instance} root from {cache_file}",
+            freshness=freshness,
+            note=note,
+        )
+        material.trust_config = config
+        if freshness in (Freshness.STALE, Freshness.EMBEDDED) and offline:
+            _logger.warning(
+                "using the %s trusted root sha256:%s offline: %s",
+                instance,
+                material.info.sha256[:16],
+                note,
+            )
+        return material
+
+    @property
+    def verifier(self) -> Verifier:
+        """A sigstore ``Verifier`` for this root (every key, whatever its window), built once."""
+        if self._verifier is None:
+            self._verifier = self._build_verifier(self.trusted_root)
+        return self._verifier
+
+    def verifier_at(
+        self, times: Sequence[dt.datetime]
+    ) -> tuple[Verifier | None, frozenset[KeyWindow]]:
+        """A ``Verifier`` that knows only the keys valid at every one of ``times``.
+
+        Returns it with the keys left out. The verifier is ``None`` when no CA, no transparency
+        log key or no CT log key is left (no signature made at those times can verify). Built
+        once per set of keys left out.
+        """
+        excluded = excluded_at(self.windows, times) if times else frozenset()
+        if not excluded:
+            return self.verifier, excluded
+        if excluded not in self._restricted:
+            doc = restrict(self.root_doc, excluded)
+            self._restricted[excluded] = None if doc is None else self._build_verifier(doc)
+        return self._restricted[excluded], excluded
+
+    def _build_verifier(self, root: TrustedRoot | dict[str, Any]) -> Verifier:
+        try:
+            return Verifier(trusted_root=root if isinstance(root, TrustedRoot) else _root_of(root))
+        except REJECTIONS as e:
+            raise InputError(
+                f"unusable trusted root: {one_line(e)}", source=self.info.source
+            ) from e
+
+
+def _root_of(doc: dict[str, Any]) -> TrustedRoot:
+    """A ``TrustedRoot`` from a trusted root document (through sigstore-python's public API)."""
+    config = {
+        "mediaType": _TRUST_CONFIG_MEDIA_TYPE,
+        "trustedRoot": doc,
+        "signingConfig": {"mediaType": _SIGNING_CONFIG_MEDIA_TYPE},
+    }
+    return ClientTrustConfig.from_json(orjson.dumps(config).decode()).trusted_root
+
+
+def _cached_freshness(url: str, cache_file: Path) -> tuple[Freshness, str]:
+    """Tell how current the TUF-cached root is, without any network access."""
+    quoted = urllib.parse.quote(url.rstrip("/"), safe="")
+    timestamp = (
+        Path(platformdirs.user_data_dir("sigstore-python", "sigstore"))
+        / "tuf"
+        / quoted
+        / "timestamp.json"
+    )
+    if timestamp.is_file():
+        try:
+            expires_raw = orjson.loads(timestamp.read_bytes())["signed"]["expires"]
+            expires = dt.datetime.fromisoformat(expires_raw)
+        except (OSError, ValueError, KeyError, TypeError):
+            return (
+                Freshness.STALE,
+                f"unreadable TUF metadata {timestamp}: cannot vouch for the cache",
+            )
+        if expires < dt.datetime.now(dt.UTC):
+            return (
+                Freshness.STALE,
+                f"TUF metadata expired at {expires_raw}; not refreshed (offline)",
+            )
+        return Freshness.CACHED, f"TUF metadata valid until {expires_raw}"
+    version = importlib.metadata.version("sigstore")
+    try:
+        embedded = (
+            resources.files("sigstore._store").joinpath(quoted, "trusted_root.json").read_bytes()
+        )
+    except (OSError, ModuleNotFoundError):  # pragma: no cover
+        embedded = b""
+    if cache_file.is_file() and cache_file.read_bytes() == embedded:
+        return (
+            Freshness.EMBEDDED,
+            f"snapshot embedded in sigstore-python {version}, never refreshed on this machine",
+        )
+    return (
+        Freshness.STALE,
+        f"cached root differs from the one embedded in sigstore-python {version}"
+        " and has no TUF metadata to vouch for it",
+    )
+
+
+def load_trust(
+    *,
+    trusted_root: str | os.PathLike[str] | None = None,
+    trust_config: str | os.PathLike[str] | None = None,
+    staging: bool = False,
+    offline: bool = False,
+) -> TrustMaterial:
+    """Choose the trust material from command-line style options (at most one source)."""
+    chosen = [x for x in (trusted_root, trust_config) if x is not None]
+    if len(chosen) > 1 or (chosen and staging):
+        raise InputError("give only one of --trusted-root, --trust-config and --staging")
+    if trusted_root is not None:
+        return TrustMaterial.from_trusted_root_file(trusted_root)
+    if trust_config is not None:
+        return TrustMaterial.from_trust_config_file(trust_config)
+    return TrustMaterial.public_good(staging=staging, offline=offline)

@@ -1,0 +1,72 @@
+"""Field parsers that see hostile text run in linear time and mean what the patterns meant.
+
+Each replaced pattern is kept here as the reference: on short random strings the new code gives
+the same answer; on long hostile strings (where the pattern took minutes) it finishes at once.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import pytest
+
+from sovbom.collect.dpkg import parse_relations, split_maintainer
+from sovbom.collect.python_env import split_email
+from sovbom.collect.sbom_import import split_entity
+
+OLD_MAINTAINER = re.compile(r"^\s*(?P<name>.*?)\s*(?:<(?P<email>[^>]*)>)?\s*$")
+OLD_ENTITY = re.compile(r"^\s*(Organization|Person|Tool)\s*:\s*(.*?)\s*(?:\(([^()]*)\))?\s*$")
+OLD_EMAIL = re.compile(r"^\s*(?:\"?([^\"<]*?)\"?\s*)?<([^>]+@[^>]+)>\s*$")
+
+HUGE = 200_000  # the old patterns needed minutes (cubic) or many seconds (quadratic) here
+
+
+def _strings(alphabet: str, seed: int, count: int = 4000) -> list[str]:
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12))) for _ in range(count)]
+
+
+def test_maintainer_same_as_the_pattern() -> None:
+    for text in _strings(" a<>@\n", 1) + ["Jane Doe <jane@example.org>", "<x@y>", "a <b<c>"]:
+        m = OLD_MAINTAINER.match(text)
+        expected = (m["name"], m["email"]) if m else None
+        assert split_maintainer(text) == expected, repr(text)
+
+
+def test_entity_same_as_the_pattern() -> None:
+    samples = [
+        f"{k}:{s}"
+        for k, s in zip(
+            ["Person", "Tool", "Organization"] * 2000, _strings(" a()@\n", 2, 6000), strict=True
+        )
+    ]
+    for text in [*samples, *_strings(" Pa:(", 3), "Person: Jane (jane@example.org)"]:
+        m = OLD_ENTITY.match(text)
+        expected = (m[1], m[2], m[3]) if m else None
+        assert split_entity(text) == expected, repr(text)
+
+
+def test_email_same_as_the_pattern() -> None:
+    for text in [*_strings(' a<>@"', 4), '"Jane Doe" <jane@example.org>', "x <a<b@c>"]:
+        m = OLD_EMAIL.match(text)
+        expected = ((m[1] or None), m[2]) if m else None
+        assert split_email(text) == expected, repr(text)
+
+
+HOSTILE: list[tuple[str, Any]] = [
+    ("dpkg Maintainer spaces", lambda: split_maintainer("a" + " " * HUGE + "b")),
+    ("dpkg Maintainer brackets", lambda: split_maintainer("<" * HUGE + ">")),
+    ("SPDX supplier spaces", lambda: split_entity("Organization: a" + " " * HUGE + "b")),
+    ("SPDX originator parens", lambda: split_entity("Person: " + "(" * HUGE + ")")),
+    ("Author-email spaces", lambda: split_email("a" + " " * HUGE + "b")),
+    ("Author-email at signs", lambda: split_email("<" + "@" * HUGE)),
+    ("dpkg Depends spaces", lambda: parse_relations("a" + " " * HUGE + "(>= 1)", "s", 1)),
+]
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("label,call", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_long_hostile_fields_are_linear(label: str, call: Any) -> None:
+    call()
