@@ -89,6 +89,8 @@ def render_shipment_markdown(report: ShipmentReport) -> str:
         for r in s.servers
     )
     lines.append("")
+    if s.other_entries:
+        lines += [f"Not server directories, not verified: {_cell(', '.join(s.other_entries))}", ""]
     for r in s.servers:
         if str(r.verdict) != "pass":
             lines += _server_lines(r, "##")

@@ -139,4 +139,6 @@ def render_shipment_table(report: ShipmentReport, *, color: bool = False) -> str
         )  # fmt: skip
     console.print(table)
     console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()))
+    if s.other_entries:
+        console.print(f"not server directories, not verified: {escape(', '.join(s.other_entries))}")
     return buf.getvalue()
