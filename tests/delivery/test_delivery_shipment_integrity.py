@@ -148,9 +148,7 @@ def test_a_report_directory_is_not_half_replaced(factory: Factory, tmp_path: Pat
     assert listing(out) == before
 
 
-def test_an_existing_report_directory_gets_every_report(
-    factory: Factory, tmp_path: Path
-) -> None:
+def test_an_existing_report_directory_gets_every_report(factory: Factory, tmp_path: Path) -> None:
     ship = make_shipment(factory, tmp_path, 2, {})
     out = tmp_path / "reports"
     out.mkdir()

@@ -60,6 +60,18 @@ def duplicate_reasons(results: Sequence[DeliveryResult]) -> dict[str, list[str]]
     return reasons
 
 
+def _name_others(named: list[str], groups: dict[str, list[str]], own: str) -> None:
+    """Add servers of the other groups to ``named``, up to :data:`SHOWN` in all."""
+    for digest, members in groups.items():
+        if digest == own:
+            continue
+        for m in members:
+            if len(named) >= SHOWN:
+                return
+            if m not in named:
+                named.append(m)
+
+
 def _shared_serials(
     holders: dict[str, list[tuple[str, str]]],
     digest_of: dict[str, str],
@@ -82,16 +94,8 @@ def _shared_serials(
             count[server] = count.get(server, 0) + 1
             example.setdefault(server, what)
             named = others.setdefault(server, [])
-            if len(named) >= SHOWN:
-                continue
-            for digest, members in groups.items():
-                if digest == own:
-                    continue
-                for m in members:
-                    if len(named) >= SHOWN:
-                        break
-                    if m not in named:
-                        named.append(m)
+            if len(named) < SHOWN:
+                _name_others(named, groups, own)
     for server, n in count.items():
         plural = "s" if n != 1 else ""
         reasons.setdefault(server, []).append(

@@ -121,13 +121,13 @@ def _part(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Part:
 def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmware]]:
     """The server, its hardware parts (with their firmware), and firmware of no known part.
 
-    A firmware component belongs to the part named by its ``sovbom:runs-on`` property, else to
-    the nearest device it is nested in.
+    A firmware component belongs to the part named by its ``sovbom:runs-on`` property, else (or
+    when that names no part) to the nearest device it is nested in.
     """
     root_ref: str | None = None
     parts: dict[str, Part] = {}
     order: list[str] = []
-    firmware: list[tuple[Firmware, str | None]] = []
+    firmware: list[tuple[Firmware, str | None, str | None]] = []
     #: ref -> the nearest device at or above it (the owner of firmware nested there)
     owner_of: dict[str, str | None] = {}
     for ref, comp, parent, _, is_root in walk_components(doc):
@@ -145,13 +145,13 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
                 hashes=_hashes(comp),
                 software_id=props.get("software_id"),
             )
-            firmware.append((fw, props.get("runs_on") or owner))
+            firmware.append((fw, props.get("runs_on"), owner))
         elif ctype == "device" and ref not in parts:
             parts[ref] = _part(ref, comp, _props(comp))
             order.append(ref)
     loose: list[Firmware] = []
-    for fw, target_ref in firmware:
-        target = parts.get(target_ref) if target_ref else None
+    for fw, runs_on, nested_in in firmware:
+        target = parts.get(runs_on or nested_in or "") or parts.get(nested_in or "")
         if target is None:
             loose.append(fw)
         else:
