@@ -57,6 +57,11 @@ def test_a_copied_server_fails_the_shipment_and_both_copies_are_named(
         assert report["reasons"][0].startswith("duplicate: the same signed HBOM as server-0")
         assert len(report["parts"]) == report["summary"]["expected_parts"] > 0  # in full
     assert json.loads((out / "server-01.delivery.json").read_text())["verdict"] == "pass"
+    sarif = json.loads(factory.verify("--shipment", ship, "-f", "sarif").stdout)
+    duplicates = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "delivery-duplicate"]
+    assert sorted(r["properties"]["server"] for r in duplicates) == [
+        "server-00", "server-00", "server-02", "server-02"
+    ]  # fmt: skip
 
 
 def test_servers_sharing_a_serial_fail_the_shipment(factory: Factory, tmp_path: Path) -> None:

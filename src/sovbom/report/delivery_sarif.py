@@ -25,6 +25,7 @@ _RULES: dict[str, str] = {
     "delivery-missing": "A declared part was not found.",
     "delivery-unexpected": "A part was found that the factory HBOM does not declare.",
     "delivery-drifted": "A declared part's revision or firmware (version or hash) differs.",
+    "delivery-duplicate": "Another server of the shipment has the same signed HBOM, observed HBOM or serial numbers.",
     **{f"policy-{r.value}": RULE_HELP[r] for r in Rule},
 }  # fmt: skip
 _RULE_INDEX = {rule: i for i, rule in enumerate(_RULES)}
@@ -63,6 +64,9 @@ def sarif_dict(results: Sequence[DeliveryResult]) -> dict[str, Any]:
             out.append(_result("delivery-signature", "error", f"{r.server}: {r.signature_reason}",
                                _location(uri, index, None, None), dict(base)))  # fmt: skip
             continue
+        out.extend(_result("delivery-duplicate", "error", f"{r.server}: {reason}",
+                           _location(uri, index, None, None), dict(base))
+                   for reason in r.duplicates)  # fmt: skip
         c = r.comparison
         if c is None:
             continue
