@@ -31,9 +31,9 @@ def load(path: Path) -> dict[str, Any]:
 
 def _strip_ref(doc: dict[str, Any], ref: str) -> dict[str, Any]:
     """Remove a component's bom-ref (and the dependency entries naming it)."""
-    for w in walk_components(doc):
-        if w.component.get("bom-ref") == ref:
-            del w.component["bom-ref"]
+    for _, component, _, _, _ in walk_components(doc):
+        if component.get("bom-ref") == ref:
+            del component["bom-ref"]
             break
     else:
         raise KeyError(ref)
@@ -56,8 +56,8 @@ def test_walk_names_components_as_the_graph_does() -> None:
     doc["components"].insert(0, "not a component")  # skipped, and not numbered
     doc["components"].append({"type": "device", "name": "spare", "components": [7, {"name": "x"}]})
     first: dict[str, None] = {}
-    for w in walk_components(doc):
-        first.setdefault(w.ref)
+    for ref, *_ in walk_components(doc):
+        first.setdefault(ref)
     assert list(first) == list(build_graph(doc).components)
     assert [r for r in first if r.startswith("<anonymous")] == [
         PSU, "<anonymous 2: PSU firmware>", "<anonymous 3: spare>",
@@ -67,12 +67,12 @@ def test_walk_names_components_as_the_graph_does() -> None:
 
 def test_walk_paths_point_at_the_components() -> None:
     doc = load(HGX)
-    for w in walk_components(doc, paths=True):
+    for _, component, _, path, is_root in walk_components(doc, paths=True):
         node: Any = doc
-        for step in w.path:
+        for step in path:
             node = node[step]
-        assert node is w.component
-        assert w.is_root == (w.path == ("metadata", "component"))
+        assert node is component
+        assert is_root == (path == ("metadata", "component"))
 
 
 def test_anonymous_parts_verified_at_delivery_are_graph_components() -> None:

@@ -14,23 +14,17 @@ stack: no recursion limit, whatever the nesting depth.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 JsonPath = tuple[str | int, ...]
 
 
-class Walked(NamedTuple):
-    """One component of a walk."""
-
-    #: its bom-ref, or :func:`anonymous_ref` when it has none
-    ref: str
-    component: dict[str, Any]
-    #: the ref of the component it is nested in (None at the top, and for metadata.component)
-    parent: str | None
-    #: where it sits in the document (empty unless the walk was asked for paths)
-    path: JsonPath
-    #: True for ``metadata.component`` (the BOM's subject)
-    is_root: bool
+#: One component of a walk: ``(ref, component, parent, path, is_root)``: its bom-ref (or
+#: :func:`anonymous_ref`), the component, the ref of the component it is nested in (None at the
+#: top and for ``metadata.component``), its JSON path (empty unless the walk was asked for
+#: paths), and whether it is ``metadata.component`` (the BOM's subject). A plain tuple: the walk
+#: is on the hot path of large shipments.
+Walked = tuple[str, dict[str, Any], str | None, JsonPath, bool]
 
 
 def anonymous_ref(number: int, component: Mapping[str, Any]) -> str:
@@ -66,7 +60,7 @@ def walk_components(doc: Mapping[str, Any], *, paths: bool = False) -> Iterator[
         if not isinstance(ref, str) or not ref:
             anonymous += 1
             ref = anonymous_ref(anonymous, comp)
-        yield Walked(ref, comp, parent, path, comp is root and parent is None)
+        yield ref, comp, parent, path, comp is root and parent is None
         children = comp.get("components")
         if isinstance(children, list) and children:
             if paths:
