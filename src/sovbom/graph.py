@@ -22,6 +22,7 @@ from typing import Any
 import networkx as nx
 
 from sovbom._io import json_pointer
+from sovbom.cyclonedx.walk import anonymous_ref
 from sovbom.model import Provenance, provenance_of
 
 CONTAINS = "contains"
@@ -236,7 +237,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
         ref = comp.get("bom-ref")
         if not isinstance(ref, str) or not ref:
             anonymous += 1
-            ref = f"<anonymous {anonymous}: {comp.get('name', '?')}>"
+            ref = anonymous_ref(anonymous, comp)
         if ref in components:
             problems.append(
                 GraphProblem(

@@ -74,3 +74,14 @@ PRODUCTION_STEPS = (
     "test",
     "firmware-provisioning",
 )
+
+#: Model name of a part when ``name`` holds something else (the server's marketing model).
+MODEL = "sovbom:model"
+#: The bom-ref of the hardware part a firmware component runs on.
+RUNS_ON = "sovbom:runs-on"
+#: Asset tag of a part (SMBIOS ``Asset Tag``).
+ASSET_TAG = "sovbom:asset-tag"
+#: A note on ``metadata`` about how a collection went (one property per note).
+COLLECTION_NOTE = "sovbom:collection:note"
+#: The Redfish ``SoftwareId`` of a firmware inventory item.
+REDFISH_SOFTWARE_ID = "sovbom:redfish:software-id"

@@ -3,45 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
-from delivery_support import Factory, assert_valid, sign
-from mockup import inventory_from_hbom, write_mockup
-from signing_support import invoke
-
-
-def make_shipment(factory: Factory, root: Path, n: int, bad: dict[int, str]) -> Path:
-    """n servers (server-00 ...), each with its own serials; ``bad`` maps index -> defect."""
-    ship = root / "shipment"
-    base = factory.hbom.read_text()
-    for i in range(n):
-        d = ship / f"server-{i:02d}"
-        d.mkdir(parents=True)
-        expected = d / "expected.cdx.json"
-        expected.write_text(base.replace("SAMPLE-", f"S{i:02d}-"))
-        sign(factory.trust, expected)
-        inv = inventory_from_hbom(json.loads(expected.read_text()))
-        defect = bad.get(i)
-        if defect == "dimm":
-            inv.find(slot="DIMM_B1").serial = f"S{i:02d}-DIMM-SWAPPED"
-        if defect == "unsigned":
-            (d / "expected.cdx.json.sigstore.json").unlink()
-        if i % 2:  # half the servers as a Redfish mockup directory, half as an observed HBOM
-            write_mockup(inv, d / "redfish")
-        else:
-            mock = write_mockup(inv, root / f"mock-{i}")
-            result = invoke(
-                "collect", "hardware", "--redfish-mockup", mock, "-o", d / "observed.cdx.json"
-            )
-            assert result.exit_code == 0, result.stderr
-            shutil.rmtree(mock)
-    return ship
-
-
-def listing(path: Path) -> list[str]:
-    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+from delivery_support import Factory, assert_valid, listing, make_shipment
 
 
 def test_shipment_with_one_bad_server_fails_and_names_it(factory: Factory, tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,8 +21,13 @@ from sovbom.cli._options import (
 )
 from sovbom.cli._trust import load_trust_options, trust_options
 from sovbom.collect.hardware import HardwareSources
-from sovbom.errors import InputError, VerificationFailed
+from sovbom.errors import VerificationFailed
 from sovbom.report.interface import ReportFormat, renderer_for
+
+if TYPE_CHECKING:
+    from sovbom.delivery import DeliveryResult, ServerInputs
+    from sovbom.policy import Policy
+    from sovbom.signing import BundleVerifier
 
 
 @cli.command("verify-delivery")
@@ -159,9 +165,9 @@ def _single(
     expected: str,
     bundle: str | None,
     observed: str | None,
-    sources: Any,
-    verifier: Any,
-    policy: Any,
+    sources: HardwareSources,
+    verifier: BundleVerifier,
+    policy: Policy | None,
     fail_on: str,
     today: dt.date,
     fmt: ReportFormat,
@@ -216,8 +222,8 @@ def _server_name(doc: dict[str, Any], fallback: str) -> str:
 def _shipment(
     directory: str,
     report_dir: str | None,
-    verifier: Any,
-    policy: Any,
+    verifier: BundleVerifier,
+    policy: Policy | None,
     fail_on: str,
     today: dt.date,
     fmt: ReportFormat,
@@ -225,10 +231,11 @@ def _shipment(
     color: bool,
     jobs: int | None,
 ) -> int:
-    from sovbom.delivery import ShipmentResult, discover_shipment
+    from sovbom.delivery import ShipmentResult, scan_shipment
+    from sovbom.delivery.report_dir import write_report_dir
     from sovbom.report.interface import DeliveryReport, ShipmentReport
 
-    servers = discover_shipment(directory)
+    layout = scan_shipment(directory)
     if report_dir is not None:
         out_dir = Path(report_dir).resolve()
         shipment_dir = Path(directory).resolve()
@@ -238,40 +245,42 @@ def _shipment(
             )
     as_of = today.isoformat()
 
-    def render(result: Any) -> bytes:
+    def render(result: DeliveryResult) -> bytes:
         return renderer_for(ReportFormat.JSON).delivery(DeliveryReport(result, as_of))
 
     items = _with_progress(
-        servers, verifier, policy, fail_on, today, render if report_dir is not None else None, jobs
+        layout.servers, verifier, policy, fail_on, today,
+        render if report_dir is not None else None, jobs,
+    )  # fmt: skip
+    shipment = ShipmentResult(
+        directory=display_name(directory),
+        servers=[r for r, _ in items],
+        other_entries=layout.other_entries,
     )
-    shipment = ShipmentResult(directory=display_name(directory), servers=[r for r, _ in items])
     report = ShipmentReport(shipment=shipment, as_of=as_of)
+    files: dict[str, bytes] = {}
     if report_dir is not None:
-        out = Path(report_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputError(
-                f"cannot create the report directory: {e.strerror or e}", source=report_dir
-            ) from e
         for r, data in items:
-            target = out / f"{r.server}.delivery.json"
-            write_bytes(target, data or b"")
-            report.report_files[r.server] = str(target)
-        write_bytes(out / "shipment.json", renderer_for(ReportFormat.JSON).shipment(report))
-    write_bytes(output, renderer_for(fmt, color=color).shipment(report))
+            name = f"{r.server}.delivery.json"
+            files[name] = data or b""
+            report.report_files[r.server] = str(Path(report_dir) / name)
+    summary = renderer_for(fmt, color=color).shipment(report)
+    if report_dir is not None:
+        files["shipment.json"] = renderer_for(ReportFormat.JSON).shipment(report)
+        write_report_dir(report_dir, files)
+    write_bytes(output, summary)
     return shipment.exit_code
 
 
 def _with_progress(
-    servers: Any,
-    verifier: Any,
-    policy: Any,
+    servers: Sequence[ServerInputs],
+    verifier: BundleVerifier,
+    policy: Policy | None,
     fail_on: str,
     today: dt.date,
-    render: Any,
+    render: Callable[[DeliveryResult], bytes] | None,
     jobs: int | None,
-) -> Any:
+) -> list[tuple[DeliveryResult, bytes | None]]:
     """Verify every server; a progress bar on stderr when it is a terminal."""
     from sovbom.delivery import verify_shipment
 

@@ -178,6 +178,7 @@ def shipment_dict(report: ShipmentReport) -> dict[str, Any]:
         "failed_servers": [r.server for r in s.servers if str(r.verdict) != "pass"],
         "summary": s.summary(),
         "servers": servers,
+        "other_entries": s.other_entries,
     }
 
 

@@ -52,6 +52,8 @@ class MarkdownRenderer:
             for r in s.servers
         )
         lines.append("")
+        if s.other_entries:
+            lines += [f"Not server directories, not verified: {_dash(', '.join(s.other_entries))}", ""]
         for r in s.servers:
             if str(r.verdict) != "pass":
                 lines += _server(r, "##")

@@ -72,6 +72,7 @@ RULES: dict[str, RuleInfo] = {
     "delivery-missing": RuleInfo("A declared part was not found.", "delivery", "error"),
     "delivery-unexpected": RuleInfo("A part was found that the factory HBOM does not declare.", "delivery", "error"),
     "delivery-drifted": RuleInfo("A declared part's revision or firmware (version or hash) differs.", "delivery", "warning"),
+    "delivery-duplicate": RuleInfo("Another server of the shipment has the same signed HBOM, observed HBOM or serial numbers.", "delivery", "error"),
     "pack-index": RuleInfo("The evidence pack's index is missing, malformed or lists a member twice.", "evidence-pack", "error"),
     "pack-digest": RuleInfo("A member is missing, added, or its SHA-256 differs from the index.", "evidence-pack", "error"),
     "pack-trust": RuleInfo("The trust material or signer policy needed to check signatures is missing or not intact.", "evidence-pack", "error"),
@@ -311,6 +312,8 @@ def _server(run: _Run, r: DeliveryResult) -> None:
     if not r.signature_ok:
         run.result(SIGNATURE, "error", f"{r.server}: {r.signature_reason}", here, dict(base))
         return
+    for reason in r.duplicates:
+        run.result("delivery-duplicate", "error", f"{r.server}: {reason}", here, dict(base))
     c = r.comparison
     if c is None:
         return

@@ -291,3 +291,5 @@ def _shipment(console: Console, report: ShipmentReport) -> None:
         )  # fmt: skip
     console.print(table)
     console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()))
+    if s.other_entries:
+        console.print(f"not server directories, not verified: {_t(', '.join(s.other_entries))}")

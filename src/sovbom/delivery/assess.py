@@ -1,0 +1,198 @@
+"""One server's delivery: its signature verdict, the comparison, and the policy check.
+
+The policy check of the expected HBOM is :func:`sovbom.checking.check_bom`, the check every
+command runs, with the signature's verdict and, as *verified*, the components the comparison
+observed as declared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sovbom._io import display_name, read_bytes
+from sovbom.cyclonedx.reader import LoadedBom
+from sovbom.delivery.compare import compare_parts
+from sovbom.delivery.extract import Part, extract
+from sovbom.delivery.match import norm_id
+from sovbom.delivery.model import (
+    Comparison,
+    DeliveryResult,
+    Fingerprint,
+    PartStatus,
+    SourceInfo,
+)
+from sovbom.delivery.tolerances import tolerances_of
+
+if TYPE_CHECKING:
+    from sovbom.policy import Finding, Policy
+    from sovbom.signing import BundleVerifier
+    from sovbom.signing import Verdict as SignatureVerdict
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_signature(
+    verifier: BundleVerifier, data: bytes, source: str, bundle: Path
+) -> SignatureVerdict:
+    """Verify the expected HBOM's bundle with a reused :class:`sovbom.signing.BundleVerifier`.
+
+    The verdict is not ``ok`` (with a reason) when it does not verify, or when there is no
+    bundle: the HBOM is then unsigned; a malformed bundle raises
+    :class:`~sovbom.errors.InputError`.
+    """
+    from sovbom import signing
+
+    if not bundle.exists():
+        return signing.Verdict(
+            file=source,
+            bundle=str(bundle),
+            ok=False,
+            status=signing.Status.FAILED,
+            reason=f"not signed: no Sigstore bundle at {bundle}",
+            sha256=sha256_hex(data),
+            trust_root=verifier.trust.info,
+        )
+    return verifier.verify_bytes(
+        data, read_bytes(bundle), name=source, bundle_name=display_name(bundle)
+    )
+
+
+def _loaded(doc: Mapping[str, Any], source: str) -> LoadedBom:
+    """An observed HBOM as the check reads it (collected documents have no bytes)."""
+    version = doc.get("specVersion")
+    return LoadedBom(
+        doc=dict(doc),
+        spec_version=version if isinstance(version, str) else "1.6",
+        source=source,
+        format="json",
+        raw=b"",
+    )
+
+
+def unexpected_findings(
+    observed_doc: Mapping[str, Any],
+    comparison: Comparison,
+    policy: Policy,
+    today: dt.date,
+    *,
+    source: str = "observed",
+) -> list[Finding]:
+    """Policy findings on parts found but not declared (and the firmware they carry).
+
+    The observed HBOM is checked as ``sovbom check`` checks an unsigned BOM (it is not schema
+    validated: a collection's output is sovbom's own), and only findings on unexpected parts and
+    what they hold are kept.
+    """
+    refs = {p.found_ref for p in comparison.parts if p.status is PartStatus.UNEXPECTED}
+    if not refs:
+        return []
+    from sovbom.checking import check_bom
+
+    report = check_bom(
+        _loaded(observed_doc, source), policy, as_of=today, fail_on="info", validate=False
+    )
+    successors = report.graph.graph.successors
+    wanted = set(refs)
+    for ref in refs:
+        if ref is not None:
+            wanted.update(successors(ref))
+    return [f for f in report.result.findings if f.ref in wanted]
+
+
+def fingerprint(
+    expected: LoadedBom, root: Part | None, parts: Sequence[Part], observed_sha256: str | None
+) -> Fingerprint:
+    """What must be unique to this server within a shipment: its HBOM, inventory and serials."""
+    serials: dict[str, str] = {}
+    if root is not None and root.serial:
+        serials[norm_id(root.serial)] = f"server serial {root.serial}"
+    for p in parts:
+        if p.serial:
+            where = f" at {p.slot or p.bus}" if p.slot or p.bus else ""
+            serials.setdefault(norm_id(p.serial), f"serial {p.serial} of {p.name}{where}")
+    return Fingerprint(sha256_hex(expected.raw), observed_sha256, serials)
+
+
+def _result(
+    server: str,
+    expected: LoadedBom,
+    signature: SignatureVerdict | None,
+    observed: SourceInfo | None,
+    policy: Policy | None,
+    fail_on: str,
+) -> DeliveryResult:
+    """A server's result before any comparison: what was read, the signature's verdict."""
+    serial = expected.doc.get("serialNumber")
+    result = DeliveryResult(
+        server=server,
+        expected=SourceInfo(
+            expected.source, sha256_hex(expected.raw), serial if isinstance(serial, str) else None
+        ),
+        observed=observed,
+        signature=signature.to_dict() if signature is not None else None,
+        signature_ok=bool(signature is not None and signature.ok),
+        signature_reason=None if signature is None or signature.ok else signature.reason,
+        fail_on=fail_on,
+        tolerances=dict(policy.delivery) if policy is not None else {},
+    )
+    if policy is not None:
+        result.policy_source = policy.source
+        result.policy_sha256 = policy.sha256
+    return result
+
+
+def assess(
+    server: str,
+    expected: LoadedBom,
+    signature: SignatureVerdict | None,
+    observed_doc: Mapping[str, Any] | None,
+    observed: SourceInfo | None,
+    *,
+    observed_complete: bool = True,
+    observed_notes: Sequence[str] = (),
+    policy: Policy | None = None,
+    fail_on: str = "high",
+    today: dt.date | None = None,
+) -> DeliveryResult:
+    """Compare and check one server whose signature was verified (or give its failed verdict)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    result = _result(server, expected, signature, observed, policy, fail_on)
+    result.observed_complete = observed_complete
+    result.observed_notes = list(observed_notes)
+    if signature is None or not signature.ok or observed_doc is None:
+        return result
+    eroot, eparts, _ = extract(expected.doc)
+    comparison = compare_parts((eroot, eparts), extract(observed_doc), tolerances_of(policy))
+    result.comparison = comparison
+    result.fingerprint = fingerprint(
+        expected, eroot, eparts, observed.sha256 if observed is not None else None
+    )
+    if policy is not None:
+        from sovbom.checking import check_bom
+
+        report = check_bom(
+            expected,
+            policy,
+            as_of=today,
+            fail_on=fail_on,
+            signature=signature,
+            observed=comparison.verified,
+        )
+        result.policy = report.result
+        result.unexpected_findings = unexpected_findings(
+            observed_doc,
+            comparison,
+            policy,
+            today,
+            source=observed.source if observed is not None else "observed",
+        )
+    return result
+
+
+__all__ = ["assess", "check_signature", "fingerprint", "sha256_hex", "unexpected_findings"]

@@ -1,0 +1,315 @@
+"""Field-by-field comparison of an expected HBOM with an observed one.
+
+:func:`compare` matches parts (:mod:`sovbom.delivery.match`) and gives, per part, one of
+
+* ``matched``: the same unit, every compared field equal (or tolerated);
+* ``missing``: declared, not found;
+* ``unexpected``: found, not declared (classes in ``ignore_unexpected_classes`` are not reported);
+* ``substituted``: the same place (slot, bus address, or the only part of its class) holds another
+  unit: its serial, part number, manufacturer or model differs;
+* ``drifted``: the same unit, but its revision or a firmware version or hash differs;
+
+with, for each part, expected and found values field by field. A field the observed inventory
+does not give (Redfish gives no firmware hash) is ``not-observed``: never a mismatch, never
+verified. Firmware is matched under the matched part: by name, then by the Redfish
+``SoftwareId``, then as the only firmware of the part on both sides. The server itself
+(``metadata.component``) is compared separately, as the *server identity*.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sovbom.delivery.extract import Firmware, Part, extract
+from sovbom.delivery.match import match_parts, norm, norm_id
+from sovbom.delivery.model import (
+    IDENTITY_FIELDS,
+    Comparison,
+    FieldCheck,
+    FieldStatus,
+    PartResult,
+    PartStatus,
+)
+from sovbom.delivery.tolerances import DeliveryTolerances
+
+_SUFFIXES = frozenset(
+    {
+        "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc",
+        "plc", "ag", "gmbh", "sa", "se", "nv", "bv", "kk", "technology", "technologies",
+        "international", "holdings", "group", "the",
+    }
+)  # fmt: skip
+_WORD = re.compile(r"[a-z0-9]+")
+#: The order parts are listed in: what needs attention first.
+_STATUS_ORDER = {
+    s: i
+    for i, s in enumerate(
+        (
+            PartStatus.SUBSTITUTED,
+            PartStatus.MISSING,
+            PartStatus.UNEXPECTED,
+            PartStatus.DRIFTED,
+            PartStatus.MATCHED,
+        )
+    )
+}
+_HASH_VERIFIES = (FieldStatus.MATCH, FieldStatus.NOT_OBSERVED, FieldStatus.IGNORED)
+
+
+def _company_tokens(name: str) -> list[str]:
+    text = name.casefold().replace("(r)", " ").replace("(tm)", " ").replace("k.k.", " kk ")
+    return [t for t in _WORD.findall(text) if t not in _SUFFIXES]
+
+
+def same_manufacturer(a: str, b: str) -> bool:
+    """Two spellings of one company: equal words once legal suffixes are dropped, or one the
+    beginning of the other (``Samsung`` and ``Samsung Electronics Co., Ltd.``)."""
+    ta, tb = _company_tokens(a), _company_tokens(b)
+    if not ta or not tb:
+        return a.strip().casefold() == b.strip().casefold()
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return long_[: len(short)] == short
+
+
+def same_value(field_name: str, a: str, b: str) -> bool:
+    """Whether two values of a field name the same thing."""
+    if a == b:
+        return True
+    if field_name == "manufacturer":
+        return same_manufacturer(a, b)
+    if field_name in ("part_number", "serial"):
+        return norm_id(a) == norm_id(b)
+    return norm(a) == norm(b)
+
+
+def _show_hashes(hashes: Mapping[str, str], algs: Iterable[str]) -> str | None:
+    shown = [f"{a}:{hashes[a]}" for a in sorted(algs)]
+    return " ".join(shown) if shown else None
+
+
+def _pick_firmware(efw: Firmware, pool: list[Firmware], declared: int) -> Firmware | None:
+    if not pool:
+        return None
+    name = norm(efw.name)
+    for ofw in pool:
+        if norm(ofw.name) == name:
+            return ofw
+    for ofw in pool:
+        if ofw.software_id and norm(ofw.software_id) == name:
+            return ofw
+    if declared == 1 and len(pool) == 1:
+        return pool[0]
+    return None
+
+
+class _Comparer:
+    """Compares fields under the tolerances, and records what the comparison verifies."""
+
+    def __init__(self, tolerances: DeliveryTolerances) -> None:
+        self.t = tolerances
+        self.verified: dict[str, str] = {}
+
+    def check(self, name: str, expected: str | None, found: str | None) -> FieldCheck:
+        if name in self.t.ignore_fields:
+            return FieldCheck(name, expected, found, FieldStatus.IGNORED)
+        if expected is None:
+            return FieldCheck(name, expected, found, FieldStatus.NOT_DECLARED)
+        if found is None:
+            return FieldCheck(name, expected, found, FieldStatus.NOT_OBSERVED)
+        ok = same_value(name, expected, found)
+        return FieldCheck(name, expected, found, FieldStatus.MATCH if ok else FieldStatus.MISMATCH)
+
+    def identity(self, e: Part | None, o: Part | None, loose: list[Firmware]) -> list[FieldCheck]:
+        """The server itself: its identity fields, and its firmware (observed anywhere)."""
+        if e is None:
+            return []
+        out = [
+            self.check("manufacturer", e.manufacturer, o.manufacturer if o else None),
+            self.check("model", e.model, (o.model or o.name) if o else None),
+            self.check("part_number", e.part_number, o.part_number if o else None),
+            self.check("serial", e.serial, o.serial if o else None),
+        ]
+        if e.firmware and o is not None:
+            anywhere = Part(o.ref, o.name, None, None, None, None, None, None, None, None,
+                            [*o.firmware, *loose])  # fmt: skip
+            out.extend(self.firmware_fields(e, anywhere))
+        return out
+
+    def part_fields(self, e: Part, o: Part) -> list[FieldCheck]:
+        out = [
+            self.check("manufacturer", e.manufacturer, o.manufacturer),
+            self.check("model", e.model, o.model),
+            self.check("part_number", e.part_number, o.part_number),
+            self.check("serial", e.serial, o.serial),
+        ]
+        rev = self.check("revision", e.revision, o.revision)
+        if rev.status is FieldStatus.MISMATCH and e.cls in self.t.accept_revision_drift:
+            rev.status = FieldStatus.ACCEPTED
+            rev.note = f"accept_revision_drift: {e.cls}"
+        out.append(rev)
+        out.extend(self.firmware_fields(e, o))
+        return out
+
+    def firmware_fields(self, e: Part, o: Part) -> list[FieldCheck]:
+        out: list[FieldCheck] = []
+        pool = list(o.firmware)
+        for efw in e.firmware:
+            ofw = _pick_firmware(efw, pool, len(e.firmware))
+            if ofw is not None:
+                pool.remove(ofw)
+            version = self.firmware_version(e, efw, ofw)
+            digest = self.hash_field(efw, ofw)
+            out += (version, digest)
+            if (
+                ofw is not None
+                and version.status is FieldStatus.MATCH
+                and digest.status in _HASH_VERIFIES
+            ):
+                what = "version and hash" if digest.status is FieldStatus.MATCH else "version"
+                self.verified[efw.ref] = (
+                    f"firmware {what} observed at delivery match the signed declaration"
+                )
+        return out
+
+    def firmware_version(self, e: Part, efw: Firmware, ofw: Firmware | None) -> FieldCheck:
+        found = ofw.version if ofw else None
+        version = self.check("firmware_version", efw.version, found)
+        version.firmware = efw.name
+        if (
+            version.status is FieldStatus.MISMATCH
+            and efw.version
+            and found
+            and self.t.accepts_firmware(e.cls, efw.version, found)
+        ):
+            version.status = FieldStatus.ACCEPTED
+            version.note = "accept_newer_firmware"
+        return version
+
+    def hash_field(self, efw: Firmware, ofw: Firmware | None) -> FieldCheck:
+        name = "firmware_hash"
+        expected_all = _show_hashes(efw.hashes, efw.hashes)
+        found_all = _show_hashes(ofw.hashes, ofw.hashes) if ofw else None
+        if name in self.t.ignore_fields:
+            return FieldCheck(name, expected_all, found_all, FieldStatus.IGNORED, efw.name)
+        if not efw.hashes:
+            return FieldCheck(name, None, found_all, FieldStatus.NOT_DECLARED, efw.name)
+        if ofw is None or not (common := set(efw.hashes) & set(ofw.hashes)):
+            return FieldCheck(name, expected_all, found_all, FieldStatus.NOT_OBSERVED, efw.name)
+        ok = all(efw.hashes[a] == ofw.hashes[a] for a in common)
+        return FieldCheck(
+            name,
+            _show_hashes(efw.hashes, common),
+            _show_hashes(ofw.hashes, common),
+            FieldStatus.MATCH if ok else FieldStatus.MISMATCH,
+            efw.name,
+        )
+
+    def pair(self, e: Part, o: Part, how: str, observed_label: str) -> PartResult:
+        """The result for a matched pair: matched, drifted or substituted."""
+        fields = self.part_fields(e, o)
+        bad = {f.field for f in fields if f.status is FieldStatus.MISMATCH}
+        if bad & IDENTITY_FIELDS:
+            status = PartStatus.SUBSTITUTED
+            for fw in e.firmware:  # another unit: its firmware says nothing about the declared one
+                self.verified.pop(fw.ref, None)
+        elif bad:
+            status = PartStatus.DRIFTED
+        else:
+            status = PartStatus.MATCHED
+            serial = next(f for f in fields if f.field == "serial")
+            if serial.status is FieldStatus.MATCH:
+                self.verified[e.ref] = (
+                    f"serial {e.serial} observed at {observed_label} matches the signed declaration"
+                )
+        location = e.slot or e.bus or o.slot or o.bus
+        return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location, fields)
+
+
+def _absent_fields(p: Part, side: str) -> list[FieldCheck]:
+    """The declared (or found) values of a part that is missing (or unexpected)."""
+    expected = side == "expected"
+    values = {
+        "manufacturer": p.manufacturer,
+        "model": p.model,
+        "part_number": p.part_number,
+        "serial": p.serial,
+        "revision": p.revision,
+    }
+    out = [
+        FieldCheck(k, v if expected else None, None if expected else v, FieldStatus.ABSENT)
+        for k, v in values.items()
+        if v is not None
+    ]
+    out.extend(
+        FieldCheck(
+            "firmware_version",
+            fw.version if expected else None,
+            None if expected else fw.version,
+            FieldStatus.ABSENT,
+            fw.name,
+        )
+        for fw in p.firmware
+        if fw.version
+    )
+    return out
+
+
+def compare(
+    expected: Mapping[str, Any],
+    observed: Mapping[str, Any],
+    tolerances: DeliveryTolerances | None = None,
+    *,
+    observed_label: str = "delivery",
+) -> Comparison:
+    """Match the parts of an expected (factory) HBOM with those of an observed one."""
+    eroot, eparts, _ = extract(expected)
+    oroot, oparts, oloose = extract(observed)
+    return compare_parts(
+        (eroot, eparts), (oroot, oparts, oloose), tolerances, observed_label=observed_label
+    )
+
+
+def compare_parts(
+    expected: tuple[Part | None, list[Part]],
+    observed: tuple[Part | None, list[Part], list[Firmware]],
+    tolerances: DeliveryTolerances | None = None,
+    *,
+    observed_label: str = "delivery",
+) -> Comparison:
+    """:func:`compare` on parts already extracted (``extract``'s results)."""
+    t = tolerances or DeliveryTolerances()
+    (eroot, eparts), (oroot, oparts, oloose) = expected, observed
+    cmp = _Comparer(t)
+    identity = cmp.identity(eroot, oroot, oloose)
+    m = match_parts(eparts, oparts)
+    results = [cmp.pair(e, o, how, observed_label) for e, o, how in m.pairs]
+    results.extend(
+        PartResult(PartStatus.MISSING, e.cls, e.name, e.ref, None, None, e.slot or e.bus,
+                   _absent_fields(e, "expected"))
+        for e in m.left
+    )  # fmt: skip
+    ignored = 0
+    for o in m.unmatched_observed():
+        if o.cls in t.ignore_unexpected_classes:
+            ignored += 1
+            continue
+        results.append(
+            PartResult(PartStatus.UNEXPECTED, o.cls, o.name, None, o.ref, None, o.slot or o.bus,
+                       _absent_fields(o, "found"))
+        )  # fmt: skip
+    results.sort(
+        key=lambda r: (_STATUS_ORDER[r.status], r.expected_ref or "~" + (r.found_ref or ""))
+    )
+    return Comparison(
+        identity=identity,
+        parts=results,
+        ignored_unexpected=ignored,
+        verified=cmp.verified,
+        expected_parts=len(eparts),
+        observed_parts=len(oparts),
+    )
+
+
+__all__ = ["compare", "compare_parts", "same_manufacturer", "same_value"]

@@ -1,0 +1,353 @@
+"""What a delivery verification concludes: statuses, field and part results, a server's and a
+shipment's verdict. Plain data: the renderers in :mod:`sovbom.report` read these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sovbom.policy import CheckResult, Finding
+
+#: Fields compared for every part (the names ``ignore_fields`` takes).
+FIELDS = (
+    "manufacturer",
+    "model",
+    "part_number",
+    "serial",
+    "revision",
+    "firmware_version",
+    "firmware_hash",
+)
+#: Fields whose mismatch means another unit (substituted); the others mean drift.
+IDENTITY_FIELDS = frozenset({"manufacturer", "model", "part_number", "serial"})
+
+
+class PartStatus(StrEnum):
+    MATCHED = "matched"
+    MISSING = "missing"
+    UNEXPECTED = "unexpected"
+    SUBSTITUTED = "substituted"
+    DRIFTED = "drifted"
+
+
+class FieldStatus(StrEnum):
+    MATCH = "match"  # observed and equal to the declaration
+    MISMATCH = "mismatch"  # observed and different
+    NOT_OBSERVED = "not-observed"  # declared, but the observed inventory does not give it
+    NOT_DECLARED = "not-declared"  # the signed HBOM does not declare it: nothing to compare
+    IGNORED = "ignored"  # ignore_fields
+    ACCEPTED = "accepted"  # different, within a tolerance (newer firmware, revision drift)
+    ABSENT = "absent"  # the part itself is missing or unexpected
+
+
+class Verdict(StrEnum):
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    FAIL = "fail"
+
+
+@dataclass(slots=True)
+class FieldCheck:
+    """One compared field: what the signed HBOM declares and what was found."""
+
+    field: str
+    expected: str | None
+    found: str | None
+    status: FieldStatus
+    #: for firmware_version / firmware_hash: the firmware's name
+    firmware: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "field": self.field,
+            "expected": self.expected,
+            "found": self.found,
+            "status": str(self.status),
+        }
+        if self.firmware is not None:
+            out["firmware"] = self.firmware
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(slots=True)
+class PartResult:
+    """The verdict on one part, with each compared field."""
+
+    status: PartStatus
+    cls: str | None
+    name: str
+    expected_ref: str | None
+    found_ref: str | None
+    #: serial, slot, bus-address, single-of-class, part-number (None for missing/unexpected)
+    matched_by: str | None
+    #: slot or bus address of the part (expected side first)
+    location: str | None
+    fields: list[FieldCheck] = field(default_factory=list)
+
+    @property
+    def mismatches(self) -> list[FieldCheck]:
+        return [f for f in self.fields if f.status is FieldStatus.MISMATCH]
+
+    @property
+    def unverified(self) -> list[str]:
+        """Declared fields the observed inventory did not give (not compared)."""
+        out: list[str] = []
+        for f in self.fields:
+            if f.status is FieldStatus.NOT_OBSERVED:
+                label = f"{f.field} ({f.firmware})" if f.firmware else f.field
+                if label not in out:
+                    out.append(label)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": str(self.status),
+            "class": self.cls,
+            "name": self.name,
+            "expected_ref": self.expected_ref,
+            "found_ref": self.found_ref,
+            "matched_by": self.matched_by,
+            "location": self.location,
+            "fields": [f.to_dict() for f in self.fields],
+            "unverified": self.unverified,
+        }
+
+
+@dataclass(slots=True)
+class Comparison:
+    """The outcome of matching an expected HBOM with an observed one."""
+
+    identity: list[FieldCheck]
+    parts: list[PartResult]
+    #: unexpected parts of ``ignore_unexpected_classes`` (not listed in ``parts``)
+    ignored_unexpected: int
+    #: bom-ref of the expected HBOM -> why it counts as verified (observed at delivery)
+    verified: dict[str, str]
+    expected_parts: int
+    observed_parts: int
+    #: set by :meth:`slim`: the totals of the parts and verifications left out
+    summary_counts: dict[str, int] | None = None
+    verified_count: int | None = None
+    unverified_count: int | None = None
+
+    def slim(self) -> Comparison:
+        """A copy keeping only parts that are not matched, and the totals (for summaries of
+        large shipments: matched parts are the bulk of a report and say nothing new)."""
+        return Comparison(
+            identity=self.identity,
+            parts=[p for p in self.parts if p.status is not PartStatus.MATCHED],
+            ignored_unexpected=self.ignored_unexpected,
+            verified={},
+            expected_parts=self.expected_parts,
+            observed_parts=self.observed_parts,
+            summary_counts=self.counts(),
+            verified_count=self.verified_total(),
+            unverified_count=self.unverified_total(),
+        )
+
+    def verified_total(self) -> int:
+        """Components of the expected HBOM verified at delivery."""
+        return self.verified_count if self.verified_count is not None else len(self.verified)
+
+    def unverified_total(self) -> int:
+        """Declared fields of matched parts that the observed inventory did not give."""
+        if self.unverified_count is not None:
+            return self.unverified_count
+        return sum(len(p.unverified) for p in self.parts)
+
+    @property
+    def identity_ok(self) -> bool:
+        """No identity field differs, and the server's serial was observed (or is ignored)."""
+        if any(f.status is FieldStatus.MISMATCH for f in self.identity):
+            return False
+        serial = next((f for f in self.identity if f.field == "serial"), None)
+        return serial is None or serial.status in (FieldStatus.MATCH, FieldStatus.IGNORED)
+
+    def counts(self) -> dict[str, int]:
+        if self.summary_counts is not None:
+            return dict(self.summary_counts)
+        out = {str(s): 0 for s in PartStatus}
+        for p in self.parts:
+            out[str(p.status)] += 1
+        return out
+
+    @property
+    def matched(self) -> bool:
+        return self.identity_ok and all(p.status is PartStatus.MATCHED for p in self.parts)
+
+
+@dataclass(slots=True)
+class SourceInfo:
+    source: str
+    sha256: str | None = None
+    serial_number: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "sha256": self.sha256, "serialNumber": self.serial_number}
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What makes a server unique within a shipment (compared across servers, never rendered).
+
+    ``serials``: normalised serial -> what declares it (``server`` or the part's name and
+    location), from the signed HBOM.
+    """
+
+    expected_sha256: str
+    observed_sha256: str | None
+    serials: dict[str, str]
+
+
+@dataclass(slots=True)
+class DeliveryResult:
+    """Everything verify-delivery concluded about one server (what the reports render).
+
+    ``comparison`` is None when the signature failed (nothing is compared then); ``policy`` is
+    the policy check of the expected HBOM (None without ``--policy``) and ``unexpected_findings``
+    the policy findings of parts found but not declared. ``duplicates`` says why the server is
+    not unique within its shipment (the same signed HBOM, inventory or serials as another
+    server): a delivery mismatch.
+    """
+
+    server: str
+    expected: SourceInfo
+    observed: SourceInfo | None
+    signature: dict[str, Any] | None
+    signature_ok: bool
+    signature_reason: str | None = None
+    comparison: Comparison | None = None
+    observed_complete: bool = True
+    observed_notes: list[str] = field(default_factory=list)
+    policy: CheckResult | None = None
+    unexpected_findings: list[Finding] = field(default_factory=list)
+    policy_source: str | None = None
+    policy_sha256: str | None = None
+    fail_on: str = "high"
+    tolerances: dict[str, Any] = field(default_factory=dict)
+    duplicates: list[str] = field(default_factory=list)
+    fingerprint: Fingerprint | None = None
+
+    @property
+    def delivery_ok(self) -> bool:
+        return (
+            self.signature_ok
+            and self.comparison is not None
+            and self.comparison.matched
+            and not self.duplicates
+        )
+
+    @property
+    def policy_fails(self) -> bool:
+        if self.policy is None:
+            return False
+        from sovbom.policy import Severity
+
+        threshold = Severity.parse(self.fail_on)
+        if self.policy.fails(threshold):
+            return True
+        return any(f.counts and f.severity >= threshold for f in self.unexpected_findings)
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.PASS if self.delivery_ok and not self.policy_fails else Verdict.FAIL
+
+    @property
+    def exit_code(self) -> int:
+        """0 pass; 3 signature or delivery mismatch; 1 only policy findings."""
+        if not self.delivery_ok:
+            return 3
+        return 1 if self.policy_fails else 0
+
+    def reasons(self) -> list[str]:
+        out: list[str] = []
+        if not self.signature_ok:
+            out.append(f"signature: {self.signature_reason or 'not verified'}")
+            return out
+        out.extend(self.duplicates)
+        c = self.comparison
+        if c is None:
+            return out
+        for f in c.identity:
+            if f.status is FieldStatus.MISMATCH:
+                what = f"firmware {f.firmware} " if f.firmware else ""
+                out.append(
+                    f"server {what}{f.field.replace('_', ' ')}: expected {f.expected!r},"
+                    f" found {f.found!r}"
+                )
+            elif f.field == "serial" and f.status is FieldStatus.NOT_OBSERVED:
+                out.append("server serial not observed: the server's identity is unverified")
+        counts = c.counts()
+        for status in (
+            PartStatus.SUBSTITUTED,
+            PartStatus.MISSING,
+            PartStatus.UNEXPECTED,
+            PartStatus.DRIFTED,
+        ):
+            n = counts[str(status)]
+            if n:
+                out.append(f"{n} part{'s' if n != 1 else ''} {status}")
+        if self.policy_fails:
+            out.append(f"policy findings at or above {self.fail_on}")
+        return out
+
+
+@dataclass(slots=True)
+class ShipmentResult:
+    """Every server of a shipment, in directory order.
+
+    ``other_entries``: what the shipment directory holds besides server directories (files at
+    its top level), listed so that nothing in it goes unmentioned; they are not verified.
+    """
+
+    directory: str
+    servers: list[DeliveryResult]
+    other_entries: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        return (
+            Verdict.PASS if all(s.verdict is Verdict.PASS for s in self.servers) else Verdict.FAIL
+        )
+
+    @property
+    def exit_code(self) -> int:
+        codes = [s.exit_code for s in self.servers]
+        if 3 in codes:
+            return 3
+        return 1 if 1 in codes else 0
+
+    @property
+    def duplicated_servers(self) -> list[str]:
+        """Servers that are not unique within the shipment."""
+        return [s.server for s in self.servers if s.duplicates]
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "servers": len(self.servers),
+            "passed": sum(s.verdict is Verdict.PASS for s in self.servers),
+            "failed": sum(s.verdict is Verdict.FAIL for s in self.servers),
+            "signature_failed": sum(not s.signature_ok for s in self.servers),
+            "delivery_mismatch": sum(s.signature_ok and not s.delivery_ok for s in self.servers),
+            "policy_failed": sum(s.delivery_ok and s.policy_fails for s in self.servers),
+        }
+
+
+__all__ = [
+    "FIELDS",
+    "IDENTITY_FIELDS",
+    "Comparison",
+    "DeliveryResult",
+    "FieldCheck",
+    "FieldStatus",
+    "Fingerprint",
+    "PartResult",
+    "PartStatus",
+    "ShipmentResult",
+    "SourceInfo",
+    "Verdict",
+]
