@@ -16,6 +16,7 @@ from sovbom.cli import delivery as _delivery  # noqa: F401
 from sovbom.cli import identity as _identity  # noqa: F401
 from sovbom.cli import pack as _pack  # noqa: F401
 from sovbom.cli import sign as _sign  # noqa: F401
+from sovbom.cli import trust as _trust_commands  # noqa: F401
 from sovbom.cli import validate as _validate  # noqa: F401
 from sovbom.cli._common import cli
 
