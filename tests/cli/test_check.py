@@ -302,3 +302,38 @@ def test_json_report_is_reproducible(run_cli: Any, tmp_path: Path) -> None:
         run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(out), "--as-of", "2026-11-22")
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+# ------------------------------------------------------------------------- where reports go
+
+
+def test_report_to_a_character_device_keeps_the_device(run_cli: Any, tmp_path: Path) -> None:
+    """``-o /dev/null`` must write to the device, never rename a regular file over its node."""
+    import os
+    import stat
+
+    from unit.test_io_write import char_device
+
+    device = char_device(tmp_path)
+    before = os.stat(device)
+    result = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(device))
+    assert result.exit_code == 1, result.output  # the sample has high findings
+    after = os.stat(device)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_report_to_a_socket_is_exit_4(run_cli: Any, tmp_path: Path) -> None:
+    """Special files other than devices and FIFOs are refused, and left as they are.
+
+    (A directory is refused by the ``-o`` option itself, a usage error.)"""
+    import socket
+    import stat
+
+    target = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.bind(str(target))
+        result = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(target))
+    assert result.exit_code == 4
+    assert f"{target}: not a regular file (a socket)" in result.stderr
+    assert stat.S_ISSOCK(target.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["s"]
