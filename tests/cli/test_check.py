@@ -245,8 +245,17 @@ def test_trace_by_country_serial_and_name(run_cli: Any) -> None:
     assert len(kr["boms"][0]["matches"]) == 16  # the Samsung DIMMs
     serial = json.loads(run_cli("trace", str(HGX), "-c", "SAMPLE-GPU-0003", "-f", "json").stdout)
     assert [m["bom-ref"] for m in serial["boms"][0]["matches"]] == ["hw:chassis/hgx/gpu3"]
-    name = run_cli("trace", str(HGX), "-c", "name=gpu vbios")
+    name = run_cli("trace", str(HGX), "-c", "name=gpu vbios", "-f", "table")
     assert name.stdout.startswith("8 match(es)")
+
+
+def test_trace_default_format_off_a_terminal_is_json(run_cli: Any, tmp_path: Path) -> None:
+    """As for check, verify-delivery, inspect and verify: a table on a terminal, else JSON."""
+    piped = run_cli("trace", str(HGX), "-c", "part=AST2600A3-GP")
+    assert json.loads(piped.stdout)["sovbom_report"] == "trace"
+    out = tmp_path / "trace.out"
+    run_cli("trace", str(HGX), "-c", "part=AST2600A3-GP", "-o", str(out))
+    assert json.loads(out.read_bytes())["sovbom_report"] == "trace"
 
 
 def test_trace_no_match_and_bad_query(run_cli: Any) -> None:
@@ -337,3 +346,37 @@ def test_report_to_a_socket_is_exit_4(run_cli: Any, tmp_path: Path) -> None:
     assert f"{target}: not a regular file (a socket)" in result.stderr
     assert stat.S_ISSOCK(target.stat().st_mode)
     assert [p.name for p in tmp_path.iterdir()] == ["s"]
+
+
+# ----------------------------------------------------------------------------------- startup
+
+
+def test_help_imports_neither_the_policy_nor_the_graph() -> None:
+    """``sovbom --help`` (and every command's start) must not pay for networkx, the policy, the
+    trace query, sigstore or rich: the commands import them when they run."""
+    import re
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sovbom.cli import cli\n"
+        "try:\n"
+        "    cli.main(['--help'], prog_name='sovbom')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('\\n'.join(sys.modules), file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+    )
+    assert "Usage:" in out.stdout
+    heavy = re.compile(
+        r"^(networkx|sigstore|rich|sovbom\.policy|sovbom\.graph|sovbom\.trace|sovbom\.checking)"
+        r"(\.|$)"
+    )
+    assert [m for m in out.stderr.split() if heavy.match(m)] == []
