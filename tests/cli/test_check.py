@@ -380,3 +380,35 @@ def test_help_imports_neither_the_policy_nor_the_graph() -> None:
         r"(\.|$)"
     )
     assert [m for m in out.stderr.split() if heavy.match(m)] == []
+
+
+# ---------------------------------------------------------------------------- the quickstart
+
+
+def _quickstart() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Quickstart")
+    return readme[start : readme.index("\n## ", start + 1)]
+
+
+def test_quickstart_outputs_are_git_ignored() -> None:
+    import re
+    import shutil
+    import subprocess
+
+    outputs = re.findall(r"\s-o\s+(\S+)", _quickstart())
+    assert outputs, "the quickstart writes a file"
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    for name in outputs:
+        ignored = subprocess.run(
+            ["git", "-C", str(REPO), "check-ignore", "-q", "--no-index", name], check=False
+        )
+        assert ignored.returncode == 0, f"{name} (written by the quickstart) is not in .gitignore"
+
+
+def test_quickstart_says_where_the_corpus_tests_look() -> None:
+    block = _quickstart().split("```")[1]
+    test_line = next(i for i, x in enumerate(block.splitlines()) if "pytest" in x)
+    comment = block.splitlines()[test_line - 1]
+    assert comment.startswith("#") and "../shared/corpus" in comment
