@@ -116,7 +116,7 @@ class TraceResult:
 
 def trace_graph(pg: ProvenanceGraph, q: Query, *, max_paths: int = 100) -> TraceResult:
     result = TraceResult(pg.source, pg.root)
-    units = UnitNames(pg)  # names that tell units of one part apart
+    units = UnitNames.of(pg)  # names that tell units of one part apart
     for ref in pg.find(matcher(q, pg)):
         comp = pg.components[ref]
         paths = pg.all_paths(ref, limit=max_paths + 1)

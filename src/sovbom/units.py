@@ -26,9 +26,21 @@ if TYPE_CHECKING:
 
 __all__ = ["UnitNames"]
 
+_CACHE_KEY = "sovbom.unit_names"
+
 
 class UnitNames:
     """The unit name of each component of a graph (computed on first use, then kept)."""
+
+    @classmethod
+    def of(cls, pg: ProvenanceGraph) -> UnitNames:
+        """The unit names of ``pg``, made once per graph (finding which labels repeat reads every
+        component: a query on an already loaded graph must not pay that again)."""
+        attrs = pg.graph.graph  # networkx's per-graph attribute dict: lives as long as the graph
+        names = attrs.get(_CACHE_KEY)
+        if not isinstance(names, cls) or names._pg is not pg:
+            names = attrs[_CACHE_KEY] = cls(pg)
+        return names
 
     def __init__(self, pg: ProvenanceGraph) -> None:
         self._pg = pg
@@ -38,14 +50,16 @@ class UnitNames:
 
     def __call__(self, ref: str) -> str:
         name = self._names.get(ref)
-        if name is None:
-            label = self._pg.label_of(ref)
-            group = self._repeated().get(label) if ref in self._pg.components else None
-            if group is None:
-                return label
-            self._name_group(label, group)
-            name = self._names[ref]
-        return name
+        return name if name is not None else self._name(ref)
+
+    def _name(self, ref: str) -> str:
+        label = self._pg.label_of(ref)
+        group = self._repeated().get(label) if ref in self._pg.components else None
+        if group is None:
+            self._names[ref] = label
+            return label
+        self._name_group(label, group)
+        return self._names[ref]
 
     def unit(self, ref: str) -> str | None:
         """Only the suffix's content (``slot DIMM_A0``), or None when the label is unique."""
@@ -54,7 +68,8 @@ class UnitNames:
 
     def path(self, refs: Iterable[str]) -> list[str]:
         """The unit names of a path's nodes."""
-        return [self(ref) for ref in refs]
+        get = self._names.get  # a path is named once per match: keep the common case fast
+        return [get(ref) or self._name(ref) for ref in refs]
 
     def _repeated(self) -> dict[str, list[str]]:
         """The components of each label that more than one component has."""

@@ -78,7 +78,7 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
     }
     from sovbom.units import UnitNames
 
-    units = UnitNames(report.graph)  # a label shared by several units names the unit
+    units = UnitNames.of(report.graph)  # a label shared by several units names the unit
     # in order of first appearance: deterministic (the findings are sorted), unlike a set
     refs = dict.fromkeys(ref for f in r.findings for p in f.paths for ref in p)
     out["names"] = {ref: units(ref) for ref in refs}

@@ -153,7 +153,7 @@ def _findings(report: CheckReport) -> list[str]:
         return ["None."]
     from sovbom.units import UnitNames
 
-    units = UnitNames(report.graph)
+    units = UnitNames.of(report.graph)
     lines = [
         "| severity | rule | component | countries | level | path |",
         "|---|---|---|---|---|---|",

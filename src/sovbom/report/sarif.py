@@ -212,7 +212,7 @@ class SarifRenderer:
         run = _Run(r.value for r in Rule)
         index = run.artifact(report.bom_source, report.bom_sha256)
         lines = ref_lines(report.bom_raw) if report.bom_raw[:1] != b"<" else {}
-        units = UnitNames(report.graph)
+        units = UnitNames.of(report.graph)
         for f in report.result.findings:
             _finding(run, index, f, report, lines, units)
         return run.render(

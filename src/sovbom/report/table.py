@@ -104,7 +104,7 @@ def _check(console: Console, report: CheckReport) -> None:
     if r.findings:
         from sovbom.units import UnitNames
 
-        units = UnitNames(report.graph)
+        units = UnitNames.of(report.graph)
         table = Table(title=f"Findings ({len(r.findings)})")
         for col in ("severity", "rule", "component", "finding", "countries", "level", "path"):
             table.add_column(col, overflow="fold")

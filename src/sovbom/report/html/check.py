@@ -99,7 +99,7 @@ def share_html(r: CheckResult) -> str:
 def components_html(report: CheckReport, prefix: str) -> str:
     pg = report.graph
     st = statuses(pg, report.policy, report.result.findings)
-    units = UnitNames(pg)
+    units = UnitNames.of(pg)
     rows = []
     refs = list(pg.components)
     for ref in refs[:MAX_TABLE_ROWS]:
@@ -183,7 +183,7 @@ def check_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> st
         + f'<{h} id="{esc(prefix)}-graph">Provenance graph</{h}>'
         + graph_svg(report.graph, report.policy, r.findings, prefix)
         + f'<{h} id="{esc(prefix)}-findings-h">Findings ({len(r.findings):,})</{h}>'
-        + findings_html(r.findings, prefix, UnitNames(report.graph))
+        + findings_html(r.findings, prefix, UnitNames.of(report.graph))
         + f"<{h}>Domestic share by class</{h}>"
         + share_html(r)
         + evidence
