@@ -124,17 +124,43 @@ def _read_limited(fh: BinaryIO, limit: int, source: str) -> bytes:
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, or to standard output for ``-``."""
+    """Write ``data`` to ``path``, or to standard output for ``-``.
+
+    A regular file (or a new one) is replaced atomically: a temporary file in the same directory,
+    renamed over the target once complete. A character device (``/dev/null``, a terminal) or a
+    FIFO is written in place (renaming over it would replace the device node itself); a FIFO no
+    process reads is an error, not a wait. Directories, sockets and block devices are refused.
+    Every failure is an :class:`InputError` (exit 4).
+    """
     if str(path) == STDIO:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    target = Path(path)
+    try:
+        st: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        st = None  # a new file (or a dangling symbolic link: replaced like a file)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(path)) from e
+    if st is None or stat.S_ISREG(st.st_mode):
+        _replace_atomically(Path(path), data)
+    elif stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+        _write_in_place(path, data, fifo=stat.S_ISFIFO(st.st_mode))
+    elif stat.S_ISDIR(st.st_mode):
+        raise InputError("is a directory, expected a file to write", source=str(path))
+    else:
+        raise InputError(
+            f"not a regular file ({_file_kind(st.st_mode)}): refusing to write to it",
+            source=str(path),
+        )
+
+
+def _replace_atomically(target: Path, data: bytes) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as e:
-        raise InputError(f"cannot write: {e.strerror or e}", source=str(path)) from e
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(target)) from e
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -146,8 +172,50 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(e, OSError):
-            raise InputError(f"cannot write: {e.strerror or e}", source=str(path)) from e
+            raise InputError(f"cannot write: {e.strerror or e}", source=str(target)) from e
         raise
+
+
+#: How long a write to a FIFO waits for a process to open it for reading.
+FIFO_READER_WAIT = 2.0
+
+
+def _write_in_place(path: str | os.PathLike[str], data: bytes, *, fifo: bool) -> None:
+    """Write to a character device or a FIFO without replacing it (never creating a file)."""
+    flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = _open_fifo(path, flags) if fifo else os.open(path, flags)
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(path)) from e
+    try:
+        if fifo:
+            os.set_blocking(fd, True)  # opened without waiting; now write at the reader's pace
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}", source=str(path)) from e
+    finally:
+        os.close(fd)
+
+
+def _open_fifo(path: str | os.PathLike[str], flags: int) -> int:
+    """Open a FIFO for writing without blocking: wait briefly for a reader, then give up."""
+    import errno
+    import time
+
+    deadline = time.monotonic() + FIFO_READER_WAIT
+    while True:
+        try:
+            return os.open(path, flags | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:
+                raise
+            if time.monotonic() >= deadline:
+                raise InputError(
+                    "a FIFO no process is reading: start its reader first", source=str(path)
+                ) from e
+            time.sleep(0.02)
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

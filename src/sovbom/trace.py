@@ -14,7 +14,8 @@ from typing import Any
 from sovbom.countries import normalize_country
 from sovbom.cyclonedx.reader import load_bom
 from sovbom.errors import InputError
-from sovbom.graph import ProvenanceGraph, build_graph, label
+from sovbom.graph import ProvenanceGraph, build_graph
+from sovbom.units import UnitNames
 
 QUERY_KEYS = ("purl", "name", "part", "serial", "country", "ref")
 
@@ -115,6 +116,7 @@ class TraceResult:
 
 def trace_graph(pg: ProvenanceGraph, q: Query, *, max_paths: int = 100) -> TraceResult:
     result = TraceResult(pg.source, pg.root)
+    units = UnitNames.of(pg)  # names that tell units of one part apart
     for ref in pg.find(matcher(q, pg)):
         comp = pg.components[ref]
         paths = pg.all_paths(ref, limit=max_paths + 1)
@@ -123,11 +125,11 @@ def trace_graph(pg: ProvenanceGraph, q: Query, *, max_paths: int = 100) -> Trace
         result.matches.append(
             Match(
                 ref,
-                label(comp, ref),
+                units(ref),
                 str(comp.get("type") or ""),
                 pg.provenance(ref).countries(),
                 paths,
-                [pg.names(p) for p in paths],
+                [units.path(p) for p in paths],
                 truncated,
             )
         )

@@ -245,8 +245,17 @@ def test_trace_by_country_serial_and_name(run_cli: Any) -> None:
     assert len(kr["boms"][0]["matches"]) == 16  # the Samsung DIMMs
     serial = json.loads(run_cli("trace", str(HGX), "-c", "SAMPLE-GPU-0003", "-f", "json").stdout)
     assert [m["bom-ref"] for m in serial["boms"][0]["matches"]] == ["hw:chassis/hgx/gpu3"]
-    name = run_cli("trace", str(HGX), "-c", "name=gpu vbios")
+    name = run_cli("trace", str(HGX), "-c", "name=gpu vbios", "-f", "table")
     assert name.stdout.startswith("8 match(es)")
+
+
+def test_trace_default_format_off_a_terminal_is_json(run_cli: Any, tmp_path: Path) -> None:
+    """As for check, verify-delivery, inspect and verify: a table on a terminal, else JSON."""
+    piped = run_cli("trace", str(HGX), "-c", "part=AST2600A3-GP")
+    assert json.loads(piped.stdout)["sovbom_report"] == "trace"
+    out = tmp_path / "trace.out"
+    run_cli("trace", str(HGX), "-c", "part=AST2600A3-GP", "-o", str(out))
+    assert json.loads(out.read_bytes())["sovbom_report"] == "trace"
 
 
 def test_trace_no_match_and_bad_query(run_cli: Any) -> None:
@@ -302,3 +311,104 @@ def test_json_report_is_reproducible(run_cli: Any, tmp_path: Path) -> None:
         run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(out), "--as-of", "2026-11-22")
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+# ------------------------------------------------------------------------- where reports go
+
+
+def test_report_to_a_character_device_keeps_the_device(run_cli: Any, tmp_path: Path) -> None:
+    """``-o /dev/null`` must write to the device, never rename a regular file over its node."""
+    import os
+    import stat
+
+    from unit.test_io_write import char_device
+
+    device = char_device(tmp_path)
+    before = os.stat(device)
+    result = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(device))
+    assert result.exit_code == 1, result.output  # the sample has high findings
+    after = os.stat(device)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_report_to_a_socket_is_exit_4(run_cli: Any, tmp_path: Path) -> None:
+    """Special files other than devices and FIFOs are refused, and left as they are.
+
+    (A directory is refused by the ``-o`` option itself, a usage error.)"""
+    import socket
+    import stat
+
+    target = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.bind(str(target))
+        result = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(target))
+    assert result.exit_code == 4
+    assert f"{target}: not a regular file (a socket)" in result.stderr
+    assert stat.S_ISSOCK(target.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["s"]
+
+
+# ----------------------------------------------------------------------------------- startup
+
+
+def test_help_imports_neither_the_policy_nor_the_graph() -> None:
+    """``sovbom --help`` (and every command's start) must not pay for networkx, the policy, the
+    trace query, sigstore or rich: the commands import them when they run."""
+    import re
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sovbom.cli import cli\n"
+        "try:\n"
+        "    cli.main(['--help'], prog_name='sovbom')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('\\n'.join(sys.modules), file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+    )
+    assert "Usage:" in out.stdout
+    heavy = re.compile(
+        r"^(networkx|sigstore|rich|sovbom\.policy|sovbom\.graph|sovbom\.trace|sovbom\.checking)"
+        r"(\.|$)"
+    )
+    assert [m for m in out.stderr.split() if heavy.match(m)] == []
+
+
+# ---------------------------------------------------------------------------- the quickstart
+
+
+def _quickstart() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Quickstart")
+    return readme[start : readme.index("\n## ", start + 1)]
+
+
+def test_quickstart_outputs_are_git_ignored() -> None:
+    import re
+    import shutil
+    import subprocess
+
+    outputs = re.findall(r"\s-o\s+(\S+)", _quickstart())
+    assert outputs, "the quickstart writes a file"
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    for name in outputs:
+        ignored = subprocess.run(
+            ["git", "-C", str(REPO), "check-ignore", "-q", "--no-index", name], check=False
+        )
+        assert ignored.returncode == 0, f"{name} (written by the quickstart) is not in .gitignore"
+
+
+def test_quickstart_says_where_the_corpus_tests_look() -> None:
+    block = _quickstart().split("```")[1]
+    test_line = next(i for i, x in enumerate(block.splitlines()) if "pytest" in x)
+    comment = block.splitlines()[test_line - 1]
+    assert comment.startswith("#") and "../shared/corpus" in comment

@@ -10,11 +10,11 @@ from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option
 from sovbom.cli._options import as_of_option, default_format, fail_on_option, parse_as_of
 from sovbom.cli._trust import load_trust_options, trust_options
-from sovbom.cyclonedx.reader import load_bom
 from sovbom.errors import ExitCode, InputError, VerificationFailed
-from sovbom.policy import load_policy
 from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
-from sovbom.trace import parse_query, trace_boms
+
+# The policy, the graph (networkx), the trace query and the BOM reader are imported inside the
+# commands: `sovbom --help` and every other command start without them.
 
 
 @cli.command()
@@ -85,7 +85,9 @@ def check(
     3 a signature did not verify; 4 unreadable input.
     """
     from sovbom.checking import check_bom, verify_signature
+    from sovbom.cyclonedx.reader import load_bom
     from sovbom.evidence import bundle_path_for, load_evidence
+    from sovbom.policy import load_policy
 
     today = parse_as_of(as_of)
     policy = load_policy(policy_path)
@@ -139,9 +141,7 @@ def check(
     "--format",
     "fmt",
     type=enum_choice(ReportFormat),
-    default="table",
-    show_default=True,
-    help="Output format.",
+    help="Report format (default: table on a terminal, else json).",
 )
 @output_option()
 @click.option(
@@ -151,7 +151,7 @@ def check(
     show_default=True,
     help="Paths shown per match.",
 )
-def trace(boms: tuple[str, ...], query: str, fmt: str, output: str, max_paths: int) -> None:
+def trace(boms: tuple[str, ...], query: str, fmt: str | None, output: str, max_paths: int) -> None:
     """Show every path from each server root to the components matching a query.
 
     Across many server BOMs it answers where a part is used.
@@ -162,8 +162,11 @@ def trace(boms: tuple[str, ...], query: str, fmt: str, output: str, max_paths: i
       sovbom trace shipment/*.cdx.json -c part=699-2G525-0200-000
       sovbom trace server.cdx.json -c country=CN
     """
+    from sovbom.trace import parse_query, trace_boms
+
     q = parse_query(query)
     results = trace_boms(boms, q, max_paths=max_paths)
-    write_bytes(output, renderer_for(ReportFormat(fmt)).trace(TraceReport(results, q)))
+    chosen = ReportFormat(fmt or default_format(output))
+    write_bytes(output, renderer_for(chosen).trace(TraceReport(results, q)))
     if not any(r.matches for r in results):
         click.echo("sovbom: no component matches", err=True)

@@ -8,9 +8,8 @@ import click
 
 from sovbom._io import write_bytes
 from sovbom.cli._common import cli, enum_choice
-from sovbom.cli._options import default_format, fail_on_option, parse_as_of
+from sovbom.cli._options import SEVERITY_LABELS, default_format, fail_on_option, parse_as_of
 from sovbom.errors import ExitCode, InputError
-from sovbom.policy import Severity
 from sovbom.report.interface import ReportFormat, renderer_for
 
 
@@ -70,7 +69,7 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--as-of", help="The date the evidence is judged on (YYYY-MM-DD; default today).")
 @click.option(
     "--fail-on",
-    type=click.Choice([s.label for s in Severity]),
+    type=click.Choice(SEVERITY_LABELS),
     default="high",
     show_default=True,
     help="The threshold recorded in the packed check reports.",

@@ -82,10 +82,12 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
         },
         "findings": [f.to_dict() for f in r.findings],
     }
-    label_of = report.graph.label_of
+    from sovbom.units import UnitNames
+
+    units = UnitNames.of(report.graph)  # a label shared by several units names the unit
     # in order of first appearance: deterministic (the findings are sorted), unlike a set
     refs = dict.fromkeys(ref for f in r.findings for p in f.paths for ref in p)
-    out["names"] = {ref: label_of(ref) for ref in refs}
+    out["names"] = {ref: units(ref) for ref in refs}
     if report.verified_evidence:
         out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sovbom.report.text import plain, verdict_line
+from sovbom.report.text import match_title, plain, verdict_line
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -92,8 +92,7 @@ class MarkdownRenderer:
                 continue
             out.append(f"\n## {plain(r.source)}\n\n")
             for m in r.matches:
-                countries = f" [{', '.join(m.countries)}]" if m.countries else ""
-                out.append(f"- **{plain(m.name)}** ({plain(m.type)}){plain(countries)}\n")
+                out.append(f"- **{plain(match_title(m))}**\n")
                 if not m.paths:
                     out.append("    - not reachable from the root\n")
                 out += [f"    - {plain(' > '.join(names))}\n" for names in m.path_names]
@@ -160,14 +159,17 @@ def _findings(report: CheckReport) -> list[str]:
     findings = report.result.findings
     if not findings:
         return ["None."]
+    from sovbom.units import UnitNames
+
+    units = UnitNames.of(report.graph)
     lines = [
         "| severity | rule | component | countries | level | path |",
         "|---|---|---|---|---|---|",
     ]
     for f in findings[:MAX_FINDINGS]:
-        path = " > ".join(report.graph.names(f.paths[0])) if f.paths else (f.json_path or "")
+        path = " > ".join(units.path(f.paths[0])) if f.paths else (f.json_path or "")
         sev = f.severity.label + (" (exempted)" if f.exempted_by else "")
-        who = f.name or f.ref or ""
+        who = units(f.ref) if f.ref else (f.name or "")
         lines.append(
             f"| {sev} | {f.rule.value} | {_cell(who)}: {_cell(f.message)} |"
             f" {_cell(', '.join(f.countries))} | {f.level.label if f.level is not None else ''}"

@@ -27,6 +27,8 @@ import orjson
 
 from sovbom import __version__
 from sovbom.policy import RULE_HELP, Finding, Rule, Severity
+from sovbom.report.text import match_title
+from sovbom.units import UnitNames
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -168,8 +170,16 @@ def _suppression(f: Finding) -> list[dict[str, Any]]:
     return [{"kind": "external", "status": "accepted", "justification": text}]
 
 
-def _finding(run: _Run, index: int, f: Finding, report: CheckReport, lines: dict[str, int]) -> None:
+def _finding(
+    run: _Run,
+    index: int,
+    f: Finding,
+    report: CheckReport,
+    lines: dict[str, int],
+    units: UnitNames,
+) -> None:
     """A check's finding, at the line of its component's bom-ref in the BOM."""
+    who = units(f.ref) if f.ref else (f.name or "")
     physical: dict[str, Any] = {"artifactLocation": {"uri": report.bom_source, "index": index}}
     physical["region"] = {"startLine": (lines.get(f.ref) if f.ref else None) or 1}
     location: dict[str, Any] = {"physicalLocation": physical}
@@ -177,12 +187,12 @@ def _finding(run: _Run, index: int, f: Finding, report: CheckReport, lines: dict
     if json_path or f.ref:
         location["logicalLocations"] = [
             {
-                "name": f.name or f.ref or "",
+                "name": who or f.ref or "",
                 "fullyQualifiedName": json_path or f.ref or "",
                 "kind": "object",
             }
         ]
-    paths = [" > ".join(report.graph.names(p)) for p in f.paths]
+    paths = [" > ".join(units.path(p)) for p in f.paths]
     props: dict[str, Any] = {
         "severity": f.severity.label,
         "security-severity": _SECURITY_SEVERITY[f.severity],
@@ -191,7 +201,7 @@ def _finding(run: _Run, index: int, f: Finding, report: CheckReport, lines: dict
         **({"verification": f.level.label} if f.level is not None else {}),
         **({"provenancePaths": paths} if paths else {}),
     }
-    text = f"{f.name or f.ref or 'BOM'}: {f.message}"
+    text = f"{who or 'BOM'}: {f.message}"
     out = run.result(f.rule.value, _LEVEL[f.severity], text, location, props)
     if f.ref:
         out["partialFingerprints"] = {"sovbomComponent/v1": f"{f.rule.value}:{f.ref}"}
@@ -206,8 +216,9 @@ class SarifRenderer:
         run = _Run(r.value for r in Rule)
         index = run.artifact(report.bom_source, report.bom_sha256)
         lines = ref_lines(report.bom_raw) if report.bom_raw[:1] != b"<" else {}
+        units = UnitNames.of(report.graph)
         for f in report.result.findings:
-            _finding(run, index, f, report, lines)
+            _finding(run, index, f, report, lines, units)
         return run.render(
             {
                 "policy": report.policy.source,
@@ -238,12 +249,11 @@ class SarifRenderer:
         for r in report.results:
             index = run.artifact(r.source, None)
             for m in r.matches:
-                countries = f" [{', '.join(m.countries)}]" if m.countries else ""
                 shown = (
                     " > ".join(m.path_names[0]) if m.path_names else "not reachable from the root"
                 )
                 run.result(
-                    TRACE_MATCH, "note", f"{m.name} ({m.type}){countries}: {shown}",
+                    TRACE_MATCH, "note", f"{match_title(m)}: {shown}",
                     _location(r.source, index, m.ref, m.name),
                     {"bom-ref": m.ref, "countries": list(m.countries),
                      "provenancePaths": [" > ".join(p) for p in m.path_names],

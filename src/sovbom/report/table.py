@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sovbom.report.text import plain, verdict_line
+from sovbom.report.text import match_title, plain, verdict_line
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -108,16 +108,20 @@ def _check(console: Console, report: CheckReport) -> None:
         )
     console.print(shares)
     if r.findings:
+        from sovbom.units import UnitNames
+
+        units = UnitNames.of(report.graph)
         table = Table(title=f"Findings ({len(r.findings)})")
         for col in ("severity", "rule", "component", "finding", "countries", "level", "path"):
             table.add_column(col, overflow="fold")
         for f in r.findings[:MAX_ROWS]:
-            path = " > ".join(report.graph.names(f.paths[0])) if f.paths else (f.json_path or "")
+            path = " > ".join(units.path(f.paths[0])) if f.paths else (f.json_path or "")
             sev = f.severity.label + (" (exempted)" if f.exempted_by else "")
+            who = units(f.ref) if f.ref else (f.name or "")
             table.add_row(
                 f"[{style[f.severity]}]{sev}[/]",
                 f.rule.value,
-                f"{_t(f.name)}\n[dim]{_t(f.ref or '')}[/]" if f.name else _t(f.ref or ""),
+                _t(who) if not f.ref or who.endswith(f"[{f.ref}]") else f"{_t(who)}\n[dim]{_t(f.ref)}[/]",
                 _t(f.message),
                 _t(", ".join(f.countries)),
                 f.level.label if f.level is not None else "",
@@ -160,8 +164,7 @@ def _trace(report: TraceReport) -> str:
             continue
         out += ["", plain(r.source)]
         for m in r.matches:
-            countries = f" [{', '.join(m.countries)}]" if m.countries else ""
-            out.append(f"  {plain(m.name)} ({plain(m.type)}){plain(countries)}")
+            out.append(f"  {plain(match_title(m))}")
             if not m.paths:
                 out.append("    (not reachable from the root)")
             out += [f"    {plain(' > '.join(names))}" for names in m.path_names]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.trace import Match
 
 #: An escape sequence: CSI (``ESC [ ... final``), OSC / DCS / APC / PM / SOS strings (ended by
 #: BEL or ST) and two-byte escapes, in their 7-bit and 8-bit (C1) forms.
@@ -31,6 +32,15 @@ def plain(value: object) -> str:
         return text
     text = _ESCAPE.sub("", text)
     return _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else "", text)
+
+
+def match_title(m: Match) -> str:
+    """A trace match in one line: ``64GB DDR5 RDIMM [slot DIMM_A0] (device, KR)``.
+
+    ``m.name`` names the unit (see :mod:`sovbom.units`); the text is not yet made :func:`plain`.
+    """
+    about = ", ".join(x for x in (m.type, ", ".join(m.countries)) if x)
+    return f"{m.name} ({about})" if about else m.name
 
 
 def verdict_line(report: CheckReport) -> tuple[bool, str]:

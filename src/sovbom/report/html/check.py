@@ -12,6 +12,7 @@ from sovbom.policy import CheckResult, Finding, Severity
 from sovbom.report.html.graph import graph_svg
 from sovbom.report.html.page import dl, esc, page, signature_html
 from sovbom.report.html.status import statuses
+from sovbom.units import UnitNames
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -23,7 +24,8 @@ MAX_TABLE_ROWS = 20_000
 def findings_html(
     findings: Sequence[Finding], prefix: str, label: Callable[[str], str] | None = None
 ) -> str:
-    """The findings table (with a filter box); ``label`` names the refs of a path."""
+    """The findings table (with a filter box); ``label`` names the refs of the component and
+    its paths (:class:`sovbom.units.UnitNames`: the unit, when several share a label)."""
     if not findings:
         return "<p>No findings.</p>"
     name_of = label or (lambda ref: ref)
@@ -41,7 +43,8 @@ def findings_html(
         rows.append(
             f'<tr{row_cls}><td class="sev sev-{sev}">{sev}</td>'
             f"<td>{esc(f.rule.value)}</td>"
-            f"<td>{esc(f.name or '')}<br><code>{esc(f.ref or '')}</code></td>"
+            f"<td>{esc(name_of(f.ref) if label and f.ref else f.name or '')}"
+            f"<br><code>{esc(f.ref or '')}</code></td>"
             f"<td>{esc(', '.join(f.countries))}</td>"
             f"<td>{esc(f.level.label if f.level is not None else '')}</td>"
             f'<td>{esc(f.message)}{exempt}<div class="path">{paths}</div></td></tr>'
@@ -96,15 +99,18 @@ def share_html(r: CheckResult) -> str:
 def components_html(report: CheckReport, prefix: str) -> str:
     pg = report.graph
     st = statuses(pg, report.policy, report.result.findings)
+    units = UnitNames.of(pg)
     rows = []
     refs = list(pg.components)
     for ref in refs[:MAX_TABLE_ROWS]:
         comp = pg.components[ref]
         prov = pg.provenance(ref)
+        unit = units.unit(ref)
         status = st.status.get(ref, "unknown")
         rules = sorted({f.rule.value for f in st.findings.get(ref, ()) if f.counts})
         rows.append(
-            f"<tr><td>{esc(comp.get('name') or ref)}</td><td>{esc(comp.get('version') or '')}</td>"
+            f"<tr><td>{esc(comp.get('name') or ref)}{esc(f' [{unit}]' if unit else '')}</td>"
+            f"<td>{esc(comp.get('version') or '')}</td>"
             f"<td>{esc(comp.get('type') or '')}</td><td>{esc(prov.cls or '')}</td>"
             f"<td>{esc(prov.manufacturer or prov.supplier or '')}</td>"
             f"<td>{esc(st.country.get(ref, ''))}</td>"
@@ -177,7 +183,7 @@ def check_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> st
         + f'<{h} id="{esc(prefix)}-graph">Provenance graph</{h}>'
         + graph_svg(report.graph, report.policy, r.findings, prefix)
         + f'<{h} id="{esc(prefix)}-findings-h">Findings ({len(r.findings):,})</{h}>'
-        + findings_html(r.findings, prefix, report.graph.label_of)
+        + findings_html(r.findings, prefix, UnitNames.of(report.graph))
         + f"<{h}>Domestic share by class</{h}>"
         + share_html(r)
         + evidence
