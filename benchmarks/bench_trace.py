@@ -2,8 +2,8 @@
 
 The BOM is loaded, its graph built and its trace index (value -> components tables, one pass each)
 built once; then each query is timed (``--repeat`` runs, median) with ``trace_graph``: matching,
-every path from the root to each match, path labels. Each query is also timed without a prebuilt
-index (the table it needs is built by the query: what a single ``sovbom trace`` command pays). Every timed query matches something (the script fails otherwise: a
+every path from the root to each match, path labels. Each query is also timed without the index
+(one pass over the components: what a single ``sovbom trace`` command does). Every timed query matches something (the script fails otherwise: a
 query that matches nothing would time a failed scan), and its match count is printed.
 
 The floor, under the same conditions (same loaded document, garbage collector paused as during a
@@ -95,7 +95,7 @@ def main() -> int:
                 f"floor: one Python pass over the components comparing a name:"
                 f" {floor_s * 1000:.1f} ms ({len(floor)} match)"  # type: ignore[arg-type]
             )
-            print(f"{'query':46} {'matches':>7} {'indexed':>9} {'x floor':>8} {'no index':>9}  target")
+            print(f"{'query':46} {'matches':>7} {'indexed':>9} {'x floor':>8} {'scan':>9}  target")
             for text, targeted in queries:
                 query = parse_query(text)
                 t, result = _median(lambda q=query: trace_graph(pg, q, max_paths=10, index=index), args.repeat)  # type: ignore[misc]

@@ -9,7 +9,8 @@ client trust config), the same identity policy, the same machine load (the runs 
   --cert-oidc-issuer ISS`` (sigstore-python's CLI verifies every file it is given in one run)
 
 Each is run ``--repeat`` times per size; medians are printed with both absolute figures (seconds,
-files per second) and the ratio of files per second. Target: sovbom at least ``--min-ratio``
+files per second) and the ratio of files per second, and the CPU time each used (user + system,
+worker processes included), which other load on a shared machine disturbs less than wall time. Target: sovbom at least ``--min-ratio``
 (default 2) times the peer's files per second at every size.
 
 Everything runs against the local, test-only Sigstore instance of the test suite on 127.0.0.1 (CA,
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,10 +55,17 @@ def _bom(i: int) -> dict[str, object]:
     }
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _timed(
+    cmd: list[str], env: dict[str, str]
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall seconds, CPU seconds (user + system, the process and its workers), the result."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - t0, done
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, done
 
 
 def _load() -> str:
@@ -117,19 +126,23 @@ def main() -> int:
                         "verify", "identity", "--offline", *batch, *policy]  # fmt: skip
             ours: list[float] = []
             peer: list[float] = []
+            ours_cpu: list[float] = []
+            peer_cpu: list[float] = []
             for _ in range(args.repeat):
-                s, done = _timed(sovbom_cmd, env)
+                s, cpu, done = _timed(sovbom_cmd, env)
                 summary = json.loads(report.read_text())["summary"] if report.exists() else {}
                 if done.returncode != 0 or summary.get("verified") != n:
                     print(done.stderr, file=sys.stderr)
                     return 1
                 report.unlink()
                 ours.append(s)
-                s, done = _timed(peer_cmd, env)
+                ours_cpu.append(cpu)
+                s, cpu, done = _timed(peer_cmd, env)
                 if done.returncode != 0 or done.stderr.count("OK: ") != n:
                     print(done.stderr[-2000:], file=sys.stderr)
                     return 1
                 peer.append(s)
+                peer_cpu.append(cpu)
             ours_s, peer_s = statistics.median(ours), statistics.median(peer)
             ratio = peer_s / ours_s  # files per second of sovbom / files per second of the peer
             met = ratio >= args.min_ratio
@@ -139,6 +152,9 @@ def main() -> int:
                   f"  (runs: {', '.join(f'{t:.2f}' for t in ours)})")  # fmt: skip
             print(f"  sigstore verify identity {peer_s:6.2f} s = {n / peer_s:6.0f} files/s"
                   f"  (runs: {', '.join(f'{t:.2f}' for t in peer)})")  # fmt: skip
+            oc, pc = statistics.median(ours_cpu), statistics.median(peer_cpu)
+            print(f"  CPU time (user + system, all processes): sovbom {oc:.2f} s,"
+                  f" sigstore {pc:.2f} s (the peer uses {pc / oc:.2f}x the CPU time)")  # fmt: skip
             print(f"  ratio: {ratio:.2f}x the peer's files per second"
                   f" (target >= {args.min_ratio:g}x: {'met' if met else 'NOT met'})")  # fmt: skip
         print(f"\nload average after: {_load()}")

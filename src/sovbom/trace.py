@@ -227,14 +227,14 @@ def trace_graph(
     pg: ProvenanceGraph, q: Query, *, max_paths: int = 100, index: TraceIndex | None = None
 ) -> TraceResult:
     """The components of ``pg`` matching ``q``, each with its paths from the root (at most
-    ``max_paths``). Pass the same ``index`` (:class:`TraceIndex` of ``pg``) to run many queries
-    on one loaded BOM: its tables are then built once."""
-    if index is None:
-        index = TraceIndex(pg)
-    elif index.pg is not pg:
+    ``max_paths``). Without ``index``, one pass over the components (cheapest for a single
+    query); to run many queries on one loaded BOM pass the same ``index`` (:class:`TraceIndex`
+    of ``pg``): its tables are built once and each query is then a look-up."""
+    if index is not None and index.pg is not pg:
         raise ValueError("the trace index belongs to another graph")
+    refs = pg.find(matcher(q, pg)) if index is None else index.find(q)
     result = TraceResult(pg.source, pg.root)
-    for ref in index.find(q):
+    for ref in refs:
         comp = pg.components[ref]
         paths = pg.all_paths(ref, limit=max_paths + 1)
         truncated = len(paths) > max_paths
