@@ -38,10 +38,17 @@ def main() -> int:
     mockups = args.mockup or [CORPUS / "dmtf-public-rackmount1", CORPUS / "dmtf-public-tower"]
     latencies = args.latency or [0.005, 0.010]
     levels = args.concurrency or [1, 2, 4, 8]
+    missing = [m for m in mockups if not m.is_dir()]
+    if missing:
+        for m in missing:
+            print(f"bench_redfish: error: mockup tree not found: {m}", file=sys.stderr)
+        print(
+            "bench_redfish: the DMTF mockups come from the third-party corpus (or give --mockup DIR);"
+            " nothing was measured",
+            file=sys.stderr,
+        )
+        return 2
     for mockup in mockups:
-        if not mockup.is_dir():
-            print(f"skipping {mockup}: not found", file=sys.stderr)
-            continue
         for latency in latencies:
             print(f"\n{mockup.name}, {latency * 1000:.0f} ms per answer, {args.repeat} runs each")
             print(

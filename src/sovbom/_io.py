@@ -18,7 +18,6 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from sovbom._yaml import parse_yaml
 from sovbom.errors import InputError
 
 __all__ = [
@@ -277,6 +276,13 @@ def check_json_depth(doc: Any, source: str, limit: int = MAX_JSON_DEPTH) -> None
         if "ecursion" in str(e):
             raise InputError(f"JSON nested deeper than {limit} levels", source=source) from e
         raise InputError(f"cannot be processed as JSON: {e}", source=source) from e
+
+
+def parse_yaml(data: bytes, source: str) -> Any:
+    """:func:`sovbom._yaml.parse_yaml`, imported on first use (PyYAML costs start-up time)."""
+    from sovbom._yaml import parse_yaml as parse
+
+    return parse(data, source)
 
 
 def load_structured(path: str | os.PathLike[str]) -> Any:

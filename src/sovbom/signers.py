@@ -20,7 +20,6 @@ from typing import Any
 
 from sovbom._io import display_name, json_pointer, load_structured
 from sovbom.errors import InputError
-from sovbom.project_schemas import check_against
 
 SCHEMA_NAME = "signers.schema.json"
 
@@ -108,6 +107,8 @@ def match_rules(rules: Sequence[IdentityRule], identity: str, issuer: str) -> Id
 
 def parse_signer_policy(doc: Any, source: str = "<policy>") -> SignerPolicy:
     """Validate a loaded policy document against the schema and build a :class:`SignerPolicy`."""
+    from sovbom.project_schemas import check_against  # jsonschema-rs: imported when used
+
     check_against(doc, SCHEMA_NAME, source, what="invalid signer policy", deepest=False)
     roles: dict[str, Role] = {}
     for name, spec in doc["roles"].items():

@@ -6,20 +6,28 @@ This package is the only place that imports click. It parses options, calls the 
 
 from __future__ import annotations
 
-from sovbom.cli import build as _build  # noqa: F401  (registers commands)
-from sovbom.cli import check as _check  # noqa: F401
-from sovbom.cli import collect as _collect  # noqa: F401
-from sovbom.cli import collect_software as _collect_software  # noqa: F401
-from sovbom.cli import config as _config  # noqa: F401
-from sovbom.cli import conformance as _conformance  # noqa: F401
-from sovbom.cli import convert as _convert  # noqa: F401
-from sovbom.cli import delivery as _delivery  # noqa: F401
-from sovbom.cli import identity as _identity  # noqa: F401
-from sovbom.cli import pack as _pack  # noqa: F401
-from sovbom.cli import sign as _sign  # noqa: F401
-from sovbom.cli import trust as _trust_commands  # noqa: F401
-from sovbom.cli import validate as _validate  # noqa: F401
 from sovbom.cli._common import cli
+
+# Each command's module is imported when the command is used (see SovbomGroup.lazy_commands).
+cli.lazy_commands.update(
+    {
+        "build": ("sovbom.cli.build",),
+        "check": ("sovbom.cli.check",),
+        "trace": ("sovbom.cli.check",),
+        "collect": ("sovbom.cli.collect", "sovbom.cli.collect_software"),
+        "verify-delivery": ("sovbom.cli.delivery",),
+        "pack": ("sovbom.cli.pack",),
+        "inspect": ("sovbom.cli.pack",),
+        "sign": ("sovbom.cli.sign",),
+        "verify": ("sovbom.cli.sign",),
+        "validate": ("sovbom.cli.validate",),
+        "config": ("sovbom.cli.config",),
+        "conformance": ("sovbom.cli.conformance",),
+        "convert": ("sovbom.cli.convert",),
+        "verify-hardware": ("sovbom.cli.identity",),
+        "trust": ("sovbom.cli.trust",),
+    }
+)
 
 __all__ = ["cli", "main"]
 

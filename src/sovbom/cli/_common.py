@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -24,7 +25,22 @@ class SovbomGroup(click.Group):
     """A group that turns :class:`SovbomError` into a one-line message and its exit code.
 
     Only SovbomError is caught: anything else is a bug and keeps its traceback.
+
+    Commands listed in :attr:`lazy_commands` are defined in modules imported on first use, so that
+    a command does not pay for the imports of the others (networkx, YAML, Sigstore, ...).
     """
+
+    #: Command name -> the modules that define it (imported when the command is looked up).
+    lazy_commands: dict[str, tuple[str, ...]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            for module in self.lazy_commands.get(cmd_name, ()):
+                importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         # A command is a short-lived process holding one large, mostly acyclic document: the

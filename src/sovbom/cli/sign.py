@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,6 @@ import orjson
 
 from sovbom._io import read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
-from sovbom.cli._options import default_format
 from sovbom.errors import InputError, VerificationFailed
 from sovbom.signers import IdentityRule, SignerPolicy, load_signer_policy
 
@@ -278,7 +278,9 @@ def verify(
     )
     verdicts = _verify_all(verifier, files, bundle, jobs)
 
-    fmt_enum = VerifyFormat((fmt or default_format(output)).lower())
+    if fmt is None:  # as sovbom.cli._options.default_format, without importing its collectors
+        fmt = "table" if output == "-" and sys.stdout.isatty() else "json"
+    fmt_enum = VerifyFormat(fmt.lower())
     if fmt_enum is VerifyFormat.JSON:
         doc = {
             "trust_root": trust.info.to_dict(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ObjectIdentifier
 from sigstore.errors import VerificationError
 
@@ -99,8 +100,18 @@ class RulesPolicy:
             raise InputError("no allowed signer given (an empty signer list allows nobody)")
         self.rules = tuple(rules)
         self.matched: IdentityRule | None = None
+        #: SHA-256 fingerprints of certificates found to satisfy a rule (the answer depends on
+        #: the certificate alone: a batch signed in one session shares one certificate).
+        self._allowed: set[bytes] = set()
 
     def verify(self, cert: x509.Certificate) -> None:
+        fingerprint = cert.fingerprint(hashes.SHA256())
+        if fingerprint in self._allowed:
+            return
+        self._check(cert)
+        self._allowed.add(fingerprint)
+
+    def _check(self, cert: x509.Certificate) -> None:
         identities = certificate_identities(cert)
         issuer = certificate_issuer(cert)
         if issuer is None:

@@ -32,6 +32,7 @@ from sigstore.verify import Verifier
 
 from sovbom._io import display_name, parse_json, read_bytes
 from sovbom.errors import InputError, OperationalError
+from sovbom.signing._batch import BatchVerifier
 from sovbom.signing._common import REJECTIONS, REJECTIONS_OR_DECODE, one_line
 from sovbom.signing.windows import REQUIRED_KINDS, KeyWindow, excluded_at, parse_windows, restrict
 
@@ -272,7 +273,9 @@ class TrustMaterial:
 
     def _build_verifier(self, root: TrustedRoot | dict[str, Any]) -> Verifier:
         try:
-            return Verifier(trusted_root=root if isinstance(root, TrustedRoot) else _root_of(root))
+            return BatchVerifier(
+                trusted_root=root if isinstance(root, TrustedRoot) else _root_of(root)
+            )
         except REJECTIONS as e:
             raise InputError(
                 f"unusable trusted root: {one_line(e)}", source=self.info.source

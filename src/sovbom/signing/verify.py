@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from sigstore.errors import MetadataError, VerificationError
 from sigstore.models import Bundle
 from sigstore.verify import Verifier
@@ -35,6 +37,7 @@ from sigstore.verify import Verifier
 from sovbom._io import display_name, parse_json, read_bytes
 from sovbom.errors import InputError
 from sovbom.signers import SignerPolicy
+from sovbom.signing._batch import MEMO_LIMIT
 from sovbom.signing._common import REJECTIONS, default_bundle_path, malformed_bundle, one_line
 from sovbom.signing.identity import (
     RulesPolicy,
@@ -144,6 +147,18 @@ class BundleVerifier:
             raise InputError("no allowed signer given (an empty signer list allows nobody)")
         self.predicate_types = tuple(predicate_types)
         self._verifier = trust.verifier  # an unusable root is reported before any file
+        self._policy = RulesPolicy(self.rules)
+        #: Who each signing certificate names (by SHA-256 fingerprint): identities and issuer.
+        self._who: dict[bytes, tuple[list[str], str | None]] = {}
+
+    def _names(self, cert: x509.Certificate) -> tuple[list[str], str | None]:
+        fingerprint = cert.fingerprint(hashes.SHA256())
+        who = self._who.get(fingerprint)
+        if who is None:
+            if len(self._who) >= MEMO_LIMIT:
+                self._who.clear()
+            who = self._who[fingerprint] = (certificate_identities(cert), certificate_issuer(cert))
+        return who
 
     def verify_bytes(
         self,
@@ -174,9 +189,7 @@ class BundleVerifier:
         except REJECTIONS as e:
             raise InputError(malformed_bundle(bundle_bytes, e), source=bundle_name) from e
 
-        cert = bundle.signing_certificate
-        identities = certificate_identities(cert)
-        issuer = certificate_issuer(cert)
+        identities, issuer = self._names(bundle.signing_certificate)
         try:
             self._verify_signature(data, digest, doc, bundle, verdict)
         except SignerNotAllowed as e:
@@ -229,10 +242,9 @@ class BundleVerifier:
         self, verifier: Verifier, data: bytes, bundle: Bundle, dsse: bool
     ) -> tuple[str, bytes] | None:
         """sigstore-python's verification; the DSSE payload (type, bytes) for a DSSE bundle."""
-        policy = RulesPolicy(self.rules)
         if dsse:
-            return verifier.verify_dsse(bundle, policy)
-        verifier.verify_artifact(data, bundle, policy)
+            return verifier.verify_dsse(bundle, self._policy)
+        verifier.verify_artifact(data, bundle, self._policy)
         return None
 
     def verify_file(
