@@ -16,6 +16,7 @@ from sovbom.collect.dpkg import parse_relations, split_maintainer
 from sovbom.collect.lshw import split_suffix, strip_numeric_id
 from sovbom.collect.nvidia_smi import split_entry
 from sovbom.collect.python_env import split_email
+from sovbom.collect.redfish.mapping import speed_then_port
 from sovbom.collect.sbom_import import split_entity
 
 OLD_MAINTAINER = re.compile(r"^\s*(?P<name>.*?)\s*(?:<(?P<email>[^>]*)>)?\s*$")
@@ -23,6 +24,7 @@ OLD_ENTITY = re.compile(r"^\s*(Organization|Person|Tool)\s*:\s*(.*?)\s*(?:\(([^(
 OLD_EMAIL = re.compile(r"^\s*(?:\"?([^\"<]*?)\"?\s*)?<([^>]+@[^>]+)>\s*$")
 OLD_NUMERIC_ID = re.compile(r"\s*\[[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})?\]$")
 OLD_SUFFIX = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
+OLD_SPEED_PORT = re.compile(r"\d+gb?e?\b.*port", re.I)
 OLD_SMI_ENTRY = re.compile(r"^(?P<key>[^:]+?)\s+:\s?(?P<value>.*)$")
 #: Whitespace that ``\s`` and ``str.isspace`` both know, beyond the ASCII space
 ODD_SPACE = "\t\n\x0b\x1c\xa0\u2028"
@@ -104,6 +106,26 @@ def test_nvidia_smi_entry_same_as_the_pattern() -> None:
         assert split_entry(text) == expected, repr(text)
 
 
+def test_redfish_speed_then_port_same_as_the_pattern() -> None:
+    tokens = [*"1 9gGbBeE\n-x٣", "port", "PORT", "25GbE", "10G", "2-port", "po"]
+    a, b, c = (_token_strings(tokens, seed, 3000) for seed in (8, 9, 10))
+    speeds = ["10G", "25GbE", "1g", "٣g", "10gb", "x1g", "1ge"]
+    ports = ["port", "PORT", "po rt", "\nport", ""]
+    rnd = random.Random(11)
+    composed = [
+        x + rnd.choice(speeds) + y + rnd.choice(ports) + z for x, y, z in zip(a, b, c, strict=True)
+    ]
+    for text in [
+        *_token_strings(tokens, 8),
+        *composed,
+        "Broadcom 25Gb 2-port",
+        "10GbE\nport",
+        "1 10g port",
+        "x1gport",
+    ]:
+        assert speed_then_port(text) == (OLD_SPEED_PORT.search(text) is not None), repr(text)
+
+
 HOSTILE: list[tuple[str, Any]] = [
     ("dpkg Maintainer spaces", lambda: split_maintainer("a" + " " * HUGE + "b")),
     ("dpkg Maintainer brackets", lambda: split_maintainer("<" * HUGE + ">")),
@@ -118,6 +140,8 @@ HOSTILE: list[tuple[str, Any]] = [
     ("lshw product parens", lambda: split_suffix("(" * HUGE + ")")),
     ("nvidia-smi entry spaces", lambda: split_entry("a" + " " * HUGE + "b")),
     ("nvidia-smi entry colons", lambda: split_entry("a" + " :" * HUGE)),
+    ("Redfish name digits", lambda: speed_then_port("1" * HUGE)),
+    ("Redfish name speeds", lambda: speed_then_port("1ge x" * (HUGE // 5))),
 ]
 
 
