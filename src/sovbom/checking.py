@@ -19,10 +19,10 @@ from sovbom.errors import InputError
 
 if TYPE_CHECKING:
     from sovbom.cyclonedx.reader import LoadedBom
-    from sovbom.evidence import EvidenceFile, TrustOptions
+    from sovbom.evidence import EvidenceFile
     from sovbom.graph import ProvenanceGraph
     from sovbom.policy import CheckResult, Policy
-    from sovbom.signing import Verdict
+    from sovbom.signing import TrustOptions, Verdict
 
 #: Provenance paths shown per finding unless a command asks for more.
 DEFAULT_MAX_PATHS = 5
@@ -73,7 +73,10 @@ def ensure_valid(bom: LoadedBom) -> None:
 def verify_signature(
     bom: LoadedBom, bundle: bytes, bundle_name: str, trust: TrustOptions
 ) -> Verdict:
-    """Verify the BOM's own bundle against the signer policy; fail closed (exit 3)."""
+    """Verify the BOM's own bundle against the signer policy; fail closed (exit 3).
+
+    ``bundle_name`` (its path, or its name in a pack) names the bundle in messages and in the
+    verdict (a check report's ``signature.bundle``)."""
     from sovbom import signing
 
     return signing.verify_bundle_for_bytes(
@@ -83,6 +86,7 @@ def verify_signature(
         trust.trust,
         predicate_types=(signing.CYCLONEDX_PREDICATE_TYPE,),
         name=bom.source,
+        bundle_name=bundle_name,
     )
 
 

@@ -18,22 +18,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sovbom import signing
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.document import iter_components
 from sovbom.cyclonedx.reader import parse_bom
 from sovbom.errors import VerificationFailed
-from sovbom.signers import SignerPolicy
 
-
-@dataclass(slots=True)
-class TrustOptions:
-    """Signature-checking options as a command line gives them."""
-
-    signers: SignerPolicy
-    trust: signing.TrustMaterial
+if TYPE_CHECKING:
+    from sovbom.signing import TrustOptions
 
 
 def bundle_path_for(path: str | os.PathLike[str], bundle: str | os.PathLike[str] | None) -> Path:
@@ -66,6 +60,7 @@ def verify_bom_signature(
         roles=roles,
         predicate_types=(signing.CYCLONEDX_PREDICATE_TYPE,),
         name=source,
+        bundle_name=display_name(bundle),
     )
     return verdict
 
@@ -106,13 +101,25 @@ def load_evidence(
             f"{source}: not signed: no Sigstore bundle at {bundle_path}"
             " (evidence only counts when its signature verifies)"
         )
-    return evidence_from_bytes(read_bytes(path), source, read_bytes(bundle_path), options)
+    return evidence_from_bytes(
+        read_bytes(path),
+        source,
+        read_bytes(bundle_path),
+        options,
+        bundle_name=display_name(bundle_path),
+    )
 
 
 def evidence_from_bytes(
-    data: bytes, source: str, bundle: bytes, options: TrustOptions
+    data: bytes,
+    source: str,
+    bundle: bytes,
+    options: TrustOptions,
+    *,
+    bundle_name: str | None = None,
 ) -> EvidenceFile:
-    """An evidence document and its bundle, already read (e.g. from an evidence pack)."""
+    """An evidence document and its bundle, already read (e.g. from an evidence pack).
+    ``bundle_name`` names the bundle in messages (default: ``SOURCE.sigstore.json``)."""
     verdict = signing.verify_bundle_for_bytes(
         data,
         bundle,
@@ -120,6 +127,7 @@ def evidence_from_bytes(
         options.trust,
         predicate_types=(signing.CYCLONEDX_PREDICATE_TYPE,),
         name=source,
+        bundle_name=bundle_name or f"{source}{signing.BUNDLE_SUFFIX}",
     )
     bom = parse_bom(data, source)
     serial = bom.doc.get("serialNumber")

@@ -16,6 +16,7 @@ from sovbom._io import display_name, parse_json, parse_yaml, read_bytes
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, BomDocument
 from sovbom.errors import InputError
 from sovbom.hbom import link_firmware, tree_document
+from sovbom.identity.cdx import record_identity
 from sovbom.model import Component, EvidenceRef, Organization, ProductionStep
 from sovbom.project_schemas import check_against
 
@@ -73,6 +74,14 @@ def _part(spec: Mapping[str, Any], parent_path: str, source: str, where: str) ->
         bus_address=spec.get("bus_address"),
     )
     _common(comp, spec)
+    identity = spec.get("identity")
+    if identity:
+        record_identity(
+            comp,
+            device_ids=identity.get("device_ids"),
+            fingerprints=identity.get("fingerprints"),
+            measurements=identity.get("measurements"),
+        )
     _check_unique_ids(spec.get("parts") or (), source, f"{where}.parts")
     _check_unique_ids(spec.get("firmware") or (), source, f"{where}.firmware")
     for fw in spec.get("firmware") or ():

@@ -113,6 +113,8 @@ class Component:
     properties: list[tuple[str, str]] = field(default_factory=list)
     children: list[Component] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)
+    #: CycloneDX ``cryptoProperties`` of a ``cryptographic-asset`` component (a certificate)
+    crypto_properties: dict[str, Any] | None = None
 
     def walk(self) -> Iterable[Component]:
         """This component and every nested one, depth first."""
@@ -144,6 +146,8 @@ class Component:
             out["purl"] = self.purl
         if self.evidence:
             out["externalReferences"] = [e.to_cdx() for e in self.evidence]
+        if self.crypto_properties:
+            out["cryptoProperties"] = self.crypto_properties
         if self.children:
             out["components"] = [c.to_cdx() for c in self.children]
         props = self._properties()

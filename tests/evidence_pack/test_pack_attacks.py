@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 from pack_support import (
+    AS_OF,
+    HOLDS_WITH_FINDINGS,
+    SAMPLES,
     SERVERS,
     SignedPack,
     members,
@@ -173,7 +176,7 @@ def test_unsigned_index_without_the_option_does_not_hold(
     assert result.exit_code == 3
     assert "index.json is not signed" in result.stderr
     result = _inspect(unsigned_pack, unsigned_pack.archive, "--allow-unsigned-index")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == HOLDS_WITH_FINDINGS, result.stderr
     doc = json.loads(result.stdout)
     assert doc["index"]["signed"] is False
     assert any("NOT SIGNED" in w for w in doc["warnings"])
@@ -197,15 +200,44 @@ def test_index_signature_missing_or_foreign(signed_pack: SignedPack, tmp_path: P
     assert "index-signature index.json" in result.stderr
 
 
+@pytest.mark.parametrize("fail_on", ["info", "low", "medium", "high", "critical"])
 def test_packed_fail_on_never_overrides_the_inspectors(
-    signed_pack: SignedPack, tmp_path: Path
+    signed_pack: SignedPack, tmp_path: Path, fail_on: str
 ) -> None:
-    """The inspector's --fail-on decides; a pack made at another threshold is compared only."""
-    result = _inspect(signed_pack, signed_pack.archive, "--fail-on", "critical")
-    assert result.exit_code == 3
+    """An honest pack (made at high) holds at every inspector's threshold: its reports are
+    compared at the packed threshold. The inspector's --fail-on alone decides the inspector's
+    verdict and exit code, as 'sovbom check' at that threshold does."""
+    result = _inspect(signed_pack, signed_pack.archive, "--fail-on", fail_on)
     doc = json.loads(result.stdout)
-    failed = [c for c in doc["checks"] if not c["ok"]]
-    assert failed and all("fail_on" in c["detail"] for c in failed)
+    assert doc["verdict"] == "holds", [c for c in doc["checks"] if not c["ok"]]
+    assert doc["fail_on"] == fail_on and doc["index"]["fail_on"] == "high"
+    expected = []
+    for bom in signed_pack.boms:
+        checked = invoke(
+            "check", bom, "-p", SAMPLES / "policy.yaml", "--signers", signed_pack.signers,
+            "--trusted-root", signed_pack.trust.trusted_root, "--as-of", AS_OF,
+            "--fail-on", fail_on, "-f", "json",
+        )  # fmt: skip
+        expected.append(json.loads(checked.stdout)["verdict"])
+    assert [b["check_verdict"] for b in doc["boms"]] == expected
+    assert all(b["packed_check_verdict"] == "fail" for b in doc["boms"])  # at high
+    if "fail" in expected:
+        assert result.exit_code == 1, result.stderr
+        assert doc["check_verdict"] == "fail"
+        assert f"the pack holds, but at your --fail-on {fail_on}" in result.stderr
+    else:
+        assert result.exit_code == 0, result.stderr
+        assert doc["check_verdict"] == "pass"
+
+
+def test_tampering_wins_over_the_inspectors_verdict(signed_pack: SignedPack, tmp_path: Path) -> None:
+    """A tampered pack exits 3 whatever the inspector's own verdict would be."""
+    items = resign_index(signed_pack.trust, _attacked(signed_pack, tmp_path, "findings-emptied"), tmp_path)
+    archive = write_zip(tmp_path / "attacked.zip", items)
+    for fail_on in ("info", "critical"):
+        result = _inspect(signed_pack, archive, "--fail-on", fail_on)
+        assert result.exit_code == 3, result.stderr
+        assert json.loads(result.stdout)["verdict"] == "does-not-hold"
 
 
 def test_delivery_report_flipped(delivery_pack: SignedPack, tmp_path: Path) -> None:

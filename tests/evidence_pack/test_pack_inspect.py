@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pack_support import (
     AS_OF,
+    HOLDS_WITH_FINDINGS,
     INDEX_SCHEMA,
     INSPECT_SCHEMA,
     SERVERS,
@@ -40,7 +41,7 @@ def report_of(result: object) -> dict[str, object]:
 
 def test_round_trip_holds_with_the_inspectors_own_root(signed_pack: SignedPack) -> None:
     result = inspect(signed_pack)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == HOLDS_WITH_FINDINGS, result.stderr
     doc = report_of(result)
     assert doc["verdict"] == "holds"
     assert doc["trust"]["source"] == "inspector"
@@ -116,11 +117,11 @@ def test_source_date_epoch_sets_member_times(signed_pack: SignedPack, tmp_path: 
 def test_text_formats_and_extract(signed_pack: SignedPack, tmp_path: Path) -> None:
     for fmt, needle in (("table", "HOLDS"), ("markdown", "| result |")):
         result = inspect(signed_pack, "-f", fmt)
-        assert result.exit_code == 0, result.stderr
+        assert result.exit_code == HOLDS_WITH_FINDINGS, result.stderr
         assert needle in result.stdout
     out = tmp_path / "x"
     result = inspect(signed_pack, "--extract", out)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == HOLDS_WITH_FINDINGS, result.stderr
     assert (out / "boms" / SERVERS[0]).read_bytes() == (signed_pack.dir / SERVERS[0]).read_bytes()
     again = inspect(signed_pack, "--extract", out)
     assert again.exit_code == 4
@@ -158,7 +159,7 @@ def test_no_trust_given_is_not_a_pass(signed_pack: SignedPack) -> None:
 
 def test_packed_trust_only_when_asked_and_said(signed_pack: SignedPack) -> None:
     result = invoke("inspect", signed_pack.archive, "--use-packed-trust", "-f", "json")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == HOLDS_WITH_FINDINGS, result.stderr
     doc = report_of(result)
     assert doc["trust"]["source"] == "packed"
     assert any("PACKED" in w for w in doc["warnings"])
@@ -167,7 +168,7 @@ def test_packed_trust_only_when_asked_and_said(signed_pack: SignedPack) -> None:
 
 def test_offline(signed_pack: SignedPack, no_network: list[str]) -> None:
     result = inspect(signed_pack)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == HOLDS_WITH_FINDINGS, result.stderr
     assert no_network == []
 
 

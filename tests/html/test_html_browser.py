@@ -120,7 +120,7 @@ def test_inspect_report(browser: Any, tmp_path: Path, artifacts: Path, signed_pa
         "inspect", signed_pack.archive, "--trusted-root", signed_pack.trust.trusted_root,
         "--signers", signed_pack.signers, "-f", "html", "-o", out,
     )  # fmt: skip
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 1, result.stderr  # holds; the samples fail at --fail-on high
     v = visit(browser, out)
     assert_clean(v, out)
     assert v.page.locator("svg.provenance-graph").count() == 2

@@ -190,7 +190,9 @@ def test_corpus_firmware_links(corpus: Path) -> None:
     ]
     by_name = {c.name: c for c in components(rack)}
     assert [f.version for f in by_name["Joo Janta 200"].children] == ["1.45.455b66-rev4"]
-    assert [f.version for f in by_name["Root of trust chip for CPU1"].children] == ["1.11"]
+    rot = by_name["Root of trust chip for CPU1"].children
+    assert [f.version for f in rot if f.type == "firmware"] == ["1.11"]
+    assert [c.type for c in rot if c.type != "firmware"] == ["cryptographic-asset"] * 3  # its chain
     dell = collect_mockup(corpus / REDFISH / "bmc-toolbox-real" / "idrac9")
     dell_parts = {c.name: c for c in components(dell)}
     nic = dell_parts["Intel(R) 10G 2P X520-k bNDC"]

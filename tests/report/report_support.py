@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from sovbom.checking import CheckReport, check_bom
+from sovbom.conformance import ConformanceReport
 from sovbom.cyclonedx.reader import parse_bom
 from sovbom.delivery import (
     Comparison,
@@ -175,7 +176,15 @@ def trace_report() -> TraceReport:
 
 
 #: Every report kind: the Renderer method's name and a small report of that kind.
+def conformance_report() -> ConformanceReport:
+    from sovbom.conformance import ProfileId, check_conformance, load_profile
+
+    bom = parse_bom(bom_bytes(), "hostile\x1b[2J.cdx.json")
+    return check_conformance(bom, load_profile(ProfileId.NTIA_2021))
+
+
 KINDS = {
+    "conformance": conformance_report,
     "check": check_report,
     "delivery": delivery_report,
     "shipment": shipment_report,

@@ -20,6 +20,7 @@ SCHEMAS = {
     "shipment": "delivery-shipment.schema.json",
     "inspect": "inspect-report.schema.json",
     "trace": "trace-report.schema.json",
+    "conformance": "conformance-report.schema.json",
 }
 #: What each kind's text reports say first.
 HEADLINES = {
@@ -28,6 +29,7 @@ HEADLINES = {
     "shipment": "FAIL",
     "inspect": "DOES NOT HOLD",
     "trace": "1 match(es) for 'country=CN' in 1 of 2 BOM(s)",
+    "conformance": "does not conform to ntia-2021",
 }
 
 

@@ -84,7 +84,7 @@ def test_conformance_case(case: str, corpus: Path) -> None:
     # The suite does not constrain the in-toto predicate type: accept any ('*').
     result = invoke(
         "verify", "--offline", artifact, "--bundle", d / "bundle.sigstore.json",
-        "--cert-identity", identity, "--cert-oidc-issuer", issuer, "--predicate-type", "*", *root,
+        "--cert-identity", identity, "--cert-oidc-issuer", issuer, "--predicate-type", "*", "-f", "table", *root,
     )  # fmt: skip
     # never a traceback (invoke does not catch exceptions), always a documented exit code
     assert result.exit_code in (0, 3, 4), result.stderr

@@ -30,7 +30,8 @@ def verify(trust: Trust, *args: str | Path, root: Path | None = None):  # type: 
         ["--trusted-root", root] if root else ["--trust-config", trust.trust_config]
     )
     return invoke(
-        "verify", *args, *trust_args, "--cert-identity", IDENTITY, "--cert-oidc-issuer", ISSUER,
+        "verify", "-f", "table", *args, *trust_args, "--cert-identity", IDENTITY,
+        "--cert-oidc-issuer", ISSUER,
     )  # fmt: skip
 
 
@@ -339,7 +340,7 @@ def test_any_file_can_be_signed(trust: Trust, tmp_path: Path) -> None:
         "sign", blob, "--bundle", out, "--trust-config", trust.trust_config,
         "--identity-token", trust.token(),
     )  # fmt: skip
-    assert result.exit_code == 4 and "--overwrite" in result.stderr
+    assert result.exit_code == 4 and "--force" in result.stderr
 
 
 def test_every_command_option_combination_is_checked(trust: Trust, bom_file: Path) -> None:

@@ -103,7 +103,7 @@ def _sign(trust: Trust, path: Path) -> None:
 def _verify(path: Path, root: Path, *extra: str) -> Any:
     return invoke(
         "verify", path, "--trusted-root", root, "--cert-identity", IDENTITY,
-        "--cert-oidc-issuer", ISSUER, *extra,
+        "--cert-oidc-issuer", ISSUER, "-f", "table", *extra,
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import click
 from sovbom.errors import InputError
 
 if TYPE_CHECKING:
-    from sovbom.evidence import TrustOptions
+    from sovbom.signing import TrustOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,8 +63,8 @@ def load_trust_options(
             )
         return None
     from sovbom import signing
-    from sovbom.evidence import TrustOptions
     from sovbom.signers import load_signer_policy
+    from sovbom.signing import TrustOptions
 
     policy = load_signer_policy(signers)
     trust = signing.load_trust(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
 import click
 
 from sovbom._io import write_bytes
 from sovbom.cli._common import cli, enum_choice
-from sovbom.cli._options import fail_on_option, parse_as_of
-from sovbom.errors import ExitCode
+from sovbom.cli._options import default_format, fail_on_option, parse_as_of
+from sovbom.errors import ExitCode, InputError
 from sovbom.policy import Severity
 from sovbom.report.interface import ReportFormat, renderer_for
 
@@ -31,8 +31,9 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
-    help="The evidence pack to write (a .zip).",
+    help="The evidence pack to write (a .zip); an existing file is replaced only with --force.",
 )
+@click.option("--force", is_flag=True, help="Replace an existing file at --output.")
 @click.option(
     "--bundle",
     "bundles",
@@ -112,6 +113,7 @@ def pack(
     no_ambient: bool,
     staging: bool,
     unsigned: bool,
+    force: bool,
 ) -> None:
     """Write one evidence pack for an inspection: BOMs, bundles, trust material, policy, reports.
 
@@ -124,12 +126,15 @@ def pack(
     signature differs.
 
     \b
-    Exit codes: 0 written; 3 a BOM's signature does not verify; 4 unreadable input, no identity,
-    or the CA / log failed.
+    Exit codes: 0 written; 3 a BOM's signature does not verify; 4 unreadable input, an existing
+    --output without --force, no identity, or the CA / log failed.
     """
     from sovbom.pack.build import IndexSigning, PackRequest, build_signed, prepare_pack
     from sovbom.report.json_format import check_report_dict
 
+    if Path(output).is_file() and not force:
+        # before any work: signing the index spends an identity token and a log entry
+        raise InputError("exists (use --force to replace it)", source=output)
     pairs = _bundle_pairs(bundles)
     unknown = set(pairs) - set(boms)
     if unknown:
@@ -210,8 +215,9 @@ def pack(
     " overwriting a file).",
 )
 @fail_on_option(
-    "YOUR threshold: the packed check reports are re-derived with it and must agree (the"
-    " threshold the pack records is compared, never adopted)."
+    "YOUR threshold: it decides your verdict on the re-checked BOMs (exit 1 when one has a"
+    " finding at or above it). The packed reports are compared at the threshold the signed"
+    " index records; it never decides your verdict."
 )
 @click.option(
     "--allow-unsigned-index",
@@ -236,14 +242,18 @@ def inspect(
     First the index's signature (index.json.sigstore.json, by a signer of the 'pack' role of
     --signers), then every member's SHA-256 against the index (nothing missing, nothing added),
     every signature against --trusted-root/--trust-config and --signers, every BOM's schema and
-    integrity; every packed check report is re-derived with 'sovbom check' and compared whole.
+    integrity; every packed check report is re-derived with 'sovbom check' at the threshold the
+    signed index records and compared whole (any difference is tampering). Your own verdict on
+    each re-checked BOM is then given at YOUR --fail-on, as 'sovbom check' gives it.
     The archive is read with limits (member count, sizes, compression ratio, total size) and
     refused when a name is absolute, has '..', a backslash or a drive letter, or a member is a
     link. Nothing is extracted from a pack that does not hold.
 
     \b
-    Exit codes: 0 everything holds; 3 the index signature, a digest, a signature or a report
-    does not hold; 4 unreadable or hostile archive, or bad options.
+    Exit codes: 0 everything holds and no re-checked BOM has a finding at or above --fail-on;
+    1 the pack holds, but a re-checked BOM has findings at or above YOUR --fail-on;
+    3 the index signature, a digest, a signature or a report does not hold (tampering);
+    4 unreadable or hostile archive, or bad options.
     """
     from sovbom.pack.inspect import InspectOptions, as_failure, inspect_pack
     from sovbom.pack.safezip import extract_members
@@ -263,7 +273,7 @@ def inspect(
     report, members = inspect_pack(archive, opts)
     for warning in report.warnings:
         click.echo(f"sovbom: warning: {warning}", err=True)
-    chosen = ReportFormat(fmt or ("table" if output == "-" and sys.stdout.isatty() else "json"))
+    chosen = ReportFormat(fmt or default_format(output))
     rendered = renderer_for(chosen).inspect(report)
     failure = as_failure(report)
     if extract and failure is None:
@@ -274,3 +284,11 @@ def inspect(
             click.echo("sovbom: nothing extracted: the pack does not hold", err=True)
         click.echo(f"sovbom: error: {failure.diagnostics()}", err=True)
         click.get_current_context().exit(int(ExitCode.VERIFICATION_FAILED))
+    if report.check_verdict == "fail":
+        failing = ", ".join(report.failing_boms)
+        click.echo(
+            f"sovbom: the pack holds, but at your --fail-on {fail_on} the re-checked BOMs"
+            f" {failing} have findings at or above it (exit 1)",
+            err=True,
+        )
+        click.get_current_context().exit(int(ExitCode.FINDINGS))

@@ -12,6 +12,7 @@ import orjson
 
 from sovbom._io import read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
+from sovbom.cli._options import default_format
 from sovbom.errors import InputError, VerificationFailed
 from sovbom.signers import IdentityRule, SignerPolicy, load_signer_policy
 
@@ -70,7 +71,13 @@ def _bundle_summary(bundle: bytes) -> str:
     type=click.Path(dir_okay=False),
     help="ClientTrustConfig JSON (trusted root + signing config) of a private Sigstore instance.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing bundle file.")
+@click.option(
+    "--force",
+    "--overwrite",
+    "force",
+    is_flag=True,
+    help="Replace an existing bundle file (refused otherwise). --overwrite is the former name.",
+)
 def sign(
     files: tuple[str, ...],
     bundle_out: str | None,
@@ -79,7 +86,7 @@ def sign(
     no_ambient: bool,
     staging: bool,
     trust_config: str | None,
-    overwrite: bool,
+    force: bool,
 ) -> None:
     """Sign FILES with Sigstore: one bundle (v0.3 JSON) per file, over its exact bytes.
 
@@ -101,8 +108,8 @@ def sign(
     ]
     for f, target in zip(files, targets, strict=True):
         read_bytes(f)  # fail early on an unreadable input, before any network use
-        if str(target) != "-" and target.exists() and not overwrite:
-            raise InputError("bundle exists (use --overwrite to replace it)", source=str(target))
+        if str(target) != "-" and target.exists() and not force:
+            raise InputError("bundle exists (use --force to replace it)", source=str(target))
     trust = signing.load_signing_trust(trust_config=trust_config, staging=staging)
     identity = signing.identity_token(identity_token, trust=trust, ambient=not no_ambient)
     _logger.info(
@@ -215,12 +222,11 @@ def _table_line(v: signing.Verdict) -> str:
     help="For DSSE bundles: the accepted in-toto predicate type (repeatable; '*' accepts any).",
 )
 @click.option(
+    "-f",
     "--format",
     "fmt",
     type=enum_choice(VerifyFormat),
-    default=VerifyFormat.TABLE.value,
-    show_default=True,
-    help="Output format.",
+    help="Output format (default: table on a terminal, else json).",
 )
 @click.option(
     "-j",
@@ -242,7 +248,7 @@ def verify(
     staging: bool,
     offline: bool,
     predicate_types: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     jobs: int | None,
     output: str,
 ) -> None:
@@ -272,7 +278,7 @@ def verify(
     )
     verdicts = _verify_all(verifier, files, bundle, jobs)
 
-    fmt_enum = VerifyFormat(fmt.lower())
+    fmt_enum = VerifyFormat((fmt or default_format(output)).lower())
     if fmt_enum is VerifyFormat.JSON:
         doc = {
             "trust_root": trust.info.to_dict(),

@@ -39,10 +39,10 @@ from sovbom.pack.safezip import ZIP_EPOCH, write_archive
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
-    from sovbom.evidence import EvidenceFile, TrustOptions
+    from sovbom.evidence import EvidenceFile
     from sovbom.policy import Policy
     from sovbom.signers import SignerPolicy
-    from sovbom.signing import Verdict
+    from sovbom.signing import TrustOptions, Verdict
 
 #: Turns a check into the JSON check report (``sovbom check -f json``): given by the caller, so
 #: that the domain does not import the report layer.
@@ -227,7 +227,10 @@ def build_signed(builder: PackBuilder, how: IndexSigning) -> bytes:
     from sovbom import signing
     from sovbom.signers import load_signer_policy
 
-    trust = signing.load_signing_trust(trust_config=how.trust_config, staging=how.staging)
+    hint = signing.SIGNING_NETWORK_HINT + "; or pack with --unsigned (the inspector must then accept it)"
+    trust = signing.load_signing_trust(
+        trust_config=how.trust_config, staging=how.staging, hint=hint
+    )
     identity = signing.identity_token(how.identity_token, trust=trust, ambient=how.ambient)
     policy = load_signer_policy(how.signers) if how.signers else None
     check_index_signer(policy, identity.identity, identity.issuer)
@@ -264,8 +267,8 @@ def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> Pack
 
 def _add_trust(builder: PackBuilder, request: PackRequest) -> TrustOptions | None:
     from sovbom import signing
-    from sovbom.evidence import TrustOptions
     from sovbom.signers import load_signer_policy
+    from sovbom.signing import TrustOptions
 
     if request.trusted_root:
         builder.trust["trusted_root"] = builder.add(
@@ -303,7 +306,8 @@ def _add_evidence(
         data, bundle = read_bytes(path), read_bytes(bundle_path)
         name = builder.add_evidence(path, data, bundle)
         if trust is not None:
-            evidence.append(evidence_from_bytes(data, name, bundle, trust))
+            shown = display_name(bundle_path)
+            evidence.append(evidence_from_bytes(data, name, bundle, trust, bundle_name=shown))
     return evidence
 
 
@@ -321,6 +325,7 @@ def _add_bom(
     from sovbom.cyclonedx.reader import parse_bom
 
     bundle_path = request.bundles.get(path) or str(signing.default_bundle_path(path))
+    bundle_name = display_name(bundle_path)
     bundle: bytes | None = None
     try:
         bundle = read_bytes(bundle_path)
@@ -338,7 +343,9 @@ def _add_bom(
     if trust is not None:
         if bundle is None:
             raise VerificationFailed(f"{name}: not signed: no Sigstore bundle")
-        signature = _verify(loaded, bundle, f"bundles/{name.split('/', 1)[1]}", trust)
+        # messages name the bundle given; the report names it as the inspector's re-check does
+        signature = _verify(loaded, bundle, bundle_name, trust)
+        signature.bundle = builder.boms[-1]["bundle"]
     report = check_report_json(
         loaded,
         policy,

@@ -31,8 +31,7 @@ from sovbom.errors import InputError, VerificationFailed
 from sovbom.pack.safezip import HostileArchive
 
 if TYPE_CHECKING:
-    from sovbom.evidence import TrustOptions
-    from sovbom.signing import Verdict
+    from sovbom.signing import TrustOptions, Verdict
 
 FORMAT_VERSION = 2
 INDEX = "index.json"
@@ -120,6 +119,7 @@ def verify_index(data: bytes, bundle: bytes, trust: TrustOptions) -> Verdict:
         roles=[INDEX_ROLE],
         predicate_types=(signing.CYCLONEDX_PREDICATE_TYPE,),
         name=INDEX,
+        bundle_name=INDEX_BUNDLE,
     )
 
 

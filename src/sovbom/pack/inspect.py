@@ -11,8 +11,13 @@ thing that does not hold before reading further:
 3. members present against members listed; then every member's SHA-256, streamed;
 4. every BOM's schema, integrity and signature, every evidence document's signature, and every
    report: each check report is re-derived with :func:`sovbom.checking.check_bom` from the signed
-   inputs, with the inspector's trust and ``--fail-on``, and compared with the packed one as a
-   whole (:mod:`sovbom.pack.rederive`).
+   inputs, with the inspector's trust, at the ``fail_on`` the signed index records, and compared
+   with the packed one as a whole (:mod:`sovbom.pack.rederive`).
+
+Two answers come out, kept apart: whether the pack *holds* (every check above; a failure is
+tampering or a broken signature, exit 3), and the inspector's own verdict on the re-checked BOMs
+at the inspector's ``--fail-on`` (:attr:`InspectReport.check_verdict`; ``fail`` is exit 1, as
+for ``sovbom check``). The packed threshold never decides the inspector's verdict.
 """
 
 from __future__ import annotations
@@ -37,8 +42,8 @@ from sovbom.pack.safezip import HostileArchive, SafeArchive
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
-    from sovbom.evidence import TrustOptions
     from sovbom.pack.build import CheckReportSerializer
+    from sovbom.signing import TrustOptions
 
 #: Largest index bundle read.
 MAX_BUNDLE_BYTES = 4 * 1024**2
@@ -67,9 +72,12 @@ class BomInspection:
     signature: dict[str, Any] | None = None
     schema_ok: bool | None = None
     integrity_ok: bool | None = None
-    verdict: str | None = None  # the re-run check's verdict (pass | fail)
+    #: the inspector's own verdict on the re-run check, at the inspector's --fail-on (pass | fail)
+    verdict: str | None = None
+    #: the packed report's verdict (at the packed fail_on)
     packed_verdict: str | None = None
-    check: CheckReport | None = None  # the re-run check
+    #: the re-run check, at the packed fail_on (what the packed report is compared with)
+    check: CheckReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +116,20 @@ class InspectReport:
     def failures(self) -> list[Check]:
         return [c for c in self.checks if not c.ok]
 
+    @property
+    def check_verdict(self) -> str | None:
+        """The inspector's verdict on the re-checked BOMs at the inspector's ``fail_on``:
+        ``fail`` when one has a finding at or above it, None when no BOM was re-checked."""
+        verdicts = [b.verdict for b in self.boms if b.verdict is not None]
+        if not verdicts:
+            return None
+        return "fail" if "fail" in verdicts else "pass"
+
+    @property
+    def failing_boms(self) -> list[str]:
+        """The re-checked BOMs that fail at the inspector's ``fail_on``."""
+        return [b.member for b in self.boms if b.verdict == "fail"]
+
     def add(self, kind: str, subject: str, ok: bool, detail: str) -> bool:
         self.checks.append(Check(kind, subject, ok, detail))
         return ok
@@ -121,6 +143,7 @@ class InspectReport:
             "as_of": self.index.get("as_of"),
             "fail_on": self.fail_on,
             "verdict": "holds" if self.holds else "does-not-hold",
+            "check_verdict": self.check_verdict,
             "index": {
                 "format": self.index.get("sovbom_evidence_pack"),
                 "signed": self.index_signed,
@@ -147,7 +170,10 @@ class InspectReport:
 
 @dataclass(slots=True)
 class InspectOptions:
-    """What the inspector brings: their own trust material and threshold, and what they accept."""
+    """What the inspector brings: their own trust material and threshold, and what they accept.
+
+    ``fail_on`` decides the inspector's own verdict; the packed reports are compared at the
+    threshold the pack records."""
 
     #: makes the JSON check report to compare with the packed one (``sovbom check -f json``'s)
     serialize: CheckReportSerializer

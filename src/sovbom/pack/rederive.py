@@ -1,11 +1,15 @@
 """Re-deriving a pack's reports from its signed inputs, and comparing them with the packed ones.
 
 Every check report is made again with :func:`sovbom.checking.check_bom` (the computation of
-``sovbom check``) from the packed BOM, the packed policy and the date the signed index records,
-with the *inspector's* trust material and ``--fail-on``, then compared with the packed report as
-a whole: verdict, threshold, findings (severities, countries, paths), summary, names, signer,
-kind, BOM digest. Only what legitimately differs is left out of the comparison
-(:data:`NOT_COMPARED`). A delivery report cannot be re-derived (a pack holds no observed
+``sovbom check``) from the packed BOM, the packed policy, and the date and ``fail_on`` threshold
+the signed index records, with the *inspector's* trust material, then compared with the packed
+report as a whole: verdict, threshold, findings (severities, countries, paths), summary, names,
+signer, kind, BOM digest. Any difference is tampering. Only what legitimately differs is left out
+of the comparison (:data:`NOT_COMPARED`).
+
+Separately, the same findings are judged at the *inspector's* ``--fail-on``: that is the
+inspector's own verdict (:attr:`BomInspection.verdict`). The packed threshold never decides it;
+it is only what the operator claimed, and what the packed reports are compared at. A delivery report cannot be re-derived (a pack holds no observed
 inventory): it is bound by the signed index's digest, and the report says it was not re-derived.
 """
 
@@ -26,9 +30,9 @@ from sovbom.pack.inspect import BomInspection, InspectOptions, InspectReport
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
-    from sovbom.evidence import EvidenceFile, TrustOptions
+    from sovbom.evidence import EvidenceFile
     from sovbom.policy import Policy
-    from sovbom.signing import Verdict
+    from sovbom.signing import TrustOptions, Verdict
 
 #: Report fields not compared, and why: ``tool`` names the sovbom that wrote the report (the
 #: inspector may run a later one; a difference is a warning), ``signature.trust_root`` is the
@@ -129,7 +133,9 @@ def _packed_evidence(
             report.add("evidence", name, False, "signature not checked: no trust material given")
             continue
         try:
-            item = evidence_from_bytes(members[name], name, members[bundle], trust)
+            item = evidence_from_bytes(
+                members[name], name, members[bundle], trust, bundle_name=bundle
+            )
         except SovbomError as e:
             report.add("evidence", name, False, f"{bundle}: {e.message}")
             continue
@@ -150,6 +156,7 @@ def _inspect_bom(
 ) -> None:
     from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import parse_bom
+    from sovbom.policy import Severity
 
     name = entry["bom"]
     data = members.get(name)
@@ -167,16 +174,19 @@ def _inspect_bom(
     signature, ok = _signature(report, item, loaded, members, trust)
     if policy is None or not ok:
         return
+    # re-derived at the threshold the signed index records, to compare with the packed report;
+    # judged at the inspector's own threshold for the inspector's verdict
+    packed_fail_on = report.index.get("fail_on") or opts.fail_on
     item.check = check_bom(
         loaded,
         policy,
         as_of=as_of,
-        fail_on=opts.fail_on,
+        fail_on=packed_fail_on,
         signature=signature,
         evidence=evidence if signature is not None else (),
         validate=False,
     )
-    item.verdict = item.check.verdict
+    item.verdict = "fail" if item.check.result.fails(Severity.parse(opts.fail_on)) else "pass"
 
 
 def _schema_and_integrity(report: InspectReport, item: BomInspection, loaded: LoadedBom) -> bool:
@@ -331,17 +341,17 @@ def _compare_check(
     check: CheckReport,
     opts: InspectOptions,
 ) -> None:
-    """The packed check report against its re-derivation, and the verdict at the inspector's
-    threshold against the packed one."""
+    """The packed check report against its re-derivation at the packed threshold (any
+    difference is tampering); the inspector's own verdict is said alongside, never compared."""
     derived = orjson.loads(orjson.dumps(opts.serialize(check)))
     item.packed_verdict = str(packed.get("verdict"))
-    packed_fail_on = packed.get("fail_on")
     report.add(
         "policy",
         item.member,
-        item.packed_verdict == item.verdict,
-        f"re-run check at fail_on {opts.fail_on}: {item.verdict}; packed report says"
-        f" {item.packed_verdict} (at fail_on {packed_fail_on})",
+        item.packed_verdict == check.verdict,
+        f"re-derived at the packed fail_on {check.fail_on}: {check.verdict}; the packed report"
+        f" says {item.packed_verdict} (at fail_on {packed.get('fail_on')}). At YOUR fail_on"
+        f" {opts.fail_on}: {item.verdict}",
     )
     diffs = list(differences(_compared(packed), _compared(derived)))
     if not diffs:

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sovbom.evidence import TrustOptions
     from sovbom.pack.inspect import InspectOptions, InspectReport
     from sovbom.signers import SignerPolicy
-    from sovbom.signing import TrustMaterial
+    from sovbom.signing import TrustMaterial, TrustOptions
 
 #: Reads a packed member named in the index once its digest holds (None: absent or altered).
 PackedReader = Callable[[str], "bytes | None"]
@@ -45,7 +44,7 @@ def choose_trust(
 
     ``packed`` reads the pack's own trust members; it is None when the index cannot be used yet.
     """
-    from sovbom.evidence import TrustOptions
+    from sovbom.signing import TrustOptions
 
     material = _material(report, opts, packed)
     if material is not None:

@@ -11,6 +11,7 @@ from sovbom import __version__
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
@@ -40,6 +41,11 @@ class JsonRenderer:
 
     def trace(self, report: TraceReport) -> bytes:
         return _dump(trace_dict(report))
+
+    def conformance(self, report: ConformanceReport) -> bytes:
+        from sovbom.report.conformance_views import conformance_dict
+
+        return _dump(conformance_dict(report))
 
 
 def check_report_dict(report: CheckReport) -> dict[str, Any]:

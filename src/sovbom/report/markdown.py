@@ -8,6 +8,7 @@ from sovbom.report.text import plain, verdict_line
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
@@ -97,6 +98,11 @@ class MarkdownRenderer:
                 if m.truncated:
                     out.append("    - ... more paths (raise --max-paths)\n")
         return "".join(out).encode("utf-8")
+
+    def conformance(self, report: ConformanceReport) -> bytes:
+        from sovbom.report.conformance_views import markdown_lines
+
+        return _lines(markdown_lines(report))
 
 
 def _check(report: CheckReport) -> list[str]:

@@ -30,6 +30,7 @@ from sovbom.policy import RULE_HELP, Finding, Rule, Severity
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
@@ -92,8 +93,8 @@ def pack_rule(kind: str) -> str:
     return SIGNATURE if kind == SIGNATURE else f"pack-{kind}"
 
 
-def _descriptor(rule_id: str) -> dict[str, Any]:
-    info = RULES.get(rule_id) or RuleInfo(
+def _descriptor(rule_id: str, extra: dict[str, RuleInfo] | None = None) -> dict[str, Any]:
+    info = (extra or {}).get(rule_id) or RULES.get(rule_id) or RuleInfo(
         "An evidence pack check did not hold.", "evidence-pack", "error"
     )
     return {
@@ -109,7 +110,9 @@ def _descriptor(rule_id: str) -> dict[str, Any]:
 class _Run:
     """One SARIF run: the rules it declares (in order), its artifacts and results."""
 
-    def __init__(self, rule_ids: Iterable[str]) -> None:
+    def __init__(self, rule_ids: Iterable[str], extra: dict[str, RuleInfo] | None = None) -> None:
+        #: rules of this run only (a conformance profile's elements), beside :data:`RULES`
+        self.extra = extra or {}
         self.rule_ids = list(dict.fromkeys(rule_ids))
         self.index = {rule: i for i, rule in enumerate(self.rule_ids)}
         self.artifacts: list[dict[str, Any]] = []
@@ -139,7 +142,7 @@ class _Run:
         run: dict[str, Any] = {
             "tool": {"driver": {"name": "sovbom", "version": __version__,
                                 "informationUri": "https://sovbom.invalid/",
-                                "rules": [_descriptor(r) for r in self.rule_ids]}},
+                                "rules": [_descriptor(r, self.extra) for r in self.rule_ids]}},
             "artifacts": self.artifacts,
             "results": self.results,
         }  # fmt: skip
@@ -246,6 +249,49 @@ class SarifRenderer:
                      "pathsTruncated": m.truncated},
                 )  # fmt: skip
         return run.render({"query": report.query.describe()})
+
+    def conformance(self, report: ConformanceReport) -> bytes:
+        return _conformance(report)
+
+
+def conformance_rule(profile: str, element: str) -> str:
+    """The rule of a minimum element: ``<profile>/<element>`` (``ntia-2021/supplier``)."""
+    return f"{profile}/{element}"
+
+
+def _conformance(report: ConformanceReport) -> bytes:
+    """A result per element missing (error; warning when additional) or explicitly unknown (note),
+    at the line of the component's bom-ref (the document's: line 1)."""
+    from sovbom.conformance import Status
+
+    p = report.profile
+    rules = {
+        conformance_rule(p.id, e.id): RuleInfo(
+            f"{e.name} ({p.title}, section {e.section}): {e.definition}",
+            "conformance",
+            "error" if e.required else "warning",
+        )
+        for e in p.elements
+    }
+    run = _Run(rules, rules)
+    index = run.artifact(report.bom_source, report.bom_sha256)
+    lines = ref_lines(report.bom_raw) if report.bom_raw[:1] != b"<" else {}
+    rows: list[tuple[str | None, str, str, list[Any]]] = [(None, "document", "$", report.document)]
+    rows += [(c.ref, c.name, c.json_path, c.verdicts) for c in report.components]
+    for ref, name, path, verdicts in rows:
+        for v in verdicts:
+            if v.status not in (Status.MISSING, Status.UNKNOWN):
+                continue
+            level = "note" if v.status is Status.UNKNOWN else rules[conformance_rule(p.id, v.element.id)].level
+            physical = {"artifactLocation": {"uri": report.bom_source, "index": index},
+                        "region": {"startLine": (lines.get(ref) if ref else None) or 1}}
+            loc = {"physicalLocation": physical,
+                   "logicalLocations": [{"name": name, "fullyQualifiedName": path, "kind": "object"}]}
+            rule = conformance_rule(p.id, v.element.id)
+            res = run.result(rule, level, f"{name}: {v.element.name} {v.status.value} ({v.detail})",
+                             loc, {"status": v.status.value, **({"bom-ref": ref} if ref else {})})
+            res["partialFingerprints"] = {"sovbomComponent/v1": f"{rule}:{ref or '$'}"}
+    return run.render({"profile": p.id, "verdict": report.verdict})  # fmt: skip
 
 
 def _delivery(results: Sequence[DeliveryResult]) -> bytes:

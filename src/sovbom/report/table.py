@@ -18,6 +18,7 @@ from sovbom.report.text import plain, verdict_line
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
@@ -61,6 +62,11 @@ class TableRenderer:
 
     def trace(self, report: TraceReport) -> bytes:
         return _trace(report).encode("utf-8")
+
+    def conformance(self, report: ConformanceReport) -> bytes:
+        from sovbom.report.conformance_views import table_text
+
+        return table_text(report, self.color).encode("utf-8")
 
 
 def _check(console: Console, report: CheckReport) -> None:

@@ -4,6 +4,7 @@
   validity and freshness;
 * :mod:`~sovbom.signing.windows`: the validity window of each key of a trusted root;
 * :mod:`~sovbom.signing.identity`: who a signing certificate names, and the signer policy check;
+* :mod:`~sovbom.signing.options`: what a signature is checked against (:class:`TrustOptions`);
 * :mod:`~sovbom.signing.statement`: in-toto statements of BOM attestations;
 * :mod:`~sovbom.signing.verdict` and :mod:`~sovbom.signing.verify`: verification, failing closed;
 * :mod:`~sovbom.signing.sign`: identity tokens and signing.
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 from sovbom.signing._common import BUNDLE_SUFFIX, default_bundle_path
 from sovbom.signing.identity import SignerSpec, certificate_identities, certificate_issuer
+from sovbom.signing.options import TrustOptions
 from sovbom.signing.sign import (
+    SIGNING_NETWORK_HINT,
     BomSigner,
     SignerIdentity,
     identity_token,
@@ -55,6 +58,7 @@ __all__ = [
     "IN_TOTO_STATEMENT_TYPES",
     "PARALLEL_THRESHOLD",
     "PRODUCTION_TUF_URL",
+    "SIGNING_NETWORK_HINT",
     "STAGING_TUF_URL",
     "BomSigner",
     "BundleKind",
@@ -66,6 +70,7 @@ __all__ = [
     "SignerSpec",
     "Status",
     "TrustMaterial",
+    "TrustOptions",
     "TrustRootInfo",
     "Verdict",
     "build_bom_statement",

@@ -72,6 +72,22 @@ def certificate_issuer(cert: x509.Certificate) -> str | None:
     return v2 if v2 is not None else v1
 
 
+#: Allowed signers named in a "signer not allowed" message; the rest are counted.
+SIGNERS_SHOWN = 10
+
+
+class SignerNotAllowed(VerificationError):
+    """The certificate names no allowed signer. Its message is sovbom's own and is shown whole
+    (the allowed signers are listed, up to :data:`SIGNERS_SHOWN`, then counted)."""
+
+
+def describe_signers(rules: Sequence[IdentityRule]) -> str:
+    """The allowed signers, for a message: every one up to :data:`SIGNERS_SHOWN`, then a count."""
+    shown = "; ".join(r.describe() for r in rules[:SIGNERS_SHOWN])
+    more = len(rules) - SIGNERS_SHOWN
+    return shown + (f"; and {more} more allowed signers" if more > 0 else "")
+
+
 class RulesPolicy:
     """A sigstore ``VerificationPolicy``: the certificate must satisfy at least one rule.
 
@@ -94,9 +110,7 @@ class RulesPolicy:
             if rule is not None:
                 self.matched = rule
                 return
-        wanted = "; ".join(r.describe() for r in self.rules[:3])
-        if len(self.rules) > 3:
-            wanted += f"; ... ({len(self.rules)} allowed signers)"
+        wanted = describe_signers(self.rules)
         who = ", ".join(identity_for_display(i) for i in identities) or "no identity"
         if any(r.issuer == issuer for r in self.rules):
             what = "identity"
@@ -104,7 +118,7 @@ class RulesPolicy:
             what = "issuer"
         else:
             what = "identity and issuer"
-        raise VerificationError(
+        raise SignerNotAllowed(
             f"signer not allowed (wrong {what}): certificate is for {who} from {issuer};"
             f" expected {wanted}"
         )

@@ -86,15 +86,33 @@ def identity_token(
         raise OperationalError(f"interactive sign-in failed: {one_line(e)}") from e
 
 
+#: What a signer can do when the public-good instance cannot be reached: signing always needs
+#: the instance's CA and transparency log, so there is no offline way (hence no --offline).
+SIGNING_NETWORK_HINT = (
+    "signing needs the network: it reaches the Sigstore instance's CA and transparency log."
+    " Check the connection (or HTTPS_PROXY), or give --trust-config FILE for a Sigstore instance"
+    " you can reach (e.g. a private one)"
+)
+
+
 def load_signing_trust(
-    *, trust_config: str | os.PathLike[str] | None = None, staging: bool = False
+    *,
+    trust_config: str | os.PathLike[str] | None = None,
+    staging: bool = False,
+    hint: str = SIGNING_NETWORK_HINT,
 ) -> TrustMaterial:
-    """Trust material with a signing config: a trust config file, or public-good (online)."""
+    """Trust material with a signing config: a trust config file, or public-good (online).
+
+    ``hint`` is what the error suggests when the public-good instance cannot be reached (it
+    names only options of the command that signs)."""
     if trust_config is not None and staging:
         raise InputError("give only one of --trust-config and --staging")
     if trust_config is not None:
         return TrustMaterial.from_trust_config_file(trust_config)
-    return TrustMaterial.public_good(staging=staging, offline=False)
+    try:
+        return TrustMaterial.public_good(staging=staging, offline=False)
+    except OperationalError as e:
+        raise OperationalError(e.message, hint=hint) from e
 
 
 class BomSigner:

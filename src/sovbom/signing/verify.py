@@ -35,9 +35,10 @@ from sigstore.verify import Verifier
 from sovbom._io import display_name, parse_json, read_bytes
 from sovbom.errors import InputError
 from sovbom.signers import SignerPolicy
-from sovbom.signing._common import REJECTIONS, default_bundle_path, one_line
+from sovbom.signing._common import REJECTIONS, default_bundle_path, malformed_bundle, one_line
 from sovbom.signing.identity import (
     RulesPolicy,
+    SignerNotAllowed,
     SignerSpec,
     certificate_identities,
     certificate_issuer,
@@ -171,13 +172,16 @@ class BundleVerifier:
         try:
             bundle = Bundle.from_json(bundle_bytes)
         except REJECTIONS as e:
-            raise InputError(f"malformed bundle: {one_line(e)}", source=bundle_name) from e
+            raise InputError(malformed_bundle(bundle_bytes, e), source=bundle_name) from e
 
         cert = bundle.signing_certificate
         identities = certificate_identities(cert)
         issuer = certificate_issuer(cert)
         try:
             self._verify_signature(data, digest, doc, bundle, verdict)
+        except SignerNotAllowed as e:
+            verdict.reason = str(e)  # sovbom's own message, listing the signers: never cut
+            return verdict
         except _VERIFY_REJECTIONS as e:
             verdict.reason = one_line(e)
             return verdict
@@ -325,6 +329,7 @@ def verify_bundle_for_bytes(
     roles: Sequence[str] | None = None,
     predicate_types: Sequence[str] = (CYCLONEDX_PREDICATE_TYPE,),
     name: str = "<data>",
+    bundle_name: str = "<bundle>",
 ) -> Verdict:
     """Verify ``data`` against a Sigstore bundle; fail closed.
 
@@ -333,10 +338,12 @@ def verify_bundle_for_bytes(
     Returns the :class:`Verdict` only when everything holds; raises
     :class:`~sovbom.errors.VerificationFailed` (exit 3) when verification fails and
     :class:`~sovbom.errors.InputError` (exit 4) when the bundle or trust material is malformed.
-    Reuse ``trust`` across calls: its verifier is built once.
+    Reuse ``trust`` across calls: its verifier is built once. ``name`` and ``bundle_name`` are
+    how messages and the verdict name the file and its bundle (their paths, or member names).
     """
     verifier = BundleVerifier(trust, signers, roles=roles, predicate_types=predicate_types)
-    return verifier.verify_bytes(data, bundle_bytes, name=name).raise_for_failure()
+    verdict = verifier.verify_bytes(data, bundle_bytes, name=name, bundle_name=bundle_name)
+    return verdict.raise_for_failure()
 
 
 def verify_file(

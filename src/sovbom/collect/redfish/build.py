@@ -22,6 +22,7 @@ from sovbom.collect.redfish.base import (
     short,
     text,
 )
+from sovbom.collect.redfish.integrity import attach_integrity
 from sovbom.collect.redfish.mapping import firmware_version, group_parts, part_class, slot
 from sovbom.collect.redfish.walk import Record, Walk
 from sovbom.countries import normalize_country
@@ -366,5 +367,9 @@ def build_inventory(walk: Walk, source: str) -> Inventory:
         inventory.system.children.extend(nested.get(inventory.system.ref, []))
     loose = _attach_firmware(builder, walk, groups, parts)
     inventory.parts = [*parts.values(), *top_assemblies, *loose]
+    by_uri = {m.uri: parts[head] for head, members in groups.items() for m in members}
+    if inventory.system is not None:
+        by_uri.update(dict.fromkeys(walk.systems, inventory.system))
+    inventory.notes.extend(attach_integrity(walk, by_uri))
     _notes(walk, inventory)
     return inventory

@@ -63,6 +63,9 @@ class Walk:
     skipped_previous: int = 0
     #: firmware URI -> the part that names it as its software image
     runs_on: dict[str, str] = field(default_factory=dict)
+    #: ComponentIntegrity resources (SPDM, TPM) and the certificates they and their issuers link
+    integrity: dict[str, Resource] = field(default_factory=dict)
+    certificates: dict[str, Resource] = field(default_factory=dict)
 
 
 _Handler = Callable[["Walker", str, Resource, "str | None"], None]
@@ -114,6 +117,7 @@ class Walker:
         self._want("coll:chassis", link(root.get("Chassis")))
         self._want("coll:manager", link(root.get("Managers")))
         self._want("updateservice", link(root.get("UpdateService")))
+        self._want("coll:integrity", link(root.get("ComponentIntegrity")))
         if self.concurrency == 1:
             while self._queue:
                 kind, uri, owner = self._queue.pop(0)
@@ -328,6 +332,23 @@ class Walker:
                 frag = f"{uri}#/Assemblies/{index}"
             self.walk.records.setdefault(frag, Record(frag, "assembly", entry, owner))
 
+    def _on_integrity(self, uri: str, doc: Resource, owner: str | None) -> None:
+        self.walk.integrity[uri] = doc
+        for kind in ("SPDM", "TPM"):
+            section = doc.get(kind)
+            auth = section.get("IdentityAuthentication") if isinstance(section, Mapping) else None
+            if not isinstance(auth, Mapping):
+                continue
+            responder = auth.get("ResponderAuthentication")
+            holder = responder if isinstance(responder, Mapping) else auth
+            self._want("certificate", link(holder.get("ComponentCertificate")))
+
+    def _on_certificate(self, uri: str, doc: Resource, owner: str | None) -> None:
+        self.walk.certificates[uri] = doc
+        doc_links = doc.get("Links")
+        if isinstance(doc_links, Mapping):  # the issuer, to rebuild the chain
+            self._want("certificate", link(doc_links.get("Issuer")))
+
 
 #: The handler of each kind of resource that is neither a collection nor simply recorded.
 _HANDLERS: dict[str, _Handler] = {
@@ -344,4 +365,6 @@ _HANDLERS: dict[str, _Handler] = {
     "storagecontroller": Walker._on_storagecontroller,
     "simplestorage": Walker._on_simplestorage,
     "assembly": Walker._on_assembly,
+    "integrity": Walker._on_integrity,
+    "certificate": Walker._on_certificate,
 }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.conformance import ConformanceReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
@@ -42,6 +43,11 @@ class HtmlRenderer:
         from sovbom.report.html.trace import render_trace
 
         return render_trace(report).encode("utf-8")
+
+    def conformance(self, report: ConformanceReport) -> bytes:
+        from sovbom.report.html.conformance import render_conformance
+
+        return render_conformance(report).encode("utf-8")
 
 
 __all__ = ["HtmlRenderer"]
