@@ -22,6 +22,20 @@ from sovbom._io import display_name, json_pointer, load_structured
 from sovbom.errors import InputError
 
 SCHEMA_NAME = "signers.schema.json"
+#: A certificate identity longer than this matches no rule: an identity regexp (written by the
+#: policy's author, compiled once) never runs on it. Real identities (an e-mail address, a CI
+#: workflow URI) are a few hundred characters at most.
+MAX_IDENTITY_CHARS = 4096
+
+
+def identity_for_display(identity: str) -> str:
+    """An identity for messages: as it is, or cut and marked when it is too long to match."""
+    if len(identity) <= MAX_IDENTITY_CHARS:
+        return identity
+    return (
+        f"{identity[:80]}... ({len(identity)} characters: longer than {MAX_IDENTITY_CHARS}, "
+        "matches no signer)"
+    )
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,7 @@ class IdentityRule:
             object.__setattr__(self, "_pattern", pattern)
 
     def matches(self, identity: str, issuer: str) -> bool:
-        if issuer != self.issuer:
+        if issuer != self.issuer or len(identity) > MAX_IDENTITY_CHARS:
             return False
         if self._pattern is not None:
             return self._pattern.fullmatch(identity) is not None

@@ -10,7 +10,11 @@ authentication or a session token (``POST /redfish/v1/SessionService/Sessions`` 
 * ``redirect-loop``: 302 back and forth between two URLs; ``redirect-offsite``: 302 to another host;
 * ``401`` / ``403`` / ``404``: that status;
 * ``drip-body``: the headers at once, then the body one byte every ``drip_seconds``;
-* ``drip-headers``: a status line and then headers without end, one byte every ``drip_seconds``.
+* ``drip-headers``: a status line and then headers without end, one byte every ``drip_seconds``;
+* ``huge-announced``: a Content-Length of 10 GB, then silence until the client hangs up;
+* ``huge-body``: no Content-Length, then blanks as fast as the client reads, up to 10 GB
+  (``body_bytes_sent`` counts what went out);
+* ``deep``: a JSON object nested 200 levels deep.
 
 A drip stops when the client hangs up, when the server stops, or after ``drip_limit`` seconds
 (so that a client that never gives up cannot hang a test run).
@@ -44,6 +48,7 @@ from cryptography.x509.oid import NameOID
 
 ROOT = "/redfish/v1"
 SESSIONS = ROOT + "/SessionService/Sessions"
+HUGE_BYTES = 10 * 1000**3
 
 
 def mockup_base(directory: Path) -> Path:
@@ -119,6 +124,28 @@ class _Handler(BaseHTTPRequestHandler):
         lines = b"".join(b"X-Drip-%d: %s\r\n" % (i, b"a" * 40) for i in range(90))
         self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + lines)
 
+    def _huge(self, announce: bool) -> None:
+        """Announce 10 GB, or send blanks without a length until the client hangs up."""
+        rf = self.server.rf
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if announce:
+            self.send_header("Content-Length", str(HUGE_BYTES))
+        self.end_headers()
+        if announce:
+            rf.stopping.wait(rf.drip_limit)
+            return
+        chunk = b" " * 65536
+        until = time.monotonic() + rf.drip_limit
+        while rf.body_bytes_sent < HUGE_BYTES and time.monotonic() < until:
+            try:
+                self.wfile.write(chunk)
+            except OSError:
+                return  # the client gave up
+            with rf.lock:
+                rf.body_bytes_sent += len(chunk)
+
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
@@ -147,6 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "drip-headers":
             self._drip_headers()
             return
+        elif fault in ("huge-announced", "huge-body"):
+            self._huge(announce=fault == "huge-announced")
+            return
         elif fault in ("401", "403", "404", "500", "503"):
             self._error(int(fault), f"fault injected at {path}")
             return
@@ -168,6 +198,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "null":
             self._send(200, b"null")
+            return
+        if fault == "deep":
+            self._send(200, b'{"a":' * 200 + b"1" + b"}" * 200)
             return
         file = rf.file_for(path)
         if file is None:
@@ -282,6 +315,7 @@ class RedfishServer:
         self.issued_tokens: list[str] = []
         self.session_counter = 0
         self.sessions_deleted = 0
+        self.body_bytes_sent = 0
         self.hits: Counter[tuple[str, str]] = Counter()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None

@@ -104,6 +104,17 @@ def _decode(data: bytes, source: str) -> str:
         return data.decode("latin-1")
 
 
+def _number(digits: str, what: str, source: str, lineno: int) -> int:
+    """A count or type number of dmidecode's own lines: at most 9 digits (``int()`` on a run of
+    more than 4,300 digits is an error of its own)."""
+    if len(digits) > 9:
+        shown = digits if len(digits) <= 20 else f"{digits[:20]}... ({len(digits)} digits)"
+        raise InputError(
+            f"{what} is not a plausible number: {shown}", source=source, location=f"line {lineno}"
+        )
+    return int(digits)
+
+
 def _indent(line: str) -> int:
     return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
 
@@ -129,10 +140,11 @@ def parse_dmidecode(data: bytes, source: str) -> DmiTable:
             count = _STRUCTURES.match(stripped)
             if count:
                 table.whole = True
-                table.announced = int(count.group(1))
+                table.announced = _number(count.group(1), "structure count", source, lineno)
         m = _HEADER.match(line)
         if m:
-            current = DmiRecord(int(m.group(1), 16), int(m.group(2)), "", lineno)
+            dmi_type = _number(m.group(2), "DMI type", source, lineno)
+            current = DmiRecord(int(m.group(1), 16), dmi_type, "", lineno)
             records.append(current)
             want_title = True
             last_key = None

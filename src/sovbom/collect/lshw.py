@@ -155,8 +155,48 @@ def parse_lshw(data: bytes, source: str) -> tuple[list[dict[str, Any]], list[str
 # ----------------------------------------------------------------------------------------------
 
 
-_NUMERIC_ID = re.compile(r"\s*\[[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})?\]$")
-_SUFFIX = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
+_BRACKETED_ID = re.compile(r"\[[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})?\]")
+_BRACKETED_ID_MAX = len("[ffff:ffff]")
+
+
+def _line_end(text: str) -> int:
+    """Where ``$`` matches last: before a final newline, else at the end."""
+    return len(text) - 1 if text.endswith("\n") else len(text)
+
+
+def strip_numeric_id(value: str) -> str:
+    """``Intel Corporation [8086]`` -> ``Intel Corporation`` (``lshw -numeric``).
+
+    What ``re.sub(r"\\s*\\[[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4})?\\]$", "", value)`` did, in
+    linear time (the pattern is quadratic on a long run of spaces).
+    """
+    end = _line_end(value)
+    body = value[:end]
+    if not body.endswith("]"):
+        return value
+    opening = body.rfind("[", max(0, end - _BRACKETED_ID_MAX))
+    if opening < 0 or not _BRACKETED_ID.fullmatch(body, opening):
+        return value
+    return body[:opening].rstrip() + value[end:]
+
+
+def split_suffix(text: str) -> tuple[str, str] | None:
+    """``ProLiant DL360p Gen8 (763480-B21)`` -> (``ProLiant DL360p Gen8``, ``763480-B21``).
+
+    What ``^(.*?)\\s*\\(([^()]*)\\)$`` matched, in linear time (the pattern is quadratic on a
+    long run of spaces).
+    """
+    end = _line_end(text)
+    body = text[:end]
+    if not body.endswith(")"):
+        return None
+    opening = body.rfind("(")
+    if opening < 0 or ")" in body[opening + 1 : end - 1]:
+        return None
+    head = body[:opening].rstrip()
+    if "\n" in head:  # ``.`` stops at a newline
+        return None
+    return head, body[opening + 1 : end - 1]
 
 
 def _s(node: dict[str, Any], key: str) -> str | None:
@@ -166,7 +206,7 @@ def _s(node: dict[str, Any], key: str) -> str | None:
     if not isinstance(value, str):
         return None
     if key in ("vendor", "product"):
-        value = _NUMERIC_ID.sub("", value)  # lshw -numeric appends [8086] / [8086:1521]
+        value = strip_numeric_id(value)  # lshw -numeric appends [8086] / [8086:1521]
     return clean(value)
 
 
@@ -258,13 +298,11 @@ class _Builder:
     def system(self, node: dict[str, Any]) -> None:
         product = _s(node, "product")
         sku = _conf(node, "sku")
-        m = _SUFFIX.match(product or "")
+        m = split_suffix(product or "")
         if m and (
-            m.group(2) == sku
-            or clean(m.group(2)) is None
-            or m.group(2) == node.get("configuration", {}).get("sku")
+            m[1] == sku or clean(m[1]) is None or m[1] == node.get("configuration", {}).get("sku")
         ):
-            product = m.group(1)  # lshw appends the SKU: "ProLiant DL360p Gen8 (763480-B21)"
+            product = m[0]  # lshw appends the SKU: "ProLiant DL360p Gen8 (763480-B21)"
         props: list[tuple[str, str]] = []
         uuid = _conf(node, "uuid")
         if uuid:

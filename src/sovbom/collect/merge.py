@@ -22,6 +22,7 @@ Rules (documented for users in the README, "collect hardware"):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -273,12 +274,26 @@ class _Merger:
             self.add(child, root, source)
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _number_key(digits: str) -> tuple[int, str]:
+    """Order a run of decimal digits by its value without ``int()`` (which refuses more than
+    4,300 digits): fewer significant digits first, then the digits themselves."""
+    if not digits.isascii():  # other scripts' decimal digits ("٣"): their ASCII values
+        digits = "".join(str(unicodedata.decimal(ch)) for ch in digits)
+    significant = digits.lstrip("0")
+    return len(significant), significant
+
+
 def _sort_key(c: Component) -> tuple[int, int, list[object]]:
+    """Natural order: ``DIMM 2`` before ``DIMM 10``. ``re.split`` with a group alternates text
+    (even positions) and digit runs (odd positions), so equal positions compare equal types."""
     kind = 1 if c.type == "firmware" else 0
     order = _CLASS_ORDER.get(c.cls or "other", len(_CLASS_ORDER))
     key = " ".join((c.slot or c.bus_address or c.ref).split())
     natural: list[object] = [
-        int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", key)
+        _number_key(t) if i % 2 else t.casefold() for i, t in enumerate(_DIGITS.split(key))
     ]
     return kind, order, natural
 

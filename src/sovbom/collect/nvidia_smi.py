@@ -78,6 +78,13 @@ def _text(el: Element, path: str) -> str | None:
     return clean(found.text)
 
 
+def _gpu_count(text: str | None) -> int | None:
+    """``Attached GPUs``: ASCII digits, at most 6 (never ``int()`` on a hostile run of digits)."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 6:
+        return int(text)
+    return None
+
+
 def _parse_xml(data: bytes, source: str) -> SmiLog:
     root = parse_xml(data, source, forbid_dtd=False)
     if local_name(root.tag) != "nvidia_smi_log":
@@ -87,7 +94,7 @@ def _parse_xml(data: bytes, source: str) -> SmiLog:
         )
     log = SmiLog(source, _text(root, "driver_version"), _text(root, "cuda_version"))
     attached = _text(root, "attached_gpus")
-    log.attached = int(attached) if attached and attached.isdigit() else None
+    log.attached = _gpu_count(attached)
     for i, gpu in enumerate(root.findall("gpu")):
         bus = gpu.get("id") or _text(gpu, "pci/pci_bus_id")
         if not bus:
@@ -122,7 +129,6 @@ def _parse_xml(data: bytes, source: str) -> SmiLog:
 
 #: The last entry of each GPU block of ``nvidia-smi -q`` (drivers 3xx to 5xx).
 _LAST_ENTRY = "Processes"
-_KV = re.compile(r"^(?P<key>[^:]+?)\s+:\s?(?P<value>.*)$")
 _GPU_HEADER = re.compile(r"^GPU\s+([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7])\s*$")
 _TEXT_FIELDS = {
     ("Product Name",): "product_name",
@@ -141,6 +147,36 @@ _TEXT_FIELDS = {
     ("PCI", "Device Id"): "pci_device_id",
     ("PCI", "Sub System Id"): "pci_subsystem_id",
 }
+
+
+def split_entry(text: str) -> tuple[str, str] | None:
+    """``Product Name   : NVIDIA A10`` -> (key, value): the key runs to the first colon and is
+    followed by whitespace; one whitespace character after the colon is dropped.
+
+    What ``^(?P<key>[^:]+?)\\s+:\\s?(?P<value>.*)$`` matched, in linear time (the pattern is
+    quadratic on a long run of spaces).
+    """
+    colon = text.find(":")
+    if colon < 0:
+        return None
+    before = text[:colon]
+    key = before.rstrip()
+    if len(key) == len(before):
+        return None  # no whitespace before the colon
+    if not key:
+        if len(before) < 2:
+            return None
+        key = before[0]  # all whitespace: the key is its first character
+    rest = text[colon + 1 :]
+    candidates = (rest[1:], rest) if rest[:1].isspace() else (rest,)
+    for value in candidates:
+        # ``.*$``: one line, optionally followed by a final newline
+        newline = value.find("\n")
+        if newline < 0:
+            return key, value
+        if newline == len(value) - 1:
+            return key, value[:newline]
+    return None
 
 
 def _parse_text(data: bytes, source: str) -> SmiLog:
@@ -168,38 +204,39 @@ def _parse_text(data: bytes, source: str) -> SmiLog:
             log.gpus.append(gpu)
             path = []
             continue
-        m = _KV.match(body)
+        m = split_entry(body)
         if indent == 0:
             gpu = None
             if m is None:
                 continue
-            key, value = m.group("key").strip(), clean(m.group("value"))
+            key, value = m[0].strip(), clean(m[1])
             if key == "Driver Version":
                 log.driver_version = value
             elif key == "CUDA Version":
                 log.cuda_version = value
             elif key == "Attached GPUs":
-                if value is None or not value.isdigit():
+                count = _gpu_count(value)
+                if count is None:
                     raise InputError(
                         f"'Attached GPUs' is not a number: {value!r}",
                         source=source,
                         location=f"line {lineno}",
                     )
-                log.attached = int(value)
+                log.attached = count
             continue
         if gpu is None:
             continue
         while path and path[-1][0] >= indent:
             path.pop()
-        if not path and (m.group("key").strip() if m else body) == _LAST_ENTRY:
+        if not path and (m[0].strip() if m else body) == _LAST_ENTRY:
             finished.add(id(gpu))
         if m is None:
             path.append((indent, body))
             continue
-        key = m.group("key").strip()
+        key = m[0].strip()
         attr = _TEXT_FIELDS.get((*(p[1] for p in path), key))
         if attr is not None:
-            setattr(gpu, attr, clean(m.group("value")))
+            setattr(gpu, attr, clean(m[1]))
             if attr == "board_part_number":
                 gpu.has_board_part_field = True
     if not seen_marker and not log.gpus and log.driver_version is None:

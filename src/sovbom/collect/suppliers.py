@@ -30,6 +30,9 @@ DEFAULT_REGISTRY = "suppliers.yaml"
 #: Property naming where a manufacturer country came from.
 COUNTRY_SOURCE = "sovbom:manufacturer:country-source"
 REGISTRY_SOURCE = "supplier-registry"
+#: Registry patterns (written by the registry's author, compiled once) see at most this many
+#: characters of a manufacturer name: a hostile capture cannot make them run long on a huge field.
+MAX_NAME_CHARS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,9 @@ class Supplier:
     sources: str
 
     def matches(self, manufacturer: str) -> bool:
-        text = " ".join(manufacturer.split())
+        """Does a pattern match the start of ``manufacturer`` (blanks collapsed, first
+        :data:`MAX_NAME_CHARS` characters)?"""
+        text = " ".join(manufacturer.split())[:MAX_NAME_CHARS]
         return any(p.match(text) for p in self.patterns)
 
 

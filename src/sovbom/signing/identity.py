@@ -11,7 +11,7 @@ from cryptography.x509.oid import ObjectIdentifier
 from sigstore.errors import VerificationError
 
 from sovbom.errors import InputError
-from sovbom.signers import IdentityRule, SignerPolicy, match_rules
+from sovbom.signers import IdentityRule, SignerPolicy, identity_for_display, match_rules
 
 _OID_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
 _OID_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
@@ -122,7 +122,7 @@ class RulesPolicy:
                 self.matched = rule
                 return
         wanted = describe_signers(self.rules)
-        who = ", ".join(identities) or "no identity"
+        who = ", ".join(identity_for_display(i) for i in identities) or "no identity"
         if any(r.issuer == issuer for r in self.rules):
             what = "identity"
         elif any(r.matches(i, r.issuer) for r in self.rules for i in identities):

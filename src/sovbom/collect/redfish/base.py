@@ -12,6 +12,8 @@ from sovbom.placeholders import clean
 ROOT = "/redfish/v1"
 #: ``seen_by`` of every component the collector makes.
 SOURCE = "redfish"
+#: The largest Redfish resource read, from a BMC or a mockup file (real ones are under 100 KiB).
+MAX_RESOURCE_BYTES = 16 * 1024 * 1024
 
 #: A Redfish resource as JSON (the payload itself stays loosely typed).
 Resource = Mapping[str, Any]

@@ -22,13 +22,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import orjson
 import requests
 import urllib3
 from urllib3.util.retry import Retry
 from urllib3.util.ssl_ import create_urllib3_context
 
-from sovbom.collect.redfish.base import ROOT, RedfishStats, Resource, Unavailable, link
+from sovbom._io import parse_json
+from sovbom.collect.redfish.base import (
+    MAX_RESOURCE_BYTES,
+    ROOT,
+    RedfishStats,
+    Resource,
+    Unavailable,
+    link,
+)
 from sovbom.collect.redfish.credentials import (
     ENV_PASSWORD,
     ENV_USERNAME,
@@ -40,7 +47,9 @@ from sovbom.errors import InputError, OperationalError
 
 log = logging.getLogger("sovbom")
 
-MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+#: A response body larger than this is refused: by its Content-Length before anything is read,
+#: else after reading one byte more than this (the body is never read to its end).
+MAX_RESPONSE_BYTES = MAX_RESOURCE_BYTES
 MAX_REDIRECTS = 5
 #: The default budget of a whole collection, in multiples of the per-request ``timeout``.
 DEADLINE_TIMEOUTS = 60
@@ -63,6 +72,14 @@ def _reason(e: Exception) -> str:
     if match:
         return match.group(0)
     return text if len(text) < 200 else text[:197] + "..."
+
+
+def _declared_length(resp: requests.Response) -> int | None:
+    """The body size a response announces (Content-Length), if it announces one."""
+    value = (resp.headers.get("Content-Length") or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return int(value) if len(value) <= 18 else 10**18  # never int() on a hostile digit run
 
 
 def _unverified_context() -> ssl.SSLContext:
@@ -97,7 +114,10 @@ def _session(retries: int, pool: int, ca_bundle: str | None, insecure: bool) -> 
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers.update({"Accept": "application/json", "OData-Version": "4.0"})
+    # identity: a compressed body cannot expand past what its Content-Length announced
+    session.headers.update(
+        {"Accept": "application/json", "Accept-Encoding": "identity", "OData-Version": "4.0"}
+    )
     session.trust_env = False  # no proxies (nor netrc) from the environment for a BMC
     if insecure:
         session.verify = False
@@ -351,6 +371,12 @@ class HttpFetcher:
             raise Unavailable(uri, "not found (HTTP 404)")
         if status >= 400:
             raise Unavailable(uri, f"HTTP {status} {resp.reason or ''}".rstrip())
+        declared = _declared_length(resp)
+        if declared is not None and declared > MAX_RESPONSE_BYTES:
+            raise Unavailable(
+                uri,
+                f"response announces {declared} bytes, more than {MAX_RESPONSE_BYTES}; not read",
+            )
         try:
             body = resp.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
         except (urllib3.exceptions.HTTPError, OSError) as e:
@@ -362,9 +388,9 @@ class HttpFetcher:
         if len(body) > MAX_RESPONSE_BYTES:
             raise Unavailable(uri, f"response larger than {MAX_RESPONSE_BYTES} bytes")
         try:
-            doc = orjson.loads(body)
-        except orjson.JSONDecodeError as e:
-            raise Unavailable(uri, f"malformed JSON: {e}") from e
+            doc = parse_json(body, self.base + uri)  # syntax, and nesting deeper than 128 levels
+        except InputError as e:
+            raise Unavailable(uri, e.message) from e
         if not isinstance(doc, dict):
             raise Unavailable(uri, "expected a JSON object")
         return doc

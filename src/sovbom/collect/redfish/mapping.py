@@ -7,7 +7,7 @@ answers into components.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sovbom.collect.redfish.base import Resource, links, pcie_device_of, text
 from sovbom.collect.redfish.walk import Record
@@ -41,24 +41,48 @@ _KIND_PRIORITY = (
     "pcie",
     "assembly",
 )
-_TEXT_CLASSES = (
-    (re.compile(r"\b(gpu|graphics|tesla|nvidia|radeon|instinct|geforce|quadro)\b", re.I), "gpu"),
+_NIC_WORDS = re.compile(
+    r"(\bnic\b|ndc\b|ethernet|network|connectx|infiniband|flexfabric|\blom\b)", re.I
+)
+#: ``25GbE``, ``10G``: a speed; starts only where a run of digits starts (linear time)
+_SPEED = re.compile(r"(?<!\d)\d+gb?e?\b", re.I)
+_PORT = re.compile(r"port", re.I)
+
+
+def speed_then_port(text: str) -> bool:
+    """A speed followed by ``port`` on the same line (``Broadcom 25Gb 2-port``).
+
+    What a search for ``\\d+gb?e?\\b.*port`` (ignoring case) found, in linear time: the
+    pattern is quadratic on a long run of digits, and on many speeds without a ``port``.
+    """
+    pos = 0
+    while (speed := _SPEED.search(text, pos)) is not None:
+        line_end = text.find("\n", speed.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if _PORT.search(text, speed.end(), line_end):
+            return True
+        pos = line_end + 1  # the first speed of a line leaves the most room for a "port"
+    return False
+
+
+_TEXT_CLASSES: tuple[tuple[Callable[[str], object], str], ...] = (
     (
-        re.compile(
-            r"(\bnic\b|ndc\b|ethernet|network|connectx|infiniband|flexfabric|\blom\b|\d+gb?e?\b.*port)",
-            re.I,
-        ),
-        "nic",
+        re.compile(r"\b(gpu|graphics|tesla|nvidia|radeon|instinct|geforce|quadro)\b", re.I).search,
+        "gpu",
     ),
+    (lambda text: _NIC_WORDS.search(text) or speed_then_port(text), "nic"),
     (
         re.compile(
             r"(raid|\bhba\b|\bsas\b|storage c(ontro|ntl)r|perc|smart array|fibre|\bfc\b)", re.I
-        ),
+        ).search,
         "storage-controller",
     ),
-    (re.compile(r"(planar|motherboard|mainboard|baseboard|system board)", re.I), "baseboard"),
-    (re.compile(r"(power supply|\bpsu\b)", re.I), "psu"),
-    (re.compile(r"\b(tpm|trusted platform)\b", re.I), "tpm"),
+    (
+        re.compile(r"(planar|motherboard|mainboard|baseboard|system board)", re.I).search,
+        "baseboard",
+    ),
+    (re.compile(r"(power supply|\bpsu\b)", re.I).search, "psu"),
+    (re.compile(r"\b(tpm|trusted platform)\b", re.I).search, "tpm"),
 )
 #: Kinds whose records may describe the same physical part as a record of another kind.
 _DEDUP_KINDS = frozenset({"pcie", "nic", "graphics", "processor", "storage-controller", "drive"})
@@ -71,8 +95,8 @@ _DEDUP_KINDS = frozenset({"pcie", "nic", "graphics", "processor", "storage-contr
 
 def _text_class(*texts: str | None) -> str:
     joined = " ".join(t for t in texts if t)
-    for pattern, cls in _TEXT_CLASSES:
-        if pattern.search(joined):
+    for found, cls in _TEXT_CLASSES:
+        if found(joined):
             return cls
     return "other"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from sovbom._io import parse_json
-from sovbom.collect.redfish.base import ROOT, RedfishStats, Unavailable
+from sovbom._io import parse_json, read_bytes
+from sovbom.collect.redfish.base import MAX_RESOURCE_BYTES, ROOT, RedfishStats, Unavailable
 from sovbom.errors import InputError
 
 #: eb4x/dellfish style flat captures name collections by their type.
@@ -68,12 +68,13 @@ class MockupFetcher:
                 resolved = candidate.resolve()
             except OSError:
                 continue
-            if not resolved.is_relative_to(self.base) or not resolved.is_file():
+            if not resolved.is_relative_to(self.base) or not resolved.exists():
                 continue
-            try:
-                data = resolved.read_bytes()
-            except OSError as e:
-                raise InputError(f"cannot read: {e.strerror or e}", source=str(resolved)) from e
+            if resolved.is_dir():
+                continue
+            # Regular files only (a FIFO or a device is refused, never opened for a blocking
+            # read), at most MAX_RESOURCE_BYTES: InputError otherwise.
+            data = read_bytes(resolved, limit=MAX_RESOURCE_BYTES)
             doc = parse_json(data, str(resolved))  # InputError with line and column
             if not isinstance(doc, dict):
                 raise Unavailable(
