@@ -11,6 +11,7 @@ from sovbom.cli import check as _check  # noqa: F401
 from sovbom.cli import collect as _collect  # noqa: F401
 from sovbom.cli import collect_software as _collect_software  # noqa: F401
 from sovbom.cli import delivery as _delivery  # noqa: F401
+from sovbom.cli import fleet as _fleet  # noqa: F401
 from sovbom.cli import pack as _pack  # noqa: F401
 from sovbom.cli import sign as _sign  # noqa: F401
 from sovbom.cli import validate as _validate  # noqa: F401

@@ -317,9 +317,10 @@ def _bulk_components(store: FleetStore, conn: Connection, bom_id: int, flat: Fla
     columns = ("bom_id", *COMPONENT_COLUMNS)
     dbapi: Any = conn.connection.driver_connection
     if store.is_postgres:
-        with dbapi.cursor() as cur, cur.copy(
-            f"COPY components ({', '.join(columns)}) FROM STDIN"
-        ) as copy:
+        with (
+            dbapi.cursor() as cur,
+            cur.copy(f"COPY components ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
             for row in flat.rows:
                 copy.write_row((bom_id, *row))
     else:

@@ -133,9 +133,7 @@ def _row_matcher(q: Query) -> Callable[[Any], bool]:
         return lambda r: exact(r.part_number)
     if q.key == "serial":
         return lambda r: exact(r.serial)
-    return lambda r: (
-        exact(r.purl) or folded(r.name) or exact(r.part_number) or exact(r.serial)
-    )
+    return lambda r: exact(r.purl) or folded(r.name) or exact(r.part_number) or exact(r.serial)
 
 
 def label(name: str | None, version: str | None, ref: str) -> str:
@@ -235,12 +233,12 @@ def _paths(
     from sovbom.fleet.schema import components as c
 
     nodes: dict[tuple[int, str], tuple[str | None, str]] = {}
-    wanted = {(b, p) for b, _, p in found if p is not None}
+    wanted: set[tuple[int, str]] = {(b, p) for b, _, p in found if p is not None}
     for _ in range(_MAX_DEPTH):
         wanted = {k for k in wanted if k not in nodes}
         if not wanted:
             break
-        keys = sorted(wanted)  # type: ignore[type-var]
+        keys = sorted(wanted)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             stmt = select(c.c.bom_id, c.c.ref, c.c.parent_ref, c.c.name, c.c.version).where(
@@ -248,8 +246,8 @@ def _paths(
             )
             for r in conn.execute(stmt):
                 nodes[(r.bom_id, r.ref)] = (r.parent_ref, label(r.name, r.version, r.ref))
-        wanted = {(b, nodes[(b, r)][0]) for b, r in wanted if (b, r) in nodes}
-        wanted = {(b, p) for b, p in wanted if p is not None}  # type: ignore[misc]
+        ups = [(b, nodes[(b, r)][0]) for b, r in wanted if (b, r) in nodes]
+        wanted = {(b, up) for b, up in ups if up is not None}
     out: dict[tuple[int, str | None], list[tuple[str, str]]] = {}
     for bom_id, _, parent in found:
         if parent is None or (bom_id, parent) in out:

@@ -117,9 +117,12 @@ def _evaluate(job: _Job) -> tuple[str, str | None, dict[str, int], float | None]
                        observed=job.verified, max_paths=1, validate=False)  # fmt: skip
     worst = report.result.worst()
     share = report.result.total_share().to_dict()["domestic_share"]
-    return report.verdict, worst.label if worst is not None else None, (
-        report.result.counts_by_severity()
-    ), share
+    return (
+        report.verdict,
+        worst.label if worst is not None else None,
+        (report.result.counts_by_severity()),
+        share,
+    )
 
 
 def _jobs(store: FleetStore) -> Iterator[_Job]:
@@ -173,7 +176,11 @@ def _run(
     work: list[_Job], jobs: int | None, progress: Callable[[Any], None] | None
 ) -> list[tuple[str, str | None, dict[str, int], float | None]]:
     n = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if n > 1 and len(work) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+    if (
+        n > 1
+        and len(work) >= PARALLEL_THRESHOLD
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
         out = []
         with multiprocessing.get_context("fork").Pool(n) as pool:
             for result in pool.imap(_evaluate, work, chunksize=4):

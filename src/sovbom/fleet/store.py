@@ -103,7 +103,9 @@ def open_store(url: str | None, *, create: bool = False) -> FleetStore:
         migrate(store)
     except SQLAlchemyError as e:
         engine.dispose()
-        raise OperationalError(f"{display}: cannot open the fleet database: {_first_line(e)}") from e
+        raise OperationalError(
+            f"{display}: cannot open the fleet database: {_first_line(e)}"
+        ) from e
     return store
 
 

@@ -27,6 +27,7 @@ import orjson
 
 from sovbom import __version__
 from sovbom.policy import RULE_HELP, Finding, Rule, Severity
+from sovbom.report.fleet import FleetSarifMixin
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -62,6 +63,9 @@ class RuleInfo:
 
 SIGNATURE = "signature"
 TRACE_MATCH = "trace-match"
+FLEET_FAIL = "fleet-fail"
+FLEET_CHANGED = "fleet-verdict-changed"
+FLEET_WHERE_USED = "fleet-where-used"
 #: Every rule sovbom reports, by id.
 RULES: dict[str, RuleInfo] = {
     **{r.value: RuleInfo(RULE_HELP[r], "provenance", "warning") for r in Rule},
@@ -79,6 +83,9 @@ RULES: dict[str, RuleInfo] = {
     "pack-evidence": RuleInfo("A packed evidence document's signature does not hold.", "evidence-pack", "error"),
     "pack-policy": RuleInfo("The re-run policy check disagrees with the packed report, or the packed policy is unreadable.", "evidence-pack", "error"),
     TRACE_MATCH: RuleInfo("A component matching the trace query, with its paths from the server root.", "trace", "note"),
+    FLEET_FAIL: RuleInfo("A server of the fleet fails the policy (its newest BOM, rechecked).", "fleet", "error"),
+    FLEET_CHANGED: RuleInfo("A server's verdict changed since the previous recheck of the fleet.", "fleet", "warning"),
+    FLEET_WHERE_USED: RuleInfo("A server of the fleet carries a component matching the where-used query.", "fleet", "note"),
 }  # fmt: skip
 _DELIVERY_RULES = (
     SIGNATURE,
@@ -195,7 +202,7 @@ def _finding(run: _Run, index: int, f: Finding, report: CheckReport, lines: dict
         out["suppressions"] = _suppression(f)
 
 
-class SarifRenderer:
+class SarifRenderer(FleetSarifMixin):
     """SARIF 2.1.0: one run per report, one result per thing that does not hold."""
 
     def check(self, report: CheckReport) -> bytes:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sovbom.report.fleet import FleetHtmlMixin
+
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 
-class HtmlRenderer:
+class HtmlRenderer(FleetHtmlMixin):
     """A page to read in a browser, print or file; it loads nothing from the network."""
 
     def check(self, report: CheckReport) -> bytes:

@@ -73,7 +73,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_components"),
         sa.ForeignKeyConstraint(["bom_id"], ["boms.id"], name="fk_components_bom_id_boms"),
     )
-    for cols in (["bom_id", "ref"], ["part_number"], ["serial"], ["purl"], ["name_fold"], ["country"]):
+    for cols in (
+        ["bom_id", "ref"],
+        ["part_number"],
+        ["serial"],
+        ["purl"],
+        ["name_fold"],
+        ["country"],
+    ):
         op.create_index(f"ix_components_{'_'.join(cols)}", "components", cols)
     op.create_table(
         "rechecks",
