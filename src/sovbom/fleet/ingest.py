@@ -187,16 +187,16 @@ def ingest(
     deliveries = dict(deliveries or {})
     now = now or dt.datetime.now(dt.UTC)
     report = IngestReport(store.display)
-    hashed: list[tuple[str, IngestInput]] = []
-    for item in items:
+    hashed: list[tuple[str, int, IngestInput]] = []
+    for index, item in enumerate(items):
         try:
-            hashed.append((hashlib.sha256(read_bytes(item.path)).hexdigest(), item))
+            hashed.append((hashlib.sha256(read_bytes(item.path)).hexdigest(), index, item))
         except SovbomError as e:
             _skip_or_raise(report, display_name(item.path), e, on_error, progress)
-    hashed.sort(key=lambda pair: pair[0])  # one lock order for concurrent writers
-    by_source: dict[str, Ingested] = {}
+    hashed.sort(key=lambda entry: entry[:2])  # one lock order for concurrent writers
+    done: dict[int, Ingested] = {}
     with store.engine.begin() as conn:
-        for sha, item in hashed:
+        for sha, index, item in hashed:
             try:
                 raw = read_bytes(item.path)
                 if hashlib.sha256(raw).hexdigest() != sha:
@@ -206,11 +206,11 @@ def ingest(
             except SovbomError as e:
                 _skip_or_raise(report, display_name(item.path), e, on_error, progress)
                 continue
-            by_source[item.path] = _store(store, conn, prepared, now)
+            done[index] = _store(store, conn, prepared, now)
             if progress is not None:
                 progress(item)
         _apply_late_deliveries(conn, deliveries)
-    report.ingested = [by_source[i.path] for i in items if i.path in by_source]
+    report.ingested = [done[i] for i in sorted(done)]
     report.seconds = time.perf_counter() - started
     return report
 
