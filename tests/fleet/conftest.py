@@ -1,81 +1,30 @@
 """Fleet tests run on SQLite and on a real PostgreSQL server started here (a throwaway cluster).
 
-The cluster is Debian's ``postgresql`` package (``.ci/run`` installs it): ``initdb`` into a
-temporary directory, ``pg_ctl start`` on 127.0.0.1 at a free port, one new database per test.
-The server refuses to run as root, so as root it runs as the ``postgres`` user. ``-A trust``
-(no password) is only for this throwaway cluster listening on loopback.
+The cluster is Debian's ``postgresql`` package (``.ci/run`` installs it), started by
+:mod:`pg_cluster` on 127.0.0.1 at a free port, with one new database per test.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _as_server_user(cmd: list[str]) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
-def _run(cmd: list[str]) -> None:
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+from pg_cluster import ClusterError, new_pg_database, pg_bin, throwaway_cluster
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
-    """The base URL (``postgresql://sovbom@127.0.0.1:PORT``) of a throwaway PostgreSQL cluster."""
+    """The base URL of a throwaway PostgreSQL cluster (``postgresql://sovbom@127.0.0.1:PORT``)."""
     pytest.importorskip("psycopg")
-    bin_dir = _pg_bin()
+    bin_dir = pg_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    base = Path(tempfile.mkdtemp(prefix="sovbom-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-    data, port = base / "data", _free_port()
-    _run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sovbom"]))
-    options = f"-k {base} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off"
-    ctl = [str(bin_dir / "pg_ctl"), "-D", str(data)]
-    _run(_as_server_user([*ctl, "-o", options, "-l", str(base / "log"), "-w", "start"]))
     try:
-        yield f"postgresql://sovbom@127.0.0.1:{port}"
-    finally:
-        subprocess.run(_as_server_user([*ctl, "-m", "fast", "stop"]), capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def new_pg_database(base_url: str) -> str:
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base_url}/{name}"
+        with throwaway_cluster(bin_dir) as url:
+            yield url
+    except ClusterError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -83,5 +32,4 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty fleet database URL on each engine."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'fleet.db'}"
-    base = request.getfixturevalue("pg_server")
-    return new_pg_database(base)
+    return new_pg_database(request.getfixturevalue("pg_server"))

@@ -111,11 +111,17 @@ def fleet(ctx: click.Context, db: str | None) -> None:
     show_default=True,
     help="A bad file: skip it (and report it), or fail the whole batch (nothing stored).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    help="Worker processes reading the BOMs (default: one per CPU, at most 8).",
+)
 @trust_options
 @_format_options
 @click.pass_context
 def ingest_cmd(ctx: click.Context, boms: tuple[str, ...], bundle: str | None,
-               shipments: tuple[str, ...], delivery_reports: tuple[str, ...], on_error: str,
+               shipments: tuple[str, ...], delivery_reports: tuple[str, ...], on_error: str, jobs: int | None,
                signers: str | None, trusted_root: str | None, trust_config: str | None,
                staging: bool, offline: bool, fmt: str | None, output: str) -> None:  # fmt: skip
     """Store BOMs in the fleet: idempotent (a BOM's SHA-256 is its identity), every version kept.
@@ -138,7 +144,7 @@ def ingest_cmd(ctx: click.Context, boms: tuple[str, ...], bundle: str | None,
     store = _store(ctx, create=True)
     with progress_bar("ingesting BOMs", len(items)) as advance:
         report = ingest(store, items, trust=trust, deliveries=deliveries,
-                        on_error=OnError(on_error), progress=advance)  # fmt: skip
+                        on_error=OnError(on_error), progress=advance, jobs=jobs)  # fmt: skip
     for skipped in report.skipped:
         click.echo(f"sovbom: skipped {skipped.source}: {skipped.reason}", err=True)
     write_bytes(output, _renderer(fmt, output).fleet_ingest(report))

@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sovbom._io import display_name, parse_json, read_bytes
-from sovbom.errors import InputError, SovbomError
+from sovbom.errors import ExitCode, InputError, SovbomError, VerificationFailed
 from sovbom.fleet.extract import COMPONENT_COLUMNS, FlatBom, flatten
 
 if TYPE_CHECKING:
@@ -170,6 +170,51 @@ def _prepare(
     )  # fmt: skip
 
 
+#: From this many BOMs on, forked worker processes parse and flatten them (the database writes
+#: stay in this process, in one transaction).
+PARALLEL_THRESHOLD = 8
+_STATE: tuple[TrustOptions | None, Mapping[str, DeliveryFacts]] | None = None
+
+
+def _prepare_one(entry: tuple[str, int, IngestInput]) -> _Prepared | Skipped:
+    """Read, check and flatten one BOM; a bad one becomes a Skipped record (picklable)."""
+    sha, _, item = entry
+    assert _STATE is not None
+    trust, deliveries = _STATE
+    try:
+        raw = read_bytes(item.path)
+        if hashlib.sha256(raw).hexdigest() != sha:
+            raise InputError("the file changed while it was being ingested",
+                             source=display_name(item.path))  # fmt: skip
+        return _prepare(item, raw, sha, trust, deliveries.get(sha))
+    except SovbomError as e:
+        return Skipped(display_name(item.path), e.message, int(e.exit_code))
+
+
+def _prepare_all(
+    hashed: Sequence[tuple[str, int, IngestInput]],
+    trust: TrustOptions | None,
+    deliveries: Mapping[str, DeliveryFacts],
+    jobs: int | None,
+) -> Iterator[_Prepared | Skipped]:
+    """Each BOM prepared, in order; in forked workers for large batches."""
+    import multiprocessing
+    import os
+
+    global _STATE
+    _STATE = (trust, deliveries)
+    try:
+        n = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        if n > 1 and len(hashed) >= PARALLEL_THRESHOLD and fork:
+            with multiprocessing.get_context("fork").Pool(n) as pool:
+                yield from pool.imap(_prepare_one, hashed, chunksize=1)
+        else:
+            yield from map(_prepare_one, hashed)
+    finally:
+        _STATE = None
+
+
 def ingest(
     store: FleetStore,
     items: Sequence[IngestInput],
@@ -179,6 +224,7 @@ def ingest(
     on_error: OnError = OnError.FAIL,
     progress: Callable[[Any], None] | None = None,
     now: dt.datetime | None = None,
+    jobs: int | None = None,
 ) -> IngestReport:
     """Ingest a batch of BOMs (one transaction); see the module's description."""
     import time
@@ -195,16 +241,14 @@ def ingest(
             _skip_or_raise(report, display_name(item.path), e, on_error, progress)
     hashed.sort(key=lambda entry: entry[:2])  # one lock order for concurrent writers
     done: dict[int, Ingested] = {}
+    batch_deliveries = {sha: deliveries.pop(sha) for sha, _, _ in hashed if sha in deliveries}
     with store.engine.begin() as conn:
-        for sha, index, item in hashed:
-            try:
-                raw = read_bytes(item.path)
-                if hashlib.sha256(raw).hexdigest() != sha:
-                    raise InputError("the file changed while it was being ingested",
-                                     source=display_name(item.path))  # fmt: skip
-                prepared = _prepare(item, raw, sha, trust, deliveries.pop(sha, None))
-            except SovbomError as e:
-                _skip_or_raise(report, display_name(item.path), e, on_error, progress)
+        for (_, index, item), prepared in zip(
+            hashed, _prepare_all(hashed, trust, batch_deliveries, jobs), strict=True
+        ):
+            if isinstance(prepared, Skipped):
+                error = _error_of(prepared)
+                _skip_or_raise(report, prepared.source, error, on_error, progress)
                 continue
             done[index] = _store(store, conn, prepared, now)
             if progress is not None:
@@ -213,6 +257,13 @@ def ingest(
     report.ingested = [done[i] for i in sorted(done)]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _error_of(skipped: Skipped) -> SovbomError:
+    """The error a worker reported, as its class again (exit 3 or 4)."""
+    if skipped.exit_code == ExitCode.VERIFICATION_FAILED:
+        return VerificationFailed(skipped.reason)
+    return InputError(skipped.reason)
 
 
 def _skip_or_raise(
