@@ -43,7 +43,7 @@ def end_of(day: dt.date | None) -> dt.datetime | None:
 
 def latest_boms(before: dt.datetime | None) -> Subquery:
     """Per server, the id of its newest BOM produced before ``before`` (all BOMs when None)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, literal_column, select
 
     from sovbom.fleet.schema import boms
 
@@ -56,7 +56,8 @@ def latest_boms(before: dt.datetime | None) -> Subquery:
     if before is not None:
         inner = inner.where(boms.c.produced_at < before)
     ranked = inner.subquery("ranked")
-    return select(ranked.c.id, ranked.c.server_id).where(ranked.c.rank == 1).subquery("latest")
+    first: Any = literal_column("1")  # a literal: SQLite plans a bound parameter worse here
+    return select(ranked.c.id, ranked.c.server_id).where(ranked.c.rank == first).subquery("latest")
 
 
 def _like(pattern: str) -> str:
@@ -81,10 +82,18 @@ def _is_glob(value: str) -> bool:
 
 
 def _condition(column: Any, value: str, *, fold: bool = False) -> ColumnElement[bool]:
+    from sqlalchemy import and_
+
     value = value.casefold() if fold else value
-    if _is_glob(value):
-        return column.like(_like(value), escape="\\")  # type: ignore[no-any-return]
-    return column == value  # type: ignore[no-any-return]
+    if not _is_glob(value):
+        return column == value  # type: ignore[no-any-return]
+    like = column.like(_like(value), escape="\\")
+    prefix = value[: min((value.find(c) for c in "*?[" if c in value), default=len(value))]
+    if not prefix:
+        return like  # type: ignore[no-any-return]
+    # a literal prefix is a range the column's index answers (LIKE alone scans on both engines)
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper, like)
 
 
 def _sql_filter(q: Query) -> ColumnElement[bool]:
@@ -193,19 +202,20 @@ def where_used(
     stmt = (
         select(
             servers.c.key, servers.c.name.label("server_name"), servers.c.site,
-            boms.c.sha256, boms.c.produced_at, c.bom_id, c.ref, c.parent_ref, c.name, c.version,
+            boms.c.sha256, boms.c.produced_at, c.id, c.bom_id, c.ref, c.parent_ref, c.name, c.version,
             c.type, c.cls, c.purl, c.part_number, c.serial, c.countries,
         )
         .select_from(components.join(latest, latest.c.id == c.bom_id)
                      .join(boms, boms.c.id == c.bom_id)
                      .join(servers, servers.c.id == boms.c.server_id))
         .where(_sql_filter(q))
-        .order_by(servers.c.key, c.id)
     )  # fmt: skip
+    # no ORDER BY: it tempts SQLite's planner into walking every server's components in key
+    # order instead of using the component index; the matches are sorted here instead
     test = _row_matcher(q)
     with store.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(latest)).scalar() or 0
-        rows = [r for r in conn.execute(stmt) if test(r)]
+        rows = sorted((r for r in conn.execute(stmt) if test(r)), key=lambda r: (r.key, r.id))
         truncated = len(rows) > limit
         rows = rows[:limit]
         paths = _paths(conn, [(r.bom_id, r.ref, r.parent_ref) for r in rows])
@@ -228,7 +238,7 @@ def _paths(
     conn: Connection, found: Sequence[tuple[int, str, str | None]]
 ) -> dict[tuple[int, str | None], list[tuple[str, str]]]:
     """For each (bom, parent) the path root -> parent, read level by level from stored parents."""
-    from sqlalchemy import select, tuple_
+    from sqlalchemy import select
 
     from sovbom.fleet.schema import components as c
 
@@ -241,11 +251,15 @@ def _paths(
         keys = sorted(wanted)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
+            # two INs (a superset, narrowed below) use the (bom_id, ref) index on both engines;
+            # a row-value IN does not on SQLite
             stmt = select(c.c.bom_id, c.c.ref, c.c.parent_ref, c.c.name, c.c.version).where(
-                tuple_(c.c.bom_id, c.c.ref).in_(chunk)
+                c.c.bom_id.in_({b for b, _ in chunk}), c.c.ref.in_({r for _, r in chunk})
             )
+            asked = set(chunk)
             for r in conn.execute(stmt):
-                nodes[(r.bom_id, r.ref)] = (r.parent_ref, label(r.name, r.version, r.ref))
+                if (r.bom_id, r.ref) in asked:
+                    nodes[(r.bom_id, r.ref)] = (r.parent_ref, label(r.name, r.version, r.ref))
         ups = [(b, nodes[(b, r)][0]) for b, r in wanted if (b, r) in nodes]
         wanted = {(b, up) for b, up in ups if up is not None}
     out: dict[tuple[int, str | None], list[tuple[str, str]]] = {}
