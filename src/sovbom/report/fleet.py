@@ -3,8 +3,8 @@
 
 Table, Markdown and HTML lay out the same :class:`~sovbom.report.fleet_data.View` (titled tables);
 JSON writes the documents of ``schemas/fleet-report.schema.json``; SARIF reports a recheck's
-failing and flipped servers as results, and where-used matches as notes (ingest, summary and
-history carry their figures in the run's properties).
+failing and flipped servers and an ingest's skipped files as results, and where-used matches as
+notes (summary and history carry their figures in the run's properties).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class FleetTableMixin(_ViewMixin):
         buf = io.StringIO()
         color = getattr(self, "color", False)
         console = Console(file=buf, force_terminal=color, no_color=not color, width=160)
+        console.print(escape(plain(view.title)), highlight=False)
         console.print(escape(plain(view.headline)), highlight=False)
         for section in view.sections:
             table = Table(title=escape(plain(section.title)), title_justify="left")
@@ -135,7 +136,14 @@ class FleetJsonMixin:
 
 class FleetSarifMixin:
     def fleet_ingest(self, report: IngestReport) -> bytes:
-        return _sarif_properties(data.ingest_dict(report))
+        from sovbom.report.sarif import FLEET_SKIPPED, _location, _Run
+
+        run = _Run([FLEET_SKIPPED])
+        for s in report.skipped:
+            index = run.artifact(s.source, None)
+            run.result(FLEET_SKIPPED, "error", f"{s.source}: not ingested: {s.reason}",
+                       _location(s.source, index, None, None), {"exit_code": s.exit_code})  # fmt: skip
+        return run.render({"sovbom_report": data.ingest_dict(report)})
 
     def where_used(self, report: WhereUsedReport) -> bytes:
         from sovbom.report.sarif import FLEET_WHERE_USED, _location, _Run

@@ -66,6 +66,7 @@ TRACE_MATCH = "trace-match"
 FLEET_FAIL = "fleet-fail"
 FLEET_CHANGED = "fleet-verdict-changed"
 FLEET_WHERE_USED = "fleet-where-used"
+FLEET_SKIPPED = "fleet-skipped"
 #: Every rule sovbom reports, by id.
 RULES: dict[str, RuleInfo] = {
     **{r.value: RuleInfo(RULE_HELP[r], "provenance", "warning") for r in Rule},
@@ -85,6 +86,7 @@ RULES: dict[str, RuleInfo] = {
     TRACE_MATCH: RuleInfo("A component matching the trace query, with its paths from the server root.", "trace", "note"),
     FLEET_FAIL: RuleInfo("A server of the fleet fails the policy (its newest BOM, rechecked).", "fleet", "error"),
     FLEET_CHANGED: RuleInfo("A server's verdict changed since the previous recheck of the fleet.", "fleet", "warning"),
+    FLEET_SKIPPED: RuleInfo("A file was not ingested into the fleet (unreadable, invalid or not signed as required).", "fleet", "error"),
     FLEET_WHERE_USED: RuleInfo("A server of the fleet carries a component matching the where-used query.", "fleet", "note"),
 }  # fmt: skip
 _DELIVERY_RULES = (
