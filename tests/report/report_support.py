@@ -190,7 +190,7 @@ _WHEN = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
 
 
 def fleet_ingest_report() -> object:
-    from sovbom.fleet.ingest import IngestReport, Ingested, Skipped
+    from sovbom.fleet.ingest import Ingested, IngestReport, Skipped
 
     return IngestReport(
         "sqlite:///fleet.db",
