@@ -26,6 +26,7 @@ cli.lazy_commands.update(
         "convert": ("sovbom.cli.convert",),
         "verify-hardware": ("sovbom.cli.identity",),
         "trust": ("sovbom.cli.trust",),
+        "fleet": ("sovbom.cli.fleet",),
     }
 )
 

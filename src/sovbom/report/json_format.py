@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sovbom import __version__
+from sovbom.report.fleet import FleetJsonMixin
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -24,7 +25,7 @@ def _dump(doc: dict[str, Any]) -> bytes:
     return orjson.dumps(doc, option=_OPTIONS)
 
 
-class JsonRenderer:
+class JsonRenderer(FleetJsonMixin):
     """Machine-readable reports (the default off a terminal)."""
 
     def check(self, report: CheckReport) -> bytes:
