@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
 from sovbom._io import json_pointer
 from sovbom.model import Provenance, provenance_of
 
@@ -212,6 +210,8 @@ def _dependency_entries(doc: Mapping[str, Any]) -> Iterator[tuple[int, str, list
 
 def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
     """Build the provenance graph of a CycloneDX document (JSON form)."""
+    import networkx as nx  # only where a graph is built: the command line starts without it
+
     g: Any = nx.DiGraph()
     components: dict[str, dict[str, Any]] = {}
     json_locations: dict[str, tuple[str | int, ...]] = {}
