@@ -223,7 +223,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         Rule.NON_DOMESTIC_APPROVED,
         Severity.LOW,
-        False,
+        True,
         "The component comes from an approved, but not domestic, country.",
         component=_non_domestic_approved,
         origin_scoped=True,
@@ -254,7 +254,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         Rule.EXPIRED_EXEMPTION,
         Severity.MEDIUM,
-        False,
+        True,
         "An exemption that would cover the component has expired.",
     ),
     RuleSpec(
