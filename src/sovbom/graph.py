@@ -50,6 +50,7 @@ class ProvenanceGraph:
     _labels: dict[str, str] = field(default_factory=dict)
     _rpred: dict[str, list[str]] | None = None
     _provenance: dict[str, Provenance] = field(default_factory=dict)
+    _parent_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
     parent_of: dict[str, str] = field(default_factory=dict)
 
     def edge_kind(self, u: str, v: str) -> str:
@@ -105,13 +106,20 @@ class ProvenanceGraph:
         parents = self._parents if self._parents is not None else self._bfs_parents()
         if ref not in parents:
             return []
-        path = [ref]
-        node = parents[ref]
-        while node is not None:
-            path.append(node)
-            node = parents[node]
-        path.reverse()
-        return path
+        parent = parents[ref]
+        if parent is None:
+            return [ref]
+        # siblings share their parent's path: kept once per parent, not once per component
+        prefix = self._parent_paths.get(parent)
+        if prefix is None:
+            up = [parent]
+            node = parents[parent]
+            while node is not None:
+                up.append(node)
+                node = parents[node]
+            up.reverse()
+            prefix = self._parent_paths[parent] = tuple(up)
+        return [*prefix, ref]
 
     def _reachable_preds(self) -> dict[str, list[str]]:
         """Each reachable node's reachable predecessors, sorted (computed once)."""
@@ -127,15 +135,19 @@ class ProvenanceGraph:
         One path per direct parent (at most ``limit``, shortest first): a package needed by two
         parts shows both. Linear in the depth; :meth:`all_paths` enumerates every simple path.
         """
-        if self.root is None or not self.reachable(ref):
+        parents = self._parents if self._parents is not None else self._bfs_parents()
+        if ref not in parents:
             return []
         if ref == self.root:
             return [[ref]]
         out = [self.shortest_path(ref)]
         if limit <= 1:
             return out
+        preds = self._reachable_preds()[ref]
+        if len(preds) == 1:  # the one part that contains or uses it is on the shortest path
+            return out
         first_parent = out[0][-2]
-        for p in self._reachable_preds()[ref]:
+        for p in preds:
             if len(out) >= limit:
                 break
             if p == first_parent:

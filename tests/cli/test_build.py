@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path

@@ -206,22 +206,6 @@ def _graph_findings(pg: ProvenanceGraph, policy: Policy, spec: RuleSpec) -> Iter
         )
 
 
-def _count_share(by_class: dict[str, ClassShare], key: str, subject: Subject) -> None:
-    share = by_class.get(key)
-    if share is None:
-        share = by_class[key] = ClassShare()
-    share.total += 1
-    country = subject.country
-    if country is None:
-        share.unknown += 1
-    elif country in subject.domestic:
-        share.domestic += 1
-    elif country in subject.approved:
-        share.approved += 1
-    else:
-        share.other += 1
-
-
 def evaluate(
     pg: ProvenanceGraph,
     policy: Policy,
@@ -263,7 +247,19 @@ def evaluate(
         subject.country, subject.basis = effective_country(prov)
         subject.level = level
         subject.needed = needed
-        _count_share(by_class, cls or ctype, subject)
+        share = by_class.get(cls or ctype)
+        if share is None:
+            share = by_class[cls or ctype] = ClassShare()
+        share.total += 1
+        country = subject.country
+        if country is None:
+            share.unknown += 1
+        elif country in policy.domestic:
+            share.domestic += 1
+        elif country in policy.approved:
+            share.approved += 1
+        else:
+            share.other += 1
         raised: list[tuple[Rule, str]] = []
         for rule, check in checks:
             message = check(subject)

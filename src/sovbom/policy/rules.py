@@ -167,8 +167,10 @@ def _non_domestic_approved(s: Subject) -> str | None:
 def _denied_country(s: Subject) -> str | None:
     if not s.denied or s.prov is None:
         return None
-    denied = sorted(set(s.prov.countries()) & s.denied)
-    return f"tied to denied country {', '.join(denied)}" if denied else None
+    countries = s.prov.countries()
+    if s.denied.isdisjoint(countries):
+        return None
+    return f"tied to denied country {', '.join(sorted(s.denied.intersection(countries)))}"
 
 
 def _unknown_origin(s: Subject) -> str | None:
