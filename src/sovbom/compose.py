@@ -55,13 +55,12 @@ from sovbom.cyclonedx.document import (
 )
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.errors import InputError
-from sovbom.hbom import RUNS_ON
 from sovbom.placeholders import is_placeholder
 
 #: Each component that came from a separately signed sub-BOM names it (its BOM-Link).
-VOUCHED_BY = "sovbom:vouched-by"
+VOUCHED_BY = tx.VOUCHED_BY
 #: One per input of the composition: ``<file name> sha256:<hex>``.
-COMPOSED_FROM = "sovbom:composed-from"
+COMPOSED_FROM = tx.COMPOSED_FROM
 SIGNATURE_SUFFIX = ".sigstore.json"
 
 #: purl types of operating-system package managers: such packages go beneath the OS.
@@ -200,7 +199,7 @@ def _synthetic_anchor(bom: LoadedBom) -> dict[str, Any]:
     name = Path(bom.source).name or "sbom"
     return {
         "type": "application",
-        "bom-ref": f"sovbom:sbom:{name}",
+        "bom-ref": f"{tx.SBOM_REF_PREFIX}{name}",
         "name": name,
         "description": f"the software described by {bom.source}",
     }
@@ -225,7 +224,7 @@ def _bom_link(bom: LoadedBom) -> str:
             location="$.serialNumber",
         )
     version = doc.get("version", 1)
-    return f"urn:cdx:{serial[len('urn:uuid:') :]}/{version}"
+    return f"{tx.BOM_LINK_PREFIX}{serial[len('urn:uuid:') :]}/{version}"
 
 
 def _describe(comp: dict[str, Any]) -> str:
@@ -272,7 +271,7 @@ def _os_key(comp: dict[str, Any], parent_ref: str) -> tuple[str, str, str]:
 
 def _remap_runs_on(comp: dict[str, Any], ref_map: dict[str, str]) -> None:
     for p in comp.get("properties") or ():
-        if isinstance(p, dict) and p.get("name") == RUNS_ON and p.get("value") in ref_map:
+        if isinstance(p, dict) and p.get("name") == tx.RUNS_ON and p.get("value") in ref_map:
             p["value"] = ref_map[p["value"]]
 
 
@@ -542,12 +541,12 @@ class _Composer:
                         )
             elif key == "properties" and isinstance(current, list) and isinstance(value, list):
                 # a part runs on one thing: the first input's sovbom:runs-on stays
-                has_runs_on = any(isinstance(p, dict) and p.get("name") == RUNS_ON for p in current)
+                has_runs_on = any(isinstance(p, dict) and p.get("name") == tx.RUNS_ON for p in current)
                 current.extend(
                     v
                     for v in value
                     if v not in current
-                    and not (has_runs_on and isinstance(v, dict) and v.get("name") == RUNS_ON)
+                    and not (has_runs_on and isinstance(v, dict) and v.get("name") == tx.RUNS_ON)
                 )
             elif key in _UNION_FIELDS and isinstance(current, list) and isinstance(value, list):
                 current.extend(v for v in value if v not in current)
@@ -564,14 +563,14 @@ class _Composer:
             ref = dep.get("ref")
             mapped = ref_map.get(ref)
             if mapped is None:
-                if not (isinstance(ref, str) and ref.startswith("urn:cdx:")):
+                if not (isinstance(ref, str) and ref.startswith(tx.BOM_LINK_PREFIX)):
                     continue
                 mapped = ref
             targets = deps.setdefault(mapped, {})
             for t in dep.get("dependsOn") or ():
                 m = ref_map.get(t)
                 if m is None:
-                    if not (isinstance(t, str) and t.startswith("urn:cdx:")):
+                    if not (isinstance(t, str) and t.startswith(tx.BOM_LINK_PREFIX)):
                         continue
                     m = t
                 if m != mapped:
@@ -587,7 +586,7 @@ class _Composer:
         self.input_id += 1
         self._record_input(bom.source, bom.raw)
         name = Path(bom.source).name or "input"
-        runs_on = not bom.raw or RUNS_ON.encode() in bom.raw
+        runs_on = not bom.raw or tx.RUNS_ON.encode() in bom.raw
         return _Input(source=bom.source, prefix=f"{name}:", tag=tag, runs_on=runs_on)
 
     def add_hardware(self, bom: LoadedBom, tag: str | None) -> str:
@@ -660,7 +659,7 @@ class _Composer:
         return anchor_ref
 
     def _runs_on(self, anchor: dict[str, Any]) -> str | None:
-        value = _property(anchor, RUNS_ON)
+        value = _property(anchor, tx.RUNS_ON)
         if not value:
             return None
         if value in self.by_ref:
@@ -669,7 +668,7 @@ class _Composer:
         if part is not None:
             return str(part["bom-ref"])
         self.notes.append(
-            f"{self._current}: {RUNS_ON} names {value!r}, no part of this server: "
+            f"{self._current}: {tx.RUNS_ON} names {value!r}, no part of this server: "
             "placed beneath the server"
         )
         return None
@@ -691,7 +690,7 @@ class _Composer:
     # -- result --------------------------------------------------------------------------------
 
     def _known(self, ref: str) -> bool:
-        return ref in self.refs or ref.startswith("urn:cdx:")
+        return ref in self.refs or ref.startswith(tx.BOM_LINK_PREFIX)
 
     def finish(self) -> ComposeResult:
         # Every edge names known refs (inputs are normalised, the base is filtered in start());

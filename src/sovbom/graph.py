@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sovbom import taxonomy as tx
 from sovbom._io import json_pointer
 from sovbom.model import Provenance, provenance_of
 
 CONTAINS = "contains"
 DEPENDS = "depends"
 SUB_BOM = "sub-bom"
-_BOM_LINK = "urn:cdx:"
+_BOM_LINK = tx.BOM_LINK_PREFIX
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,13 @@ def _policy() -> Policy:
 def test_critical_components_raise_every_rule_one_step(spec: object) -> None:
     """README: findings of critical components are one step more severe, whatever the rule."""
     root = Component(ref="hw:server", name="srv", cls="server", origin_country="JP")
-    for ref, origin in (("us", "US"), ("cn", "CN"), ("ru", "RU"), ("none", None), ("expired", "CN")):
+    for ref, origin in (
+        ("us", "US"),
+        ("cn", "CN"),
+        ("ru", "RU"),
+        ("none", None),
+        ("expired", "CN"),
+    ):
         root.children.extend(_pair(ref, origin))
     result = evaluate(build_graph(tree_document(root)), _policy(), today=TODAY)
     by_kind: dict[tuple[Rule, str], set[Severity]] = {}

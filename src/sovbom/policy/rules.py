@@ -182,9 +182,7 @@ def _unknown_origin(s: Subject) -> str | None:
 def _insufficient_verification(s: Subject) -> str | None:
     if s.level >= s.needed:
         return None
-    return (
-        f"verification level {LEVEL_LABELS[s.level]}, policy requires {LEVEL_LABELS[s.needed]}"
-    )
+    return f"verification level {LEVEL_LABELS[s.level]}, policy requires {LEVEL_LABELS[s.needed]}"
 
 
 # --------------------------------------------------------------------------- graph rules
