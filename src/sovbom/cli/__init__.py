@@ -6,17 +6,51 @@ This package is the only place that imports click. It parses options, calls the 
 
 from __future__ import annotations
 
-from sovbom.cli import build as _build  # noqa: F401  (registers commands)
-from sovbom.cli import check as _check  # noqa: F401
-from sovbom.cli import collect as _collect  # noqa: F401
-from sovbom.cli import collect_software as _collect_software  # noqa: F401
-from sovbom.cli import delivery as _delivery  # noqa: F401
-from sovbom.cli import pack as _pack  # noqa: F401
-from sovbom.cli import sign as _sign  # noqa: F401
-from sovbom.cli import validate as _validate  # noqa: F401
-from sovbom.cli._common import cli
+from sovbom.cli._common import LazyCommand, cli
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]
+
+#: Every command: the modules that define it (imported when it runs) and its one-line help.
+COMMANDS: dict[str, LazyCommand] = {
+    "build": LazyCommand(("sovbom.cli.build",), "Build a server's CycloneDX BOM."),
+    "check": LazyCommand(
+        ("sovbom.cli.check",), "Check a server BOM against a provenance policy."
+    ),
+    "collect": LazyCommand(
+        ("sovbom.cli.collect", "sovbom.cli.collect_software"),
+        "Collect what a server actually contains (observed inventories).",
+    ),
+    "inspect": LazyCommand(
+        ("sovbom.cli.pack",),
+        "Re-verify an evidence pack offline, with your own trust material.",
+    ),
+    "pack": LazyCommand(
+        ("sovbom.cli.pack",),
+        "Write one evidence pack for an inspection: BOMs, bundles, trust material, policy,"
+        " reports.",
+    ),
+    "sign": LazyCommand(
+        ("sovbom.cli.sign",),
+        "Sign FILES with Sigstore: one bundle (v0.3 JSON) per file, over its exact bytes.",
+    ),
+    "trace": LazyCommand(
+        ("sovbom.cli.check",),
+        "Show every path from each server root to the components matching a query.",
+    ),
+    "validate": LazyCommand(
+        ("sovbom.cli.validate",), "Check CycloneDX documents (JSON or XML, spec 1.2 to 1.7)."
+    ),
+    "verify": LazyCommand(
+        ("sovbom.cli.sign",),
+        "Verify FILES against their Sigstore bundles: signature, transparency log, signer"
+        " identity.",
+    ),
+    "verify-delivery": LazyCommand(
+        ("sovbom.cli.delivery",),
+        "Verify a delivered server against the manufacturer's signed factory HBOM.",
+    ),
+}
+cli.lazy.update(COMMANDS)
 
 
 def main() -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
-import logging
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -20,11 +21,49 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+@dataclass(frozen=True, slots=True)
+class LazyCommand:
+    """A command whose module is imported only when the command runs (or its own help shows).
+
+    ``modules``: importing them registers the command (and its subcommands) on the group;
+    ``help``: its one-line help, for ``sovbom --help`` (a test checks it equals the command's).
+    """
+
+    modules: tuple[str, ...]
+    help: str
+
+
 class SovbomGroup(click.Group):
-    """A group that turns :class:`SovbomError` into a one-line message and its exit code.
+    """A group that turns :class:`SovbomError` into a one-line message and its exit code, and
+    loads its commands' modules only when they are needed (``sovbom --help`` and ``--version``
+    import none of them).
 
     Only SovbomError is caught: anything else is a bug and keeps its traceback.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, LazyCommand] = {}
+        self._listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        lazy = self.lazy.get(cmd_name)
+        if cmd_name not in self.commands and lazy is not None:
+            if self._listing:  # a stand-in carrying the help line: nothing imported
+                return click.Command(cmd_name, help=lazy.help)
+            for module in lazy.modules:
+                importlib.import_module(module)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: click.Context) -> Any:
         # A command is a short-lived process holding one large, mostly acyclic document: the
@@ -57,6 +96,8 @@ def cli(verbose: int) -> None:
       3  a signature or delivery verification failed
       4  bad input or operational error (unreadable file, network, BMC)
     """
+    import logging
+
     level = logging.WARNING - 10 * min(verbose, 2)
     logger = logging.getLogger("sovbom")
     logger.setLevel(level)
