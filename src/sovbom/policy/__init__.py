@@ -16,7 +16,6 @@ from sovbom.policy.evaluate import (
     VerificationContext,
     effective_country,
     evaluate,
-    severities,
 )
 from sovbom.policy.rules import (
     EXEMPTABLE,
@@ -49,5 +48,4 @@ __all__ = [
     "evaluate",
     "load_policy",
     "policy_from_dict",
-    "severities",
 ]

@@ -333,7 +333,3 @@ def _finding(rule: Rule, severity: Severity, message: str, where: _Where) -> Fin
         level=level,
         paths=paths,
     )
-
-
-def severities() -> Iterable[str]:
-    return [s.label for s in Severity]
