@@ -221,20 +221,22 @@ def _dependency_entries(doc: Mapping[str, Any]) -> Iterator[tuple[int, str, list
             yield i, dep["ref"], on if isinstance(on, list) else []
 
 
-def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
-    """Build the provenance graph of a CycloneDX document (JSON form)."""
-    import networkx as nx  # only where a graph is built: the command line starts without it
+@dataclass(slots=True)
+class _Walk:
+    """What one walk over a document's components finds."""
 
-    g: Any = nx.DiGraph()
-    components: dict[str, dict[str, Any]] = {}
-    json_locations: dict[str, tuple[str | int, ...]] = {}
-    problems: list[GraphProblem] = []
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    json_locations: dict[str, tuple[str | int, ...]] = field(default_factory=dict)
+    contains: list[tuple[str, str]] = field(default_factory=list)
+    parent_of: dict[str, str] = field(default_factory=dict)
+    sub_boms: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _walk(doc: Mapping[str, Any], problems: list[GraphProblem]) -> _Walk:
+    """Nodes and containment edges, in document order (an explicit stack: no recursion limit)."""
+    w = _Walk()
+    components, json_locations = w.components, w.json_locations
     anonymous = 0
-
-    # nodes and containment edges, in document order (an explicit stack: no recursion limit)
-    contains: list[tuple[str, str]] = []
-    parent_of: dict[str, str] = {}
-    sub_boms: list[tuple[str, str]] = []
     stack: list[tuple[tuple[str | int, ...], Any, str | None]] = []
     top = doc.get("components")
     if isinstance(top, list):
@@ -260,8 +262,8 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
             components[ref] = comp
             json_locations[ref] = path
         if parent is not None and parent != ref:
-            contains.append((parent, ref))
-            parent_of[ref] = parent
+            w.contains.append((parent, ref))
+            w.parent_of[ref] = parent
         children = comp.get("components")
         if children:
             stack.extend(
@@ -273,63 +275,77 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                 if isinstance(xref, Mapping) and xref.get("type") == "bom":
                     url = xref.get("url")
                     if isinstance(url, str) and url.startswith(_BOM_LINK):
-                        sub_boms.append((ref, url))
-    g.add_nodes_from(components)
-    g.add_nodes_from((url for _, url in sub_boms), external=True)
-    g.add_edges_from(contains)
-    g.add_edges_from(sub_boms)
-    root: str | None = None
-    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), Mapping):
-        root_ref = metadata["component"].get("bom-ref")
-        root = root_ref if isinstance(root_ref, str) and root_ref in components else None
+                        w.sub_boms.append((ref, url))
+    return w
 
-    # dependency edges
+
+def _known_node(g: Any, w: _Walk, ref: str) -> bool:
+    """Whether ``ref`` names a node; a BOM-Link to another BOM becomes an external node."""
+    if ref in w.components or ref in g:
+        return True
+    if ref.startswith(_BOM_LINK):
+        g.add_node(ref, external=True)
+        return True
+    return False
+
+
+def _dependency_edges(
+    doc: Mapping[str, Any], g: Any, w: _Walk, problems: list[GraphProblem]
+) -> list[tuple[str, str]]:
     depends: list[tuple[str, str]] = []
     for i, ref, on in _dependency_entries(doc):
-        if ref not in components and ref not in g:
-            if ref.startswith(_BOM_LINK):
-                g.add_node(ref, external=True)
-            else:
-                problems.append(
-                    GraphProblem(
-                        "dangling-reference",
-                        f"dependencies name {ref!r}, which no component has",
-                        ref,
-                        f"$.dependencies[{i}].ref",
-                    )
+        if not _known_node(g, w, ref):
+            problems.append(
+                GraphProblem(
+                    "dangling-reference",
+                    f"dependencies name {ref!r}, which no component has",
+                    ref,
+                    f"$.dependencies[{i}].ref",
                 )
-                continue
+            )
+            continue
         for j, target in enumerate(on):
             if not isinstance(target, str):
                 continue
+            where = f"$.dependencies[{i}].dependsOn[{j}]"
             if target == ref:
+                problems.append(GraphProblem("cycle", f"{ref!r} depends on itself", ref, where))
+            elif not _known_node(g, w, target):
                 problems.append(
                     GraphProblem(
-                        "cycle",
-                        f"{ref!r} depends on itself",
+                        "dangling-reference",
+                        f"{ref!r} depends on {target!r}, which no component has",
                         ref,
-                        f"$.dependencies[{i}].dependsOn[{j}]",
+                        where,
                     )
                 )
-                continue
-            if target not in components and target not in g:
-                if target.startswith(_BOM_LINK):
-                    g.add_node(target, external=True)
-                else:
-                    problems.append(
-                        GraphProblem(
-                            "dangling-reference",
-                            f"{ref!r} depends on {target!r}, which no component has",
-                            ref,
-                            f"$.dependencies[{i}].dependsOn[{j}]",
-                        )
-                    )
-                    continue
-            if parent_of.get(target) != ref:  # nesting repeated in dependencies stays "contains"
+            elif w.parent_of.get(target) != ref:  # nesting repeated in dependencies: "contains"
                 depends.append((ref, target))
-    g.add_edges_from(depends)
+    return depends
 
-    pg = ProvenanceGraph(g, root, components, json_locations, problems, source, parent_of=parent_of)
+
+def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
+    """Build the provenance graph of a CycloneDX document (JSON form)."""
+    import networkx as nx  # only where a graph is built: the command line starts without it
+
+    g: Any = nx.DiGraph()
+    problems: list[GraphProblem] = []
+    w = _walk(doc, problems)
+    components = w.components
+    g.add_nodes_from(components)
+    g.add_nodes_from((url for _, url in w.sub_boms), external=True)
+    g.add_edges_from(w.contains)
+    g.add_edges_from(w.sub_boms)
+    root: str | None = None
+    metadata = doc.get("metadata")
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), Mapping):
+        root_ref = metadata["component"].get("bom-ref")
+        root = root_ref if isinstance(root_ref, str) and root_ref in components else None
+    g.add_edges_from(_dependency_edges(doc, g, w, problems))
+
+    pg = ProvenanceGraph(
+        g, root, components, w.json_locations, problems, source, parent_of=w.parent_of
+    )
     if root is None:
         tops = [n for n in components if g.in_degree(n) == 0]
         if len(tops) == 1:
@@ -357,7 +373,6 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
             )
     if pg.root is not None:
         reach = pg._bfs_parents()
-        unreachable = [ref for ref in components if ref not in reach]
         problems.extend(
             GraphProblem(
                 "unreachable",
@@ -365,6 +380,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                 ref,
                 pg.json_path(ref),
             )
-            for ref in unreachable
+            for ref in components
+            if ref not in reach
         )
     return pg
