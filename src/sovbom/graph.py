@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sovbom import taxonomy as tx
-from sovbom._io import json_pointer
 from sovbom.model import Provenance, provenance_of
 
 CONTAINS = "contains"
@@ -71,6 +70,8 @@ class ProvenanceGraph:
 
     def json_path(self, ref: str) -> str | None:
         """Where a component sits in the document (``$.components[0].components[3]``)."""
+        from sovbom._io import json_pointer
+
         location = self.json_locations.get(ref)
         return json_pointer(location) if location is not None else None
 
@@ -253,6 +254,8 @@ def _walk(doc: Mapping[str, Any], problems: list[GraphProblem]) -> _Walk:
             anonymous += 1
             ref = f"<anonymous {anonymous}: {comp.get('name', '?')}>"
         if ref in components:
+            from sovbom._io import json_pointer
+
             problems.append(
                 GraphProblem(
                     "duplicate-bom-ref", f"bom-ref {ref!r} is used twice", ref, json_pointer(path)

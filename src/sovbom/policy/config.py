@@ -16,11 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sovbom._io import display_name, parse_json, parse_yaml, read_bytes
 from sovbom.errors import InputError
 from sovbom.model import Provenance
 from sovbom.policy.rules import SPECS, Level, Rule, Severity
-from sovbom.project_schemas import check_against
 
 SCHEMA = "policy.schema.json"
 
@@ -167,6 +165,10 @@ def policy_from_dict(raw: Mapping[str, Any], source: str = "<policy>") -> Policy
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:
     """Read and validate a policy file (YAML or JSON)."""
+    # imported here: ``sovbom.policy`` is imported for its enumerations by every command line
+    from sovbom._io import display_name, parse_json, parse_yaml, read_bytes
+    from sovbom.project_schemas import check_against
+
     source = display_name(path)
     data = read_bytes(path)
     if not data.strip():
