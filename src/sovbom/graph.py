@@ -282,47 +282,51 @@ def _walk(doc: Mapping[str, Any], problems: list[GraphProblem]) -> _Walk:
     return w
 
 
-def _known_node(g: Any, w: _Walk, ref: str) -> bool:
-    """Whether ``ref`` names a node; a BOM-Link to another BOM becomes an external node."""
-    if ref in w.components or ref in g:
-        return True
-    if ref.startswith(_BOM_LINK):
-        g.add_node(ref, external=True)
-        return True
-    return False
-
-
 def _dependency_edges(
     doc: Mapping[str, Any], g: Any, w: _Walk, problems: list[GraphProblem]
 ) -> list[tuple[str, str]]:
+    """``depends`` edges; a BOM-Link to another BOM becomes an external node."""
+    components, parent_of = w.components, w.parent_of
     depends: list[tuple[str, str]] = []
     for i, ref, on in _dependency_entries(doc):
-        if not _known_node(g, w, ref):
-            problems.append(
-                GraphProblem(
-                    "dangling-reference",
-                    f"dependencies name {ref!r}, which no component has",
-                    ref,
-                    f"$.dependencies[{i}].ref",
-                )
-            )
-            continue
-        for j, target in enumerate(on):
-            if not isinstance(target, str):
-                continue
-            where = f"$.dependencies[{i}].dependsOn[{j}]"
-            if target == ref:
-                problems.append(GraphProblem("cycle", f"{ref!r} depends on itself", ref, where))
-            elif not _known_node(g, w, target):
+        if ref not in components and ref not in g:
+            if not ref.startswith(_BOM_LINK):
                 problems.append(
                     GraphProblem(
                         "dangling-reference",
-                        f"{ref!r} depends on {target!r}, which no component has",
+                        f"dependencies name {ref!r}, which no component has",
                         ref,
-                        where,
+                        f"$.dependencies[{i}].ref",
                     )
                 )
-            elif w.parent_of.get(target) != ref:  # nesting repeated in dependencies: "contains"
+                continue
+            g.add_node(ref, external=True)
+        for j, target in enumerate(on):
+            if not isinstance(target, str):
+                continue
+            if target == ref:
+                problems.append(
+                    GraphProblem(
+                        "cycle",
+                        f"{ref!r} depends on itself",
+                        ref,
+                        f"$.dependencies[{i}].dependsOn[{j}]",
+                    )
+                )
+                continue
+            if target not in components and target not in g:
+                if not target.startswith(_BOM_LINK):
+                    problems.append(
+                        GraphProblem(
+                            "dangling-reference",
+                            f"{ref!r} depends on {target!r}, which no component has",
+                            ref,
+                            f"$.dependencies[{i}].dependsOn[{j}]",
+                        )
+                    )
+                    continue
+                g.add_node(target, external=True)
+            if parent_of.get(target) != ref:  # nesting repeated in dependencies stays "contains"
                 depends.append((ref, target))
     return depends
 
