@@ -344,8 +344,8 @@ def _server(run: _Run, r: DeliveryResult) -> None:
                        f"{r.server}: server {f.field}: expected {f.expected!r}, found {f.found!r}",
                        here, {**base, "field": f.field, "expected": f.expected, "found": f.found})  # fmt: skip
     for p in c.parts:
-        if p.status is PartStatus.MATCHED:
-            continue
+        if p.status in (PartStatus.MATCHED, PartStatus.NOT_OBSERVED):
+            continue  # (a part found but not observed is no finding: the JSON report lists it)
         diffs = [f for f in p.fields if f.status in (FieldStatus.MISMATCH, FieldStatus.ABSENT)]
         detail = "; ".join(
             f"{f.field}{f' ({f.firmware})' if f.firmware else ''}: expected {f.expected!r}, found {f.found!r}"

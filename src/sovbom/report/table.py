@@ -237,6 +237,7 @@ def _parts(console: Console, r: DeliveryResult, max_parts: int) -> None:
         PartStatus.MISSING: "red",
         PartStatus.UNEXPECTED: "red",
         PartStatus.DRIFTED: "yellow",
+        PartStatus.NOT_OBSERVED: "yellow",
         PartStatus.MATCHED: "green",
     }
     assert r.comparison is not None
