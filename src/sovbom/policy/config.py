@@ -41,8 +41,10 @@ class Exemption:
     def matches(self, ref: str, component: Mapping[str, Any], prov: Provenance) -> bool:
         for key, pattern in self.match.items():
             if key == "supplier":
-                names = {n.casefold() for n in (prov.supplier, prov.manufacturer) if n}
-                if pattern.casefold() not in names:
+                from sovbom.companies import same_company
+
+                names = (prov.supplier, prov.manufacturer)
+                if not any(same_company(pattern, n) for n in names if n):
                     return False
                 continue
             if key == "purl":
