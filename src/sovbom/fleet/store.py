@@ -114,8 +114,8 @@ def _first_line(e: BaseException) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(e).__name__
 
 
-def migrate(store: FleetStore) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there)."""
+def migrate(store: FleetStore, revision: str = "head") -> None:
+    """Bring the schema to the newest revision (a no-op when it is there), or to ``revision``."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import text
@@ -126,7 +126,7 @@ def migrate(store: FleetStore) -> None:
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 __all__ = ["DEFAULT_FILE", "ENV_VAR", "FleetStore", "migrate", "open_store", "resolve_url"]
