@@ -284,12 +284,13 @@ def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
             base = component_countries.join(
                 components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref)
             )
+        # "bom_id + 0": the newest-BOM test must not drive the plan (walking every component
+        # of every newest BOM); the component's own index does, on both engines
         stmt = (
             select(servers.c.key, c.id, c.ref, c.name, c.purl, c.part_number, c.serial)
-            .select_from(base.join(latest, latest.c.id == c.bom_id)
-                         .join(boms, boms.c.id == c.bom_id)
+            .select_from(base.join(boms, boms.c.id == c.bom_id)
                          .join(servers, servers.c.id == boms.c.server_id))
-            .where(condition)
+            .where(condition, (c.bom_id + 0).in_(select(latest.c.id)))
         )  # fmt: skip
         out.append(stmt)
     return out
