@@ -248,3 +248,26 @@ def test_delivery_report_marks_components_verified(db_url: str, tmp_path: Path) 
     ingest(store, [IngestInput(str(bom))], deliveries=load_delivery_reports([str(delivery)]))
     report = summarize(store, load_policy(policy(tmp_path / "p.yaml")), as_of=None, since=None)
     assert report.now.unverified_components == report.now.components - 1
+
+
+def test_where_used_pages_through_matches_and_counts_them_all(db_url: str, tmp_path: Path) -> None:
+    paths = []
+    for i in range(5):
+        parts = [part("hw:nic", "NIC", "nic", "CN" if i % 2 else "US", part_number=f"NIC-{i}")]
+        paths.append(str(write(tmp_path / f"s{i}.json", server_bom(f"S{i}", parts=parts,
+                                                                     n_fillers=3))))  # fmt: skip
+    store = open_store(db_url, create=True)
+    ingest(store, [IngestInput(p) for p in paths])
+    whole = where_used(store, parse_query("part=NIC-*"))
+    assert [m.server for m in whole.matches] == ["S0", "S1", "S2", "S3", "S4"]
+    assert whole.total == 5 and not whole.truncated
+    page = where_used(store, parse_query("part=NIC-*"), limit=2, offset=2)
+    assert [m.server for m in page.matches] == ["S2", "S3"]
+    assert page.total == 5 and page.servers_matched == 5 and page.truncated
+    assert "5 match(es)" in page.headline() and "listing 3-4" in page.headline()
+    # a case-sensitive wildcard, as trace matches part numbers; names ignore case
+    assert where_used(store, parse_query("part=nic-*")).total == 0
+    assert where_used(store, parse_query("name=nic")).total == 5
+    assert where_used(store, parse_query("part=NIC-[!13]")).total == 3
+    assert where_used(store, parse_query("country=CN")).total == 2
+    store.close()
