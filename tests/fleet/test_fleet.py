@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import text
 from fleet_support import SAMPLES, part, policy, server_bom, write
+from sqlalchemy import text
 
 from sovbom.errors import InputError
 from sovbom.fleet.history import history
