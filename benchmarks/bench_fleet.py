@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import gc
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -70,6 +71,7 @@ def run(url: str, paths: list[str], components: int, policy_path: Path) -> dict[
         "where_used_p50_ms": round(statistics.median(times) * 1000, 1),
         "where_used_p95_ms": round(statistics.quantiles(times, n=20)[18] * 1000, 1),
         "recheck_s": round(recheck_s, 2),
+        "load_1min": round(os.getloadavg()[0], 1), "cpus": os.cpu_count(),
     }  # fmt: skip
 
 

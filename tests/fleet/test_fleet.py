@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 from fleet_support import SAMPLES, part, policy, server_bom, write
+from sqlalchemy import text
 
 from sovbom.errors import InputError
 from sovbom.fleet.history import history
@@ -40,8 +41,50 @@ def test_migrations_create_the_schema_from_an_empty_database(db_url: str) -> Non
     assert set(inspect(store.engine).get_table_names()) >= set(metadata.tables)
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+    if store.is_postgres:  # wildcard prefixes use these whatever the collation
+        with store.engine.connect() as conn:
+            defs = conn.execute(text("SELECT indexdef FROM pg_indexes"
+                                     " WHERE tablename = 'components'")).scalars().all()
+        assert sum("text_pattern_ops" in d for d in defs) == 4
     open_store(db_url)  # a second open is a no-op upgrade
+    store.close()
+
+
+def test_migration_0002_upgrades_a_0001_fleet_and_fills_the_countries(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from sovbom.fleet.schema import metadata
+    from sovbom.fleet.store import FleetStore, migrate, resolve_url
+
+    old = FleetStore(create_engine(resolve_url(db_url)), db_url)
+    migrate(old, "0001")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO servers (id, key, first_seen) VALUES (1, 'S1', :t)"),
+                     {"t": now})
+        conn.execute(text(
+            "INSERT INTO boms (id, sha256, server_id, source, spec_version, produced_at,"
+            " ingested_at, components, signature, document)"
+            " VALUES (1, :sha, 1, 's.json', '1.6', :t, :t, 3, 'unsigned', :doc)"),
+            {"sha": "ab" * 32, "t": now, "doc": b"x"})
+        for ref, country, countries in (("a", "CN", ",CN,US,"), ("b", "JP", ",JP,"),
+                                        ("c", None, ",TW,")):
+            conn.execute(text(
+                "INSERT INTO components (bom_id, ref, name, name_fold, type, country, countries)"
+                " VALUES (1, :r, :r, :r, 'device', :c, :cs)"), {"r": ref, "c": country,
+                                                              "cs": countries})
+    old.close()
+    store = open_store(db_url)
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        extra = conn.execute(text("SELECT ref, country FROM component_countries")).all()
+    assert sorted(map(tuple, extra)) == [("a", "US"), ("c", "TW")]
+    for query, refs in (("country=US", ["a"]), ("country=CN", ["a"]), ("country=TW", ["c"]),
+                        ("country=JP", ["b"])):
+        assert [m.ref for m in where_used(store, parse_query(query)).matches] == refs, query
     store.close()
 
 
@@ -205,3 +248,26 @@ def test_delivery_report_marks_components_verified(db_url: str, tmp_path: Path) 
     ingest(store, [IngestInput(str(bom))], deliveries=load_delivery_reports([str(delivery)]))
     report = summarize(store, load_policy(policy(tmp_path / "p.yaml")), as_of=None, since=None)
     assert report.now.unverified_components == report.now.components - 1
+
+
+def test_where_used_pages_through_matches_and_counts_them_all(db_url: str, tmp_path: Path) -> None:
+    paths = []
+    for i in range(5):
+        parts = [part("hw:nic", "NIC", "nic", "CN" if i % 2 else "US", part_number=f"NIC-{i}")]
+        paths.append(str(write(tmp_path / f"s{i}.json", server_bom(f"S{i}", parts=parts,
+                                                                     n_fillers=3))))  # fmt: skip
+    store = open_store(db_url, create=True)
+    ingest(store, [IngestInput(p) for p in paths])
+    whole = where_used(store, parse_query("part=NIC-*"))
+    assert [m.server for m in whole.matches] == ["S0", "S1", "S2", "S3", "S4"]
+    assert whole.total == 5 and not whole.truncated
+    page = where_used(store, parse_query("part=NIC-*"), limit=2, offset=2)
+    assert [m.server for m in page.matches] == ["S2", "S3"]
+    assert page.total == 5 and page.servers_matched == 5 and page.truncated
+    assert "5 match(es)" in page.headline() and "listing 3-4" in page.headline()
+    # a case-sensitive wildcard, as trace matches part numbers; names ignore case
+    assert where_used(store, parse_query("part=nic-*")).total == 0
+    assert where_used(store, parse_query("name=nic")).total == 5
+    assert where_used(store, parse_query("part=NIC-[!13]")).total == 3
+    assert where_used(store, parse_query("country=CN")).total == 2
+    store.close()

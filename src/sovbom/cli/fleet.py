@@ -176,11 +176,18 @@ def _shipment(directory: str) -> list[Any]:
     type=click.IntRange(1),
     default=10_000,
     show_default=True,
-    help="Matches listed at most.",
+    help="Matches listed at most (one page; the report counts them all).",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Matches skipped before the page (ordered by server, then document order).",
 )
 @_format_options
 @click.pass_context
-def where_used_cmd(ctx: click.Context, query: str, as_of: str | None, limit: int,
+def where_used_cmd(ctx: click.Context, query: str, as_of: str | None, limit: int, offset: int,
                    fmt: str | None, output: str) -> None:  # fmt: skip
     """Every server carrying a component, with its path from the server root.
 
@@ -193,7 +200,8 @@ def where_used_cmd(ctx: click.Context, query: str, as_of: str | None, limit: int
     from sovbom.trace import parse_query
 
     q = parse_query(query)
-    report = where_used(_store(ctx), q, as_of=_date(as_of, "--as-of"), limit=limit)
+    report = where_used(_store(ctx), q, as_of=_date(as_of, "--as-of"), limit=limit,
+                        offset=offset)  # fmt: skip
     write_bytes(output, _renderer(fmt, output).where_used(report))
     if not report.matches:
         click.echo("sovbom: no component matches", err=True)

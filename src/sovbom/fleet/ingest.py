@@ -365,21 +365,29 @@ def _store(store: FleetStore, conn: Connection, p: _Prepared, now: dt.datetime) 
 
 
 def _bulk_components(store: FleetStore, conn: Connection, bom_id: int, flat: FlatBom) -> None:
+    """The BOM's component rows (and extra countries) as ready tuples, in bulk."""
     columns = ("bom_id", *COMPONENT_COLUMNS)
+    extras = [(bom_id, ref, country) for ref, country in flat.extra_countries]
     dbapi: Any = conn.connection.driver_connection
     if store.is_postgres:
-        with (
-            dbapi.cursor() as cur,
-            cur.copy(f"COPY components ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in flat.rows:
-                copy.write_row((bom_id, *row))
+        with dbapi.cursor() as cur:
+            with cur.copy(f"COPY components ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in flat.rows:
+                    copy.write_row((bom_id, *row))
+            if extras:
+                with cur.copy("COPY component_countries (bom_id, ref, country) FROM STDIN") as copy:
+                    for extra in extras:
+                        copy.write_row(extra)
     else:
         marks = ", ".join("?" * len(columns))
         dbapi.executemany(
             f"INSERT INTO components ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - fixed names
             [(bom_id, *row) for row in flat.rows],
         )
+        if extras:
+            dbapi.executemany(
+                "INSERT INTO component_countries (bom_id, ref, country) VALUES (?, ?, ?)", extras
+            )
 
 
 __all__ = [

@@ -77,43 +77,64 @@ def _like(pattern: str) -> str:
     return "".join(out)
 
 
+def _glob(pattern: str) -> str:
+    """An fnmatch pattern as SQLite's GLOB spells it (``[!...]`` is ``[^...]`` there)."""
+    return pattern.replace("[!", "[^")
+
+
 def _is_glob(value: str) -> bool:
     return any(c in value for c in "*?[")
 
 
-def _condition(column: Any, value: str, *, fold: bool = False) -> ColumnElement[bool]:
+def _condition(column: Any, value: str, dialect: str, *, fold: bool = False) -> ColumnElement[bool]:
+    """An indexed SQL test of one column (a superset of the exact match for ``[...]`` sets).
+
+    A wildcard pattern's literal prefix is answered by the column's index: on PostgreSQL by
+    ``LIKE 'prefix%'`` over a ``text_pattern_ops`` index (correct under any collation), on SQLite
+    by ``GLOB`` (case-sensitive, as ``trace`` matches) plus the prefix as a binary range.
+    """
     from sqlalchemy import and_
 
     value = value.casefold() if fold else value
     if not _is_glob(value):
         return column == value  # type: ignore[no-any-return]
-    like = column.like(_like(value), escape="\\")
+    if dialect == "postgresql":
+        return column.like(_like(value), escape="\\")  # type: ignore[no-any-return]
+    glob = column.op("GLOB")(_glob(value))
     prefix = value[: min((value.find(c) for c in "*?[" if c in value), default=len(value))]
     if not prefix:
-        return like  # type: ignore[no-any-return]
-    # a literal prefix is a range the column's index answers (LIKE alone scans on both engines)
+        return glob  # type: ignore[no-any-return]
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper, like)
+    return and_(column >= prefix, column < upper, glob)
 
 
-def _sql_filter(q: Query) -> ColumnElement[bool]:
+def _sql_filters(q: Query, dialect: str) -> list[ColumnElement[bool]]:
+    """The query as SQL conditions, one per statement (their union answers).
+
+    ``country=`` is two: the judged country on ``components`` and the other countries on
+    ``component_countries`` (joined to their components by the caller).
+    """
     from sqlalchemy import or_
 
+    from sovbom.fleet.schema import component_countries as cc
     from sovbom.fleet.schema import components as c
 
     if q.key == "country":
-        return c.c.countries.like(f"%,{q.value},%")
+        # the judged country is indexed on components; the others come from the side table
+        return [c.c.country == q.value, cc.c.country == q.value]
     columns = {"purl": c.c.purl, "ref": c.c.ref, "part": c.c.part_number, "serial": c.c.serial}
     if q.key == "name":
-        return _condition(c.c.name_fold, q.value, fold=True)
+        return [_condition(c.c.name_fold, q.value, dialect, fold=True)]
     if q.key in columns:
-        return _condition(columns[q.key], q.value)
-    return or_(
-        _condition(c.c.purl, q.value),
-        _condition(c.c.name_fold, q.value, fold=True),
-        _condition(c.c.part_number, q.value),
-        _condition(c.c.serial, q.value),
-    )
+        return [_condition(columns[q.key], q.value, dialect)]
+    return [
+        or_(
+            _condition(c.c.purl, q.value, dialect),
+            _condition(c.c.name_fold, q.value, dialect, fold=True),
+            _condition(c.c.part_number, q.value, dialect),
+            _condition(c.c.serial, q.value, dialect),
+        )
+    ]
 
 
 def _value_matcher(pattern: str, *, fold: bool = False) -> Callable[[str | None], bool]:
@@ -174,7 +195,14 @@ class WhereUsedReport:
     as_of: str | None
     servers_in_fleet: int
     matches: list[WhereUsedMatch]
+    #: more matches than this page lists
     truncated: bool = False
+    #: every match (all pages); None means the page is all there is
+    total: int | None = None
+    #: the matches skipped before this page
+    offset: int = 0
+    #: the servers with a match (all pages); None means those on this page
+    servers_matched: int | None = None
 
     @property
     def servers(self) -> list[str]:
@@ -182,42 +210,43 @@ class WhereUsedReport:
 
     def headline(self) -> str:
         when = f" as of {self.as_of}" if self.as_of else ""
-        more = " (stopped at the limit)" if self.truncated else ""
+        total = self.total if self.total is not None else len(self.matches)
+        on = self.servers_matched if self.servers_matched is not None else len(self.servers)
+        page = ""
+        if self.truncated or self.offset:
+            first = self.offset + 1 if self.matches else self.offset
+            page = f" (listing {first}-{self.offset + len(self.matches)})"
         return (
-            f"{len(self.matches)} match(es) for {self.query!r} on {len(self.servers)} of"
-            f" {self.servers_in_fleet} server(s){when}{more}"
+            f"{total} match(es) for {self.query!r} on {on} of"
+            f" {self.servers_in_fleet} server(s){when}{page}"
         )
 
 
 def where_used(
-    store: FleetStore, q: Query, *, as_of: dt.date | None = None, limit: int = DEFAULT_LIMIT
+    store: FleetStore,
+    q: Query,
+    *,
+    as_of: dt.date | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
 ) -> WhereUsedReport:
-    """Every server whose BOM (its newest, or newest on ``as_of``) holds a matching component."""
+    """Every server whose BOM (its newest, or newest on ``as_of``) holds a matching component.
+
+    Matches are ordered by server and document order; ``offset`` and ``limit`` select one page
+    of them and the report's ``total`` counts them all.
+    """
     from sqlalchemy import func, select
 
-    from sovbom.fleet.schema import boms, components, servers
-
     latest = latest_boms(end_of(as_of))
-    c = components.c
-    stmt = (
-        select(
-            servers.c.key, servers.c.name.label("server_name"), servers.c.site,
-            boms.c.sha256, boms.c.produced_at, c.id, c.bom_id, c.ref, c.parent_ref, c.name, c.version,
-            c.type, c.cls, c.purl, c.part_number, c.serial, c.countries,
-        )
-        .select_from(components.join(latest, latest.c.id == c.bom_id)
-                     .join(boms, boms.c.id == c.bom_id)
-                     .join(servers, servers.c.id == boms.c.server_id))
-        .where(_sql_filter(q))
-    )  # fmt: skip
-    # no ORDER BY: it tempts SQLite's planner into walking every server's components in key
-    # order instead of using the component index; the matches are sorted here instead
     test = _row_matcher(q)
     with store.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(latest)).scalar() or 0
-        rows = sorted((r for r in conn.execute(stmt) if test(r)), key=lambda r: (r.key, r.id))
-        truncated = len(rows) > limit
-        rows = rows[:limit]
+        servers_total = conn.execute(select(func.count()).select_from(latest)).scalar() or 0
+        found = sorted(
+            {(r.key, r.id) for stmt in _candidates(q, latest, store.dialect)
+             for r in conn.execute(stmt) if test(r)}
+        )  # fmt: skip
+        page_ids = [i for _, i in found[offset : offset + limit]]
+        rows = sorted(_page(conn, page_ids, latest), key=lambda r: (r.key, r.id))
         paths = _paths(conn, [(r.bom_id, r.ref, r.parent_ref) for r in rows])
     matches = [
         WhereUsedMatch(
@@ -230,8 +259,64 @@ def where_used(
         for r in rows
     ]  # fmt: skip
     return WhereUsedReport(
-        q.describe(), as_of.isoformat() if as_of else None, int(total), matches, truncated
-    )
+        q.describe(), as_of.isoformat() if as_of else None, int(servers_total), matches,
+        len(found) > offset + len(matches), total=len(found), offset=offset,
+        servers_matched=len({key for key, _ in found}),
+    )  # fmt: skip
+
+
+def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
+    """Statements whose rows (server key, component id and the matched columns) hold every match.
+
+    No ORDER BY: it tempts SQLite's planner into walking every server's components in key order
+    instead of using the component index; the (small) rows are sorted here instead.
+    """
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, component_countries, components, servers
+
+    c = components.c
+    out = []
+    for i, condition in enumerate(_sql_filters(q, dialect)):
+        base: Any = components
+        if q.key == "country" and i == 1:
+            cc = component_countries.c
+            base = component_countries.join(
+                components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref)
+            )
+        # "bom_id + 0": the newest-BOM test must not drive the plan (walking every component
+        # of every newest BOM); the component's own index does, on both engines
+        stmt = (
+            select(servers.c.key, c.id, c.ref, c.name, c.purl, c.part_number, c.serial)
+            .select_from(base.join(boms, boms.c.id == c.bom_id)
+                         .join(servers, servers.c.id == boms.c.server_id))
+            .where(condition, (c.bom_id + 0).in_(select(latest.c.id)))
+        )  # fmt: skip
+        out.append(stmt)
+    return out
+
+
+def _page(conn: Connection, ids: Sequence[int], latest: Subquery) -> list[Any]:
+    """The full rows of the components on one page."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, components, servers
+
+    c = components.c
+    out: list[Any] = []
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(
+                servers.c.key, servers.c.name.label("server_name"), servers.c.site,
+                boms.c.sha256, boms.c.produced_at, c.id, c.bom_id, c.ref, c.parent_ref, c.name,
+                c.version, c.type, c.cls, c.countries,
+            )
+            .select_from(components.join(boms, boms.c.id == c.bom_id)
+                         .join(servers, servers.c.id == boms.c.server_id))
+            .where(c.id.in_(ids[start : start + 500]))
+        )  # fmt: skip
+        out.extend(conn.execute(stmt))
+    return out
 
 
 def _paths(

@@ -6,6 +6,8 @@
   a later ``recheck`` evaluates exactly what was ingested;
 * ``components``: one row per component of each BOM, with its provenance flattened for where-used
   queries and summaries, and the parent on its shortest path from the server root;
+* ``component_countries``: the countries tied to a component besides its judged one (revision
+  0002), for indexed ``country=`` queries;
 * ``rechecks`` and ``recheck_results``: each policy re-evaluation of the fleet and each server's
   verdict in it.
 
@@ -102,11 +104,24 @@ components = Table(
     #: why the component is independently verified (delivery, evidence), or NULL
     Column("verified", Text, nullable=True),
     Index(None, "bom_id", "ref"),
-    Index(None, "part_number"),
-    Index(None, "serial"),
-    Index(None, "purl"),
-    Index(None, "name_fold"),
+    # text_pattern_ops on PostgreSQL: LIKE 'prefix%' uses these whatever the collation
+    Index(None, "part_number", postgresql_ops={"part_number": "text_pattern_ops"}),
+    Index(None, "serial", postgresql_ops={"serial": "text_pattern_ops"}),
+    Index(None, "purl", postgresql_ops={"purl": "text_pattern_ops"}),
+    Index(None, "name_fold", postgresql_ops={"name_fold": "text_pattern_ops"}),
     Index(None, "country"),
+)
+
+#: The countries tied to a component besides the one it is judged by (``components.country``),
+#: one row each: ``country=XX`` is then two index look-ups (most parts have no row here).
+component_countries = Table(
+    "component_countries",
+    metadata,
+    Column("bom_id", Integer, ForeignKey("boms.id"), nullable=False),
+    Column("ref", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Index(None, "country", "bom_id"),
+    Index(None, "bom_id"),
 )
 
 rechecks = Table(
@@ -136,4 +151,4 @@ recheck_results = Table(
     Index(None, "server_id"),
 )
 
-__all__ = ["boms", "components", "metadata", "recheck_results", "rechecks", "servers"]
+__all__ = ["boms", "component_countries", "components", "metadata", "recheck_results", "rechecks", "servers"]
