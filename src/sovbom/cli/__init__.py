@@ -14,6 +14,7 @@ from sovbom.cli import config as _config  # noqa: F401
 from sovbom.cli import conformance as _conformance  # noqa: F401
 from sovbom.cli import convert as _convert  # noqa: F401
 from sovbom.cli import delivery as _delivery  # noqa: F401
+from sovbom.cli import diff as _diff  # noqa: F401
 from sovbom.cli import identity as _identity  # noqa: F401
 from sovbom.cli import pack as _pack  # noqa: F401
 from sovbom.cli import sign as _sign  # noqa: F401

@@ -71,16 +71,16 @@ def _pass(
     """Pair leftovers with equal keys; ``by_name``: never two components that both have a
     purl (their purls differ: two packages of the same name in different ecosystems)."""
     index: dict[object, list[int]] = {}
-    for j in m.left_b:
-        k = key(b[j])
-        if k is not None:
-            index.setdefault(k, []).append(j)
+    for jb in m.left_b:
+        kb = key(b[jb])
+        if kb is not None:
+            index.setdefault(kb, []).append(jb)
     still: list[int] = []
     taken: set[int] = set()
     for i in m.left_a:
         k = key(a[i])
         hits = index.get(k) if k is not None else None
-        j = None
+        j: int | None = None
         if hits:
             j = next((h for h in hits if not (by_name and a[i].purl and b[h].purl)), None)
         if j is not None and hits is not None:

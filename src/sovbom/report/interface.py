@@ -1,7 +1,7 @@
 """What a report is: the formats, the report kinds, and the renderer every format implements.
 
 A :class:`Renderer` has one method per report kind (``check``, ``delivery``, ``shipment``,
-``inspect``, ``trace``, ``conformance``); :func:`renderer_for` maps each :class:`ReportFormat` to its class with
+``inspect``, ``trace``, ``conformance``, ``diff``); :func:`renderer_for` maps each :class:`ReportFormat` to its class with
 ``assert_never``, so adding a format that does not render every kind fails ``mypy --strict``.
 Adding a format touches this module (one enum member, one branch) and its own module.
 """
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult, ShipmentResult
+    from sovbom.diff import DiffReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.trace import Query, TraceResult
 
@@ -88,6 +89,8 @@ class Renderer(Protocol):
     def trace(self, report: TraceReport) -> bytes: ...
 
     def conformance(self, report: ConformanceReport) -> bytes: ...
+
+    def diff(self, report: DiffReport) -> bytes: ...
 
 
 def renderer_for(fmt: ReportFormat, *, color: bool = False) -> Renderer:
