@@ -97,7 +97,7 @@ def _pairs(a: _Doc, b: _Doc) -> list[tuple[str, str, str]]:
         pairs.append((a.root, b.root, "root"))
     hw_a = [p for p in a.parts if p.ref != a.root]
     hw_b = [p for p in b.parts if p.ref != b.root]
-    matched = match_parts(hw_a, hw_b)
+    matched = match_parts(hw_a, hw_b, any_document=True)
     part_pairs = [(e, o) for e, o, _ in matched.pairs]
     if a.hw_root is not None and b.hw_root is not None:
         part_pairs.append((a.hw_root, b.hw_root))

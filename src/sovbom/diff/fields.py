@@ -4,7 +4,8 @@ Compared: ``type``, ``name``, ``group``, ``version``, ``purl``, ``cpe``, ``suppl
 ``manufacturer``, ``publisher``, ``licenses`` (ids, names and expressions, as a set), each hash
 (``hash:SHA-256``) and each property. Well-known properties get short names (``serial``,
 ``part_number``, ``model``, ``slot``, ``bus_address``, ``revision``, ``country``); the others are
-``property:<name>`` (a property given several times compares as the set of its values).
+``property:<name>`` (a property given several times compares as the set of its values). Two
+package URLs that differ only in the order or encoding of their qualifiers are the same.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sovbom import taxonomy as tx
 from sovbom.diff.model import FieldChange
+from sovbom.diff.software import canonical_purl
 
 #: Properties shown under a short field name.
 PROPERTY_FIELDS = {
@@ -122,8 +124,16 @@ def compare_fields(
     return [
         FieldChange(name, fa.get(name), fb.get(name))
         for name in names
-        if fa.get(name) != fb.get(name) and not ignored(name, patterns)
+        if not _same(name, fa.get(name), fb.get(name)) and not ignored(name, patterns)
     ]
+
+
+def _same(name: str, a: str | None, b: str | None) -> bool:
+    if a == b:
+        return True
+    if name == "purl" and a is not None and b is not None:
+        return canonical_purl(a) == canonical_purl(b)
+    return False
 
 
 __all__ = ["PROPERTY_FIELDS", "compare_fields", "fields_of", "ignored"]

@@ -8,7 +8,8 @@ In this order, each component matched once:
 3. ``name-version``: the same group, name and version, unless both have a purl (then their
    purls differ: not the same package); then ``name``: the same group and name, likewise.
 
-Within a pass, candidates are taken in document order. Pure: components in, pairs out.
+Within a pass, among several candidates (one package found at several places), the one with
+the same bom-ref is taken first, else the first in document order. Pure: components in, pairs out.
 """
 
 from __future__ import annotations
@@ -47,6 +48,27 @@ def purl_key(purl: str) -> tuple[str, str | None] | None:
     return name, unquote(version) if version else None
 
 
+def canonical_purl(purl: str) -> str:
+    """A package URL as compared: its qualifiers sorted by key, every part percent-decoded, the
+    type case folded (``?b=2&a=1`` and ``?a=1&b=2`` are one purl). Not a purl: as given."""
+    text = purl.strip()
+    key = purl_key(text)
+    if key is None:
+        return text
+    rest = text.split("#", 1)
+    subpath = unquote(rest[1]).strip("/") if len(rest) > 1 else ""
+    query = rest[0].split("?", 1)
+    pairs = sorted(
+        (k.casefold(), unquote(v))
+        for k, _, v in (q.partition("=") for q in (query[1].split("&") if len(query) > 1 else []))
+        if k
+    )
+    out = "pkg:" + key[0] + (f"@{key[1]}" if key[1] else "")
+    if pairs:
+        out += "?" + "&".join(f"{k}={v}" for k, v in pairs)
+    return out + (f"#{subpath}" if subpath else "")
+
+
 @dataclass(slots=True)
 class SoftwareMatching:
     """Pairs of (index in A, index in B, how), and the indices left on each side."""
@@ -82,7 +104,9 @@ def _pass(
         hits = index.get(k) if k is not None else None
         j: int | None = None
         if hits:
-            j = next((h for h in hits if not (by_name and a[i].purl and b[h].purl)), None)
+            allowed = [h for h in hits if not (by_name and a[i].purl and b[h].purl)]
+            # several candidates (one package found in several places): the same bom-ref first
+            j = next((h for h in allowed if b[h].ref == a[i].ref), allowed[0] if allowed else None)
         if j is not None and hits is not None:
             hits.remove(j)
             taken.add(j)
@@ -120,4 +144,4 @@ def match_software(a: Sequence[Software], b: Sequence[Software]) -> SoftwareMatc
     return m
 
 
-__all__ = ["Software", "SoftwareMatching", "match_software", "purl_key"]
+__all__ = ["Software", "SoftwareMatching", "canonical_purl", "match_software", "purl_key"]
