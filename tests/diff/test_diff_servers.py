@@ -30,7 +30,9 @@ def _by_ref(report_doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {d["a_ref"] or d["b_ref"]: d for d in report_doc["differences"]}
 
 
-def test_two_versions_of_a_server_give_exactly_what_was_changed(versions: tuple[Path, Path]) -> None:
+def test_two_versions_of_a_server_give_exactly_what_was_changed(
+    versions: tuple[Path, Path],
+) -> None:
     result = invoke("diff", *versions, "-f", "json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -130,7 +132,9 @@ def test_every_format_is_written_and_valid(
         assert "moved from YCS 8U AI chassis to YCS-X13" in text  # (a table wraps the rest)
 
 
-def test_xml_and_json_of_one_bom_have_no_difference(versions: tuple[Path, Path], tmp_path: Path) -> None:
+def test_xml_and_json_of_one_bom_have_no_difference(
+    versions: tuple[Path, Path], tmp_path: Path
+) -> None:
     a, _ = versions
     xml = tmp_path / "v1.cdx.xml"
     assert invoke("convert", a, "--to", "cyclonedx-xml-1.6", "-o", xml).exit_code == 0

@@ -79,7 +79,10 @@ def test_without_purl_name_and_version_then_name() -> None:
     a = _bom(_lib("zlib", "1.3"), _lib("busybox", "1.36"))
     b = _bom(_lib("busybox", "1.37"), _lib("zlib", "1.3"))
     by_name = {e.name: e for e in _diff(a, b).entries}
-    assert (by_name["zlib"].status, by_name["zlib"].matched_by) == (Status.UNCHANGED, "name-version")
+    assert (by_name["zlib"].status, by_name["zlib"].matched_by) == (
+        Status.UNCHANGED,
+        "name-version",
+    )
     assert (by_name["busybox"].status, by_name["busybox"].matched_by) == (Status.CHANGED, "name")
 
 

@@ -21,6 +21,7 @@ SCHEMAS = {
     "inspect": "inspect-report.schema.json",
     "trace": "trace-report.schema.json",
     "conformance": "conformance-report.schema.json",
+    "diff": "diff-report.schema.json",
 }
 #: What each kind's text reports say first.
 HEADLINES = {
@@ -30,6 +31,7 @@ HEADLINES = {
     "inspect": "DOES NOT HOLD",
     "trace": "1 match(es) for 'country=CN' in 1 of 2 BOM(s)",
     "conformance": "does not conform to ntia-2021",
+    "diff": "CHANGED: differences: 1 removed, 2 added",
 }
 
 
