@@ -18,6 +18,7 @@ from sovbom.delivery import (
     ShipmentResult,
     SourceInfo,
 )
+from sovbom.diff import DiffReport
 from sovbom.pack.inspect import BomInspection, InspectReport
 from sovbom.policy import policy_from_dict
 from sovbom.report import DeliveryReport, ShipmentReport, TraceReport
@@ -183,7 +184,21 @@ def conformance_report() -> ConformanceReport:
     return check_conformance(bom, load_profile(ProfileId.NTIA_2021))
 
 
+def diff_report() -> DiffReport:
+    from sovbom.diff import diff_boms
+
+    before = json.loads(bom_bytes())
+    after = json.loads(bom_bytes())
+    nics = after["metadata"]["component"]["components"]
+    nics[0]["properties"][-1]["value"] = "SN-2\x1b]0;pwned\x07"  # another unit: removed, added
+    nics.append(_part("hw:nic2", "Added " + HOSTILE, "JP", "SN-3"))
+    a = parse_bom(json.dumps(before).encode(), "a\x1b[2J.cdx.json")
+    b = parse_bom(json.dumps(after).encode(), "b.cdx.json")
+    return diff_boms(a, b)
+
+
 KINDS = {
+    "diff": diff_report,
     "conformance": conformance_report,
     "check": check_report,
     "delivery": delivery_report,

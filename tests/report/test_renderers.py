@@ -25,6 +25,7 @@ SCHEMAS = {
         ("fleet_ingest", "where_used", "fleet_summary", "recheck", "history"),
         "fleet-report.schema.json",
     ),
+    "diff": "diff-report.schema.json",
 }
 #: Each kind's ``sovbom_report`` name in its JSON report, where it is not the kind's own.
 REPORT_NAMES = {
@@ -50,6 +51,7 @@ HEADLINES = {
     "fleet_summary": "sovbom fleet summary",
     "recheck": "sovbom fleet recheck",
     "history": "sovbom fleet history",
+    "diff": "CHANGED: differences: 1 removed, 2 added",
 }
 
 

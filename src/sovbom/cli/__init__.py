@@ -59,6 +59,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "convert": LazyCommand(
         ("sovbom.cli.convert",), "Convert a CycloneDX BOM (JSON or XML) to another format."
     ),
+    "diff": LazyCommand(
+        ("sovbom.cli.diff",),
+        "Show what differs between two CycloneDX BOMs A (before) and B (after).",
+    ),
     "fleet": LazyCommand(
         ("sovbom.cli.fleet",),
         "Every server's BOMs and verdicts in one database: where-used, summaries, rechecks.",

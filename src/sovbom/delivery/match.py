@@ -8,6 +8,11 @@ In this order, each part matched once:
    GPU baseboard) on both sides;
 4. by class and part number, for parts that declare no serial.
 
+For two documents of any kind (``any_document``: ``sovbom diff``), a slot or bus address shared
+by several parts of one class on either side identifies none of them (a component HBOM gives
+every part the location ``mainboard``), and a final pass matches parts that declare no serial
+on either side by class, name and manufacturer (``name``). verify-delivery does not use these.
+
 Pure: parts in, pairs out.
 """
 
@@ -58,13 +63,17 @@ class Matching:
         self.pairs.append((e, self.observed[i], how))
 
 
-def match_parts(expected: Sequence[Part], observed: Sequence[Part]) -> Matching:
+def match_parts(
+    expected: Sequence[Part], observed: Sequence[Part], *, any_document: bool = False
+) -> Matching:
     """Match ``expected`` parts with ``observed`` ones (see the module's documentation)."""
     m = Matching(observed)
     _by_serial(m, expected)
-    _by_location(m, "slot")
-    _by_location(m, "bus-address")
+    _by_location(m, "slot", unique=any_document)
+    _by_location(m, "bus-address", unique=any_document)
     _by_class(m)
+    if any_document:
+        _by_name(m)
     return m
 
 
@@ -81,14 +90,29 @@ def _by_serial(m: Matching, expected: Sequence[Part]) -> None:
             m.left.append(e)
 
 
-def _by_location(m: Matching, kind: str) -> None:
+def _by_location(m: Matching, kind: str, *, unique: bool = False) -> None:
     index: dict[tuple[str | None, str], int] = {}
+    shared: set[tuple[str | None, str]] = set()
     for i, o in enumerate(m.observed):
         if i in m.used:
             continue
         loc = o.slot if kind == "slot" else o.bus
         if loc:
-            index.setdefault((o.cls, norm_location(loc)), i)
+            key = (o.cls, norm_location(loc))
+            if key in index:
+                shared.add(key)
+            index.setdefault(key, i)
+    if unique:
+        seen: set[tuple[str | None, str]] = set()
+        for e in m.left:
+            loc = e.slot if kind == "slot" else e.bus
+            if loc:
+                key = (e.cls, norm_location(loc))
+                if key in seen:
+                    shared.add(key)
+                seen.add(key)
+        for key in shared:
+            index.pop(key, None)
     still: list[Part] = []
     for e in m.left:
         loc = e.slot if kind == "slot" else e.bus
@@ -134,6 +158,22 @@ def _by_class(m: Matching) -> None:
         else:
             candidates.remove(hit)
             m.take(e, hit, "part-number")
+    m.left = still
+
+
+def _by_name(m: Matching) -> None:
+    """Parts that declare no serial on either side: by class, name and manufacturer."""
+    index: dict[tuple[str | None, str, str], list[int]] = {}
+    for i, o in enumerate(m.observed):
+        if i not in m.used and not o.serial:
+            index.setdefault((o.cls, norm(o.name), norm(o.manufacturer or "")), []).append(i)
+    still: list[Part] = []
+    for e in m.left:
+        hits = None if e.serial else index.get((e.cls, norm(e.name), norm(e.manufacturer or "")))
+        if hits:
+            m.take(e, hits.pop(0), "name")
+        else:
+            still.append(e)
     m.left = still
 
 

@@ -1,7 +1,7 @@
 """What a report is: the formats, the report kinds, and the renderer every format implements.
 
 A :class:`Renderer` has one method per report kind (``check``, ``delivery``, ``shipment``,
-``inspect``, ``trace``, ``conformance``, and the fleet's ``fleet_ingest``, ``where_used``,
+``inspect``, ``trace``, ``conformance``, ``diff``, and the fleet's ``fleet_ingest``, ``where_used``,
 ``fleet_summary``, ``recheck``, ``history``); :func:`renderer_for` maps each :class:`ReportFormat` to its class with
 ``assert_never``, so adding a format that does not render every kind fails ``mypy --strict``.
 Adding a format touches this module (one enum member, one branch) and its own module.
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult, ShipmentResult
+    from sovbom.diff import DiffReport
     from sovbom.fleet.history import HistoryReport
     from sovbom.fleet.ingest import IngestReport
     from sovbom.fleet.query import WhereUsedReport
@@ -104,6 +105,8 @@ class Renderer(Protocol):
     def recheck(self, report: RecheckReport) -> bytes: ...
 
     def history(self, report: HistoryReport) -> bytes: ...
+
+    def diff(self, report: DiffReport) -> bytes: ...
 
 
 def renderer_for(fmt: ReportFormat, *, color: bool = False) -> Renderer:

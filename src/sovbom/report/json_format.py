@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
+    from sovbom.diff import DiffReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
@@ -47,6 +48,11 @@ class JsonRenderer(FleetJsonMixin):
         from sovbom.report.conformance_views import conformance_dict
 
         return _dump(conformance_dict(report))
+
+    def diff(self, report: DiffReport) -> bytes:
+        from sovbom.report.diff_views import diff_dict
+
+        return _dump(diff_dict(report))
 
 
 def check_report_dict(report: CheckReport) -> dict[str, Any]:

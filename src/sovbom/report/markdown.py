@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
+    from sovbom.diff import DiffReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
@@ -103,6 +104,11 @@ class MarkdownRenderer(FleetMarkdownMixin):
 
     def conformance(self, report: ConformanceReport) -> bytes:
         from sovbom.report.conformance_views import markdown_lines
+
+        return _lines(markdown_lines(report))
+
+    def diff(self, report: DiffReport) -> bytes:
+        from sovbom.report.diff_views import markdown_lines
 
         return _lines(markdown_lines(report))
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
+    from sovbom.diff import DiffReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
@@ -272,6 +273,11 @@ class SarifRenderer(FleetSarifMixin):
 
     def conformance(self, report: ConformanceReport) -> bytes:
         return _conformance(report)
+
+    def diff(self, report: DiffReport) -> bytes:
+        from sovbom.report.sarif_diff import render_diff
+
+        return render_diff(report)
 
 
 def conformance_rule(profile: str, element: str) -> str:

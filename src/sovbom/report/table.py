@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
+    from sovbom.diff import DiffReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
@@ -66,6 +67,11 @@ class TableRenderer(FleetTableMixin):
 
     def conformance(self, report: ConformanceReport) -> bytes:
         from sovbom.report.conformance_views import table_text
+
+        return table_text(report, self.color).encode("utf-8")
+
+    def diff(self, report: DiffReport) -> bytes:
+        from sovbom.report.diff_views import table_text
 
         return table_text(report, self.color).encode("utf-8")
 

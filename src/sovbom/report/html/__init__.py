@@ -14,6 +14,7 @@ from sovbom.report.fleet import FleetHtmlMixin
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
+    from sovbom.diff import DiffReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
@@ -50,6 +51,11 @@ class HtmlRenderer(FleetHtmlMixin):
         from sovbom.report.html.conformance import render_conformance
 
         return render_conformance(report).encode("utf-8")
+
+    def diff(self, report: DiffReport) -> bytes:
+        from sovbom.report.html.diff import render_diff
+
+        return render_diff(report).encode("utf-8")
 
 
 __all__ = ["HtmlRenderer"]
