@@ -278,7 +278,7 @@ def _report_doc(report: InspectReport, name: str, data: bytes) -> dict[str, Any]
     try:
         doc = parse_json(data, name)  # syntax and depth
     except InputError as e:
-        doc, why = None, f": {e.message}"
+        doc, why = None, f": {e.message.removeprefix(f'{name}: ')}"
     else:
         why = ""
     if not isinstance(doc, dict):
