@@ -183,3 +183,18 @@ def test_verify_writes_every_verdict_when_a_verification_fails(
     doc = json.loads(out.read_text())
     assert doc["summary"] == {"files": 2, "verified": 1, "failed": 1, "errors": 0}
     assert [v["status"] for v in doc["verdicts"]] == ["verified", "failed"]
+
+
+def test_attest_refuses_a_bom_that_is_not_schema_valid(
+    tmp_path: Path, no_network: list[str]
+) -> None:
+    """An attestation declares a CycloneDX BOM: an invalid one is refused before any network."""
+    doc = json.loads(HGX.read_text())
+    doc["components"] = {"first": doc["components"][0]}
+    bom = tmp_path / "invalid.cdx.json"
+    bom.write_text(json.dumps(doc))
+    result = invoke("sign", "--attest", bom, "--no-ambient", "--identity-token", "not-used")
+    line = assert_refused(result, bom, "not a valid CycloneDX 1.6 document")
+    assert "components" in line
+    assert not bom.with_name(bom.name + ".sigstore.json").exists()
+    assert no_network == []
