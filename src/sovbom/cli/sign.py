@@ -263,7 +263,7 @@ def verify(
     \b
     Exit codes: 0 every file verified; 3 a verification failed (the report lists every verdict);
     4 unreadable input (file, bundle, trusted root or signer policy), which takes precedence
-    over 3 and writes no report.
+    over 3; no -o report file is written then.
     """
     from sovbom import signing
     from sovbom.signing import Status
@@ -280,7 +280,8 @@ def verify(
         trust, spec, roles=chosen_roles, predicate_types=predicate_types
     )
     verdicts = _verify_all(verifier, files, bundle, jobs)
-    _refuse_unreadable(verdicts)  # bad input: exit 4 and no report (it would be partial)
+    if output != "-":
+        _refuse_unreadable(verdicts, written=False)  # bad input: exit 4 and no report file
 
     if fmt is None:  # as sovbom.cli._options.default_format, without importing its collectors
         fmt = "table" if output == "-" and sys.stdout.isatty() else "json"
@@ -302,8 +303,10 @@ def verify(
     else:
         lines = [f"trusted root: {trust.info.describe()}", *(_table_line(v) for v in verdicts)]
         out = ("\n".join(lines) + "\n").encode()
-    # Every input was readable: the report (with each failed verdict) is written, then exit 3.
+    # Every input was readable (or the report goes to standard output, where the unreadable
+    # ones show as ERROR): the report with each verdict is written, then exit 4 or 3.
     write_bytes(output, out)
+    _refuse_unreadable(verdicts, written=True)
 
     failed = [v for v in verdicts if v.status is Status.FAILED]
     if len(verdicts) == 1 and failed:
@@ -312,10 +315,11 @@ def verify(
         raise VerificationFailed(f"{len(failed)} of {len(verdicts)} files failed verification")
 
 
-def _refuse_unreadable(verdicts: list[signing.Verdict]) -> None:
-    """Exit 4 when a file or its bundle could not be read or parsed; nothing is written.
+def _refuse_unreadable(verdicts: list[signing.Verdict], *, written: bool) -> None:
+    """Exit 4 when a file or its bundle could not be read or parsed.
 
-    Each unreadable file is named on standard error (the first in the error line).
+    Unless the verdicts were ``written`` (to standard output), each unreadable file is named on
+    standard error (the first in the error line).
     """
     from sovbom.signing import Status
 
@@ -324,14 +328,14 @@ def _refuse_unreadable(verdicts: list[signing.Verdict]) -> None:
         return
     if len(verdicts) == 1:
         verdicts[0].raise_for_failure()
+    count = f"{len(errors)} of {len(verdicts)} files could not be read or parsed"
+    if written:
+        raise InputError(count)
     for v in errors[1:]:
         _logger.warning("%s: %s", v.file, v.reason)
     first = errors[0]
     more = f" (and {len(errors) - 1} more, listed above)" if len(errors) > 1 else ""
-    raise InputError(
-        f"{len(errors)} of {len(verdicts)} files could not be read or parsed: no report written;"
-        f" {first.file}: {first.reason}{more}"
-    )
+    raise InputError(f"{count}: no report written; {first.file}: {first.reason}{more}")
 
 
 def _verify_all(
