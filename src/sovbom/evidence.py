@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sovbom import signing
-from sovbom._io import display_name, read_bytes
+from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, read_bytes
 from sovbom.cyclonedx.document import iter_components
 from sovbom.cyclonedx.reader import parse_bom
 from sovbom.errors import VerificationFailed
@@ -51,7 +51,7 @@ def verify_bom_signature(
             f"{source}: not signed: no Sigstore bundle at {bundle}"
             " (sign it with 'sovbom sign', or give --bundle)"
         )
-    bundle_bytes = read_bytes(bundle)
+    bundle_bytes = read_bytes(bundle, limit=MAX_SMALL_INPUT_BYTES)
     verdict = signing.verify_bundle_for_bytes(
         data,
         bundle_bytes,
@@ -104,7 +104,7 @@ def load_evidence(
     return evidence_from_bytes(
         read_bytes(path),
         source,
-        read_bytes(bundle_path),
+        read_bytes(bundle_path, limit=MAX_SMALL_INPUT_BYTES),
         options,
         bundle_name=display_name(bundle_path),
     )

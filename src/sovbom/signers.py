@@ -18,7 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sovbom._io import display_name, json_pointer, load_structured
+from sovbom._io import (
+    MAX_SMALL_INPUT_BYTES,
+    display_name,
+    json_pointer,
+    parse_json,
+    parse_yaml,
+    read_bytes,
+)
 from sovbom.errors import InputError
 
 SCHEMA_NAME = "signers.schema.json"
@@ -147,4 +154,12 @@ def parse_signer_policy(doc: Any, source: str = "<policy>") -> SignerPolicy:
 
 def load_signer_policy(path: str | os.PathLike[str]) -> SignerPolicy:
     """Load a signer policy file (YAML or JSON); errors name the file and the failing JSON path."""
-    return parse_signer_policy(load_structured(path), display_name(path))
+    source = display_name(path)
+    # Small by nature: capped at MAX_SMALL_INPUT_BYTES; JSON and YAML both have depth limits.
+    data = read_bytes(path, limit=MAX_SMALL_INPUT_BYTES)
+    suffix = os.path.splitext(str(path))[1].lower()
+    is_json = suffix == ".json" or (
+        suffix not in (".yaml", ".yml") and data.lstrip()[:1] in (b"{", b"[")
+    )
+    doc = parse_json(data, source) if is_json else parse_yaml(data, source)
+    return parse_signer_policy(doc, source)

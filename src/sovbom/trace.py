@@ -257,7 +257,10 @@ def trace_graph(
 
 def trace_boms(paths: Iterable[str], q: Query, *, max_paths: int = 100) -> list[TraceResult]:
     out = []
+    from sovbom.checking import ensure_valid
+
     for path in paths:
         bom = load_bom(path)
+        ensure_valid(bom)  # a BOM that is not schema-valid is bad input (exit 4), not 0 matches
         out.append(trace_graph(build_graph(bom.doc, source=bom.source), q, max_paths=max_paths))
     return out

@@ -160,7 +160,7 @@ def test_hostile_bundles_and_trust_roots(
 ) -> None:
     path = hostile_file(name, generated)
     out = tmp_path / "report.json"
-    # verify reports a verdict per file (ERROR for this one): its report is written.
+    # an unreadable bundle is bad input: verify writes no report
     assert_refused(
         run_cli(
             "verify",
@@ -174,6 +174,7 @@ def test_hostile_bundles_and_trust_roots(
             str(tmp_path / "verify.txt"),
         ),
         path,
+        tmp_path / "verify.txt",
     )
     assert_refused(
         run_cli(

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from sovbom._io import display_name, read_bytes, write_bytes
+from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option
 from sovbom.cli._options import as_of_option, default_format, fail_on_option, parse_as_of
 from sovbom.cli._trust import load_trust_options, trust_options
@@ -104,7 +104,8 @@ def check(
                 f"{loaded.source}: not signed: no Sigstore bundle at {path}"
                 " (sign it with 'sovbom sign', or give --bundle)"
             )
-        signature = verify_signature(loaded, read_bytes(path), display_name(path), trust)
+        bundle_bytes = read_bytes(path, limit=MAX_SMALL_INPUT_BYTES)
+        signature = verify_signature(loaded, bundle_bytes, display_name(path), trust)
         files = [load_evidence(e, trust) for e in evidence]
     elif evidence:
         raise InputError(

@@ -65,10 +65,12 @@ def conformance(
     \b
     Exit codes: 0 conforms (per --fail-on); 1 it does not; 4 unreadable input.
     """
+    from sovbom.checking import ensure_valid
     from sovbom.conformance import check_conformance, load_profile
     from sovbom.cyclonedx.reader import load_bom
 
     loaded = load_bom(bom)
+    ensure_valid(loaded)  # a BOM that is not schema-valid is bad input (exit 4), not findings
     found: str | None = None
     if bundle is not None:
         found = bundle if Path(bundle).is_file() else None

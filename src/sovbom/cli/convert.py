@@ -43,10 +43,13 @@ def convert(bom: str, target: str, output: str, strict: bool) -> None:
     Exit codes: 0 converted; 1 with --strict, something could not be carried;
     4 unreadable input.
     """
+    from sovbom.checking import ensure_valid
     from sovbom.convert import convert as run_convert
     from sovbom.cyclonedx.reader import load_bom
 
-    result = run_convert(load_bom(bom), Target(target))
+    loaded = load_bom(bom)
+    ensure_valid(loaded)  # a BOM that is not schema-valid is bad input (exit 4), not converted
+    result = run_convert(loaded, Target(target))
     write_bytes(output, result.data)
     for line in [*result.notes, *result.lost]:
         click.echo(f"sovbom: {line}", err=True)

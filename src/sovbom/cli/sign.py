@@ -107,7 +107,9 @@ def sign(
         for f in files
     ]
     for f, target in zip(files, targets, strict=True):
-        read_bytes(f)  # fail early on an unreadable input, before any network use
+        data = read_bytes(f)  # fail early on an unreadable input, before any network use
+        if attest:
+            signing.attestable_bom(data, f)  # a schema-valid CycloneDX BOM, before any network use
         if str(target) != "-" and target.exists() and not force:
             raise InputError("bundle exists (use --force to replace it)", source=str(target))
     trust = signing.load_signing_trust(trust_config=trust_config, staging=staging)
@@ -259,8 +261,9 @@ def verify(
     trusted root used (digest, source, validity, freshness) is reported.
 
     \b
-    Exit codes: 0 every file verified; 3 a verification failed; 4 unreadable input
-    (file, bundle, trusted root or signer policy), which takes precedence over 3.
+    Exit codes: 0 every file verified; 3 a verification failed (the report lists every verdict);
+    4 unreadable input (file, bundle, trusted root or signer policy), which takes precedence
+    over 3; no -o report file is written then.
     """
     from sovbom import signing
     from sovbom.signing import Status
@@ -277,6 +280,8 @@ def verify(
         trust, spec, roles=chosen_roles, predicate_types=predicate_types
     )
     verdicts = _verify_all(verifier, files, bundle, jobs)
+    if output != "-":
+        _refuse_unreadable(verdicts, written=False)  # bad input: exit 4 and no report file
 
     if fmt is None:  # as sovbom.cli._options.default_format, without importing its collectors
         fmt = "table" if output == "-" and sys.stdout.isatty() else "json"
@@ -298,16 +303,39 @@ def verify(
     else:
         lines = [f"trusted root: {trust.info.describe()}", *(_table_line(v) for v in verdicts)]
         out = ("\n".join(lines) + "\n").encode()
+    # Every input was readable (or the report goes to standard output, where the unreadable
+    # ones show as ERROR): the report with each verdict is written, then exit 4 or 3.
     write_bytes(output, out)
+    _refuse_unreadable(verdicts, written=True)
 
-    errors = [v for v in verdicts if v.status is Status.ERROR]
     failed = [v for v in verdicts if v.status is Status.FAILED]
-    if len(verdicts) == 1 and (errors or failed):
+    if len(verdicts) == 1 and failed:
         verdicts[0].raise_for_failure()
-    if errors:
-        raise InputError(f"{len(errors)} of {len(verdicts)} files could not be read or parsed")
     if failed:
         raise VerificationFailed(f"{len(failed)} of {len(verdicts)} files failed verification")
+
+
+def _refuse_unreadable(verdicts: list[signing.Verdict], *, written: bool) -> None:
+    """Exit 4 when a file or its bundle could not be read or parsed.
+
+    Unless the verdicts were ``written`` (to standard output), each unreadable file is named on
+    standard error (the first in the error line).
+    """
+    from sovbom.signing import Status
+
+    errors = [v for v in verdicts if v.status is Status.ERROR]
+    if not errors:
+        return
+    if len(verdicts) == 1:
+        verdicts[0].raise_for_failure()
+    count = f"{len(errors)} of {len(verdicts)} files could not be read or parsed"
+    if written:
+        raise InputError(count)
+    for v in errors[1:]:
+        _logger.warning("%s: %s", v.file, v.reason)
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more, listed above)" if len(errors) > 1 else ""
+    raise InputError(f"{count}: no report written; {first.file}: {first.reason}{more}")
 
 
 def _verify_all(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from sovbom import __version__
-from sovbom._io import display_name, parse_json, read_bytes
+from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, parse_json, read_bytes
 from sovbom.errors import InputError, VerificationFailed
 from sovbom.pack.index import (
     FORMAT_VERSION,
@@ -272,17 +272,17 @@ def _add_trust(builder: PackBuilder, request: PackRequest) -> TrustOptions | Non
 
     if request.trusted_root:
         builder.trust["trusted_root"] = builder.add(
-            "trusted-root", request.trusted_root, read_bytes(request.trusted_root)
+            "trusted-root", request.trusted_root, read_bytes(request.trusted_root, limit=MAX_SMALL_INPUT_BYTES)
         )
     if request.trust_config:
         builder.trust["trust_config"] = builder.add(
-            "trust-config", request.trust_config, read_bytes(request.trust_config)
+            "trust-config", request.trust_config, read_bytes(request.trust_config, limit=MAX_SMALL_INPUT_BYTES)
         )
     if not request.signers:
         return None
     if not (request.trusted_root or request.trust_config):
         raise InputError("--signers needs --trusted-root or --trust-config: pack the trust used")
-    builder.trust["signers"] = builder.add("signers", request.signers, read_bytes(request.signers))
+    builder.trust["signers"] = builder.add("signers", request.signers, read_bytes(request.signers, limit=MAX_SMALL_INPUT_BYTES))
     material = signing.load_trust(
         trusted_root=request.trusted_root, trust_config=request.trust_config
     )
@@ -303,7 +303,7 @@ def _add_evidence(
                 f"{display_name(path)}: not signed: no Sigstore bundle at {bundle_path}"
                 " (evidence only counts when its signature verifies)"
             )
-        data, bundle = read_bytes(path), read_bytes(bundle_path)
+        data, bundle = read_bytes(path), read_bytes(bundle_path, limit=MAX_SMALL_INPUT_BYTES)
         name = builder.add_evidence(path, data, bundle)
         if trust is not None:
             shown = display_name(bundle_path)
@@ -328,16 +328,16 @@ def _add_bom(
     bundle_name = display_name(bundle_path)
     bundle: bytes | None = None
     try:
-        bundle = read_bytes(bundle_path)
+        bundle = read_bytes(bundle_path, limit=MAX_SMALL_INPUT_BYTES)
     except InputError:
         if path in request.bundles:
             raise
         builder.warnings.append(f"{display_name(path)}: no bundle, packed unsigned")
     loaded = parse_bom(read_bytes(path), display_name(path))
+    ensure_valid(loaded)  # every packed BOM is schema-valid; errors name the file given
     name = builder.add_bom(path, loaded, bundle)
     if policy is None:
         return
-    ensure_valid(loaded)  # errors name the file given
     loaded = dataclasses.replace(loaded, source=name)  # named as the inspector's re-check names it
     signature = None
     if trust is not None:

@@ -287,7 +287,8 @@ def _index_signature(
     try:
         verdict = verify_index(raw, bundle, trust)
     except SovbomError as e:
-        return report.add("index-signature", INDEX, False, f"{INDEX_BUNDLE}: {e.message}")
+        detail = e.message.removeprefix(f"{INDEX_BUNDLE}: ")  # named once
+        return report.add("index-signature", INDEX, False, f"{INDEX_BUNDLE}: {detail}")
     report.index_signed = True
     report.index_signature = verdict.to_dict()
     when = verdict.integrated_time or "unknown time"

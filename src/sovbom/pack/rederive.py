@@ -276,12 +276,14 @@ def _inspect_reports(
 
 def _report_doc(report: InspectReport, name: str, data: bytes) -> dict[str, Any] | None:
     try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        doc = None
+        doc = parse_json(data, name)  # syntax and depth
+    except InputError as e:
+        doc, why = None, f": {e.message.removeprefix(f'{name}: ')}"
+    else:
+        why = ""
     if not isinstance(doc, dict):
         report.reports.append({"member": name, "kind": None, "verdict": None})
-        report.add("report", name, False, "not a JSON report")
+        report.add("report", name, False, f"not a JSON report{why}")
         return None
     report.reports.append(
         {"member": name, "kind": doc.get("sovbom_report"), "verdict": doc.get("verdict")}

@@ -31,6 +31,7 @@ from sovbom.signing.statement import (
     CYCLONEDX_PREDICATE_TYPE,
     IN_TOTO_PAYLOAD_TYPE,
     IN_TOTO_STATEMENT_TYPES,
+    attestable_bom,
     build_bom_statement,
 )
 from sovbom.signing.trust import (
@@ -73,6 +74,7 @@ __all__ = [
     "TrustOptions",
     "TrustRootInfo",
     "Verdict",
+    "attestable_bom",
     "build_bom_statement",
     "certificate_identities",
     "certificate_issuer",

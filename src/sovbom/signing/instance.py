@@ -126,8 +126,8 @@ def public_good_signing_config(*, staging: bool) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        doc = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        doc = parse_json(read_bytes(path, limit=MAX_SMALL_INPUT_BYTES), str(path))
+    except InputError:
         return None
     return doc if isinstance(doc, dict) else None
 
@@ -183,9 +183,9 @@ def fetch_instance_trust(url: str, *, tuf_root: str | Path | None = None) -> Ins
         ) from e
     targets = _targets_dir(url)
     try:
-        root_bytes = (targets / TRUSTED_ROOT_TARGET).read_bytes()
-        config_bytes = (targets / SIGNING_CONFIG_TARGET).read_bytes()
-    except OSError as e:  # pragma: no cover - from_tuf has just written them
+        root_bytes = read_bytes(targets / TRUSTED_ROOT_TARGET, limit=MAX_SMALL_INPUT_BYTES)
+        config_bytes = read_bytes(targets / SIGNING_CONFIG_TARGET, limit=MAX_SMALL_INPUT_BYTES)
+    except InputError as e:  # pragma: no cover - from_tuf has just written them
         raise OperationalError(f"TUF targets of {url} not found in {targets}: {e}") from e
     return InstanceTrust(url, root_bytes, assemble_trust_config(root_bytes, config_bytes, url))
 
@@ -193,10 +193,10 @@ def fetch_instance_trust(url: str, *, tuf_root: str | Path | None = None) -> Ins
 def assemble_trust_config(root: bytes, signing_config: bytes, source: str) -> bytes:
     """A client trust config from a trusted root and a signing config, checked to load."""
     try:
-        root_doc = orjson.loads(root)
-        config_doc = orjson.loads(signing_config)
-    except orjson.JSONDecodeError as e:
-        raise InputError(f"malformed TUF target: {e}", source=source) from e
+        root_doc = parse_json(root, source)
+        config_doc = parse_json(signing_config, source)
+    except InputError as e:
+        raise InputError(f"malformed TUF target: {e.message}", source=source) from e
     if (
         not isinstance(config_doc, dict)
         or config_doc.get("mediaType") != _SIGNING_CONFIG_MEDIA_TYPE

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sigstore import dsse
 from sigstore.errors import Error as SigstoreError
 
@@ -29,8 +28,15 @@ class StatementMismatch(Exception):
     """The signed content does not describe this file (becomes a failed verdict)."""
 
 
-def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
-    """The in-toto Statement v1 of a CycloneDX JSON BOM (``cosign attest --type cyclonedx``)."""
+def attestable_bom(data: bytes, name: str) -> dict[str, Any]:
+    """The BOM an attestation carries: CycloneDX JSON, valid against the official schema.
+
+    Anything else is an :class:`InputError` (exit 4): an attestation declares its predicate to be
+    a CycloneDX BOM, so it is never made over a document that is not one.
+    """
+    from sovbom.checking import ensure_valid
+    from sovbom.cyclonedx.reader import parse_bom
+
     try:
         bom = parse_json(data, name)
     except InputError as e:
@@ -39,6 +45,13 @@ def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
         raise InputError(
             "--attest needs a CycloneDX BOM in JSON (bomFormat 'CycloneDX')", source=name
         )
+    ensure_valid(parse_bom(data, name))
+    return bom
+
+
+def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
+    """The in-toto Statement v1 of a CycloneDX JSON BOM (``cosign attest --type cyclonedx``)."""
+    bom = attestable_bom(data, name)
     try:
         return (
             dsse.StatementBuilder()
@@ -65,9 +78,9 @@ def read_statement(payload_type: str, payload: bytes) -> dict[str, Any]:
             f"DSSE payload type is {payload_type!r}, expected an in-toto statement"
         )
     try:
-        stmt = orjson.loads(payload)
-    except orjson.JSONDecodeError as e:
-        raise StatementMismatch(f"DSSE payload is not JSON: {e}") from e
+        stmt = parse_json(payload, "DSSE payload")
+    except InputError as e:
+        raise StatementMismatch(f"DSSE payload is not JSON: {e.message}") from e
     if not isinstance(stmt, dict) or stmt.get("_type") not in IN_TOTO_STATEMENT_TYPES:
         raise StatementMismatch("DSSE payload is not an in-toto statement")
     return stmt

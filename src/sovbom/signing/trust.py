@@ -29,8 +29,9 @@ import platformdirs
 from sigstore.errors import Error as SigstoreError
 from sigstore.models import ClientTrustConfig, TrustedRoot
 from sigstore.verify import Verifier
+from sigstore_models.trustroot import v1 as trustroot_v1
 
-from sovbom._io import display_name, parse_json, read_bytes
+from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, parse_json, read_bytes
 from sovbom.errors import InputError, OperationalError
 from sovbom.signing._batch import BatchVerifier
 from sovbom.signing._common import REJECTIONS, REJECTIONS_OR_DECODE, one_line
@@ -151,15 +152,14 @@ class TrustMaterial:
     ) -> TrustMaterial:
         """A ``trusted_root.json`` (no network)."""
         name = display_name(path)
-        data = read_bytes(path)
+        data = read_bytes(path, limit=MAX_SMALL_INPUT_BYTES)  # read once: what is parsed is hashed
         doc = parse_json(data, name)
         windows = parse_windows(doc, name)
         try:
-            root = TrustedRoot.from_file(str(path))
+            # TrustedRoot.from_file, from the bytes already read (and bounded).
+            root = TrustedRoot(trustroot_v1.TrustedRoot.from_json(data))
         except REJECTIONS as e:
             raise InputError(f"malformed trusted root: {one_line(e)}", source=name) from e
-        if hashlib.sha256(read_bytes(path)).digest() != hashlib.sha256(data).digest():
-            raise InputError("trusted root changed while it was being read", source=name)
         info = _info(
             windows,
             source=source or f"trusted root file {name}",
@@ -173,7 +173,7 @@ class TrustMaterial:
     def from_trust_config_file(cls, path: str | os.PathLike[str]) -> TrustMaterial:
         """A client trust config (trusted root + signing config) of a private instance."""
         name = display_name(path)
-        data = read_bytes(path)
+        data = read_bytes(path, limit=MAX_SMALL_INPUT_BYTES)
         doc = parse_json(data, name)
         if not isinstance(doc, dict) or not isinstance(doc.get("trustedRoot"), dict):
             raise InputError("malformed trust config: no trustedRoot object", source=name)
@@ -303,9 +303,10 @@ def _cached_freshness(url: str, cache_file: Path) -> tuple[Freshness, str]:
     )
     if timestamp.is_file():
         try:
-            expires_raw = orjson.loads(timestamp.read_bytes())["signed"]["expires"]
+            metadata = parse_json(read_bytes(timestamp, limit=MAX_SMALL_INPUT_BYTES), str(timestamp))
+            expires_raw = metadata["signed"]["expires"]
             expires = dt.datetime.fromisoformat(expires_raw)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (InputError, ValueError, KeyError, TypeError):
             return (
                 Freshness.STALE,
                 f"unreadable TUF metadata {timestamp}: cannot vouch for the cache",

@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from sigstore.errors import MetadataError, VerificationError
 from sigstore.models import Bundle
 from sigstore.verify import Verifier
 
-from sovbom._io import display_name, parse_json, read_bytes
+from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, parse_json, read_bytes
 from sovbom.errors import InputError
 from sovbom.signers import SignerPolicy
 from sovbom.signing._batch import MEMO_LIMIT
@@ -178,11 +177,7 @@ class BundleVerifier:
             sha256=digest,
             trust_root=self.trust.info,
         )
-        try:
-            doc = orjson.loads(bundle_bytes)
-        except orjson.JSONDecodeError:
-            parse_json(bundle_bytes, bundle_name)  # raises InputError with line and column
-            raise  # pragma: no cover
+        doc = parse_json(bundle_bytes, bundle_name)  # syntax and depth: InputError naming the file
         bundle_metadata(doc, verdict)
         try:
             bundle = Bundle.from_json(bundle_bytes)
@@ -258,7 +253,7 @@ class BundleVerifier:
         name, bname = display_name(path), display_name(bundle_path)
         try:
             data = read_bytes(path)
-            bundle_bytes = read_bytes(bundle_path)
+            bundle_bytes = read_bytes(bundle_path, limit=MAX_SMALL_INPUT_BYTES)
             return self.verify_bytes(data, bundle_bytes, name=name, bundle_name=bname)
         except InputError as e:
             return Verdict(
