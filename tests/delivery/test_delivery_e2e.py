@@ -214,3 +214,20 @@ def test_other_server_serial_is_a_hard_fail(factory: Factory, tmp_path: Path) ->
     assert_valid(report, REPORT)
     assert not report["identity"]["ok"]
     assert any("server serial" in r for r in report["reasons"])
+
+
+# ----------------------------------------------------------------------------- schema first
+
+
+def test_observed_hbom_that_is_not_schema_valid_is_bad_input(
+    factory: Factory, tmp_path: Path
+) -> None:
+    observed = tmp_path / "observed.cdx.json"
+    observed.write_text(
+        json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": {"a": 1}})
+    )
+    out = tmp_path / "r.json"
+    result = factory.verify("--expected", factory.hbom, "--observed", observed, "-o", out)
+    assert result.exit_code == 4, result.stderr
+    assert "not a valid CycloneDX" in result.stderr and "observed.cdx.json" in result.stderr
+    assert not out.exists()

@@ -181,6 +181,7 @@ def _single(
     output: str,
     color: bool,
 ) -> int:
+    from sovbom.checking import ensure_valid
     from sovbom.cyclonedx.reader import load_bom, parse_bom
     from sovbom.delivery import SourceInfo, assess, check_signature, observed_complete, sha256_hex
     from sovbom.evidence import bundle_path_for
@@ -190,6 +191,7 @@ def _single(
         raise click.UsageError(f"the output {output!r} is also an input")
     data = read_bytes(expected)
     loaded = parse_bom(data, display_name(expected))
+    ensure_valid(loaded)
     signature = check_signature(verifier, data, loaded.source, bundle_path_for(expected, bundle))
     if not signature.ok:
         if signature.reason.startswith("not signed"):
@@ -203,6 +205,7 @@ def _single(
     companies = registry_for(sources.suppliers)
     if observed is not None:
         obs = load_bom(observed)
+        ensure_valid(obs)
         doc = obs.doc
         info = SourceInfo(obs.source, sha256_hex(obs.raw))
         complete, notes = observed_complete(doc)
