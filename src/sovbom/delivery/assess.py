@@ -28,6 +28,7 @@ from sovbom.delivery.model import (
 from sovbom.delivery.tolerances import tolerances_of
 
 if TYPE_CHECKING:
+    from sovbom.identity import HardwareReport
     from sovbom.policy import Finding, Policy
     from sovbom.signing import BundleVerifier
     from sovbom.signing import Verdict as SignatureVerdict
@@ -159,8 +160,12 @@ def assess(
     policy: Policy | None = None,
     fail_on: str = "high",
     today: dt.date | None = None,
+    hardware: HardwareReport | None = None,
 ) -> DeliveryResult:
-    """Compare and check one server whose signature was verified (or give its failed verdict)."""
+    """Compare and check one server whose signature was verified (or give its failed verdict).
+
+    ``hardware``: the hardware identity step's results for the observed parts; with a policy,
+    the parts that proved their identity are hardware-verified."""
     today = today or dt.datetime.now(dt.UTC).date()
     result = _result(server, expected, signature, observed, policy, fail_on)
     result.observed_complete = observed_complete
@@ -183,6 +188,7 @@ def assess(
             fail_on=fail_on,
             signature=signature,
             observed=comparison.verified,
+            hardware=hardware,
         )
         result.policy = report.result
         result.unexpected_findings = unexpected_findings(

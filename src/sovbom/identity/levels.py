@@ -54,6 +54,17 @@ def hardware_levels(report: HardwareReport) -> tuple[dict[str, str], dict[str, s
     return proved, {k: v for k, v in failed.items() if k not in proved}
 
 
+def bound_failures(report: HardwareReport) -> dict[str, str]:
+    """Factory bom-ref -> why not, for the parts the factory bound an identity (or expected
+    measurements) to that did not prove it: what fails a delivery."""
+    return {
+        r.expected_ref or r.paired_ref or r.ref: shortfall(r)
+        for r in (report.results[k] for k in sorted(report.results))
+        if (r.status is Status.FAILED or (r.status is Status.NO_EVIDENCE and r.findings))
+        and (r.expected_ref is not None or r.paired_ref is not None)
+    }
+
+
 def identity_of_bom(
     bom: Mapping[str, Any],
     roots: TrustStore,
