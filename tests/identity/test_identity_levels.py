@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from device_pki import VendorPKI
+from device_pki import NOW, VendorPKI
 from shipment import factory_doc, gpu, observed_doc
 
 from sovbom.checking import check_bom
 from sovbom.cyclonedx.reader import load_bom
-from sovbom.identity import load_roots
+from sovbom.identity import cdx, load_roots
 from sovbom.identity.levels import identity_of_bom
 from sovbom.identity.reasons import Reason
 from sovbom.policy import Level, Rule, policy_from_dict
@@ -133,3 +133,31 @@ def test_check_command_fails_on_tampered_evidence(
     assert result.exit_code == 1
     assert "hardware-verified" in result.stdout
     assert Reason.SIGNATURE_INVALID.value in " ".join(result.stdout.split())
+
+
+def test_a_bom_carrying_its_own_evidence(tmp_path: Path, pki: VendorPKI) -> None:
+    """Without an observed HBOM, the evidence the BOM carries is checked against the identities
+    it records; a part whose evidence shows another device stays below the level."""
+    d0, d1, stranger = pki.device("S0"), pki.device("S1"), pki.device("S9")
+    parts = [(gpu("g0", "S0", "GPU0"), d0), (gpu("g1", "S1", "GPU1"), d1)]
+    shown = {"g0": d0, "g1": stranger}
+    for comp, _ in parts:
+        device = shown[comp.ref]
+        t = device.transcript()
+        cdx.attach_evidence(
+            comp, device.chain, source="test", transcript=(cdx.data_uri(t), t),
+            collected=NOW.isoformat(),
+        )  # fmt: skip
+    path = tmp_path / "bom.cdx.json"
+    path.write_text(json.dumps(_server(factory_doc(parts))))
+    bom = load_bom(path)
+    roots = tmp_path / "acme.pem"
+    roots.write_bytes(pki.root_pem())
+    hardware = identity_of_bom(bom.doc, load_roots(roots))
+    report = check_bom(
+        bom, policy_from_dict(STRICT), as_of=DAY, fail_on="medium", hardware=hardware
+    )
+    assert list(report.hardware_verified) == ["g0"]
+    assert Reason.IDENTITY_NOT_EXPECTED.value in report.hardware_failed["g1"]
+    (finding,) = [f for f in report.result.findings if f.rule is Rule.INSUFFICIENT_VERIFICATION]
+    assert finding.ref == "g1"
