@@ -16,6 +16,7 @@ from shipment import factory_doc, gpu, observed_doc
 
 from sovbom.identity.reasons import Reason
 from sovbom.model import Component
+from sovbom.project_schemas import validator
 
 TESTS = Path(__file__).resolve().parents[1]
 for _p in (TESTS, TESTS / "signing", TESTS / "delivery"):
@@ -104,6 +105,7 @@ def test_valid_evidence_passes_at_hardware_verified(
     result = invoke(*args)
     assert result.exit_code == 0, (result.stdout, result.stderr)
     report = json.loads(result.stdout)
+    assert not list(validator("delivery-report.schema.json").iter_errors(report))
     assert report["policy"]["verification_levels"]["hardware-verified"] == 2
     # the same delivery without the roots: the policy's requirement is not met
     without = args[: args.index("--hardware-roots")]
