@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
     from sovbom.graph import ProvenanceGraph
+    from sovbom.identity import HardwareReport
     from sovbom.policy import CheckResult, Policy
     from sovbom.signing import TrustOptions, Verdict
 
@@ -43,6 +44,10 @@ class CheckReport:
     fail_on: str
     signature: dict[str, Any] | None = None
     verified_evidence: dict[str, str] = field(default_factory=dict)
+    #: bom-ref -> basis, for the parts that proved their hardware identity
+    hardware_verified: dict[str, str] = field(default_factory=dict)
+    #: bom-ref -> why the part's hardware identity did not hold
+    hardware_failed: dict[str, str] = field(default_factory=dict)
     #: the BOM's bytes, for line numbers in SARIF (optional)
     bom_raw: bytes = b""
 
@@ -99,6 +104,7 @@ def check_bom(
     signature: Verdict | None = None,
     evidence: Sequence[EvidenceFile] = (),
     observed: Mapping[str, str] | None = None,
+    hardware: HardwareReport | None = None,
     max_paths: int = DEFAULT_MAX_PATHS,
     validate: bool = True,
 ) -> CheckReport:
@@ -107,7 +113,9 @@ def check_bom(
     ``signature`` is the verdict of the BOM's own bundle, already verified (see
     :func:`verify_signature`; a failed verdict is refused here, never counted): its signer's roles
     make components *attested*. ``evidence`` (verified evidence files) and ``observed`` (bom-ref ->
-    reason, from a delivery comparison) make components *verified*. With ``validate`` the BOM is
+    reason, from a delivery comparison) make components *verified*; ``hardware`` (the hardware
+    identity step's results, :func:`sovbom.identity.levels.identity_of_bom`) makes the parts
+    whose identity verified *hardware-verified*, and says why the others did not. With ``validate`` the BOM is
     checked against the official schema first (exit 4 when it does not hold).
     """
     from sovbom.errors import VerificationFailed
@@ -131,6 +139,13 @@ def check_bom(
     elif evidence:
         raise InputError("evidence only counts on a BOM whose own signature was verified")
     context.verified = {**verified, **(observed or {})}
+    proved: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    if hardware is not None:
+        from sovbom.identity.levels import hardware_levels
+
+        proved, failed = hardware_levels(hardware)
+        context.hardware, context.hardware_failures = proved, failed
     result = evaluate(graph, policy, context, today=as_of, max_paths=max_paths)
     serial = bom.doc.get("serialNumber")
     return CheckReport(
@@ -145,6 +160,8 @@ def check_bom(
         fail_on=fail_on,
         signature=signature_dict,
         verified_evidence=verified,
+        hardware_verified=proved,
+        hardware_failed=failed,
         bom_raw=bom.raw,
     )
 

@@ -186,7 +186,7 @@ def test_verification_levels_and_requirements() -> None:
     declared = run(root, raw)
     for ref in ("hw:bmc", "fw:bmc", "hw:cpu", "hw:server"):
         assert Rule.INSUFFICIENT_VERIFICATION in by_ref(declared.findings, ref), ref
-    assert declared.levels == {"declared": 4, "attested": 0, "verified": 0}
+    assert declared.levels == {"declared": 4, "attested": 0, "verified": 0, "hardware-verified": 0}
 
     attested = run(
         server(bmc, part("hw:cpu")),
@@ -215,7 +215,7 @@ def test_verified_parent_does_not_verify_its_children() -> None:
     result = run(server(gpu), raw, ctx)
     assert Rule.INSUFFICIENT_VERIFICATION not in by_ref(result.findings, "hw:gpu")
     assert by_ref(result.findings, "fw:gpu")[Rule.INSUFFICIENT_VERIFICATION].level == Level.ATTESTED
-    assert result.levels == {"declared": 0, "attested": 1 + 1, "verified": 1}
+    assert result.levels == {"declared": 0, "attested": 1 + 1, "verified": 1, "hardware-verified": 0}
 
 
 def test_class_level_overrides() -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +15,9 @@ from sovbom.cli._options import as_of_option, default_format, fail_on_option, pa
 from sovbom.cli._trust import load_trust_options, trust_options
 from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
+
+if TYPE_CHECKING:
+    from sovbom.identity import HardwareReport
 
 # The policy, the graph (networkx), the trace query and the BOM reader are imported inside the
 # commands: `sovbom --help` and every other command start without them.
@@ -47,6 +53,18 @@ from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
     type=click.Path(dir_okay=False),
     help="A signed evidence document (sub-BOM or reference, with FILE.sigstore.json); repeatable.",
 )
+@click.option(
+    "--hardware-roots",
+    type=click.Path(exists=True),
+    help="Hardware trust anchors (PEM file or directory): parts whose identity evidence verifies"
+    " against them become hardware-verified.",
+)
+@click.option(
+    "--observed",
+    "observed_hbom",
+    type=click.Path(dir_okay=False),
+    help="The observed HBOM carrying the identity evidence (default: the BOM itself).",
+)
 @trust_options
 @as_of_option
 @click.option(
@@ -64,6 +82,8 @@ def check(
     fail_on: str,
     bundle: str | None,
     evidence: tuple[str, ...],
+    hardware_roots: str | None,
+    observed_hbom: str | None,
     signers: str | None,
     trusted_root: str | None,
     trust_config: str | None,
@@ -78,7 +98,9 @@ def check(
     verification level is below what the policy requires, expired exemptions and integrity
     problems, each with its provenance path from the server root. With --signers the BOM's
     Sigstore bundle is verified first (fail closed: exit 3 when it does not hold) and its
-    components become attested; signed --evidence files make components verified.
+    components become attested; signed --evidence files make components verified. With
+    --hardware-roots, parts whose device identity evidence (in the BOM, or in the --observed
+    HBOM) verifies and matches the identity the BOM records become hardware-verified.
 
     \b
     Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
@@ -111,6 +133,7 @@ def check(
         raise InputError(
             "--evidence needs --signers: evidence only counts when its signature verifies"
         )
+    hardware = _hardware_identity(loaded.doc, bom, hardware_roots, observed_hbom)
     report = check_bom(
         loaded,
         policy,
@@ -118,6 +141,7 @@ def check(
         fail_on=fail_on,
         signature=signature,
         evidence=files,
+        hardware=hardware,
         max_paths=max_paths,
     )
     chosen = ReportFormat(fmt or default_format(output))
@@ -125,6 +149,26 @@ def check(
     write_bytes(output, renderer_for(chosen, color=color).check(report))
     if report.fails:
         click.get_current_context().exit(int(ExitCode.FINDINGS))
+
+
+def _hardware_identity(
+    doc: Mapping[str, Any], bom: str, roots: str | None, observed: str | None
+) -> HardwareReport | None:
+    """The hardware identity step of --hardware-roots [--observed], or None."""
+    if roots is None:
+        if observed is not None:
+            raise click.UsageError("--observed needs --hardware-roots")
+        return None
+    from sovbom.cyclonedx.reader import load_bom
+    from sovbom.identity import load_roots
+    from sovbom.identity.levels import identity_of_bom
+
+    store = load_roots(roots)
+    if observed is not None:
+        return identity_of_bom(
+            doc, store, observed=load_bom(observed).doc, base_dir=Path(observed).parent
+        )
+    return identity_of_bom(doc, store, base_dir=Path(bom).parent if bom != "-" else Path.cwd())
 
 
 @cli.command()

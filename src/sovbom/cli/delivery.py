@@ -48,6 +48,12 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="An observed HBOM (from 'sovbom collect hardware') instead of collecting now.",
 )
+@click.option(
+    "--hardware-roots",
+    type=click.Path(exists=True),
+    help="Hardware trust anchors (PEM file or directory): verify the observed parts' identity"
+    " evidence; a part the factory bound an identity to that does not prove it fails (exit 3).",
+)
 @hardware_source_options
 @click.option(
     "--shipment",
@@ -90,6 +96,7 @@ def verify_delivery(
     staging: bool,
     offline: bool,
     observed: str | None,
+    hardware_roots: str | None,
     sources: HardwareSources,
     shipment: str | None,
     report_dir: str | None,
@@ -120,10 +127,10 @@ def verify_delivery(
     if (expected is None) == (shipment is None):
         raise click.UsageError("give either --expected FILE (one server) or --shipment DIR")
     if shipment is not None:
-        if observed or sources.any() or bundle:
+        if observed or sources.any() or bundle or hardware_roots:
             raise click.UsageError(
                 "--shipment takes each server's files from its directory:"
-                " no --observed, --bundle or collection options"
+                " no --observed, --bundle, --hardware-roots or collection options"
             )
     else:
         if report_dir is not None:
@@ -163,7 +170,7 @@ def verify_delivery(
     else:
         assert expected is not None
         code = _single(expected, bundle, observed, sources, verifier, policy, fail_on, today,
-                       chosen, output, color)  # fmt: skip
+                       chosen, output, color, hardware_roots)  # fmt: skip
     if code:
         click.get_current_context().exit(code)
 
@@ -180,6 +187,7 @@ def _single(
     fmt: ReportFormat,
     output: str,
     color: bool,
+    hardware_roots: str | None = None,
 ) -> int:
     from sovbom.checking import ensure_valid
     from sovbom.cyclonedx.reader import load_bom, parse_bom
@@ -216,11 +224,21 @@ def _single(
         doc, complete, notes = collected.doc, collected.complete, collected.notes
         info = SourceInfo(sources.describe())
     server = _server_name(loaded.doc, loaded.source)
+    hardware = None
+    if hardware_roots is not None:
+        from sovbom.identity import load_roots
+        from sovbom.identity.levels import identity_of_bom
+
+        base = Path(observed).parent if observed is not None else Path.cwd()
+        hardware = identity_of_bom(loaded.doc, load_roots(hardware_roots), observed=doc,
+                                   base_dir=base)  # fmt: skip
     result = assess(server, loaded, signature, doc, info, observed_complete=complete,
                     observed_notes=notes, policy=policy, fail_on=fail_on, today=today,
-                    companies=companies)  # fmt: skip
+                    companies=companies, hardware=hardware)  # fmt: skip
     report = DeliveryReport(result=result, as_of=today.isoformat())
     write_bytes(output, renderer_for(fmt, color=color).delivery(report))
+    for reason in result.identity_failures[:5]:
+        click.echo(f"sovbom: error: {reason}", err=True)
     return result.exit_code
 
 

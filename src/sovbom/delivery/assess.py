@@ -29,6 +29,7 @@ from sovbom.delivery.tolerances import tolerances_of
 
 if TYPE_CHECKING:
     from sovbom.collect.suppliers import SupplierRegistry
+    from sovbom.identity import HardwareReport
     from sovbom.policy import Finding, Policy
     from sovbom.signing import BundleVerifier
     from sovbom.signing import Verdict as SignatureVerdict
@@ -161,12 +162,16 @@ def assess(
     fail_on: str = "high",
     today: dt.date | None = None,
     companies: SupplierRegistry | None = None,
+    hardware: HardwareReport | None = None,
 ) -> DeliveryResult:
     """Compare and check one server whose signature was verified (or give its failed verdict).
 
     ``companies``: the supplier registry telling which manufacturer names are one company (the
     default one when None). Parts found but not observed (and their firmware) are not among the
     components the policy check counts as verified.
+    ``hardware``: the hardware identity step's results for the observed parts; with a policy,
+    the parts that proved their identity are hardware-verified, and a part the factory bound an
+    identity to that does not prove it fails the delivery.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     result = _result(server, expected, signature, observed, policy, fail_on)
@@ -182,6 +187,12 @@ def assess(
     result.fingerprint = fingerprint(
         expected, eroot, eparts, observed.sha256 if observed is not None else None
     )
+    if hardware is not None:
+        from sovbom.identity.levels import bound_failures
+
+        result.identity_failures = [
+            f"hardware identity: {ref}: {why}" for ref, why in sorted(bound_failures(hardware).items())
+        ]
     if policy is not None:
         from sovbom.checking import check_bom
 
@@ -192,6 +203,7 @@ def assess(
             fail_on=fail_on,
             signature=signature,
             observed=comparison.verified,
+            hardware=hardware,
         )
         result.policy = report.result
         result.unexpected_findings = unexpected_findings(

@@ -237,6 +237,8 @@ class DeliveryResult:
     fail_on: str = "high"
     tolerances: dict[str, Any] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
+    #: parts the factory bound a hardware identity to that did not prove it (``--hardware-roots``)
+    identity_failures: list[str] = field(default_factory=list)
     fingerprint: Fingerprint | None = None
 
     @property
@@ -246,6 +248,7 @@ class DeliveryResult:
             and self.comparison is not None
             and self.comparison.matched
             and not self.duplicates
+            and not self.identity_failures
         )
 
     @property
@@ -276,6 +279,7 @@ class DeliveryResult:
             out.append(f"signature: {self.signature_reason or 'not verified'}")
             return out
         out.extend(self.duplicates)
+        out.extend(self.identity_failures)
         c = self.comparison
         if c is None:
             return out

@@ -109,6 +109,8 @@ class ComponentResult:
     signature_algorithm: str | None = None
     measurements: dict[int, str] = field(default_factory=dict)  # index -> "ALG:hex"
     expected_ref: str | None = None  # the factory HBOM component it was bound to
+    #: the factory HBOM component the part stands for (serial, slot, ref), bound or not
+    paired_ref: str | None = None
     checked_at: str | None = None  # the time certificates were checked at (ISO 8601)
 
     @property

@@ -173,9 +173,11 @@ def _measurements(c: _Checked, e: ExpectedIdentity) -> None:
 
 def _bind(c: _Checked, expected: ExpectedSet, claimed: set[str]) -> None:
     r, ev, identity = c.result, c.evidence, c.identity
+    mine = expected.pair(ev.ref, ev.serial, ev.slot, ev.cls)
+    if mine is not None:
+        r.paired_ref = mine.ref
     if identity is None:
         return
-    mine = expected.pair(ev.ref, ev.serial, ev.slot, ev.cls)
     ids = identity.identifiers()
     owner = expected.owner_of(ids)
     if mine is not None and mine.has_identity:

@@ -39,14 +39,21 @@ class VerificationContext:
     ``attested_by``: signer roles whose signature over the whole BOM verified (empty: unsigned or
     not verified). ``verified``: bom-ref -> reason, for components independently corroborated
     (a sub-BOM signed by its own supplier, a hash matching a signed reference, a serial and
-    firmware observed at delivery matching the signed declaration).
+    firmware observed at delivery matching the signed declaration). ``hardware``: bom-ref ->
+    basis (anchor vendor, device id, SPDM version, algorithm), for components whose hardware
+    identity verified (:mod:`sovbom.identity`): they are *hardware-verified*.
+    ``hardware_failures``: bom-ref -> why a part's hardware identity did not hold.
     """
 
     attested_by: frozenset[str] = frozenset()
     signature: dict[str, Any] | None = None
     verified: dict[str, str] = field(default_factory=dict)
+    hardware: Mapping[str, str] = field(default_factory=dict)
+    hardware_failures: Mapping[str, str] = field(default_factory=dict)
 
     def level(self, ref: str, policy: Policy) -> tuple[Level, str]:
+        if ref in self.hardware:
+            return Level.HARDWARE_VERIFIED, self.hardware[ref]
         if ref in self.verified:
             return Level.VERIFIED, self.verified[ref]
         roles = sorted(self.attested_by & set(policy.attestation_roles))
@@ -227,7 +234,9 @@ def evaluate(
         Level.ATTESTED if context.attested_by & set(policy.attestation_roles) else Level.DECLARED
     )
     verified = context.verified
-    counts = [0, 0, 0]
+    hardware = context.hardware
+    failures = context.hardware_failures
+    counts = [0] * len(Level)
     by_class: dict[str, ClassShare] = {}
     terms_of: dict[tuple[str, str | None], _Terms] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
@@ -241,8 +250,12 @@ def evaluate(
         if terms is None:
             terms = terms_of[(ctype, cls)] = _terms(policy, ctype, cls)
         critical, checks, needed = terms
-        level = Level.VERIFIED if ref in verified else base_level
+        if ref in hardware:
+            level = Level.HARDWARE_VERIFIED
+        else:
+            level = Level.VERIFIED if ref in verified else base_level
         counts[level] += 1
+        subject.shortfall = failures.get(ref)
         subject.prov = prov
         subject.country, subject.basis = effective_country(prov)
         subject.level = level

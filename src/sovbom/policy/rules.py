@@ -56,17 +56,20 @@ class Level(IntEnum):
     DECLARED = 0
     ATTESTED = 1
     VERIFIED = 2
+    #: verified, and the part proved its identity with a device certificate chain to a
+    #: configured hardware trust anchor and a signed measurement transcript (SPDM)
+    HARDWARE_VERIFIED = 3
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return self.name.lower().replace("_", "-")
 
     @classmethod
     def parse(cls, value: str) -> Level:
-        return cls[value.upper()]
+        return cls[value.upper().replace("-", "_")]
 
 
-LEVEL_LABELS = {lvl: lvl.name.lower() for lvl in Level}
+LEVEL_LABELS = {lvl: lvl.label for lvl in Level}
 SEVERITY_LABELS = {sev: sev.name.lower() for sev in Severity}
 
 
@@ -101,6 +104,8 @@ class Subject:
     basis: str = "unknown"
     level: Level = Level.DECLARED
     needed: Level = Level.DECLARED
+    #: why the component did not reach a higher level, when known (a failed hardware identity)
+    shortfall: str | None = None
 
 
 class GraphHit(NamedTuple):
@@ -182,7 +187,10 @@ def _unknown_origin(s: Subject) -> str | None:
 def _insufficient_verification(s: Subject) -> str | None:
     if s.level >= s.needed:
         return None
-    return f"verification level {LEVEL_LABELS[s.level]}, policy requires {LEVEL_LABELS[s.needed]}"
+    message = f"verification level {LEVEL_LABELS[s.level]}, policy requires {LEVEL_LABELS[s.needed]}"
+    if s.shortfall is not None:
+        message += f" ({s.shortfall})"
+    return message
 
 
 # --------------------------------------------------------------------------- graph rules

@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sovbom.collect.sources import dmidecode, local, lshw, nvidia_smi, redfish, redfish_mockup
+from sovbom.collect.sources import (
+    dmidecode,
+    local,
+    lshw,
+    nvidia_attestation,
+    nvidia_smi,
+    redfish,
+    redfish_mockup,
+)
 from sovbom.collect.sources.base import (
     ConnectionSettings,
     HardwareSource,
@@ -32,6 +40,7 @@ HARDWARE_SOURCES: tuple[HardwareSource, ...] = (
     dmidecode.SOURCE,
     lshw.SOURCE,
     nvidia_smi.SOURCE,
+    nvidia_attestation.SOURCE,
     redfish.SOURCE,
     redfish_mockup.SOURCE,
     local.SOURCE,

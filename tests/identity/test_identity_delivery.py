@@ -1,0 +1,124 @@
+"""``verify-delivery --hardware-roots``: identity evidence at the dock, against the signed factory
+HBOM (with the local test Sigstore instance of the signing tests)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from device_pki import VendorPKI
+from shipment import factory_doc, gpu, observed_doc
+
+from sovbom.identity.reasons import Reason
+from sovbom.model import Component
+from sovbom.project_schemas import validator
+
+TESTS = Path(__file__).resolve().parents[1]
+for _p in (TESTS, TESTS / "signing", TESTS / "delivery"):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_signing = _load("sovbom_tests_signing_conftest", TESTS / "signing" / "conftest.py")
+local_sigstore = _signing.local_sigstore
+trust = _signing.trust
+_isolated_home = _signing._isolated_home
+
+from delivery_support import sign, write_signers  # noqa: E402
+from signing_support import Trust, invoke  # noqa: E402
+
+POLICY = {
+    "domestic_countries": ["US"],
+    "require_origin": False,
+    "verification": {
+        "critical": "declared",
+        "default": "declared",
+        "classes": {"gpu": "hardware-verified"},
+    },
+}
+
+
+def _rooted(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
+    refs = [c["bom-ref"] for c in doc["components"]]
+    server = Component(ref=f"{prefix}server", name="server", cls="server", serial="SRV-1")
+    doc["metadata"] = {"component": server.to_cdx()}
+    doc["dependencies"] = [{"ref": f"{prefix}server", "dependsOn": refs}] + [
+        {"ref": r} for r in refs
+    ]
+    return doc
+
+
+def _dock(tmp_path: Path, pki: VendorPKI, trust: Trust, *, tamper: bool) -> list[str]:
+    d0, d1 = pki.device("S0"), pki.device("S1")
+    t0 = d0.transcript()
+    if tamper:
+        t0 = t0[:-1] + bytes([t0[-1] ^ 1])
+    observed = _rooted(
+        observed_doc(
+            [
+                (gpu("o:gpu0", "S0", "GPU0"), d0, t0, None),
+                (gpu("o:gpu1", "S1", "GPU1"), d1, d1.transcript(), None),
+            ]
+        ),
+        "o:",
+    )
+    factory = _rooted(
+        factory_doc([(gpu("f:gpu0", "S0", "GPU0"), d0), (gpu("f:gpu1", "S1", "GPU1"), d1)]), "f:"
+    )
+    roots = tmp_path / "acme.pem"
+    roots.write_bytes(pki.root_pem())
+    obs, fac = tmp_path / "observed.cdx.json", tmp_path / "factory.cdx.json"
+    obs.write_text(json.dumps(observed))
+    fac.write_text(json.dumps(factory))
+    sign(trust, fac)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(POLICY))
+    return [
+        "verify-delivery", "--signers", str(write_signers(tmp_path / "signers.yaml")),
+        "--trust-config", str(trust.trust_config), "--offline", "--expected", str(fac),
+        "--observed", str(obs), "-p", str(policy), "-f", "json", "--hardware-roots", str(roots),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pki() -> VendorPKI:
+    return VendorPKI("Acme GPU", curve="P-384")
+
+
+def test_valid_evidence_passes_at_hardware_verified(
+    tmp_path: Path, pki: VendorPKI, trust: Trust
+) -> None:
+    args = _dock(tmp_path, pki, trust, tamper=False)
+    result = invoke(*args)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    report = json.loads(result.stdout)
+    assert not list(validator("delivery-report.schema.json").iter_errors(report))
+    assert report["policy"]["verification_levels"]["hardware-verified"] == 2
+    # the same delivery without the roots: the policy's requirement is not met
+    without = args[: args.index("--hardware-roots")]
+    assert invoke(*without).exit_code == 1
+
+
+def test_tampered_evidence_fails_the_delivery(tmp_path: Path, pki: VendorPKI, trust: Trust) -> None:
+    result = invoke(*_dock(tmp_path, pki, trust, tamper=True))
+    assert result.exit_code == 3
+    assert "hardware identity: f:gpu0" in result.stderr
+    assert Reason.SIGNATURE_INVALID.value in result.stderr
+    report = json.loads(result.stdout)
+    # the report says what the exit code says
+    assert report["verdict"] == "fail"
+    assert any(r.startswith("hardware identity: f:gpu0") for r in report["reasons"])
+    assert report["policy"]["verification_levels"]["hardware-verified"] == 1
