@@ -111,6 +111,18 @@ def hardware_source_options(func: F) -> F:
     return decorated  # type: ignore[no-any-return]
 
 
+def configured(key: str) -> Callable[[], str | None]:
+    """A click default: the setting ``key`` from the environment or a configuration file
+    (:func:`sovbom.config.default_for`), read only when the option is not given."""
+
+    def default() -> str | None:
+        from sovbom.config import default_for
+
+        return default_for(key)
+
+    return default
+
+
 def fail_on_option(
     help_text: str = "Exit 1 when a finding reaches this severity.",
 ) -> Callable[[F], F]:

@@ -8,8 +8,14 @@ import click
 
 from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option
-from sovbom.cli._options import as_of_option, default_format, fail_on_option, parse_as_of
-from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.cli._options import (
+    as_of_option,
+    configured,
+    default_format,
+    fail_on_option,
+    parse_as_of,
+)
+from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
 
@@ -24,8 +30,9 @@ from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
     "--policy",
     "policy_path",
     required=True,
+    default=configured("policy"),
     type=click.Path(dir_okay=False),
-    help="Policy file (YAML/JSON).",
+    help="Policy file (YAML/JSON). Default: the configured one ('sovbom config').",
 )
 @click.option(
     "-f",
@@ -64,11 +71,7 @@ def check(
     fail_on: str,
     bundle: str | None,
     evidence: tuple[str, ...],
-    signers: str | None,
-    trusted_root: str | None,
-    trust_config: str | None,
-    staging: bool,
-    offline: bool,
+    trust_args: TrustArgs,
     as_of: str | None,
     max_paths: int,
 ) -> None:
@@ -76,7 +79,8 @@ def check(
 
     Flags non-domestic, denied-country and unknown-origin components, components whose
     verification level is below what the policy requires, expired exemptions and integrity
-    problems, each with its provenance path from the server root. With --signers the BOM's
+    problems, each with its provenance path from the server root. With --signers (or one
+    --certificate-identity signer, who then holds the policy's attestation roles) the BOM's
     Sigstore bundle is verified first (fail closed: exit 3 when it does not hold) and its
     components become attested; signed --evidence files make components verified.
 
@@ -92,7 +96,7 @@ def check(
     today = parse_as_of(as_of)
     policy = load_policy(policy_path)
     loaded = load_bom(bom)
-    trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
+    trust = trust_args.load(policy.attestation_roles)
     signature = None
     files = []
     if trust is not None:
