@@ -60,6 +60,20 @@ class Level(IntEnum):
         return cls[value.upper()]
 
 
+#: ``--fail-on never``: report only, no finding fails the run.
+FAIL_NEVER = "never"
+
+
+def fail_threshold(label: str) -> Severity | None:
+    """The severity a ``--fail-on`` label fails at; None for :data:`FAIL_NEVER` (report only)."""
+    return None if label == FAIL_NEVER else Severity.parse(label)
+
+
+def fail_on_text(label: str) -> str:
+    """How a report states its ``--fail-on`` threshold."""
+    return "report only: --fail-on never" if label == FAIL_NEVER else f"fails on {label} and above"
+
+
 _LEVEL_LABELS = {lvl: lvl.name.lower() for lvl in Level}
 _SEVERITY_LABELS = {sev: sev.name.lower() for sev in Severity}
 
@@ -388,9 +402,10 @@ class CheckResult:
         counted = [f.severity for f in self.findings if f.counts]
         return max(counted) if counted else None
 
-    def fails(self, threshold: Severity) -> bool:
+    def fails(self, threshold: Severity | None) -> bool:
+        """Whether a counted finding reaches ``threshold`` (never with None: report only)."""
         worst = self.worst()
-        return worst is not None and worst >= threshold
+        return threshold is not None and worst is not None and worst >= threshold
 
     def counts_by_severity(self) -> dict[str, int]:
         out = {s.label: 0 for s in Severity}

@@ -25,6 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Severity labels of ``--fail-on``, lowest first (a test checks them against
 #: ``sovbom.policy.Severity``; importing the policy here would slow every command's start).
 SEVERITY_LABELS = ("info", "low", "medium", "high", "critical")
+#: ``--fail-on never``: report only, exit 0 whatever the findings (``sovbom.policy.FAIL_NEVER``).
+FAIL_NEVER = "never"
 
 
 def _source_option(source: HardwareSource) -> Callable[[F], F]:
@@ -126,12 +128,13 @@ def configured(key: str) -> Callable[[], str | None]:
 def fail_on_option(
     help_text: str = "Exit 1 when a finding reaches this severity.",
 ) -> Callable[[F], F]:
+    """``--fail-on``: a severity, or ``never`` (report only: exit 0 whatever the findings)."""
     return click.option(
         "--fail-on",
-        type=click.Choice(SEVERITY_LABELS),
+        type=click.Choice((*SEVERITY_LABELS, FAIL_NEVER)),
         default="high",
         show_default=True,
-        help=help_text,
+        help=f"{help_text} 'never': report only.",
     )
 
 

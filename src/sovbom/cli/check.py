@@ -7,7 +7,7 @@ import sys
 import click
 
 from sovbom._io import display_name, read_bytes, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, enum_choice, output_option, warn
 from sovbom.cli._options import (
     as_of_option,
     configured,
@@ -173,4 +173,4 @@ def trace(boms: tuple[str, ...], query: str, fmt: str | None, output: str, max_p
     chosen = ReportFormat(fmt or default_format(output))
     write_bytes(output, renderer_for(chosen).trace(TraceReport(results, q)))
     if not any(r.matches for r in results):
-        click.echo("sovbom: no component matches", err=True)
+        warn("no component matches")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice
+from sovbom.cli._common import cli, enum_choice, warn
 from sovbom.cli._options import configured, default_format, fail_on_option, parse_as_of
 from sovbom.cli._trust import DEFAULT_ATTESTATION_ROLES, PACK_ROLE, TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError
@@ -167,7 +167,7 @@ def pack(
         )
         builder = prepare_pack(request, check_report_dict)
         for warning in builder.warnings:
-            click.echo(f"sovbom: warning: {warning}", err=True)
+            warn(f"warning: {warning}")
         if unsigned:
             data = builder.build(None)
         else:
@@ -276,7 +276,7 @@ def inspect(
         )
         report, members = inspect_pack(archive, opts)
     for warning in report.warnings:
-        click.echo(f"sovbom: warning: {warning}", err=True)
+        warn(f"warning: {warning}")
     chosen = ReportFormat(fmt or default_format(output))
     rendered = renderer_for(chosen).inspect(report)
     failure = as_failure(report)

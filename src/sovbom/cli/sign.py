@@ -13,8 +13,8 @@ import orjson
 
 from sovbom._io import read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
-from sovbom.errors import InputError, VerificationFailed
 from sovbom.cli._trust import TrustArgs, trust_options
+from sovbom.errors import InputError, VerificationFailed
 from sovbom.signers import IdentityRule, SignerPolicy, load_signer_policy
 
 if TYPE_CHECKING:
