@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # the other commands do not pay for it. These mirror signing.CYCLONEDX_PREDICATE_TYPE and
 # signing.BUNDLE_SUFFIX (a test checks that they agree).
 CYCLONEDX_PREDICATE_TYPE = "https://cyclonedx.org/bom"
+#: The predicate type of the verified file's kind (signing.DOCUMENT_PREDICATE_TYPE).
+DOCUMENT_PREDICATE_TYPE = "document"
 BUNDLE_SUFFIX = ".sigstore.json"
 
 _logger = logging.getLogger("sovbom.cli.sign")
@@ -54,8 +56,10 @@ def _bundle_summary(bundle: bytes) -> str:
 @click.option(
     "--attest",
     is_flag=True,
-    help="Sign a DSSE in-toto Statement v1 (predicate type https://cyclonedx.org/bom, the BOM as"
-    " predicate, the file as subject), like `cosign attest --type cyclonedx`.",
+    help="Sign a DSSE in-toto Statement v1 (the document as predicate, the file as subject), like"
+    " `cosign attest`: predicate type https://cyclonedx.org/bom for a CycloneDX BOM,"
+    " https://spdx.dev/Document/v2.3 for an SPDX 2.3 JSON document, https://spdx.dev/Document/v3"
+    " for an SPDX 3 JSON-LD document.",
 )
 @click.option(
     "--identity-token",
@@ -180,9 +184,10 @@ def _table_line(v: signing.Verdict) -> str:
     "--predicate-type",
     "predicate_types",
     multiple=True,
-    default=(CYCLONEDX_PREDICATE_TYPE,),
+    default=(DOCUMENT_PREDICATE_TYPE,),
     show_default=True,
-    help="For DSSE bundles: the accepted in-toto predicate type (repeatable; '*' accepts any).",
+    help="For DSSE bundles: the accepted in-toto predicate type (repeatable; '*' accepts any;"
+    " 'document': the type of the file's kind, CycloneDX, SPDX 2.3 or SPDX 3).",
 )
 @click.option(
     "-f",
