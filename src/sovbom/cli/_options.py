@@ -125,6 +125,14 @@ def configured(key: str) -> Callable[[], str | None]:
     return default
 
 
+def required_value(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A click callback: the option is required, from the command line or its configured
+    default (click's ``required`` does not see a default that resolves to nothing)."""
+    if value is None:
+        raise click.MissingParameter(ctx=ctx, param=param)
+    return value
+
+
 def fail_on_option(
     help_text: str = "Exit 1 when a finding reaches this severity.",
 ) -> Callable[[F], F]:

@@ -14,6 +14,7 @@ from sovbom.cli._options import (
     default_format,
     fail_on_option,
     parse_as_of,
+    required_value,
 )
 from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError, VerificationFailed
@@ -29,10 +30,10 @@ from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
     "-p",
     "--policy",
     "policy_path",
-    required=True,
     default=configured("policy"),
+    callback=required_value,
     type=click.Path(dir_okay=False),
-    help="Policy file (YAML/JSON). Default: the configured one ('sovbom config').",
+    help="Policy file (YAML/JSON). Required; default: the configured one ('sovbom config').",
 )
 @click.option(
     "-f",
