@@ -25,6 +25,27 @@ def _pack_roles(trust_args: TrustArgs, policy_path: str | None) -> list[str]:
     return [*roles, PACK_ROLE]
 
 
+def _packed_attestation_roles(archive: str) -> tuple[str, ...]:
+    """The attestation roles of the pack's policy, for a --certificate-identity signer in
+    'inspect' (a hint only: which role names it holds; the inspection checks every member)."""
+    from sovbom._io import parse_yaml, read_bytes
+    from sovbom.errors import SovbomError
+    from sovbom.pack.index import INDEX, parse_index
+    from sovbom.pack.safezip import SafeArchive
+
+    try:
+        with SafeArchive(read_bytes(archive), archive) as zf:
+            name = parse_index(zf.read(INDEX), archive).get("policy")
+            raw = parse_yaml(zf.read(name), name) if isinstance(name, str) and name in zf else {}
+    except SovbomError:
+        return DEFAULT_ATTESTATION_ROLES  # the inspection reports what is wrong with the pack
+    verification = raw.get("verification") if isinstance(raw, dict) else None
+    roles = verification.get("attestation_roles") if isinstance(verification, dict) else None
+    if isinstance(roles, list) and roles and all(isinstance(r, str) for r in roles):
+        return tuple(roles)
+    return DEFAULT_ATTESTATION_ROLES
+
+
 def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
@@ -245,7 +266,8 @@ def inspect(
     refused when a name is absolute, has '..', a backslash or a drive letter, or a member is a
     link. Nothing is extracted from a pack that does not hold. The trust options are those of
     'sovbom verify' (YOURS: your signer policy, or one --certificate-identity signer holding the
-    'manufacturer' and 'pack' roles); it never touches the network (--offline is implied).
+    packed policy's attestation roles and the 'pack' role); it never touches the network
+    (--offline is implied).
 
     \b
     Exit codes: 0 everything holds and no re-checked BOM has a finding at or above --fail-on;
@@ -264,7 +286,8 @@ def inspect(
             "inspect verifies offline with YOUR --trusted-root/--trust-config (or the pack's):"
             " --staging does not apply"
         )
-    with trust_args.signers_file([*DEFAULT_ATTESTATION_ROLES, PACK_ROLE]) as signers:
+    roles = _packed_attestation_roles(archive) if trust_args.ad_hoc else ()
+    with trust_args.signers_file([*roles, PACK_ROLE]) as signers:
         opts = InspectOptions(
             serialize=check_report_dict,
             trusted_root=trust_args.trusted_root,
