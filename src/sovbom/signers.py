@@ -3,7 +3,8 @@
 A signer policy file (YAML or JSON, schema ``schemas/signers.schema.json``) maps roles such as
 ``manufacturer``, ``integrator`` or ``release-pipeline`` to the (identity, OIDC issuer) pairs that
 may sign for them. An identity is either exact (``identity``) or a regular expression that must
-match the *whole* certificate identity (``identity_regexp``); the issuer is always exact.
+match the *whole* certificate identity (``identity_regexp``); the issuer is exact
+(``issuer``) or an anchored regular expression (``issuer_regexp``).
 
 This module is pure: it knows nothing about Sigstore. :mod:`sovbom.signing` checks a verified
 signing certificate against :class:`IdentityRule` objects and asks :meth:`SignerPolicy.roles_of`
