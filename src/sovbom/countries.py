@@ -23,7 +23,3 @@ def normalize_country(value: str | None) -> str | None:
         return str(iso3166.countries.get(text).alpha2)
     except KeyError:
         return None
-
-
-def is_alpha2(value: str) -> bool:
-    return len(value) == 2 and normalize_country(value) == value

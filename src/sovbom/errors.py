@@ -73,9 +73,3 @@ class VerificationFailed(SovbomError):
     """A signature, a digest or a delivery did not verify (exit 3)."""
 
     exit_code = ExitCode.VERIFICATION_FAILED
-
-
-class FindingsError(SovbomError):
-    """Findings reached the failure threshold (exit 1)."""
-
-    exit_code = ExitCode.FINDINGS

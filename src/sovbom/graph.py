@@ -19,16 +19,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
-from sovbom._io import json_pointer
+from sovbom import taxonomy as tx
 from sovbom.cyclonedx.walk import anonymous_ref
 from sovbom.model import Provenance, provenance_of
 
 CONTAINS = "contains"
 DEPENDS = "depends"
 SUB_BOM = "sub-bom"
-_BOM_LINK = "urn:cdx:"
+_BOM_LINK = tx.BOM_LINK_PREFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +51,7 @@ class ProvenanceGraph:
     _labels: dict[str, str] = field(default_factory=dict)
     _rpred: dict[str, list[str]] | None = None
     _provenance: dict[str, Provenance] = field(default_factory=dict)
+    _parent_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
     parent_of: dict[str, str] = field(default_factory=dict)
 
     def edge_kind(self, u: str, v: str) -> str:
@@ -72,6 +71,8 @@ class ProvenanceGraph:
 
     def json_path(self, ref: str) -> str | None:
         """Where a component sits in the document (``$.components[0].components[3]``)."""
+        from sovbom._io import json_pointer
+
         location = self.json_locations.get(ref)
         return json_pointer(location) if location is not None else None
 
@@ -108,13 +109,20 @@ class ProvenanceGraph:
         parents = self._parents if self._parents is not None else self._bfs_parents()
         if ref not in parents:
             return []
-        path = [ref]
-        node = parents[ref]
-        while node is not None:
-            path.append(node)
-            node = parents[node]
-        path.reverse()
-        return path
+        parent = parents[ref]
+        if parent is None:
+            return [ref]
+        # siblings share their parent's path: kept once per parent, not once per component
+        prefix = self._parent_paths.get(parent)
+        if prefix is None:
+            up = [parent]
+            node = parents[parent]
+            while node is not None:
+                up.append(node)
+                node = parents[node]
+            up.reverse()
+            prefix = self._parent_paths[parent] = tuple(up)
+        return [*prefix, ref]
 
     def _reachable_preds(self) -> dict[str, list[str]]:
         """Each reachable node's reachable predecessors, sorted (computed once)."""
@@ -130,15 +138,19 @@ class ProvenanceGraph:
         One path per direct parent (at most ``limit``, shortest first): a package needed by two
         parts shows both. Linear in the depth; :meth:`all_paths` enumerates every simple path.
         """
-        if self.root is None or not self.reachable(ref):
+        parents = self._parents if self._parents is not None else self._bfs_parents()
+        if ref not in parents:
             return []
         if ref == self.root:
             return [[ref]]
         out = [self.shortest_path(ref)]
         if limit <= 1:
             return out
+        preds = self._reachable_preds()[ref]
+        if len(preds) == 1:  # the one part that contains or uses it is on the shortest path
+            return out
         first_parent = out[0][-2]
-        for p in self._reachable_preds()[ref]:
+        for p in preds:
             if len(out) >= limit:
                 break
             if p == first_parent:
@@ -211,18 +223,22 @@ def _dependency_entries(doc: Mapping[str, Any]) -> Iterator[tuple[int, str, list
             yield i, dep["ref"], on if isinstance(on, list) else []
 
 
-def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
-    """Build the provenance graph of a CycloneDX document (JSON form)."""
-    g: Any = nx.DiGraph()
-    components: dict[str, dict[str, Any]] = {}
-    json_locations: dict[str, tuple[str | int, ...]] = {}
-    problems: list[GraphProblem] = []
-    anonymous = 0
+@dataclass(slots=True)
+class _Walk:
+    """What one walk over a document's components finds."""
 
-    # nodes and containment edges, in document order (an explicit stack: no recursion limit)
-    contains: list[tuple[str, str]] = []
-    parent_of: dict[str, str] = {}
-    sub_boms: list[tuple[str, str]] = []
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    json_locations: dict[str, tuple[str | int, ...]] = field(default_factory=dict)
+    contains: list[tuple[str, str]] = field(default_factory=list)
+    parent_of: dict[str, str] = field(default_factory=dict)
+    sub_boms: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _walk(doc: Mapping[str, Any], problems: list[GraphProblem]) -> _Walk:
+    """Nodes and containment edges, in document order (an explicit stack: no recursion limit)."""
+    w = _Walk()
+    components, json_locations = w.components, w.json_locations
+    anonymous = 0
     stack: list[tuple[tuple[str | int, ...], Any, str | None]] = []
     top = doc.get("components")
     if isinstance(top, list):
@@ -239,6 +255,8 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
             anonymous += 1
             ref = anonymous_ref(anonymous, comp)
         if ref in components:
+            from sovbom._io import json_pointer
+
             problems.append(
                 GraphProblem(
                     "duplicate-bom-ref", f"bom-ref {ref!r} is used twice", ref, json_pointer(path)
@@ -248,8 +266,8 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
             components[ref] = comp
             json_locations[ref] = path
         if parent is not None and parent != ref:
-            contains.append((parent, ref))
-            parent_of[ref] = parent
+            w.contains.append((parent, ref))
+            w.parent_of[ref] = parent
         children = comp.get("components")
         if children:
             stack.extend(
@@ -261,23 +279,19 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                 if isinstance(xref, Mapping) and xref.get("type") == "bom":
                     url = xref.get("url")
                     if isinstance(url, str) and url.startswith(_BOM_LINK):
-                        sub_boms.append((ref, url))
-    g.add_nodes_from(components)
-    g.add_nodes_from((url for _, url in sub_boms), external=True)
-    g.add_edges_from(contains)
-    g.add_edges_from(sub_boms)
-    root: str | None = None
-    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), Mapping):
-        root_ref = metadata["component"].get("bom-ref")
-        root = root_ref if isinstance(root_ref, str) and root_ref in components else None
+                        w.sub_boms.append((ref, url))
+    return w
 
-    # dependency edges
+
+def _dependency_edges(
+    doc: Mapping[str, Any], g: Any, w: _Walk, problems: list[GraphProblem]
+) -> list[tuple[str, str]]:
+    """``depends`` edges; a BOM-Link to another BOM becomes an external node."""
+    components, parent_of = w.components, w.parent_of
     depends: list[tuple[str, str]] = []
     for i, ref, on in _dependency_entries(doc):
         if ref not in components and ref not in g:
-            if ref.startswith(_BOM_LINK):
-                g.add_node(ref, external=True)
-            else:
+            if not ref.startswith(_BOM_LINK):
                 problems.append(
                     GraphProblem(
                         "dangling-reference",
@@ -287,6 +301,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                     )
                 )
                 continue
+            g.add_node(ref, external=True)
         for j, target in enumerate(on):
             if not isinstance(target, str):
                 continue
@@ -301,9 +316,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                 )
                 continue
             if target not in components and target not in g:
-                if target.startswith(_BOM_LINK):
-                    g.add_node(target, external=True)
-                else:
+                if not target.startswith(_BOM_LINK):
                     problems.append(
                         GraphProblem(
                             "dangling-reference",
@@ -313,11 +326,34 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                         )
                     )
                     continue
+                g.add_node(target, external=True)
             if parent_of.get(target) != ref:  # nesting repeated in dependencies stays "contains"
                 depends.append((ref, target))
-    g.add_edges_from(depends)
+    return depends
 
-    pg = ProvenanceGraph(g, root, components, json_locations, problems, source, parent_of=parent_of)
+
+def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
+    """Build the provenance graph of a CycloneDX document (JSON form)."""
+    import networkx as nx  # only where a graph is built: the command line starts without it
+
+    g: Any = nx.DiGraph()
+    problems: list[GraphProblem] = []
+    w = _walk(doc, problems)
+    components = w.components
+    g.add_nodes_from(components)
+    g.add_nodes_from((url for _, url in w.sub_boms), external=True)
+    g.add_edges_from(w.contains)
+    g.add_edges_from(w.sub_boms)
+    root: str | None = None
+    metadata = doc.get("metadata")
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), Mapping):
+        root_ref = metadata["component"].get("bom-ref")
+        root = root_ref if isinstance(root_ref, str) and root_ref in components else None
+    g.add_edges_from(_dependency_edges(doc, g, w, problems))
+
+    pg = ProvenanceGraph(
+        g, root, components, w.json_locations, problems, source, parent_of=w.parent_of
+    )
     if root is None:
         tops = [n for n in components if g.in_degree(n) == 0]
         if len(tops) == 1:
@@ -345,7 +381,6 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
             )
     if pg.root is not None:
         reach = pg._bfs_parents()
-        unreachable = [ref for ref in components if ref not in reach]
         problems.extend(
             GraphProblem(
                 "unreachable",
@@ -353,6 +388,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
                 ref,
                 pg.json_path(ref),
             )
-            for ref in unreachable
+            for ref in components
+            if ref not in reach
         )
     return pg

@@ -15,7 +15,7 @@ from sovbom import taxonomy as tx
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, BomDocument, new_document
 from sovbom.model import Component
 
-RUNS_ON = "sovbom:runs-on"
+RUNS_ON = tx.RUNS_ON  # kept here for importers
 
 
 def link_firmware(part: Component, firmware: Component) -> None:

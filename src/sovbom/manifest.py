@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sovbom import taxonomy as tx
 from sovbom._io import display_name, parse_json, parse_yaml, read_bytes
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, BomDocument
 from sovbom.errors import InputError
@@ -125,7 +126,7 @@ def manifest_to_tree(raw: Mapping[str, Any], source: str = "<manifest>") -> Comp
         version=server.get("revision"),
     )
     _common(root, server)
-    root.properties.insert(0, ("sovbom:model", server["model"]))
+    root.properties.insert(0, (tx.MODEL, server["model"]))
     steps = [s for s in root.production if s.step != "final-assembly"]
     steps.append(ProductionStep("final-assembly", final["site"], final["country"], final["date"]))
     root.production = steps

@@ -198,9 +198,15 @@ class Provenance:
     slot: str | None
     production: tuple[ProductionStep, ...]
     seen_by: tuple[str, ...]
+    _countries: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
 
     def countries(self) -> tuple[str, ...]:
         """Every country this component is tied to, origin first, without repeats."""
+        if self._countries is None:
+            self._countries = self._collect_countries()
+        return self._countries
+
+    def _collect_countries(self) -> tuple[str, ...]:
         out: list[str] = []
         for c in (self.origin_country, self.manufacturer_country, self.supplier_country):
             if c and c not in out:
@@ -221,23 +227,20 @@ def properties_of(component: Mapping[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def first_property(props: Mapping[str, list[str]], *names: str) -> str | None:
-    for name in names:
-        values = props.get(name)
-        if values and values[0]:
-            return values[0]
-    return None
-
-
 def _entity(component: Mapping[str, Any], key: str) -> tuple[str | None, str | None]:
     entity = component.get(key)
-    if entity is None or not isinstance(entity, Mapping):
+    # ``type(...) is dict`` first: parsed documents hold dicts, and the Mapping check is slow
+    if entity is None or (type(entity) is not dict and not isinstance(entity, Mapping)):
         return None, None
-    name = entity.get("name") if isinstance(entity.get("name"), str) else None
+    name = entity.get("name")
+    if not isinstance(name, str):
+        name = None
     address = entity.get("address")
     country = None
-    if isinstance(address, Mapping) and isinstance(address.get("country"), str):
-        country = normalize_country(address["country"])
+    if address and (type(address) is dict or isinstance(address, Mapping)):
+        value = address.get("country")
+        if isinstance(value, str):
+            country = normalize_country(value)
     return name, country
 
 
@@ -288,8 +291,9 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
     props = component.get("properties")
     if props:
         prefix = tx.PRODUCTION_PREFIX
+        seen_by_name = tx.SEEN_BY
         for p in props:
-            if not isinstance(p, Mapping):
+            if type(p) is not dict and not isinstance(p, Mapping):
                 continue
             name = p.get("name")
             value = p.get("value")
@@ -298,7 +302,7 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
             key = _PROP_FIELDS.get(name)
             if key is not None:
                 found.setdefault(key, value)
-            elif name == tx.SEEN_BY:
+            elif name == seen_by_name:
                 seen_by.append(value)
             elif name.startswith(prefix):
                 step, _, fname = name[len(prefix) :].rpartition(":")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,12 @@ def test_reproducible_across_processes(tmp_path: Path) -> None:
                 "--reproducible",
             ],
             check=True,
-            env={"PYTHONHASHSEED": str(i + 1), "PATH": "/usr/bin:/bin"},
+            env={
+                "PYTHONHASHSEED": str(i + 1),
+                "PATH": "/usr/bin:/bin",
+                # an uninstalled checkout runs with PYTHONPATH=src
+                **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+            },
         )
         digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
     assert len(digests) == 1

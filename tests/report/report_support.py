@@ -191,3 +191,72 @@ KINDS = {
     "inspect": inspect_report,
     "trace": trace_report,
 }
+
+
+# ------------------------------------------------------------------------- fleet report kinds
+
+_WHEN = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+
+
+def fleet_ingest_report() -> object:
+    from sovbom.fleet.ingest import Ingested, IngestReport, Skipped
+
+    return IngestReport(
+        "sqlite:///fleet.db",
+        [Ingested("a.cdx.json", "ab" * 32, SERIAL, 70, True),
+         Ingested("b.cdx.json", "cd" * 32, "SN-2", 48, False, "verified", "ops@example.com")],
+        [Skipped("bad.cdx.json", "malformed JSON: " + HOSTILE, 4)],
+        1.5,
+    )  # fmt: skip
+
+
+def where_used_report() -> object:
+    from sovbom.fleet.query import WhereUsedMatch, WhereUsedReport
+
+    match = WhereUsedMatch(SERIAL, "Server", "Plant A", "ab" * 32, _WHEN, "hw:nic", HOSTILE,
+                           "device", "nic", ("CN",),
+                           [("hw:server", "Server"), ("hw:nic", HOSTILE)])  # fmt: skip
+    return WhereUsedReport("country=CN", "2026-11-22", 2, [match])
+
+
+def fleet_summary_report() -> object:
+    from sovbom.fleet.summary import FleetSummary, Share, SummaryReport
+
+    now = FleetSummary(None, 2, 1, 118, 48, Share(10, 6, 3, 0, 1))
+    now.by["class"] = {"nic": Share(2, 0, 1, 1, 0), "memory": Share(8, 6, 2, 0, 0)}
+    now.by["supplier"] = {HOSTILE: Share(2, 0, 1, 1, 0)}
+    before = FleetSummary("2026-01-01", 1, 1, 70, 70, Share(5, 2, 3, 0, 0))
+    before.by["class"] = {"nic": Share(1, 0, 1, 0, 0)}
+    return SummaryReport("policy.yaml", now, before)
+
+
+def recheck_report() -> object:
+    from sovbom.fleet.recheck import RecheckReport, ServerVerdict
+
+    counts = {"info": 0, "low": 1, "medium": 0, "high": 1, "critical": 0}
+    return RecheckReport("policy.yaml", "ef" * 32, "2026-11-22", "high", 2, 1, [
+        ServerVerdict(SERIAL, HOSTILE, "ab" * 32, "fail", "high", counts, 0.5, "pass"),
+        ServerVerdict("SN-2", "Server 2", "cd" * 32, "pass", "low", counts, 0.9, "pass"),
+    ])  # fmt: skip
+
+
+def history_report() -> object:
+    from sovbom.fleet.history import Change, HistoryReport, Version, VersionChanges
+
+    v1 = Version(1, "ab" * 32, "v1.json", _WHEN, _WHEN, 3, "unsigned", None, None, [], None)
+    v2 = Version(2, "cd" * 32, "v2.json", _WHEN, _WHEN, 3, "verified", "ops@example.com",
+                 "https://issuer.example", ["manufacturer"], "pass")  # fmt: skip
+    change = Change("changed", "hw:nic", HOSTILE, [("serial", "SN-1", SERIAL)])
+    return HistoryReport(SERIAL, "Server", "Plant A",
+                         [VersionChanges(v1, []), VersionChanges(v2, [change])])  # fmt: skip
+
+
+KINDS.update(
+    {
+        "fleet_ingest": fleet_ingest_report,
+        "where_used": where_used_report,
+        "fleet_summary": fleet_summary_report,
+        "recheck": recheck_report,
+        "history": history_report,
+    }
+)

@@ -21,7 +21,22 @@ SCHEMAS = {
     "inspect": "inspect-report.schema.json",
     "trace": "trace-report.schema.json",
     "conformance": "conformance-report.schema.json",
+    **dict.fromkeys(
+        ("fleet_ingest", "where_used", "fleet_summary", "recheck", "history"),
+        "fleet-report.schema.json",
+    ),
 }
+#: Each kind's ``sovbom_report`` name in its JSON report, where it is not the kind's own.
+REPORT_NAMES = {
+    "shipment": "delivery-shipment",
+    "fleet_ingest": "fleet-ingest",
+    "where_used": "fleet-where-used",
+    "fleet_summary": "fleet-summary",
+    "recheck": "fleet-recheck",
+    "history": "fleet-history",
+}
+#: Kinds whose SARIF carries figures (run properties), not results: nothing in them is a finding.
+SARIF_FIGURES_ONLY = {"fleet_summary", "history"}
 #: What each kind's text reports say first.
 HEADLINES = {
     "check": "FAIL",
@@ -30,6 +45,11 @@ HEADLINES = {
     "inspect": "DOES NOT HOLD",
     "trace": "1 match(es) for 'country=CN' in 1 of 2 BOM(s)",
     "conformance": "does not conform to ntia-2021",
+    "fleet_ingest": "sovbom fleet ingest",
+    "where_used": "sovbom fleet where-used: country=CN",
+    "fleet_summary": "sovbom fleet summary",
+    "recheck": "sovbom fleet recheck",
+    "history": "sovbom fleet history",
 }
 
 
@@ -53,14 +73,17 @@ def test_every_format_renders_every_kind(fmt: ReportFormat, kind: str) -> None:
     if fmt is ReportFormat.JSON:
         doc = json.loads(text)
         assert not _errors(SCHEMAS[kind], doc), _errors(SCHEMAS[kind], doc)[:3]
-        assert doc["sovbom_report"] == {"shipment": "delivery-shipment"}.get(kind, kind)
+        assert doc["sovbom_report"] == REPORT_NAMES.get(kind, kind)
     elif fmt is ReportFormat.SARIF:
         doc = json.loads(text)
         errors = _errors("third_party/sarif-schema-2.1.0.json", doc)
         assert not errors, errors[:3]
         run = doc["runs"][0]
         rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
-        assert run["results"], "every small report has something to say"
+        if kind in SARIF_FIGURES_ONLY:
+            assert run["properties"]["sovbom_report"]
+        else:
+            assert run["results"], "every small report has something to say"
         for result in run["results"]:
             assert rules[result["ruleIndex"]] == result["ruleId"]
     elif fmt is ReportFormat.HTML:

@@ -6,30 +6,73 @@ This package is the only place that imports click. It parses options, calls the 
 
 from __future__ import annotations
 
-from sovbom.cli._common import cli
+from sovbom.cli._common import LazyCommand, cli
 
-# Each command's module is imported when the command is used (see SovbomGroup.lazy_commands).
-cli.lazy_commands.update(
-    {
-        "build": ("sovbom.cli.build",),
-        "check": ("sovbom.cli.check",),
-        "trace": ("sovbom.cli.check",),
-        "collect": ("sovbom.cli.collect", "sovbom.cli.collect_software"),
-        "verify-delivery": ("sovbom.cli.delivery",),
-        "pack": ("sovbom.cli.pack",),
-        "inspect": ("sovbom.cli.pack",),
-        "sign": ("sovbom.cli.sign",),
-        "verify": ("sovbom.cli.sign",),
-        "validate": ("sovbom.cli.validate",),
-        "config": ("sovbom.cli.config",),
-        "conformance": ("sovbom.cli.conformance",),
-        "convert": ("sovbom.cli.convert",),
-        "verify-hardware": ("sovbom.cli.identity",),
-        "trust": ("sovbom.cli.trust",),
-    }
-)
+__all__ = ["COMMANDS", "cli", "main"]
 
-__all__ = ["cli", "main"]
+#: Every command: the modules that define it (imported when it runs) and its one-line help.
+COMMANDS: dict[str, LazyCommand] = {
+    "build": LazyCommand(("sovbom.cli.build",), "Build a server's CycloneDX BOM."),
+    "check": LazyCommand(
+        ("sovbom.cli.check",), "Check a server BOM against a provenance policy."
+    ),
+    "collect": LazyCommand(
+        ("sovbom.cli.collect", "sovbom.cli.collect_software"),
+        "Collect what a server actually contains (observed inventories).",
+    ),
+    "inspect": LazyCommand(
+        ("sovbom.cli.pack",),
+        "Re-verify an evidence pack offline, with your own trust material.",
+    ),
+    "pack": LazyCommand(
+        ("sovbom.cli.pack",),
+        "Write one evidence pack for an inspection: BOMs, bundles, trust material, policy,"
+        " reports.",
+    ),
+    "sign": LazyCommand(
+        ("sovbom.cli.sign",),
+        "Sign FILES with Sigstore: one bundle (v0.3 JSON) per file, over its exact bytes.",
+    ),
+    "trace": LazyCommand(
+        ("sovbom.cli.check",),
+        "Show every path from each server root to the components matching a query.",
+    ),
+    "validate": LazyCommand(
+        ("sovbom.cli.validate",), "Check CycloneDX documents (JSON or XML, spec 1.2 to 1.7)."
+    ),
+    "verify": LazyCommand(
+        ("sovbom.cli.sign",),
+        "Verify FILES against their Sigstore bundles: signature, transparency log, signer"
+        " identity.",
+    ),
+    "verify-delivery": LazyCommand(
+        ("sovbom.cli.delivery",),
+        "Verify a delivered server against the manufacturer's signed factory HBOM.",
+    ),
+    "config": LazyCommand(
+        ("sovbom.cli.config",),
+        "Show the defaults in effect for shared options, and where each comes from.",
+    ),
+    "conformance": LazyCommand(
+        ("sovbom.cli.conformance",), "Check a BOM against a minimum-elements profile."
+    ),
+    "convert": LazyCommand(
+        ("sovbom.cli.convert",), "Convert a CycloneDX BOM (JSON or XML) to another format."
+    ),
+    "fleet": LazyCommand(
+        ("sovbom.cli.fleet",),
+        "Every server's BOMs and verdicts in one database: where-used, summaries, rechecks.",
+    ),
+    "trust": LazyCommand(
+        ("sovbom.cli.trust",),
+        "Show the Sigstore trusted root in use; save a private instance's for offline use.",
+    ),
+    "verify-hardware": LazyCommand(
+        ("sovbom.cli.identity",),
+        "Verify the hardware identity evidence in an OBSERVED HBOM, offline.",
+    ),
+}
+cli.lazy.update(COMMANDS)
 
 
 def main() -> None:

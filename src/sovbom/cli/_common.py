@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gc
 import importlib
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import click
 
@@ -21,29 +20,51 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class SovbomGroup(click.Group):
-    """A group that turns :class:`SovbomError` into a one-line message and its exit code.
+class LazyCommand(NamedTuple):
+    """A command whose module is imported only when the command runs (or its own help shows).
 
-    Only SovbomError is caught: anything else is a bug and keeps its traceback.
-
-    Commands listed in :attr:`lazy_commands` are defined in modules imported on first use, so that
-    a command does not pay for the imports of the others (networkx, YAML, Sigstore, ...).
+    ``modules``: importing them registers the command (and its subcommands) on the group;
+    ``help``: its one-line help, for ``sovbom --help`` (a test checks it equals the command's).
     """
 
-    #: Command name -> the modules that define it (imported when the command is looked up).
-    lazy_commands: dict[str, tuple[str, ...]] = {}
+    modules: tuple[str, ...]
+    help: str
+
+
+class SovbomGroup(click.Group):
+    """A group that turns :class:`SovbomError` into a one-line message and its exit code, and
+    loads its commands' modules only when they are needed (``sovbom --help`` and ``--version``
+    import none of them).
+
+    Only SovbomError is caught: anything else is a bug and keeps its traceback.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, LazyCommand] = {}
+        self._listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+        return sorted({*self.commands, *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands:
-            for module in self.lazy_commands.get(cmd_name, ()):
+        lazy = self.lazy.get(cmd_name)
+        if cmd_name not in self.commands and lazy is not None:
+            if self._listing:  # a stand-in carrying the help line: nothing imported
+                return click.Command(cmd_name, help=lazy.help)
+            for module in lazy.modules:
                 importlib.import_module(module)
-        command = super().get_command(ctx, cmd_name)
+        command = self.commands.get(cmd_name)
         if command is not None:
             add_output_level_options(command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: click.Context) -> Any:
         # A command is a short-lived process holding one large, mostly acyclic document: the
@@ -69,6 +90,8 @@ _QUIET_HELP = "Errors only on stderr: no warnings, notes or progress bars."
 
 def _set_level(ctx: click.Context, key: str, value: int | bool) -> None:
     """Record -v/-q (before or after the command name: they add up) and set the log level."""
+    import logging
+
     if key == _VERBOSE:
         ctx.meta[_VERBOSE] = ctx.meta.get(_VERBOSE, 0) + int(value)
     else:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 
 from sovbom.cli._common import bom_output_options, cli, output_option, warn
-from sovbom.cyclonedx.writer import write_bom
 from sovbom.errors import InputError
-from sovbom.manifest import build_hbom
 
 
 @cli.command()
@@ -56,6 +54,9 @@ def build(
     """
     if manifest is None and not additions and not sub_boms:
         raise click.UsageError("give --manifest, --add, or both")
+    from sovbom.cyclonedx.writer import write_bom
+    from sovbom.manifest import build_hbom
+
     base = build_hbom(manifest, spec_version=spec_version) if manifest else None
     if additions or sub_boms:
         import logging

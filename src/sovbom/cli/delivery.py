@@ -22,6 +22,7 @@ from sovbom.cli._options import (
 )
 from sovbom.cli._trust import DEFAULT_ATTESTATION_ROLES, TrustArgs, trust_options
 from sovbom.collect.hardware import HardwareSources
+from sovbom.collect.sources import source_options
 from sovbom.errors import VerificationFailed
 from sovbom.report.interface import ReportFormat, renderer_for
 
@@ -127,10 +128,16 @@ def verify_delivery(
     else:
         if report_dir is not None:
             raise click.UsageError("--report-dir goes with --shipment (one server: use -o)")
-        if (observed is None) == (not sources.any()):
+        if observed is not None and sources.any():
+            raise click.UsageError(
+                f"--observed and collection options ({_given_sources(sources)}) conflict: use"
+                " --observed for an HBOM already collected, or collection options to collect"
+                " now, not both"
+            )
+        if observed is None and not sources.any():
             raise click.UsageError(
                 "give the observed inventory: either --observed FILE or collection options"
-                " (--redfish, --redfish-mockup, --dmidecode, --lshw, --nvidia-smi, --local)"
+                f" ({source_options()})"
             )
     today = parse_as_of(as_of)
     policy = None
@@ -192,6 +199,9 @@ def _single(
             )
         signature.raise_for_failure()
         raise VerificationFailed(f"{loaded.source}: verification failed")  # pragma: no cover
+    from sovbom.collect.suppliers import registry_for
+
+    companies = registry_for(sources.suppliers)
     if observed is not None:
         obs = load_bom(observed)
         doc = obs.doc
@@ -205,10 +215,16 @@ def _single(
         info = SourceInfo(sources.describe())
     server = _server_name(loaded.doc, loaded.source)
     result = assess(server, loaded, signature, doc, info, observed_complete=complete,
-                    observed_notes=notes, policy=policy, fail_on=fail_on, today=today)  # fmt: skip
+                    observed_notes=notes, policy=policy, fail_on=fail_on, today=today,
+                    companies=companies)  # fmt: skip
     report = DeliveryReport(result=result, as_of=today.isoformat())
     write_bytes(output, renderer_for(fmt, color=color).delivery(report))
     return result.exit_code
+
+
+def _given_sources(sources: HardwareSources) -> str:
+    """``--dmidecode, --lshw``: the collection options given."""
+    return ", ".join(s.option for s, _ in sources.selected())
 
 
 def _server_name(doc: dict[str, Any], fallback: str) -> str:

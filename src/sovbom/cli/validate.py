@@ -5,9 +5,6 @@ from __future__ import annotations
 import click
 
 from sovbom.cli._common import cli
-from sovbom.cyclonedx.integrity import integrity_problems
-from sovbom.cyclonedx.reader import load_bom
-from sovbom.cyclonedx.schema import schema_problems
 from sovbom.errors import ExitCode, InputError
 
 
@@ -24,6 +21,10 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
     \b
     Exit codes: 0 all valid; 1 some are invalid; 4 a file cannot be read or parsed.
     """
+    from sovbom.cyclonedx.integrity import integrity_problems
+    from sovbom.cyclonedx.reader import load_bom
+    from sovbom.cyclonedx.schema import schema_problems
+
     invalid = unreadable = 0
     for path in files:
         try:

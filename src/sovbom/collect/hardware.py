@@ -58,7 +58,9 @@ def collect_hardware(
     # Load the registry first: a broken --suppliers file fails before any BMC is contacted.
     registry = registry_for(sources.suppliers)
     reading = sources.read()
-    merged = merge_inventories(reading.inventories, slot_names=reading.slot_names)
+    merged = merge_inventories(
+        reading.inventories, slot_names=reading.slot_names, companies=registry
+    )
     apply_registry(merged.root.walk(), registry)
     notes = [*merged.notes, *reading.notes]
     properties: list[tuple[str, str]] = [(SOURCE, s) for s in merged.sources]

@@ -13,7 +13,9 @@ Rules (documented for users in the README, "collect hardware"):
   Parts of the *same* source are never merged with each other.
 * Firmware is matched by its bom-ref (``fw:bios``) or by name under the same part.
 * A merged part keeps the first value of each field and lists every source that saw it
-  (``seen_by``); conflicting serials, part numbers or versions are reported in the notes.
+  (``seen_by``); conflicting serials, part numbers or versions, and manufacturers or suppliers
+  that are different companies (:func:`sovbom.companies.same_company`: ``Supermicro`` and
+  ``Super Micro Computer, Inc.`` are one), are reported in the notes.
 * A serial number that two parts report (Dell prints the service tag as system and chassis
   serial) stays on the first part; the other keeps it as ``sovbom:serial:shared``.
 * bom-refs are made unique and deterministic; firmware records the part it runs on.
@@ -25,11 +27,16 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sovbom import taxonomy as tx
 from sovbom.collect.interface import Inventory
+from sovbom.companies import same_company
 from sovbom.hbom import RUNS_ON
 from sovbom.model import Component
+
+if TYPE_CHECKING:
+    from sovbom.collect.suppliers import SupplierRegistry
 
 SINGLETON_CLASSES = frozenset({"baseboard", "chassis", "bmc", "tpm"})
 #: Property for a serial that another part of the tree already carries.
@@ -104,8 +111,9 @@ class _Merger:
     """Builds the server tree. Parts are indexed by serial, bus address, slot and (for firmware)
     bom-ref, so matching a part costs the few candidates sharing a key, not the whole tree."""
 
-    def __init__(self) -> None:
+    def __init__(self, companies: SupplierRegistry | None = None) -> None:
         self.root = Component(ref=SERVER_REF, name="server", type="device", cls="server")
+        self.companies = companies
         self.notes: list[str] = []
         #: id(component) -> its parent, for every component below the root
         self.parent: dict[int, Component] = {}
@@ -210,10 +218,12 @@ class _Merger:
             elif name in ("serial", "part_number", "version") and _norm(str(mine)) != _norm(
                 str(theirs)
             ):
-                self.notes.append(
-                    f"{target.ref}: {name.replace('_', ' ')} {mine!r} ({', '.join(target.seen_by)})"
-                    f" differs from {theirs!r} ({', '.join(new.seen_by) or source}); kept the first"
-                )
+                self._conflict(target, name, str(mine), str(theirs), new, source, "differs from")
+            elif name in ("manufacturer", "supplier") and not same_company(
+                mine.name, theirs.name, self.companies
+            ):
+                self._conflict(target, name, mine.name, theirs.name, new, source,
+                               "is another company than")  # fmt: skip
         if target.name in ("", "server") and new.name:
             target.name = new.name
         for s in new.seen_by:
@@ -224,6 +234,15 @@ class _Merger:
                 target.properties.append(p)
         for k, v in new.hashes.items():
             target.hashes.setdefault(k, v)
+
+    def _conflict(
+        self, target: Component, name: str, mine: str, theirs: str, new: Component, source: str,
+        how: str,
+    ) -> None:  # fmt: skip
+        self.notes.append(
+            f"{target.ref}: {name.replace('_', ' ')} {mine!r} ({', '.join(target.seen_by)})"
+            f" {how} {theirs!r} ({', '.join(new.seen_by) or source}); kept the first"
+        )
 
     def add(self, new: Component, parent: Component, source: str) -> None:
         """Add ``new`` (and its children) from ``source`` under ``parent`` or into its match."""
@@ -340,13 +359,15 @@ def merge_inventories(
     inventories: Sequence[Inventory],
     *,
     slot_names: Mapping[str, str] | None = None,
+    companies: SupplierRegistry | None = None,
 ) -> MergeResult:
     """One server tree from several inventories (see the module docstring for the rules).
 
     ``slot_names`` maps PCI bus addresses to slot names (from dmidecode types 9 and 41); parts
-    with a bus address and no slot get that name.
+    with a bus address and no slot get that name. ``companies``: the supplier registry telling
+    which manufacturer names are one company (the default one when None).
     """
-    m = _Merger()
+    m = _Merger(companies)
     complete = True
     sources: list[str] = []
     for inv in inventories:

@@ -25,7 +25,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from itertools import chain
 from typing import Any
 from urllib.parse import quote
@@ -35,7 +34,7 @@ import orjson
 from sovbom._io import display_name, json_pointer, parse_json, read_bytes
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, WRITE_VERSIONS, iter_components
 from sovbom.cyclonedx.reader import LoadedBom, parse_bom
-from sovbom.cyclonedx.schema import validator
+from sovbom.cyclonedx.schema import schema_file, validator
 from sovbom.errors import InputError
 from sovbom.model import normalize_hash_alg
 
@@ -447,7 +446,7 @@ def _fix_licenses(items: list[Any]) -> list[Any]:
 @cache
 def _spdx_ids() -> frozenset[str]:
     """The SPDX licence ids the bundled CycloneDX schemas accept."""
-    schema = resources.files("cyclonedx.schema._res") / "spdx.SNAPSHOT.schema.json"
+    schema = schema_file("spdx.SNAPSHOT.schema.json")
     return frozenset(orjson.loads(schema.read_bytes()).get("enum", ()))
 
 

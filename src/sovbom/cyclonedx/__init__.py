@@ -1,7 +1,8 @@
 """Reading, writing and validating CycloneDX documents.
 
 Documents are handled in their JSON form as plain dicts (the lean path): parsing with orjson,
-validation with jsonschema-rs against the official schemas shipped in cyclonedx-python-lib, and
+validation with jsonschema-rs against the official schemas (vendored in
+``schemas/third_party/cyclonedx/``), and
 serialisation with orjson. See the README's speed section for why.
 """
 

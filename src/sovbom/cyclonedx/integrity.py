@@ -10,10 +10,10 @@ from sovbom.cyclonedx.document import iter_components, iter_services
 from sovbom.cyclonedx.schema import Problem
 from sovbom.model import properties_of
 from sovbom.placeholders import is_placeholder
-from sovbom.taxonomy import CDX_SERIAL
+from sovbom.taxonomy import BOM_LINK_PREFIX, CDX_SERIAL
 
 #: References to other BOMs (BOM-Link) are allowed in dependencies.
-_BOM_LINK = "urn:cdx:"
+_BOM_LINK = BOM_LINK_PREFIX
 
 
 def integrity_problems(doc: Mapping[str, Any]) -> list[Problem]:

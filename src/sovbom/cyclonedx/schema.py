@@ -1,8 +1,9 @@
 """Validation against the official CycloneDX JSON schemas.
 
-The schemas are the ones cyclonedx-python-lib ships; their ``$ref``s to the SPDX, JSF and
-cryptography-defs schemas are resolved from the same directory. Nothing is fetched over the network:
-any other reference is refused.
+The schemas are vendored in ``schemas/third_party/cyclonedx/`` (``sovbom/schemas/...`` when
+installed; provenance and licence in ``schemas/third_party/README.md``); their ``$ref``s to the
+SPDX, JSF and cryptography-defs schemas are resolved from the same directory. Nothing is fetched
+over the network: any other reference is refused.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import orjson
 
 from sovbom._io import json_pointer
 
-_SCHEMA_PACKAGE = "cyclonedx.schema._res"
 _SCHEMA_HOST = "http://cyclonedx.org/schema/"
+_VENDORED = ("third_party", "cyclonedx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +34,26 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-def _schema_dir() -> Path:
-    return Path(str(resources.files(_SCHEMA_PACKAGE)))
+@cache
+def schema_dir() -> Path:
+    """The directory of the vendored CycloneDX schemas (inside the installed package, else the
+    source tree)."""
+    packaged = Path(str(resources.files("sovbom"))).joinpath("schemas", *_VENDORED)
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3].joinpath("schemas", *_VENDORED)
+
+
+def schema_file(name: str) -> Path:
+    """One vendored schema file by name (``bom-1.6.SNAPSHOT.schema.json``, ``spdx.SNAPSHOT.schema.json``)."""
+    path = schema_dir() / name
+    if "/" in name or "\\" in name or not path.is_file():
+        raise ValueError(f"schema {name!r} is not available locally")
+    return path
 
 
 def _load_local(name: str) -> Any:
-    path = _schema_dir() / name
-    if "/" in name or not path.is_file():
-        raise ValueError(f"schema {name!r} is not available locally")
-    return orjson.loads(path.read_bytes())
+    return orjson.loads(schema_file(name).read_bytes())
 
 
 def _retrieve(uri: str) -> Any:
@@ -58,6 +69,8 @@ def _retrieve(uri: str) -> Any:
 @cache
 def validator(spec_version: str) -> Any:
     """A compiled jsonschema-rs validator for a CycloneDX spec version (cached)."""
+    import jsonschema_rs
+
     schema = _load_local(f"bom-{spec_version}.SNAPSHOT.schema.json")
     return jsonschema_rs.validator_for(schema, retriever=_retrieve)
 

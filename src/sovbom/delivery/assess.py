@@ -28,6 +28,7 @@ from sovbom.delivery.model import (
 from sovbom.delivery.tolerances import tolerances_of
 
 if TYPE_CHECKING:
+    from sovbom.collect.suppliers import SupplierRegistry
     from sovbom.policy import Finding, Policy
     from sovbom.signing import BundleVerifier
     from sovbom.signing import Verdict as SignatureVerdict
@@ -159,8 +160,14 @@ def assess(
     policy: Policy | None = None,
     fail_on: str = "high",
     today: dt.date | None = None,
+    companies: SupplierRegistry | None = None,
 ) -> DeliveryResult:
-    """Compare and check one server whose signature was verified (or give its failed verdict)."""
+    """Compare and check one server whose signature was verified (or give its failed verdict).
+
+    ``companies``: the supplier registry telling which manufacturer names are one company (the
+    default one when None). Parts found but not observed (and their firmware) are not among the
+    components the policy check counts as verified.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
     result = _result(server, expected, signature, observed, policy, fail_on)
     result.observed_complete = observed_complete
@@ -168,7 +175,9 @@ def assess(
     if signature is None or not signature.ok or observed_doc is None:
         return result
     eroot, eparts, _ = extract(expected.doc)
-    comparison = compare_parts((eroot, eparts), extract(observed_doc), tolerances_of(policy))
+    comparison = compare_parts(
+        (eroot, eparts), extract(observed_doc), tolerances_of(policy), companies=companies
+    )
     result.comparison = comparison
     result.fingerprint = fingerprint(
         expected, eroot, eparts, observed.sha256 if observed is not None else None

@@ -8,20 +8,24 @@
 * ``substituted``: the same place (slot, bus address, or the only part of its class) holds another
   unit: its serial, part number, manufacturer or model differs;
 * ``drifted``: the same unit, but its revision or a firmware version or hash differs;
+* ``not-observed``: a part is found where the declared one should be, but the observed inventory
+  gives none of the fields the HBOM declares for it (dmidecode's BMC: present, nothing more);
+  it is not counted as matched and verifies nothing (neither the part nor its firmware);
 
 with, for each part, expected and found values field by field. A field the observed inventory
 does not give (Redfish gives no firmware hash) is ``not-observed``: never a mismatch, never
-verified. Firmware is matched under the matched part: by name, then by the Redfish
-``SoftwareId``, then as the only firmware of the part on both sides. The server itself
+verified. Manufacturers are compared as companies (:mod:`sovbom.companies`). Firmware is
+matched under the matched part: by name, then by the Redfish ``SoftwareId``, then as the only
+firmware of the part on both sides. The server itself
 (``metadata.component``) is compared separately, as the *server identity*.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sovbom.companies import same_company
 from sovbom.delivery.extract import Firmware, Part, extract
 from sovbom.delivery.match import match_parts, norm, norm_id
 from sovbom.delivery.model import (
@@ -34,14 +38,9 @@ from sovbom.delivery.model import (
 )
 from sovbom.delivery.tolerances import DeliveryTolerances
 
-_SUFFIXES = frozenset(
-    {
-        "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc",
-        "plc", "ag", "gmbh", "sa", "se", "nv", "bv", "kk", "technology", "technologies",
-        "international", "holdings", "group", "the",
-    }
-)  # fmt: skip
-_WORD = re.compile(r"[a-z0-9]+")
+if TYPE_CHECKING:
+    from sovbom.collect.suppliers import SupplierRegistry
+
 #: The order parts are listed in: what needs attention first.
 _STATUS_ORDER = {
     s: i
@@ -51,34 +50,30 @@ _STATUS_ORDER = {
             PartStatus.MISSING,
             PartStatus.UNEXPECTED,
             PartStatus.DRIFTED,
+            PartStatus.NOT_OBSERVED,
             PartStatus.MATCHED,
         )
     )
 }
+#: Field statuses that mean the field was observed and compared.
+_COMPARED = (FieldStatus.MATCH, FieldStatus.MISMATCH, FieldStatus.ACCEPTED)
 _HASH_VERIFIES = (FieldStatus.MATCH, FieldStatus.NOT_OBSERVED, FieldStatus.IGNORED)
 
 
-def _company_tokens(name: str) -> list[str]:
-    text = name.casefold().replace("(r)", " ").replace("(tm)", " ").replace("k.k.", " kk ")
-    return [t for t in _WORD.findall(text) if t not in _SUFFIXES]
+def same_manufacturer(a: str, b: str, registry: SupplierRegistry | None = None) -> bool:
+    """Two spellings of one company (:func:`sovbom.companies.same_company`: the supplier
+    registry's aliases, then normalisation)."""
+    return same_company(a, b, registry)
 
 
-def same_manufacturer(a: str, b: str) -> bool:
-    """Two spellings of one company: equal words once legal suffixes are dropped, or one the
-    beginning of the other (``Samsung`` and ``Samsung Electronics Co., Ltd.``)."""
-    ta, tb = _company_tokens(a), _company_tokens(b)
-    if not ta or not tb:
-        return a.strip().casefold() == b.strip().casefold()
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    return long_[: len(short)] == short
-
-
-def same_value(field_name: str, a: str, b: str) -> bool:
-    """Whether two values of a field name the same thing."""
+def same_value(
+    field_name: str, a: str, b: str, registry: SupplierRegistry | None = None
+) -> bool:
+    """Whether two values of a field name the same thing (manufacturers: the same company)."""
     if a == b:
         return True
     if field_name == "manufacturer":
-        return same_manufacturer(a, b)
+        return same_company(a, b, registry)
     if field_name in ("part_number", "serial"):
         return norm_id(a) == norm_id(b)
     return norm(a) == norm(b)
@@ -107,8 +102,11 @@ def _pick_firmware(efw: Firmware, pool: list[Firmware], declared: int) -> Firmwa
 class _Comparer:
     """Compares fields under the tolerances, and records what the comparison verifies."""
 
-    def __init__(self, tolerances: DeliveryTolerances) -> None:
+    def __init__(
+        self, tolerances: DeliveryTolerances, registry: SupplierRegistry | None = None
+    ) -> None:
         self.t = tolerances
+        self.registry = registry
         self.verified: dict[str, str] = {}
 
     def check(self, name: str, expected: str | None, found: str | None) -> FieldCheck:
@@ -118,7 +116,7 @@ class _Comparer:
             return FieldCheck(name, expected, found, FieldStatus.NOT_DECLARED)
         if found is None:
             return FieldCheck(name, expected, found, FieldStatus.NOT_OBSERVED)
-        ok = same_value(name, expected, found)
+        ok = same_value(name, expected, found, self.registry)
         return FieldCheck(name, expected, found, FieldStatus.MATCH if ok else FieldStatus.MISMATCH)
 
     def identity(self, e: Part | None, o: Part | None, loose: list[Firmware]) -> list[FieldCheck]:
@@ -216,6 +214,10 @@ class _Comparer:
                 self.verified.pop(fw.ref, None)
         elif bad:
             status = PartStatus.DRIFTED
+        elif _nothing_observed(fields):
+            status = PartStatus.NOT_OBSERVED
+            for fw in e.firmware:
+                self.verified.pop(fw.ref, None)
         else:
             status = PartStatus.MATCHED
             serial = next(f for f in fields if f.field == "serial")
@@ -225,6 +227,14 @@ class _Comparer:
                 )
         location = e.slot or e.bus or o.slot or o.bus
         return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location, fields)
+
+
+def _nothing_observed(fields: list[FieldCheck]) -> bool:
+    """Whether the observed inventory gave none of the fields the HBOM declares for a part
+    (a part found only as present: dmidecode's BMC, a Redfish entry with no details)."""
+    return not any(f.status in _COMPARED for f in fields) and any(
+        f.status is FieldStatus.NOT_OBSERVED for f in fields
+    )
 
 
 def _absent_fields(p: Part, side: str) -> list[FieldCheck]:
@@ -262,13 +272,19 @@ def compare(
     tolerances: DeliveryTolerances | None = None,
     *,
     observed_label: str = "delivery",
+    companies: SupplierRegistry | None = None,
 ) -> Comparison:
-    """Match the parts of an expected (factory) HBOM with those of an observed one."""
+    """Match the parts of an expected (factory) HBOM with those of an observed one.
+
+    ``companies``: the supplier registry telling which manufacturer names are one company (the
+    default registry when None).
+    """
     eroot, eparts, _ = extract(expected)
     oroot, oparts, oloose = extract(observed)
     return compare_parts(
-        (eroot, eparts), (oroot, oparts, oloose), tolerances, observed_label=observed_label
-    )
+        (eroot, eparts), (oroot, oparts, oloose), tolerances, observed_label=observed_label,
+        companies=companies,
+    )  # fmt: skip
 
 
 def compare_parts(
@@ -277,11 +293,12 @@ def compare_parts(
     tolerances: DeliveryTolerances | None = None,
     *,
     observed_label: str = "delivery",
+    companies: SupplierRegistry | None = None,
 ) -> Comparison:
     """:func:`compare` on parts already extracted (``extract``'s results)."""
     t = tolerances or DeliveryTolerances()
     (eroot, eparts), (oroot, oparts, oloose) = expected, observed
-    cmp = _Comparer(t)
+    cmp = _Comparer(t, companies)
     identity = cmp.identity(eroot, oroot, oloose)
     m = match_parts(eparts, oparts)
     results = [cmp.pair(e, o, how, observed_label) for e, o, how in m.pairs]

@@ -30,6 +30,12 @@ class PartStatus(StrEnum):
     UNEXPECTED = "unexpected"
     SUBSTITUTED = "substituted"
     DRIFTED = "drifted"
+    #: found, but none of the fields the HBOM declares for it was observed: present, unverified
+    NOT_OBSERVED = "not-observed"
+
+
+#: Part statuses that do not fail a delivery (a part found but not observed verifies nothing).
+_PASSING = frozenset({PartStatus.MATCHED, PartStatus.NOT_OBSERVED})
 
 
 class FieldStatus(StrEnum):
@@ -177,7 +183,8 @@ class Comparison:
 
     @property
     def matched(self) -> bool:
-        return self.identity_ok and all(p.status is PartStatus.MATCHED for p in self.parts)
+        """The identity matched and every part is matched or only present (not observed)."""
+        return self.identity_ok and all(p.status in _PASSING for p in self.parts)
 
 
 @dataclass(slots=True)

@@ -27,23 +27,24 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from sovbom import taxonomy as tx
 from sovbom.model import Component, EvidenceRef
 
-PREFIX = "sovbom:identity:"
-CERTIFICATE = "sovbom:identity:certificate"
-CHAIN_INDEX = "sovbom:identity:chain-index"
-TRANSCRIPT = "sovbom:identity:transcript"
-MEASUREMENT = "sovbom:identity:measurement"
-NONCE = "sovbom:identity:nonce"
-COLLECTED = "sovbom:identity:collected"
-SOURCE = "sovbom:identity:source"
-REVOCATION = "sovbom:identity:revocation"
-DEVICE_ID = "sovbom:identity:device-id"
-FINGERPRINT = "sovbom:identity:fingerprint"
-EXPECTED_MEASUREMENT = "sovbom:identity:expected-measurement"
+PREFIX = tx.IDENTITY_PREFIX
+CERTIFICATE = tx.IDENTITY_CERTIFICATE
+CHAIN_INDEX = tx.IDENTITY_CHAIN_INDEX
+TRANSCRIPT = tx.IDENTITY_TRANSCRIPT
+MEASUREMENT = tx.IDENTITY_MEASUREMENT
+NONCE = tx.IDENTITY_NONCE
+COLLECTED = tx.IDENTITY_COLLECTED
+SOURCE = tx.IDENTITY_SOURCE
+REVOCATION = tx.IDENTITY_REVOCATION
+DEVICE_ID = tx.IDENTITY_DEVICE_ID
+FINGERPRINT = tx.IDENTITY_FINGERPRINT
+EXPECTED_MEASUREMENT = tx.IDENTITY_EXPECTED_MEASUREMENT
 #: the result of ``verify-hardware`` when written back (status and reasons per part)
-STATUS = "sovbom:identity:status"
-REASON = "sovbom:identity:reason"
+STATUS = tx.IDENTITY_STATUS
+REASON = tx.IDENTITY_REASON
 
 CRYPTO_ASSET = "cryptographic-asset"
 TRANSCRIPT_COMMENT = "SPDM GET_MEASUREMENTS transcript (L1/L2 with signature)"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sovbom import taxonomy as tx
 from sovbom.cyclonedx.document import iter_components
 from sovbom.identity import cdx
 from sovbom.identity.reasons import Finding, Reason
@@ -65,9 +66,9 @@ def parts_of(doc: Mapping[str, Any]) -> list[Part]:
             Part(
                 ref=comp["bom-ref"],
                 name=str(comp.get("name") or comp["bom-ref"]),
-                serial=_first(props, "cdx:device:serialNumber", "sovbom:serial"),
-                slot=_first(props, "sovbom:slot", "cdx:device:location"),
-                cls=_first(props, "sovbom:class"),
+                serial=_first(props, tx.CDX_SERIAL),
+                slot=_first(props, tx.SLOT, tx.CDX_LOCATION),
+                cls=_first(props, tx.CLASS),
                 props=props,
                 doc=comp,
             )

@@ -1,7 +1,8 @@
 """What a report is: the formats, the report kinds, and the renderer every format implements.
 
 A :class:`Renderer` has one method per report kind (``check``, ``delivery``, ``shipment``,
-``inspect``, ``trace``, ``conformance``); :func:`renderer_for` maps each :class:`ReportFormat` to its class with
+``inspect``, ``trace``, ``conformance``, and the fleet's ``fleet_ingest``, ``where_used``,
+``fleet_summary``, ``recheck``, ``history``); :func:`renderer_for` maps each :class:`ReportFormat` to its class with
 ``assert_never``, so adding a format that does not render every kind fails ``mypy --strict``.
 Adding a format touches this module (one enum member, one branch) and its own module.
 """
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult, ShipmentResult
+    from sovbom.fleet.history import HistoryReport
+    from sovbom.fleet.ingest import IngestReport
+    from sovbom.fleet.query import WhereUsedReport
+    from sovbom.fleet.recheck import RecheckReport
+    from sovbom.fleet.summary import SummaryReport
     from sovbom.pack.inspect import InspectReport
     from sovbom.trace import Query, TraceResult
 
@@ -88,6 +94,16 @@ class Renderer(Protocol):
     def trace(self, report: TraceReport) -> bytes: ...
 
     def conformance(self, report: ConformanceReport) -> bytes: ...
+
+    def fleet_ingest(self, report: IngestReport) -> bytes: ...
+
+    def where_used(self, report: WhereUsedReport) -> bytes: ...
+
+    def fleet_summary(self, report: SummaryReport) -> bytes: ...
+
+    def recheck(self, report: RecheckReport) -> bytes: ...
+
+    def history(self, report: HistoryReport) -> bytes: ...
 
 
 def renderer_for(fmt: ReportFormat, *, color: bool = False) -> Renderer:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sovbom import __version__
+from sovbom.report.fleet import FleetJsonMixin
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -24,7 +25,7 @@ def _dump(doc: dict[str, Any]) -> bytes:
     return orjson.dumps(doc, option=_OPTIONS)
 
 
-class JsonRenderer:
+class JsonRenderer(FleetJsonMixin):
     """Machine-readable reports (the default off a terminal)."""
 
     def check(self, report: CheckReport) -> bytes:
@@ -113,12 +114,13 @@ def _policy_dict(r: DeliveryResult) -> dict[str, Any] | None:
 
 
 def delivery_result_dict(r: DeliveryResult, as_of: str) -> dict[str, Any]:
+    from sovbom.delivery.model import PartStatus
+
     c = r.comparison
     summary: dict[str, Any] = {
         "expected_parts": c.expected_parts if c else None,
         "observed_parts": c.observed_parts if c else None,
-        **(c.counts() if c else dict.fromkeys(("matched", "missing", "unexpected",
-                                                "substituted", "drifted"), 0)),
+        **(c.counts() if c else dict.fromkeys(map(str, PartStatus), 0)),
         "ignored_unexpected": c.ignored_unexpected if c else 0,
         "verified_components": c.verified_total() if c else 0,
         "unverified_fields": c.unverified_total() if c else 0,

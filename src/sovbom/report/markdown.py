@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sovbom.report.fleet import FleetMarkdownMixin
 from sovbom.report.text import match_title, plain, verdict_line
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def _lines(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-class MarkdownRenderer:
+class MarkdownRenderer(FleetMarkdownMixin):
     """GitHub-flavoured Markdown (tables)."""
 
     def check(self, report: CheckReport) -> bytes:

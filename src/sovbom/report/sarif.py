@@ -27,6 +27,7 @@ import orjson
 
 from sovbom import __version__
 from sovbom.policy import RULE_HELP, Finding, Rule, Severity
+from sovbom.report.fleet import FleetSarifMixin
 from sovbom.report.text import match_title
 from sovbom.units import UnitNames
 
@@ -65,6 +66,10 @@ class RuleInfo:
 
 SIGNATURE = "signature"
 TRACE_MATCH = "trace-match"
+FLEET_FAIL = "fleet-fail"
+FLEET_CHANGED = "fleet-verdict-changed"
+FLEET_WHERE_USED = "fleet-where-used"
+FLEET_SKIPPED = "fleet-skipped"
 #: Every rule sovbom reports, by id.
 RULES: dict[str, RuleInfo] = {
     **{r.value: RuleInfo(RULE_HELP[r], "provenance", "warning") for r in Rule},
@@ -83,6 +88,10 @@ RULES: dict[str, RuleInfo] = {
     "pack-evidence": RuleInfo("A packed evidence document's signature does not hold.", "evidence-pack", "error"),
     "pack-policy": RuleInfo("The re-run policy check disagrees with the packed report, or the packed policy is unreadable.", "evidence-pack", "error"),
     TRACE_MATCH: RuleInfo("A component matching the trace query, with its paths from the server root.", "trace", "note"),
+    FLEET_FAIL: RuleInfo("A server of the fleet fails the policy (its newest BOM, rechecked).", "fleet", "error"),
+    FLEET_CHANGED: RuleInfo("A server's verdict changed since the previous recheck of the fleet.", "fleet", "warning"),
+    FLEET_SKIPPED: RuleInfo("A file was not ingested into the fleet (unreadable, invalid or not signed as required).", "fleet", "error"),
+    FLEET_WHERE_USED: RuleInfo("A server of the fleet carries a component matching the where-used query.", "fleet", "note"),
 }  # fmt: skip
 _DELIVERY_RULES = (
     SIGNATURE,
@@ -209,7 +218,7 @@ def _finding(
         out["suppressions"] = _suppression(f)
 
 
-class SarifRenderer:
+class SarifRenderer(FleetSarifMixin):
     """SARIF 2.1.0: one run per report, one result per thing that does not hold."""
 
     def check(self, report: CheckReport) -> bytes:
@@ -335,8 +344,8 @@ def _server(run: _Run, r: DeliveryResult) -> None:
                        f"{r.server}: server {f.field}: expected {f.expected!r}, found {f.found!r}",
                        here, {**base, "field": f.field, "expected": f.expected, "found": f.found})  # fmt: skip
     for p in c.parts:
-        if p.status is PartStatus.MATCHED:
-            continue
+        if p.status in (PartStatus.MATCHED, PartStatus.NOT_OBSERVED):
+            continue  # (a part found but not observed is no finding: the JSON report lists it)
         diffs = [f for f in p.fields if f.status in (FieldStatus.MISMATCH, FieldStatus.ABSENT)]
         detail = "; ".join(
             f"{f.field}{f' ({f.firmware})' if f.firmware else ''}: expected {f.expected!r}, found {f.found!r}"

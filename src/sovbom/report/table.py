@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from sovbom.report.fleet import FleetTableMixin
 from sovbom.report.text import match_title, plain, verdict_line
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _console(buf: io.StringIO, color: bool, width: int) -> Console:
     return Console(file=buf, force_terminal=color, no_color=not color, width=width, soft_wrap=False)
 
 
-class TableRenderer:
+class TableRenderer(FleetTableMixin):
     """Tables for a terminal; ``color`` adds ANSI colours (only sovbom's own, never the input's)."""
 
     def __init__(self, *, color: bool = False) -> None:
@@ -236,6 +237,7 @@ def _parts(console: Console, r: DeliveryResult, max_parts: int) -> None:
         PartStatus.MISSING: "red",
         PartStatus.UNEXPECTED: "red",
         PartStatus.DRIFTED: "yellow",
+        PartStatus.NOT_OBSERVED: "yellow",
         PartStatus.MATCHED: "green",
     }
     assert r.comparison is not None

@@ -16,15 +16,16 @@ from collections.abc import Mapping
 
 from cryptography import x509
 
+from sovbom import taxonomy as tx
 from sovbom.collect.redfish.base import Resource, link, norm, text
 from sovbom.collect.redfish.walk import Walk
 from sovbom.identity import cdx
 from sovbom.model import Component
 
 SOURCE = "redfish-component-integrity"
-PROP_INTEGRITY = "sovbom:redfish:component-integrity"
-PROP_INTEGRITY_TYPE = "sovbom:identity:integrity-type"
-PROP_BMC_STATUS = "sovbom:identity:bmc-verification-status"
+PROP_INTEGRITY = tx.REDFISH_COMPONENT_INTEGRITY
+PROP_INTEGRITY_TYPE = tx.IDENTITY_INTEGRITY_TYPE
+PROP_BMC_STATUS = tx.IDENTITY_BMC_VERIFICATION_STATUS
 _MAX_CHAIN = 8
 _TPM_ALG = {
     "SHA1": "SHA-1",

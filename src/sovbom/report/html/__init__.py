@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sovbom.report.fleet import FleetHtmlMixin
+
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 
-class HtmlRenderer:
+class HtmlRenderer(FleetHtmlMixin):
     """A page to read in a browser, print or file; it loads nothing from the network."""
 
     def check(self, report: CheckReport) -> bytes:

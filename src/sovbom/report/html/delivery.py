@@ -179,7 +179,9 @@ def _parts_picture(parts: Sequence[PartResult], prefix: str) -> str:
             x = left + (i % per_row) * (size + gap)
             yy = y + (i // per_row) * (size + gap)
             status = str(p.status)
-            colour = {"matched": "domestic", "drifted": "other"}.get(status, "denied")
+            colour = {"matched": "domestic", "drifted": "other", "not-observed": "unknown"}.get(
+                status, "denied"
+            )
             tip = f"{p.name} ({status})" + (f" at {p.location}" if p.location else "")
             tip += "".join(
                 f"\n{f.field}: expected {f.expected!r}, found {f.found!r}" for f in p.mismatches

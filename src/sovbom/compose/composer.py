@@ -1,72 +1,24 @@
-"""Composing one BOM per server: hardware, firmware, the operating system and its software.
-
-The server is ``metadata.component``; it comes from the factory declaration (``base``, built from a
-manifest) or, without one, from the first hardware BOM among the additions. Then each addition:
-
-* **hardware BOM** (``metadata.component`` of type ``device``): its server is the server (fields
-  merged, differences reported); its parts are merged into the tree under the same parent.
-* **software BOM** (anything else, CycloneDX or converted SPDX): its anchor - ``metadata.component``
-  (an operating system, a container, an application, a firmware image), else its only
-  ``operating-system`` component, else a component named after the file - goes beneath the server
-  (or beneath the part named by its ``sovbom:runs-on`` property, by bom-ref or serial number).
-  An ``operating-system`` component found beside the anchor goes beneath it with the OS packages
-  (``pkg:deb``, ``rpm``, ``apk``, ... or what the OS depends on); everything else goes beneath the
-  anchor. The document's own dependencies are kept, their refs remapped.
-
-Every placement adds the edge parent -> child to the dependencies, so the graph is connected from
-the server root (the house convention: dependencies repeat the nesting).
-
-**Same component, merged:** same purl; same serial number (``cdx:device:serialNumber``); for an
-operating system without purl the same name and version beneath the same parent; for firmware
-without purl the same name on the same part; for a part without serial on one side the same
-``sovbom:slot`` under the same parent. The first occurrence stays where it is and keeps its
-bom-ref; fields it lacks are filled in, list fields (hashes, external references, properties,
-tags) are united, and a field with two different values
-keeps the first and is reported in :attr:`ComposeResult.conflicts`, naming both sources. Within one
-input, two entries with different bom-refs stay two (a producer's own duplicates are its choice:
-the same Go module found in two binaries). Colliding bom-refs of different components are prefixed
-with the name of the input they come from.
-
-**Sub-BOMs:** an input signed separately by its supplier (a ``FILE.sigstore.json`` bundle beside
-it, or named in ``sub_boms``) is linked: the component it describes gets an external reference
-``{type: bom, url: urn:cdx:<serial>/<version>, hashes: [SHA-256 of the file]}``. Its components
-are merged too, so the server BOM stays complete for analysis, and each of them carries a
-``sovbom:vouched-by`` property holding that BOM-Link: verification can tell which parts of the
-graph the supplier's signature covers.
-
-The inputs' documents are consumed (their component dicts are moved into the result).
+"""The composer: places each input's components beneath the server (or the part they run on),
+merges each with its twin (:mod:`sovbom.compose.twins`), remaps references and keeps the
+dependency graph connected from the server root. The entry points are in :mod:`sovbom.compose`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sovbom import taxonomy as tx
-from sovbom.collect.sbom_import import SPDX_FORMAT, normalize_bom
-from sovbom.cyclonedx.document import (
-    DEFAULT_WRITE_VERSION,
-    BomDocument,
-    iter_components,
-    new_document,
-)
+from sovbom.collect.sbom_import import SPDX_FORMAT
+from sovbom.compose.twins import Twins, serial_of
+from sovbom.cyclonedx.document import BomDocument, new_document
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.errors import InputError
-from sovbom.hbom import RUNS_ON
-from sovbom.placeholders import is_placeholder
-
-#: Each component that came from a separately signed sub-BOM names it (its BOM-Link).
-VOUCHED_BY = "sovbom:vouched-by"
-#: One per input of the composition: ``<file name> sha256:<hex>``.
-COMPOSED_FROM = "sovbom:composed-from"
-SIGNATURE_SUFFIX = ".sigstore.json"
 
 #: purl types of operating-system package managers: such packages go beneath the OS.
 OS_PURL_TYPES = frozenset({"deb", "rpm", "apk", "alpine", "alpm", "ebuild", "opkg", "qpkg"})
-_UNION_FIELDS = frozenset({"externalReferences", "properties", "tags", "omniborId", "swhid"})
 _KEPT_SECTIONS = frozenset(
     {
         "$schema",
@@ -93,120 +45,17 @@ class ComposeResult:
     sub_boms: list[str] = field(default_factory=list)
 
 
-def is_hardware_bom(doc: BomDocument) -> bool:
-    metadata = doc.get("metadata")
-    return (
-        isinstance(metadata, dict)
-        and isinstance(metadata.get("component"), dict)
-        and metadata["component"].get("type") == "device"
-    )
-
-
-def is_signed_separately(bom: LoadedBom, sub_boms: Collection[str] = ()) -> bool:
-    """Whether ``bom`` is a sub-BOM: named in ``sub_boms`` or with a Sigstore bundle beside it."""
-    if bom.source in sub_boms:
-        return True
-    return bom.source != "<stdin>" and Path(bom.source + SIGNATURE_SUFFIX).is_file()
-
-
-def compose_server_bom(
-    base: dict[str, Any] | None,
-    additions: Sequence[LoadedBom],
-    *,
-    spec_version: str = DEFAULT_WRITE_VERSION,
-    sub_boms: Collection[str] = (),
-    base_source: str = "manifest",
-) -> ComposeResult:
-    """One server BOM from a factory HBOM (``base``, or None) and hardware/software BOMs."""
-    notes: list[str] = []
-    for bom in additions:
-        notes.extend(normalize_bom(bom, spec_version=spec_version))
-    pending = list(additions)
-    composer = _Composer(spec_version)
-    if base is not None:
-        if not is_hardware_bom(base):
-            raise InputError(
-                "the base document has no server (metadata.component of type device)",
-                source=base_source,
-                location="$.metadata.component",
-            )
-        composer.start(base, base_source)
-    else:
-        first = next((b for b in pending if is_hardware_bom(b.doc)), None)
-        if first is None:
-            raise InputError(
-                "no server root: none of the inputs is a hardware BOM",
-                source=", ".join(b.source for b in additions) or None,
-                hint="give --manifest, or --add a hardware BOM (metadata.component of type device)",
-            )
-        pending.remove(first)
-        composer.start(first.doc, first.source, raw=first.raw)
-        if is_signed_separately(first, sub_boms):
-            composer.link_sub_bom(first, composer.root_ref)
-    for bom in pending:
-        linked = is_signed_separately(bom, sub_boms)
-        tag = _bom_link(bom) if linked else None
-        if is_hardware_bom(bom.doc):
-            anchor = composer.add_hardware(bom, tag)
-        else:
-            anchor = composer.add_software(bom, tag)
-        if linked:
-            composer.link_sub_bom(bom, anchor)
-    result = composer.finish()
-    result.notes[:0] = notes
-    return result
-
-
-def compose_software(
-    boms: Sequence[LoadedBom], *, spec_version: str = DEFAULT_WRITE_VERSION
-) -> ComposeResult:
-    """One software BOM from several (``collect software`` with several sources): the first one's
-    anchor (e.g. the operating system) is the root; the others go beneath it."""
-    if not boms:
-        raise InputError("no software source given")
-    notes: list[str] = []
-    for bom in boms:
-        notes.extend(normalize_bom(bom, spec_version=spec_version))
-    composer = _Composer(spec_version)
-    first, *rest = boms
-    composer.start(_rooted(first, notes), first.source, raw=first.raw)
-    for bom in rest:
-        composer.add_software(bom, None)
-    result = composer.finish()
-    result.notes[:0] = notes
-    return result
-
-
-def _rooted(bom: LoadedBom, notes: list[str]) -> BomDocument:
-    """``bom``'s document with an anchor as ``metadata.component``."""
-    doc = bom.doc
-    metadata = doc.setdefault("metadata", {})
-    if not isinstance(metadata.get("component"), dict):
-        tops = doc.get("components") or []
-        os_comps = [c for c in tops if isinstance(c, dict) and c.get("type") == "operating-system"]
-        if len(os_comps) == 1:
-            metadata["component"] = os_comps[0]
-            doc["components"] = [c for c in tops if c is not os_comps[0]]
-        else:
-            metadata["component"] = _synthetic_anchor(bom)
-            notes.append(
-                f"{bom.source}: no metadata.component: a component named after the file "
-                "stands for what it describes"
-            )
-    return doc
-
-
-def _synthetic_anchor(bom: LoadedBom) -> dict[str, Any]:
+def synthetic_anchor(bom: LoadedBom) -> dict[str, Any]:
     name = Path(bom.source).name or "sbom"
     return {
         "type": "application",
-        "bom-ref": f"sovbom:sbom:{name}",
+        "bom-ref": f"{tx.SBOM_REF_PREFIX}{name}",
         "name": name,
         "description": f"the software described by {bom.source}",
     }
 
 
-def _bom_link(bom: LoadedBom) -> str:
+def bom_link(bom: LoadedBom) -> str:
     doc = bom.doc
     if bom.format == SPDX_FORMAT:
         for prop in (doc.get("metadata") or {}).get("properties") or ():
@@ -225,38 +74,7 @@ def _bom_link(bom: LoadedBom) -> str:
             location="$.serialNumber",
         )
     version = doc.get("version", 1)
-    return f"urn:cdx:{serial[len('urn:uuid:') :]}/{version}"
-
-
-def _describe(comp: dict[str, Any]) -> str:
-    if comp.get("purl"):
-        return str(comp["purl"])
-    name = f"{comp.get('name')}" + (f"@{comp['version']}" if comp.get("version") else "")
-    return f"{comp.get('type', 'component')} {name!r} ({comp.get('bom-ref')})"
-
-
-def _serial(comp: dict[str, Any]) -> str | None:
-    props = comp.get("properties")
-    if not props:
-        return None
-    for p in props:
-        if isinstance(p, dict) and p.get("name") == tx.CDX_SERIAL:
-            value = p.get("value")
-            if isinstance(value, str) and not is_placeholder(value.strip()):
-                return value.strip()
-    return None
-
-
-def _slot(comp: dict[str, Any]) -> str | None:
-    props = comp.get("properties")
-    if not props:
-        return None
-    for p in props:
-        if isinstance(p, dict) and p.get("name") == tx.SLOT:
-            value = p.get("value")
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return None
+    return f"{tx.BOM_LINK_PREFIX}{serial[len('urn:uuid:') :]}/{version}"
 
 
 def _property(comp: dict[str, Any], name: str) -> str | None:
@@ -266,13 +84,9 @@ def _property(comp: dict[str, Any], name: str) -> str | None:
     return None
 
 
-def _os_key(comp: dict[str, Any], parent_ref: str) -> tuple[str, str, str]:
-    return parent_ref, str(comp.get("name", "")).lower(), str(comp.get("version", ""))
-
-
 def _remap_runs_on(comp: dict[str, Any], ref_map: dict[str, str]) -> None:
     for p in comp.get("properties") or ():
-        if isinstance(p, dict) and p.get("name") == RUNS_ON and p.get("value") in ref_map:
+        if isinstance(p, dict) and p.get("name") == tx.RUNS_ON and p.get("value") in ref_map:
             p["value"] = ref_map[p["value"]]
 
 
@@ -291,7 +105,9 @@ class _Input:
     runs_on: bool = True  # whether the input mentions sovbom:runs-on at all
 
 
-class _Composer:
+class Composer:
+    """Places the inputs' components beneath the server, merging twins (see :mod:`sovbom.compose`)."""
+
     def __init__(self, spec_version: str) -> None:
         self.spec_version = spec_version
         self.doc: BomDocument = {}
@@ -301,18 +117,12 @@ class _Composer:
         self.by_ref: dict[str, dict[str, Any]] = {}
         self.origin: dict[str, str] = {}
         self.deps: dict[str, dict[str, None]] = {}
-        self.by_purl: dict[str, dict[str, Any]] = {}
-        self.by_serial: dict[str, dict[str, Any]] = {}
-        self.by_os: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.by_firmware: dict[tuple[str, str], dict[str, Any]] = {}
-        self.by_slot: dict[tuple[str, str], dict[str, Any]] = {}
         self.conflicts: list[str] = []
         self.notes: list[str] = []
         self.sub_boms: list[str] = []
         self.merged = 0
         self.inputs: list[tuple[str, str]] = []
-        self.input_id = 0
-        self.input_of: dict[str, int] = {}
+        self.twins = Twins(self.conflicts, self.origin)
 
     # -- starting point ------------------------------------------------------------------------
 
@@ -396,63 +206,9 @@ class _Composer:
         self.refs.add(ref)
         self.by_ref[ref] = comp
         self.origin[ref] = source
-        self.input_of[ref] = self.input_id
-        purl = comp.get("purl")
-        if isinstance(purl, str) and purl:
-            self.by_purl.setdefault(purl, comp)
-            return
-        ctype = comp.get("type")
-        if ctype == "device":
-            serial = _serial(comp)
-            if serial:
-                self.by_serial.setdefault(serial, comp)
-            slot = _slot(comp)
-            if slot and parent_ref is not None:
-                self.by_slot.setdefault((parent_ref, slot), comp)
-        elif ctype == "operating-system" and parent_ref is not None:
-            self.by_os.setdefault(_os_key(comp, parent_ref), comp)
-        elif ctype == "firmware" and parent_ref is not None:
-            self.by_firmware.setdefault((parent_ref, str(comp.get("name", ""))), comp)
-
-    def _match(self, comp: dict[str, Any], parent_ref: str) -> dict[str, Any] | None:
-        """The component already placed that ``comp`` is the same as. By purl, operating system
-        or firmware name only across inputs (within one, the producer's entries are kept as
-        they are); by serial number also within one input (a serial is one unit)."""
-        purl = comp.get("purl")
-        if isinstance(purl, str) and purl:
-            return self._other_input(self.by_purl.get(purl))
-        ctype = comp.get("type")
-        if ctype == "device":
-            serial = _serial(comp)
-            if serial and serial in self.by_serial:
-                return self.by_serial[serial]
-            slot = _slot(comp)
-            if slot:
-                other = self._other_input(self.by_slot.get((parent_ref, slot)))
-                if other is not None:
-                    other_serial = _serial(other)
-                    if serial and other_serial and serial != other_serial:
-                        self.conflicts.append(
-                            f"slot {slot!r} under {parent_ref!r}: serial {other_serial!r} in "
-                            f"{self.origin.get(other['bom-ref'])} but {serial!r} in "
-                            f"{self._current}; both parts kept"
-                        )
-                        return None
-                    return other
-        elif ctype == "operating-system":
-            return self._other_input(self.by_os.get(_os_key(comp, parent_ref)))
-        elif ctype == "firmware":
-            return self._other_input(self.by_firmware.get((parent_ref, str(comp.get("name", "")))))
-        return None
-
-    def _other_input(self, comp: dict[str, Any] | None) -> dict[str, Any] | None:
-        if comp is None or self.input_of.get(comp["bom-ref"]) == self.input_id:
-            return None
-        return comp
+        self.twins.index(comp, parent_ref)
 
     # -- building ------------------------------------------------------------------------------
-
-    _current = ""
 
     def _new_ref(self, ref: str, prefix: str) -> str:
         if ref not in self.refs:
@@ -493,7 +249,7 @@ class _Composer:
 
     def _place_one(self, comp: dict[str, Any], parent_ref: str, inp: _Input) -> str:
         old = comp["bom-ref"]
-        match = self._match(comp, parent_ref)
+        match = self.twins.match(comp, parent_ref)
         if match is not None:
             ref: str = match["bom-ref"]
             self._merge(match, comp, inp.source)
@@ -510,52 +266,12 @@ class _Composer:
         if parent_ref != ref:
             self.deps.setdefault(parent_ref, {})[ref] = None
         if inp.tag is not None:
-            target.setdefault("properties", []).append({"name": VOUCHED_BY, "value": inp.tag})
+            target.setdefault("properties", []).append({"name": tx.VOUCHED_BY, "value": inp.tag})
         return ref
 
     def _merge(self, dst: dict[str, Any], src: dict[str, Any], source: str) -> None:
         self.merged += 1
-        first = self.origin.get(dst["bom-ref"], "?")
-        what = _describe(dst)
-        for key, value in src.items():
-            if key in ("bom-ref", "components"):
-                continue
-            if key not in dst:
-                dst[key] = value
-                continue
-            current = dst[key]
-            if current == value:
-                continue
-            if key == "hashes" and isinstance(current, list) and isinstance(value, list):
-                known = {h.get("alg"): h.get("content") for h in current if isinstance(h, dict)}
-                for h in value:
-                    if not isinstance(h, dict):
-                        continue
-                    alg, content = h.get("alg"), h.get("content")
-                    if alg not in known:
-                        current.append(h)
-                        known[alg] = content
-                    elif str(known[alg]).lower() != str(content).lower():
-                        self.conflicts.append(
-                            f"{what}: hash {alg} differs: {known[alg]} in {first} vs {content} in "
-                            f"{source}; kept the first"
-                        )
-            elif key == "properties" and isinstance(current, list) and isinstance(value, list):
-                # a part runs on one thing: the first input's sovbom:runs-on stays
-                has_runs_on = any(isinstance(p, dict) and p.get("name") == RUNS_ON for p in current)
-                current.extend(
-                    v
-                    for v in value
-                    if v not in current
-                    and not (has_runs_on and isinstance(v, dict) and v.get("name") == RUNS_ON)
-                )
-            elif key in _UNION_FIELDS and isinstance(current, list) and isinstance(value, list):
-                current.extend(v for v in value if v not in current)
-            else:
-                self.conflicts.append(
-                    f"{what}: field {key!r} differs: {_short(current)} in {first} vs "
-                    f"{_short(value)} in {source}; kept the first"
-                )
+        self.twins.merge(dst, src, source)
 
     def _import_dependencies(self, doc: BomDocument, inp: _Input) -> None:
         ref_map = inp.ref_map
@@ -564,14 +280,14 @@ class _Composer:
             ref = dep.get("ref")
             mapped = ref_map.get(ref)
             if mapped is None:
-                if not (isinstance(ref, str) and ref.startswith("urn:cdx:")):
+                if not (isinstance(ref, str) and ref.startswith(tx.BOM_LINK_PREFIX)):
                     continue
                 mapped = ref
             targets = deps.setdefault(mapped, {})
             for t in dep.get("dependsOn") or ():
                 m = ref_map.get(t)
                 if m is None:
-                    if not (isinstance(t, str) and t.startswith("urn:cdx:")):
+                    if not (isinstance(t, str) and t.startswith(tx.BOM_LINK_PREFIX)):
                         continue
                     m = t
                 if m != mapped:
@@ -583,11 +299,11 @@ class _Composer:
             self.notes.append(f"{source}: not carried into the server BOM: {', '.join(extra)}")
 
     def _input(self, bom: LoadedBom, tag: str | None) -> _Input:
-        self._current = bom.source
-        self.input_id += 1
+        self.twins.current = bom.source
+        self.twins.input_id += 1
         self._record_input(bom.source, bom.raw)
         name = Path(bom.source).name or "input"
-        runs_on = not bom.raw or RUNS_ON.encode() in bom.raw
+        runs_on = not bom.raw or tx.RUNS_ON.encode() in bom.raw
         return _Input(source=bom.source, prefix=f"{name}:", tag=tag, runs_on=runs_on)
 
     def add_hardware(self, bom: LoadedBom, tag: str | None) -> str:
@@ -600,7 +316,7 @@ class _Composer:
         nested = server.pop("components", None)
         if nested:
             tops[:0] = nested
-        ours, theirs = _serial(self.root), _serial(server)
+        ours, theirs = serial_of(self.root), serial_of(server)
         if ours and theirs and ours != theirs:
             self.conflicts.append(
                 f"server: serial number {ours!r} in {self.origin.get(self.root_ref)} but "
@@ -631,7 +347,7 @@ class _Composer:
                 anchor = os_comps.pop()
                 tops.remove(anchor)
             else:
-                anchor = _synthetic_anchor(bom)
+                anchor = synthetic_anchor(bom)
                 self.notes.append(
                     f"{bom.source}: no metadata.component: a component named after the"
                     " file stands for what it describes"
@@ -660,22 +376,22 @@ class _Composer:
         return anchor_ref
 
     def _runs_on(self, anchor: dict[str, Any]) -> str | None:
-        value = _property(anchor, RUNS_ON)
+        value = _property(anchor, tx.RUNS_ON)
         if not value:
             return None
         if value in self.by_ref:
             return value
-        part = self.by_serial.get(value)
+        part = self.twins.by_serial.get(value)
         if part is not None:
             return str(part["bom-ref"])
         self.notes.append(
-            f"{self._current}: {RUNS_ON} names {value!r}, no part of this server: "
+            f"{self.twins.current}: {tx.RUNS_ON} names {value!r}, no part of this server: "
             "placed beneath the server"
         )
         return None
 
     def link_sub_bom(self, bom: LoadedBom, anchor_ref: str) -> None:
-        link = _bom_link(bom)
+        link = bom_link(bom)
         comp = self.by_ref.get(anchor_ref, self.root)
         ref = {
             "type": "bom",
@@ -691,7 +407,7 @@ class _Composer:
     # -- result --------------------------------------------------------------------------------
 
     def _known(self, ref: str) -> bool:
-        return ref in self.refs or ref.startswith("urn:cdx:")
+        return ref in self.refs or ref.startswith(tx.BOM_LINK_PREFIX)
 
     def finish(self) -> ComposeResult:
         # Every edge names known refs (inputs are normalised, the base is filtered in start());
@@ -703,7 +419,7 @@ class _Composer:
         if self.inputs:
             props = self.doc["metadata"].setdefault("properties", [])
             props.extend(
-                {"name": COMPOSED_FROM, "value": f"{n} sha256:{h}"} for n, h in self.inputs
+                {"name": tx.COMPOSED_FROM, "value": f"{n} sha256:{h}"} for n, h in self.inputs
             )
         return ComposeResult(
             doc=self.doc,
@@ -712,13 +428,3 @@ class _Composer:
             notes=self.notes,
             sub_boms=self.sub_boms,
         )
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def components_count(doc: BomDocument) -> int:
-    """Components of a document, ``metadata.component`` and nested ones included."""
-    return sum(1 for _ in iter_components(doc))

@@ -1,0 +1,1 @@
+"""Alembic migrations of the fleet database, run programmatically by :func:`sovbom.fleet.store.migrate`."""

@@ -1,0 +1,364 @@
+"""``fleet where-used``: every server (as the fleet is now, or was on a date) carrying a component.
+
+The query is :func:`sovbom.trace.parse_query`'s language (``purl``, ``name``, ``part``,
+``serial``, ``country``, ``ref``; ``*``/``?``/``[...]`` wildcards; a bare value tries purl, name,
+part number and serial). It becomes an indexed SQL condition; a wildcard pattern is narrowed in
+SQL with ``LIKE`` and then matched exactly as ``trace`` matches (fnmatch, case-sensitive except
+names), so both engines answer alike. Each match comes with its shortest path from the server
+root, rebuilt from the stored parents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Subquery
+    from sqlalchemy.engine import Connection
+
+    from sovbom.fleet.store import FleetStore
+    from sovbom.trace import Query
+
+#: Matches listed before the report says it stopped.
+DEFAULT_LIMIT = 10_000
+_MAX_DEPTH = 64
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands back naive ones)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def end_of(day: dt.date | None) -> dt.datetime | None:
+    """The first instant after ``day`` (UTC): the fleet "as of" a date includes that whole day."""
+    if day is None:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+def latest_boms(before: dt.datetime | None) -> Subquery:
+    """Per server, the id of its newest BOM produced before ``before`` (all BOMs when None)."""
+    from sqlalchemy import func, literal_column, select
+
+    from sovbom.fleet.schema import boms
+
+    rank = (
+        func.row_number()
+        .over(partition_by=boms.c.server_id, order_by=(boms.c.produced_at.desc(), boms.c.id.desc()))
+        .label("rank")
+    )
+    inner = select(boms.c.id, boms.c.server_id, rank)
+    if before is not None:
+        inner = inner.where(boms.c.produced_at < before)
+    ranked = inner.subquery("ranked")
+    first: Any = literal_column("1")  # a literal: SQLite plans a bound parameter worse here
+    return select(ranked.c.id, ranked.c.server_id).where(ranked.c.rank == first).subquery("latest")
+
+
+def _like(pattern: str) -> str:
+    """A glob as a LIKE pattern that matches at least what the glob matches."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "[":
+            end = pattern.find("]", i + 2)
+            if end != -1:
+                out.append("_")
+                i = end + 1
+                continue
+        out.append({"*": "%", "?": "_", "%": "\\%", "_": "\\_", "\\": "\\\\"}.get(c, c))
+        i += 1
+    return "".join(out)
+
+
+def _glob(pattern: str) -> str:
+    """An fnmatch pattern as SQLite's GLOB spells it (``[!...]`` is ``[^...]`` there)."""
+    return pattern.replace("[!", "[^")
+
+
+def _is_glob(value: str) -> bool:
+    return any(c in value for c in "*?[")
+
+
+def _condition(column: Any, value: str, dialect: str, *, fold: bool = False) -> ColumnElement[bool]:
+    """An indexed SQL test of one column (a superset of the exact match for ``[...]`` sets).
+
+    A wildcard pattern's literal prefix is answered by the column's index: on PostgreSQL by
+    ``LIKE 'prefix%'`` over a ``text_pattern_ops`` index (correct under any collation), on SQLite
+    by ``GLOB`` (case-sensitive, as ``trace`` matches) plus the prefix as a binary range.
+    """
+    from sqlalchemy import and_
+
+    value = value.casefold() if fold else value
+    if not _is_glob(value):
+        return column == value  # type: ignore[no-any-return]
+    if dialect == "postgresql":
+        return column.like(_like(value), escape="\\")  # type: ignore[no-any-return]
+    glob = column.op("GLOB")(_glob(value))
+    prefix = value[: min((value.find(c) for c in "*?[" if c in value), default=len(value))]
+    if not prefix:
+        return glob  # type: ignore[no-any-return]
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper, glob)
+
+
+def _sql_filters(q: Query, dialect: str) -> list[ColumnElement[bool]]:
+    """The query as SQL conditions, one per statement (their union answers).
+
+    ``country=`` is two: the judged country on ``components`` and the other countries on
+    ``component_countries`` (joined to their components by the caller).
+    """
+    from sqlalchemy import or_
+
+    from sovbom.fleet.schema import component_countries as cc
+    from sovbom.fleet.schema import components as c
+
+    if q.key == "country":
+        # the judged country is indexed on components; the others come from the side table
+        return [c.c.country == q.value, cc.c.country == q.value]
+    columns = {"purl": c.c.purl, "ref": c.c.ref, "part": c.c.part_number, "serial": c.c.serial}
+    if q.key == "name":
+        return [_condition(c.c.name_fold, q.value, dialect, fold=True)]
+    if q.key in columns:
+        return [_condition(columns[q.key], q.value, dialect)]
+    return [
+        or_(
+            _condition(c.c.purl, q.value, dialect),
+            _condition(c.c.name_fold, q.value, dialect, fold=True),
+            _condition(c.c.part_number, q.value, dialect),
+            _condition(c.c.serial, q.value, dialect),
+        )
+    ]
+
+
+def _value_matcher(pattern: str, *, fold: bool = False) -> Callable[[str | None], bool]:
+    """Exact or glob, as ``trace`` matches one value."""
+    if _is_glob(pattern):
+        regex = re.compile(fnmatch.translate(pattern), re.IGNORECASE if fold else 0)
+        return lambda v: v is not None and regex.match(v) is not None
+    if fold:
+        folded = pattern.casefold()
+        return lambda v: v is not None and v.casefold() == folded
+    return lambda v: v == pattern
+
+
+def _row_matcher(q: Query) -> Callable[[Any], bool]:
+    """The exact test of a candidate row (SQL's LIKE only narrows)."""
+    exact, folded = _value_matcher(q.value), _value_matcher(q.value, fold=True)
+    if q.key == "country":
+        return lambda r: True
+    if q.key == "purl":
+        return lambda r: exact(r.purl)
+    if q.key == "ref":
+        return lambda r: exact(r.ref)
+    if q.key == "name":
+        return lambda r: folded(r.name)
+    if q.key == "part":
+        return lambda r: exact(r.part_number)
+    if q.key == "serial":
+        return lambda r: exact(r.serial)
+    return lambda r: exact(r.purl) or folded(r.name) or exact(r.part_number) or exact(r.serial)
+
+
+def label(name: str | None, version: str | None, ref: str) -> str:
+    """A component's label, as :func:`sovbom.graph.label` writes it."""
+    if not name:
+        return ref
+    return f"{name} {version}" if version else name
+
+
+@dataclass(slots=True)
+class WhereUsedMatch:
+    server: str
+    server_name: str | None
+    site: str | None
+    bom_sha256: str
+    produced_at: dt.datetime
+    ref: str
+    name: str
+    type: str
+    cls: str | None
+    countries: tuple[str, ...]
+    #: (bom-ref, label) from the server root to the component (shortest path)
+    path: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class WhereUsedReport:
+    query: str
+    as_of: str | None
+    servers_in_fleet: int
+    matches: list[WhereUsedMatch]
+    #: more matches than this page lists
+    truncated: bool = False
+    #: every match (all pages); None means the page is all there is
+    total: int | None = None
+    #: the matches skipped before this page
+    offset: int = 0
+    #: the servers with a match (all pages); None means those on this page
+    servers_matched: int | None = None
+
+    @property
+    def servers(self) -> list[str]:
+        return sorted({m.server for m in self.matches})
+
+    def headline(self) -> str:
+        when = f" as of {self.as_of}" if self.as_of else ""
+        total = self.total if self.total is not None else len(self.matches)
+        on = self.servers_matched if self.servers_matched is not None else len(self.servers)
+        page = ""
+        if self.truncated or self.offset:
+            first = self.offset + 1 if self.matches else self.offset
+            page = f" (listing {first}-{self.offset + len(self.matches)})"
+        return (
+            f"{total} match(es) for {self.query!r} on {on} of"
+            f" {self.servers_in_fleet} server(s){when}{page}"
+        )
+
+
+def where_used(
+    store: FleetStore,
+    q: Query,
+    *,
+    as_of: dt.date | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> WhereUsedReport:
+    """Every server whose BOM (its newest, or newest on ``as_of``) holds a matching component.
+
+    Matches are ordered by server and document order; ``offset`` and ``limit`` select one page
+    of them and the report's ``total`` counts them all.
+    """
+    from sqlalchemy import func, select
+
+    latest = latest_boms(end_of(as_of))
+    test = _row_matcher(q)
+    with store.engine.connect() as conn:
+        servers_total = conn.execute(select(func.count()).select_from(latest)).scalar() or 0
+        found = sorted(
+            {(r.key, r.id) for stmt in _candidates(q, latest, store.dialect)
+             for r in conn.execute(stmt) if test(r)}
+        )  # fmt: skip
+        page_ids = [i for _, i in found[offset : offset + limit]]
+        rows = sorted(_page(conn, page_ids, latest), key=lambda r: (r.key, r.id))
+        paths = _paths(conn, [(r.bom_id, r.ref, r.parent_ref) for r in rows])
+    matches = [
+        WhereUsedMatch(
+            r.key, r.server_name, r.site, r.sha256, as_utc(r.produced_at), r.ref,
+            label(r.name, r.version, r.ref), r.type, r.cls,
+            tuple(x for x in (r.countries or "").split(",") if x),
+            [*paths.get((r.bom_id, r.parent_ref), []), (r.ref, label(r.name, r.version, r.ref))]
+            if r.parent_ref is not None else [(r.ref, label(r.name, r.version, r.ref))],
+        )
+        for r in rows
+    ]  # fmt: skip
+    return WhereUsedReport(
+        q.describe(), as_of.isoformat() if as_of else None, int(servers_total), matches,
+        len(found) > offset + len(matches), total=len(found), offset=offset,
+        servers_matched=len({key for key, _ in found}),
+    )  # fmt: skip
+
+
+def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
+    """Statements whose rows (server key, component id and the matched columns) hold every match.
+
+    No ORDER BY: it tempts SQLite's planner into walking every server's components in key order
+    instead of using the component index; the (small) rows are sorted here instead.
+    """
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, component_countries, components, servers
+
+    c = components.c
+    out = []
+    for i, condition in enumerate(_sql_filters(q, dialect)):
+        base: Any = components
+        if q.key == "country" and i == 1:
+            cc = component_countries.c
+            base = component_countries.join(
+                components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref)
+            )
+        # "bom_id + 0": the newest-BOM test must not drive the plan (walking every component
+        # of every newest BOM); the component's own index does, on both engines
+        stmt = (
+            select(servers.c.key, c.id, c.ref, c.name, c.purl, c.part_number, c.serial)
+            .select_from(base.join(boms, boms.c.id == c.bom_id)
+                         .join(servers, servers.c.id == boms.c.server_id))
+            .where(condition, (c.bom_id + 0).in_(select(latest.c.id)))
+        )  # fmt: skip
+        out.append(stmt)
+    return out
+
+
+def _page(conn: Connection, ids: Sequence[int], latest: Subquery) -> list[Any]:
+    """The full rows of the components on one page."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, components, servers
+
+    c = components.c
+    out: list[Any] = []
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(
+                servers.c.key, servers.c.name.label("server_name"), servers.c.site,
+                boms.c.sha256, boms.c.produced_at, c.id, c.bom_id, c.ref, c.parent_ref, c.name,
+                c.version, c.type, c.cls, c.countries,
+            )
+            .select_from(components.join(boms, boms.c.id == c.bom_id)
+                         .join(servers, servers.c.id == boms.c.server_id))
+            .where(c.id.in_(ids[start : start + 500]))
+        )  # fmt: skip
+        out.extend(conn.execute(stmt))
+    return out
+
+
+def _paths(
+    conn: Connection, found: Sequence[tuple[int, str, str | None]]
+) -> dict[tuple[int, str | None], list[tuple[str, str]]]:
+    """For each (bom, parent) the path root -> parent, read level by level from stored parents."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import components as c
+
+    nodes: dict[tuple[int, str], tuple[str | None, str]] = {}
+    wanted: set[tuple[int, str]] = {(b, p) for b, _, p in found if p is not None}
+    for _ in range(_MAX_DEPTH):
+        wanted = {k for k in wanted if k not in nodes}
+        if not wanted:
+            break
+        keys = sorted(wanted)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            # two INs (a superset, narrowed below) use the (bom_id, ref) index on both engines;
+            # a row-value IN does not on SQLite
+            stmt = select(c.c.bom_id, c.c.ref, c.c.parent_ref, c.c.name, c.c.version).where(
+                c.c.bom_id.in_({b for b, _ in chunk}), c.c.ref.in_({r for _, r in chunk})
+            )
+            asked = set(chunk)
+            for r in conn.execute(stmt):
+                if (r.bom_id, r.ref) in asked:
+                    nodes[(r.bom_id, r.ref)] = (r.parent_ref, label(r.name, r.version, r.ref))
+        ups = [(b, nodes[(b, r)][0]) for b, r in wanted if (b, r) in nodes]
+        wanted = {(b, up) for b, up in ups if up is not None}
+    out: dict[tuple[int, str | None], list[tuple[str, str]]] = {}
+    for bom_id, _, parent in found:
+        if parent is None or (bom_id, parent) in out:
+            continue
+        chain: list[tuple[str, str]] = []
+        node: str | None = parent
+        while node is not None and (bom_id, node) in nodes and len(chain) < _MAX_DEPTH:
+            up, text = nodes[(bom_id, node)]
+            chain.append((node, text))
+            node = up
+        out[(bom_id, parent)] = chain[::-1]
+    return out
+
+
+__all__ = ["WhereUsedMatch", "WhereUsedReport", "as_utc", "end_of", "latest_boms", "where_used"]

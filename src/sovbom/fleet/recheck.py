@@ -1,0 +1,241 @@
+"""``fleet recheck``: every server's newest BOM re-evaluated under a policy, stored, compared.
+
+Each BOM is checked by :func:`sovbom.checking.check_bom`, the one check ``sovbom check`` runs,
+on the document stored at ingest (schema-valid then, not validated again), with what was verified
+at ingest: the signer's roles (its bundle verified against the signer policy then) and the
+components a delivery report verified. The verdicts are stored as one recheck; the report says
+which servers changed verdict since the previous recheck (a country newly denied flips exactly the
+servers that carry a part tied to it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from sovbom.fleet.store import FleetStore
+    from sovbom.policy import Policy
+
+#: From this many servers on, forked worker processes share the work.
+PARALLEL_THRESHOLD = 16
+
+
+@dataclass(slots=True)
+class ServerVerdict:
+    server: str
+    server_name: str | None
+    bom_sha256: str
+    verdict: str
+    worst: str | None
+    findings: dict[str, int]
+    domestic_share: float | None
+    previous: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.previous is not None and self.previous != self.verdict
+
+
+@dataclass(slots=True)
+class RecheckReport:
+    policy_source: str
+    policy_sha256: str | None
+    as_of: str
+    fail_on: str
+    recheck_id: int
+    previous_recheck_id: int | None
+    servers: list[ServerVerdict] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[ServerVerdict]:
+        return [s for s in self.servers if s.changed]
+
+    @property
+    def failing(self) -> list[ServerVerdict]:
+        return [s for s in self.servers if s.verdict == "fail"]
+
+    @property
+    def fails(self) -> bool:
+        return bool(self.failing)
+
+    def headline(self) -> str:
+        since = (
+            f"; {len(self.changed)} changed verdict since recheck {self.previous_recheck_id}"
+            if self.previous_recheck_id is not None
+            else "; first recheck"
+        )
+        return (
+            f"recheck {self.recheck_id}: {len(self.failing)} of {len(self.servers)} server(s)"
+            f" fail under {self.policy_source} (fails on {self.fail_on}){since}"
+        )
+
+
+@dataclass(slots=True)
+class _Job:
+    server: str
+    server_name: str | None
+    server_id: int
+    bom_id: int
+    sha256: str
+    document: bytes
+    source: str
+    signature: str
+    identity: str | None
+    issuer: str | None
+    roles: str | None
+    verified: dict[str, str]
+
+
+_STATE: tuple[Policy, dt.date, str] | None = None
+
+
+def _evaluate(job: _Job) -> tuple[str, str | None, dict[str, int], float | None]:
+    """One server's verdict (runs in a worker process when there are many)."""
+    from sovbom.checking import check_bom
+    from sovbom.cyclonedx.reader import parse_bom
+    from sovbom.signing import Status, Verdict
+
+    assert _STATE is not None
+    policy, as_of, fail_on = _STATE
+    bom = parse_bom(zlib.decompress(job.document), job.source)
+    signature = None
+    if job.signature == "verified":
+        signature = Verdict(
+            file=job.source, bundle="(verified at ingest)", ok=True, status=Status.VERIFIED,
+            sha256=job.sha256, identity=job.identity, issuer=job.issuer,
+            roles=[r for r in (job.roles or "").split(",") if r],
+        )  # fmt: skip
+    report = check_bom(bom, policy, as_of=as_of, fail_on=fail_on, signature=signature,
+                       observed=job.verified, max_paths=1, validate=False)  # fmt: skip
+    worst = report.result.worst()
+    share = report.result.total_share().to_dict()["domestic_share"]
+    return (
+        report.verdict,
+        worst.label if worst is not None else None,
+        (report.result.counts_by_severity()),
+        share,
+    )
+
+
+def _jobs(store: FleetStore) -> Iterator[_Job]:
+    from sqlalchemy import select
+
+    from sovbom.fleet.query import latest_boms
+    from sovbom.fleet.schema import boms, components, servers
+
+    latest = latest_boms(None)
+    with store.engine.connect() as conn:
+        verified: dict[int, dict[str, str]] = {}
+        stmt = select(components.c.bom_id, components.c.ref, components.c.verified).where(
+            components.c.bom_id.in_(select(latest.c.id)), components.c.verified.is_not(None)
+        )
+        for r in conn.execute(stmt):
+            verified.setdefault(r.bom_id, {})[r.ref] = r.verified
+        stmt2 = (
+            select(servers.c.key, servers.c.name, boms)
+            .select_from(latest.join(boms, boms.c.id == latest.c.id)
+                         .join(servers, servers.c.id == boms.c.server_id))
+            .order_by(servers.c.key)
+        )  # fmt: skip
+        for r in conn.execute(stmt2):
+            yield _Job(r.key, r.name, r.server_id, r.id, r.sha256, r.document, r.source,
+                       r.signature, r.signer_identity, r.signer_issuer, r.signer_roles,
+                       verified.get(r.id, {}))  # fmt: skip
+
+
+def recheck(
+    store: FleetStore,
+    policy: Policy,
+    *,
+    as_of: dt.date,
+    fail_on: str = "high",
+    jobs: int | None = None,
+    progress: Callable[[Any], None] | None = None,
+    now: dt.datetime | None = None,
+) -> RecheckReport:
+    """Re-evaluate the fleet under ``policy``, store the verdicts, compare with the last recheck."""
+    global _STATE
+    work = list(_jobs(store))
+    _STATE = (policy, as_of, fail_on)
+    try:
+        results = _run(work, jobs, progress)
+    finally:
+        _STATE = None
+    return _save(store, policy, as_of, fail_on, work, results, now or dt.datetime.now(dt.UTC))
+
+
+def _run(
+    work: list[_Job], jobs: int | None, progress: Callable[[Any], None] | None
+) -> list[tuple[str, str | None, dict[str, int], float | None]]:
+    n = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if (
+        n > 1
+        and len(work) >= PARALLEL_THRESHOLD
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
+        out = []
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            for result in pool.imap(_evaluate, work, chunksize=4):
+                out.append(result)
+                if progress is not None:
+                    progress(result)
+        return out
+    out = []
+    for job in work:
+        out.append(_evaluate(job))
+        if progress is not None:
+            progress(job)
+    return out
+
+
+def _save(
+    store: FleetStore,
+    policy: Policy,
+    as_of: dt.date,
+    fail_on: str,
+    work: list[_Job],
+    results: list[tuple[str, str | None, dict[str, int], float | None]],
+    now: dt.datetime,
+) -> RecheckReport:
+    from sqlalchemy import func, select
+
+    from sovbom.fleet.schema import recheck_results, rechecks
+
+    with store.engine.begin() as conn:
+        previous_id = conn.execute(select(func.max(rechecks.c.id))).scalar()
+        previous: dict[int, str] = {}
+        if previous_id is not None:
+            stmt = select(recheck_results.c.server_id, recheck_results.c.verdict).where(
+                recheck_results.c.recheck_id == previous_id
+            )
+            previous = {r.server_id: r.verdict for r in conn.execute(stmt)}
+        recheck_id = conn.execute(
+            rechecks.insert().values(policy_source=policy.source, policy_sha256=policy.sha256,
+                                     as_of=as_of, fail_on=fail_on, ran_at=now)
+            .returning(rechecks.c.id)
+        ).scalar_one()  # fmt: skip
+        rows = [
+            {"recheck_id": recheck_id, "server_id": j.server_id, "bom_id": j.bom_id,
+             "verdict": v, "worst": w, "findings": orjson.dumps(f).decode(), "domestic_share": s}
+            for j, (v, w, f, s) in zip(work, results, strict=True)
+        ]  # fmt: skip
+        if rows:
+            conn.execute(recheck_results.insert(), rows)
+    report = RecheckReport(policy.source, policy.sha256, as_of.isoformat(), fail_on,
+                           int(recheck_id), previous_id)  # fmt: skip
+    report.servers = [
+        ServerVerdict(j.server, j.server_name, j.sha256, v, w, f, s, previous.get(j.server_id))
+        for j, (v, w, f, s) in zip(work, results, strict=True)
+    ]
+    return report
+
+
+__all__ = ["RecheckReport", "ServerVerdict", "recheck"]
