@@ -24,7 +24,7 @@ POLICY = SAMPLES / "policy.yaml"
 AS_OF = ("--as-of", "2026-11-22")
 
 #: Every command that verifies a signature.
-VERIFYING = ("check", "verify-delivery", "pack", "inspect", "verify")
+VERIFYING = ("check", "verify-delivery", "pack", "inspect", "verify", "fleet ingest")
 IDENTITY = (
     "--certificate-identity",
     "me@example.org",
