@@ -54,9 +54,9 @@ class CheckReport:
     @property
     def fails(self) -> bool:
         """Whether a finding at or above the report's ``fail_on`` severity counts."""
-        from sovbom.policy import Severity
+        from sovbom.policy import fail_threshold
 
-        return self.result.fails(Severity.parse(self.fail_on))
+        return self.result.fails(fail_threshold(self.fail_on))
 
     @property
     def verdict(self) -> str:

@@ -3,7 +3,8 @@
 A signer policy file (YAML or JSON, schema ``schemas/signers.schema.json``) maps roles such as
 ``manufacturer``, ``integrator`` or ``release-pipeline`` to the (identity, OIDC issuer) pairs that
 may sign for them. An identity is either exact (``identity``) or a regular expression that must
-match the *whole* certificate identity (``identity_regexp``); the issuer is always exact.
+match the *whole* certificate identity (``identity_regexp``); the issuer is exact
+(``issuer``) or an anchored regular expression (``issuer_regexp``).
 
 This module is pure: it knows nothing about Sigstore. :mod:`sovbom.signing` checks a verified
 signing certificate against :class:`IdentityRule` objects and asks :meth:`SignerPolicy.roles_of`
@@ -47,37 +48,68 @@ def identity_for_display(identity: str) -> str:
 
 @dataclass(frozen=True)
 class IdentityRule:
-    """One allowed signer: an exact identity or an anchored identity regexp, and an exact issuer."""
+    """One allowed signer: an exact identity or an anchored identity regexp, and an exact issuer
+    or an anchored issuer regexp (``issuer_regexp``, as cosign's ``--certificate-oidc-issuer-regexp``;
+    ``issuer`` is then empty)."""
 
     issuer: str
     identity: str | None = None
     identity_regexp: str | None = None
     #: A label for messages (e.g. the ``name`` given in a policy file).
     label: str | None = None
+    issuer_regexp: str | None = None
     _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    _issuer_pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if (self.identity is None) == (self.identity_regexp is None):
             raise InputError("a signer needs exactly one of identity or identity_regexp")
-        if not self.issuer:
-            raise InputError("a signer needs an OIDC issuer")
+        if bool(self.issuer) == (self.issuer_regexp is not None):
+            raise InputError("a signer needs exactly one of an OIDC issuer or an issuer regexp")
         if self.identity_regexp is not None:
-            try:
-                pattern = re.compile(self.identity_regexp)
-            except re.error as e:
-                raise InputError(f"invalid identity regexp {self.identity_regexp!r}: {e}") from e
-            object.__setattr__(self, "_pattern", pattern)
+            object.__setattr__(self, "_pattern", _compile(self.identity_regexp, "identity"))
+        if self.issuer_regexp is not None:
+            object.__setattr__(self, "_issuer_pattern", _compile(self.issuer_regexp, "issuer"))
 
-    def matches(self, identity: str, issuer: str) -> bool:
-        if issuer != self.issuer or len(identity) > MAX_IDENTITY_CHARS:
+    def matches_issuer(self, issuer: str) -> bool:
+        if self._issuer_pattern is not None:
+            return len(issuer) <= MAX_IDENTITY_CHARS and bool(self._issuer_pattern.fullmatch(issuer))
+        return issuer == self.issuer
+
+    def identity_matches(self, identity: str) -> bool:
+        if len(identity) > MAX_IDENTITY_CHARS:
             return False
         if self._pattern is not None:
             return self._pattern.fullmatch(identity) is not None
         return identity == self.identity
 
+    def matches(self, identity: str, issuer: str) -> bool:
+        return self.matches_issuer(issuer) and self.identity_matches(identity)
+
     def describe(self) -> str:
         who = self.identity if self.identity is not None else f"/{self.identity_regexp}/"
-        return f"{who} from {self.issuer}"
+        issuer = self.issuer if self.issuer_regexp is None else f"/{self.issuer_regexp}/"
+        return f"{who} from {issuer}"
+
+    def to_dict(self) -> dict[str, str]:
+        """The rule as a signer entry of a policy file (``schemas/signers.schema.json``)."""
+        out = {"name": self.label} if self.label else {}
+        if self.identity is not None:
+            out["identity"] = self.identity
+        if self.identity_regexp is not None:
+            out["identity_regexp"] = self.identity_regexp
+        if self.issuer_regexp is not None:
+            out["issuer_regexp"] = self.issuer_regexp
+        else:
+            out["issuer"] = self.issuer
+        return out
+
+
+def _compile(pattern: str, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise InputError(f"invalid {what} regexp {pattern!r}: {e}") from e
 
 
 @dataclass(frozen=True)
@@ -138,10 +170,11 @@ def parse_signer_policy(doc: Any, source: str = "<policy>") -> SignerPolicy:
             try:
                 rules.append(
                     IdentityRule(
-                        issuer=s["issuer"],
+                        issuer=s.get("issuer", ""),
                         identity=s.get("identity"),
                         identity_regexp=s.get("identity_regexp"),
                         label=s.get("name"),
+                        issuer_regexp=s.get("issuer_regexp"),
                     )
                 )
             except InputError as e:

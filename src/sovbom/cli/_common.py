@@ -54,7 +54,10 @@ class SovbomGroup(click.Group):
                 return click.Command(cmd_name, help=lazy.help)
             for module in lazy.modules:
                 importlib.import_module(module)
-        return self.commands.get(cmd_name)
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            add_output_level_options(command)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True
@@ -79,10 +82,75 @@ class SovbomGroup(click.Group):
                 gc.enable()
 
 
+_VERBOSE = "sovbom.verbose"
+_QUIET = "sovbom.quiet"
+_VERBOSE_HELP = "More log output on stderr (-vv for debug)."
+_QUIET_HELP = "Errors only on stderr: no warnings, notes or progress bars."
+
+
+def _set_level(ctx: click.Context, key: str, value: int | bool) -> None:
+    """Record -v/-q (before or after the command name: they add up) and set the log level."""
+    import logging
+
+    if key == _VERBOSE:
+        ctx.meta[_VERBOSE] = ctx.meta.get(_VERBOSE, 0) + int(value)
+    else:
+        ctx.meta[_QUIET] = ctx.meta.get(_QUIET, False) or bool(value)
+    verbose = ctx.meta.get(_VERBOSE, 0)
+    level = logging.ERROR if ctx.meta.get(_QUIET) else logging.WARNING - 10 * min(verbose, 2)
+    logger = logging.getLogger("sovbom")
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("sovbom: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def _level_options() -> list[click.Option]:
+    def verbose(ctx: click.Context, _: click.Parameter, value: int) -> None:
+        _set_level(ctx, _VERBOSE, value)
+
+    def quiet(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+        _set_level(ctx, _QUIET, value)
+
+    return [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=verbose,
+                     help=_VERBOSE_HELP),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=quiet,
+                     help=_QUIET_HELP),
+    ]  # fmt: skip
+
+
+def add_output_level_options(command: click.Command) -> None:
+    """Accept -v and -q after the command name too (and on a group's subcommands), unless the
+    command already gives the name another meaning."""
+    if getattr(command, "_sovbom_levels", False):
+        return
+    command._sovbom_levels = True  # type: ignore[attr-defined]
+    taken = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
+    command.params.extend(o for o in _level_options() if not taken & set(o.opts))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_output_level_options(sub)
+
+
+def is_quiet() -> bool:
+    """Whether -q/--quiet was given (before or after the command name)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_QUIET))
+
+
+def warn(message: str) -> None:
+    """A warning or note on stderr, unless -q/--quiet."""
+    if not is_quiet():
+        click.echo(f"sovbom: {message}", err=True)
+
+
 @click.group(cls=SovbomGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="sovbom")
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
-def cli(verbose: int) -> None:
+@click.option("-v", "--verbose", count=True, help=_VERBOSE_HELP)
+@click.option("-q", "--quiet", is_flag=True, help=_QUIET_HELP)
+def cli(verbose: int, quiet: bool) -> None:
     """Build, sign, verify and trace hardware and software bills of materials (CycloneDX)
     for sovereign servers.
 
@@ -94,15 +162,9 @@ def cli(verbose: int) -> None:
       3  a signature or delivery verification failed
       4  bad input or operational error (unreadable file, network, BMC)
     """
-    import logging
-
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logger = logging.getLogger("sovbom")
-    logger.setLevel(level)
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("sovbom: %(levelname)s: %(message)s"))
-        logger.addHandler(handler)
+    ctx = click.get_current_context()
+    _set_level(ctx, _VERBOSE, verbose)
+    _set_level(ctx, _QUIET, quiet)
 
 
 def enum_choice(enum: type[Enum]) -> click.Choice[str]:
@@ -147,10 +209,10 @@ def progress_bar(
 ) -> Iterator[Callable[[Any], None] | None]:
     """A per-item callback that advances a progress bar on stderr.
 
-    Yields None (no bar) when stderr is not a terminal or there is only one item. The bar has no
+    Yields None (no bar) when stderr is not a terminal, there is only one item, or -q. The bar has no
     auto-refresh thread, so worker processes can be forked while it is shown.
     """
-    if total < 2 or not sys.stderr.isatty():
+    if total < 2 or not sys.stderr.isatty() or is_quiet():
         yield None
         return
     from rich.console import Console

@@ -25,6 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Severity labels of ``--fail-on``, lowest first (a test checks them against
 #: ``sovbom.policy.Severity``; importing the policy here would slow every command's start).
 SEVERITY_LABELS = ("info", "low", "medium", "high", "critical")
+#: ``--fail-on never``: report only, exit 0 whatever the findings (``sovbom.policy.FAIL_NEVER``).
+FAIL_NEVER = "never"
 
 
 def _source_option(source: HardwareSource) -> Callable[[F], F]:
@@ -111,15 +113,36 @@ def hardware_source_options(func: F) -> F:
     return decorated  # type: ignore[no-any-return]
 
 
+def configured(key: str) -> Callable[[], str | None]:
+    """A click default: the setting ``key`` from the environment or a configuration file
+    (:func:`sovbom.config.default_for`), read only when the option is not given."""
+
+    def default() -> str | None:
+        from sovbom.config import default_for
+
+        return default_for(key)
+
+    return default
+
+
+def required_value(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A click callback: the option is required, from the command line or its configured
+    default (click's ``required`` does not see a default that resolves to nothing)."""
+    if value is None:
+        raise click.MissingParameter(ctx=ctx, param=param)
+    return value
+
+
 def fail_on_option(
     help_text: str = "Exit 1 when a finding reaches this severity.",
 ) -> Callable[[F], F]:
+    """``--fail-on``: a severity, or ``never`` (report only: exit 0 whatever the findings)."""
     return click.option(
         "--fail-on",
-        type=click.Choice(SEVERITY_LABELS),
+        type=click.Choice((*SEVERITY_LABELS, FAIL_NEVER)),
         default="high",
         show_default=True,
-        help=help_text,
+        help=f"{help_text} 'never': report only.",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sovbom.cli._common import bom_output_options, cli, output_option
+from sovbom.cli._common import bom_output_options, cli, output_option, warn
 from sovbom.errors import InputError
 
 
@@ -73,7 +73,7 @@ def build(
             sub_boms={display_name(s) for s in sub_boms},
         )
         for conflict in result.conflicts:
-            click.echo(f"sovbom: conflict: {conflict}", err=True)
+            warn(f"conflict: {conflict}")
         log = logging.getLogger("sovbom.compose")
         for note in [*result.notes, *(f"sub-BOM linked: {s}" for s in result.sub_boms)]:
             log.info("%s", note)

@@ -10,9 +10,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, read_bytes, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
-from sovbom.cli._options import as_of_option, default_format, fail_on_option, parse_as_of
-from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.cli._common import cli, enum_choice, output_option, warn
+from sovbom.cli._options import (
+    as_of_option,
+    configured,
+    default_format,
+    fail_on_option,
+    parse_as_of,
+    required_value,
+)
+from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
 
@@ -29,9 +36,10 @@ if TYPE_CHECKING:
     "-p",
     "--policy",
     "policy_path",
-    required=True,
+    default=configured("policy"),
+    callback=required_value,
     type=click.Path(dir_okay=False),
-    help="Policy file (YAML/JSON).",
+    help="Policy file (YAML/JSON). Required; default: the configured one ('sovbom config').",
 )
 @click.option(
     "-f",
@@ -84,11 +92,7 @@ def check(
     evidence: tuple[str, ...],
     hardware_roots: str | None,
     observed_hbom: str | None,
-    signers: str | None,
-    trusted_root: str | None,
-    trust_config: str | None,
-    staging: bool,
-    offline: bool,
+    trust_args: TrustArgs,
     as_of: str | None,
     max_paths: int,
 ) -> None:
@@ -96,7 +100,8 @@ def check(
 
     Flags non-domestic, denied-country and unknown-origin components, components whose
     verification level is below what the policy requires, expired exemptions and integrity
-    problems, each with its provenance path from the server root. With --signers the BOM's
+    problems, each with its provenance path from the server root. With --signers (or one
+    --certificate-identity signer, who then holds the policy's attestation roles) the BOM's
     Sigstore bundle is verified first (fail closed: exit 3 when it does not hold) and its
     components become attested; signed --evidence files make components verified. With
     --hardware-roots, parts whose device identity evidence (in the BOM, or in the --observed
@@ -114,7 +119,7 @@ def check(
     today = parse_as_of(as_of)
     policy = load_policy(policy_path)
     loaded = load_bom(bom)
-    trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
+    trust = trust_args.load(policy.attestation_roles)
     signature = None
     files = []
     if trust is not None:
@@ -214,4 +219,4 @@ def trace(boms: tuple[str, ...], query: str, fmt: str | None, output: str, max_p
     chosen = ReportFormat(fmt or default_format(output))
     write_bytes(output, renderer_for(chosen).trace(TraceReport(results, q)))
     if not any(r.matches for r in results):
-        click.echo("sovbom: no component matches", err=True)
+        warn("no component matches")

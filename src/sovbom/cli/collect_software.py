@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from sovbom._io import display_name, read_bytes
-from sovbom.cli._common import bom_output_options, output_option
+from sovbom.cli._common import bom_output_options, output_option, warn
 from sovbom.cli.collect import collect
 from sovbom.collect import dpkg, python_env, rpm
 from sovbom.collect.sbom_import import parse_sbom, read_sbom
@@ -164,7 +164,7 @@ def software(
         result = compose_software(boms, spec_version=spec_version)
         notes += result.notes
         for conflict in result.conflicts:
-            click.echo(f"sovbom: conflict: {conflict}", err=True)
+            warn(f"conflict: {conflict}")
         doc = result.doc
     for note in notes:
         log.info("%s", note)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, enum_choice, output_option, warn
 from sovbom.convert import Target
 from sovbom.errors import ExitCode
 
@@ -52,6 +52,6 @@ def convert(bom: str, target: str, output: str, strict: bool) -> None:
     result = run_convert(loaded, Target(target))
     write_bytes(output, result.data)
     for line in [*result.notes, *result.lost]:
-        click.echo(f"sovbom: {line}", err=True)
+        warn(line)
     if strict and result.lost:
         click.get_current_context().exit(int(ExitCode.FINDINGS))

@@ -14,12 +14,13 @@ from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
 from sovbom.cli._options import (
     as_of_option,
+    configured,
     default_format,
     fail_on_option,
     hardware_source_options,
     parse_as_of,
 )
-from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.cli._trust import DEFAULT_ATTESTATION_ROLES, TrustArgs, trust_options
 from sovbom.collect.hardware import HardwareSources
 from sovbom.collect.sources import source_options
 from sovbom.errors import VerificationFailed
@@ -76,7 +77,9 @@ if TYPE_CHECKING:
     help="With --shipment: worker processes (default: one per CPU from 40 servers on).",
 )
 @click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False),
-              help="Policy (YAML/JSON): provenance rules and delivery tolerances.")  # fmt: skip
+              default=configured("policy"),
+              help="Policy (YAML/JSON): provenance rules and delivery tolerances. Default: the"
+              " configured one ('sovbom config').")  # fmt: skip
 @fail_on_option("With --policy: exit 1 when a finding reaches this severity (and the delivery matched).")
 @click.option(
     "-f",
@@ -90,11 +93,7 @@ if TYPE_CHECKING:
 def verify_delivery(
     expected: str | None,
     bundle: str | None,
-    signers: str | None,
-    trusted_root: str | None,
-    trust_config: str | None,
-    staging: bool,
-    offline: bool,
+    trust_args: TrustArgs,
     observed: str | None,
     hardware_roots: str | None,
     sources: HardwareSources,
@@ -109,7 +108,8 @@ def verify_delivery(
 ) -> None:
     """Verify a delivered server against the manufacturer's signed factory HBOM.
 
-    1. The expected HBOM's Sigstore signature is verified against --signers (fail closed:
+    1. The expected HBOM's Sigstore signature is verified against --signers, or one
+    --certificate-identity signer holding the policy's attestation roles (fail closed:
     unsigned, altered or signed by an untrusted identity is exit 3, before any comparison).
     2. The observed inventory is loaded (--observed) or collected (--redfish, --redfish-mockup,
     --dmidecode, --lshw, --nvidia-smi, --local).
@@ -147,17 +147,18 @@ def verify_delivery(
                 f" ({source_options()})"
             )
     today = parse_as_of(as_of)
-    trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
-    if trust is None:
-        raise click.UsageError(
-            "verify-delivery needs --signers (who may sign factory HBOMs): the expected HBOM's"
-            " signature is always verified"
-        )
     policy = None
     if policy_path is not None:
         from sovbom.policy import load_policy
 
         policy = load_policy(policy_path)
+    roles = policy.attestation_roles if policy is not None else DEFAULT_ATTESTATION_ROLES
+    trust = trust_args.load(roles)
+    if trust is None:
+        raise click.UsageError(
+            "verify-delivery needs --signers or --certificate-identity (who may sign factory"
+            " HBOMs): the expected HBOM's signature is always verified"
+        )
     from sovbom import signing
 
     verifier = signing.BundleVerifier(trust.trust, trust.signers)

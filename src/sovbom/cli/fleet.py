@@ -17,7 +17,7 @@ import click
 from sovbom._io import write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
 from sovbom.cli._options import default_format, fail_on_option, parse_as_of
-from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError
 from sovbom.report.interface import ReportFormat, renderer_for
 
@@ -122,8 +122,7 @@ def fleet(ctx: click.Context, db: str | None) -> None:
 @click.pass_context
 def ingest_cmd(ctx: click.Context, boms: tuple[str, ...], bundle: str | None,
                shipments: tuple[str, ...], delivery_reports: tuple[str, ...], on_error: str, jobs: int | None,
-               signers: str | None, trusted_root: str | None, trust_config: str | None,
-               staging: bool, offline: bool, fmt: str | None, output: str) -> None:  # fmt: skip
+               trust_args: TrustArgs, fmt: str | None, output: str) -> None:  # fmt: skip
     """Store BOMs in the fleet: idempotent (a BOM's SHA-256 is its identity), every version kept.
 
     With --signers each BOM's Sigstore bundle is verified first (fail closed) and its signer is
@@ -139,7 +138,7 @@ def ingest_cmd(ctx: click.Context, boms: tuple[str, ...], bundle: str | None,
         items += _shipment(directory)
     if not items:
         raise click.UsageError("give BOM files or --shipment DIR")
-    trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
+    trust = trust_args.load()
     deliveries = load_delivery_reports(delivery_reports)
     store = _store(ctx, create=True)
     with progress_bar("ingesting BOMs", len(items)) as advance:

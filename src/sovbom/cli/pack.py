@@ -7,10 +7,43 @@ from pathlib import Path
 import click
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice
-from sovbom.cli._options import SEVERITY_LABELS, default_format, fail_on_option, parse_as_of
+from sovbom.cli._common import cli, enum_choice, warn
+from sovbom.cli._options import configured, default_format, fail_on_option, parse_as_of
+from sovbom.cli._trust import DEFAULT_ATTESTATION_ROLES, PACK_ROLE, TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError
 from sovbom.report.interface import ReportFormat, renderer_for
+
+
+def _pack_roles(trust_args: TrustArgs, policy_path: str | None) -> list[str]:
+    """The roles a --certificate-identity signer holds in a pack: the policy's attestation roles
+    (its signatures make BOMs attested) and the pack role (it may sign the index)."""
+    roles = list(DEFAULT_ATTESTATION_ROLES)
+    if trust_args.ad_hoc and policy_path is not None:
+        from sovbom.policy import load_policy
+
+        roles = list(load_policy(policy_path).attestation_roles)
+    return [*roles, PACK_ROLE]
+
+
+def _packed_attestation_roles(archive: str) -> tuple[str, ...]:
+    """The attestation roles of the pack's policy, for a --certificate-identity signer in
+    'inspect' (a hint only: which role names it holds; the inspection checks every member)."""
+    from sovbom._io import parse_yaml, read_bytes
+    from sovbom.errors import SovbomError
+    from sovbom.pack.index import INDEX, parse_index
+    from sovbom.pack.safezip import SafeArchive
+
+    try:
+        with SafeArchive(read_bytes(archive), archive) as zf:
+            name = parse_index(zf.read(INDEX), archive).get("policy")
+            raw = parse_yaml(zf.read(name), name) if isinstance(name, str) and name in zf else {}
+    except SovbomError:
+        return DEFAULT_ATTESTATION_ROLES  # the inspection reports what is wrong with the pack
+    verification = raw.get("verification") if isinstance(raw, dict) else None
+    roles = verification.get("attestation_roles") if isinstance(verification, dict) else None
+    if isinstance(roles, list) and roles and all(isinstance(r, str) for r in roles):
+        return tuple(roles)
+    return DEFAULT_ATTESTATION_ROLES
 
 
 def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -39,17 +72,15 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     multiple=True,
     help="BOM=BUNDLE: a BOM's Sigstore bundle (default: BOM.sigstore.json when it exists).",
 )
-@click.option("--signers", type=click.Path(dir_okay=False), help="The signer policy used.")
-@click.option("--trusted-root", type=click.Path(dir_okay=False), help="The trusted_root.json used.")
-@click.option(
-    "--trust-config", type=click.Path(dir_okay=False), help="The Sigstore trust config used."
-)
+@trust_options
 @click.option(
     "-p",
     "--policy",
     "policy_path",
     type=click.Path(dir_okay=False),
-    help="The provenance policy: packed, and every BOM is checked against it (report packed too).",
+    default=configured("policy"),
+    help="The provenance policy: packed, and every BOM is checked against it (report packed too)."
+    " Default: the configured one ('sovbom config').",
 )
 @click.option(
     "--report",
@@ -67,13 +98,7 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     " FILE.sigstore.json, as for 'sovbom check --evidence'; repeatable.",
 )
 @click.option("--as-of", help="The date the evidence is judged on (YYYY-MM-DD; default today).")
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITY_LABELS),
-    default="high",
-    show_default=True,
-    help="The threshold recorded in the packed check reports.",
-)
+@fail_on_option("The threshold recorded in the packed check reports.")
 @click.option(
     "--identity-token",
     envvar="SOVBOM_IDENTITY_TOKEN",
@@ -85,12 +110,6 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--no-ambient", is_flag=True, help="Do not look for ambient CI credentials.")
 @click.option(
-    "--staging",
-    is_flag=True,
-    help="Sign the index with the public-good staging instance (default: --trust-config's"
-    " instance when given, else public-good production).",
-)
-@click.option(
     "--unsigned",
     is_flag=True,
     help="Do not sign the index: 'sovbom inspect' then refuses the pack unless the inspector"
@@ -100,9 +119,7 @@ def pack(
     boms: tuple[str, ...],
     output: str,
     bundles: tuple[str, ...],
-    signers: str | None,
-    trusted_root: str | None,
-    trust_config: str | None,
+    trust_args: TrustArgs,
     policy_path: str | None,
     reports: tuple[str, ...],
     evidence_files: tuple[str, ...],
@@ -110,7 +127,6 @@ def pack(
     fail_on: str,
     identity_token: str | None,
     no_ambient: bool,
-    staging: bool,
     unsigned: bool,
     force: bool,
 ) -> None:
@@ -120,7 +136,10 @@ def pack(
     the BOM each report judged, and index.json.sigstore.json, the operator's Sigstore signature
     over the index (the identity options are those of 'sovbom sign'; --unsigned leaves it out).
     With --policy every BOM is checked as 'sovbom check' does (its signature first, when
-    --signers is given: fail closed) and the JSON report is packed with it. The same inputs give
+    --signers is given: fail closed) and the JSON report is packed with it. One
+    --certificate-identity signer instead of --signers holds the policy's attestation roles and
+    the 'pack' role; it is packed as a signer policy file. --staging signs the index with the
+    public-good staging instance; --offline (no network) needs --unsigned. The same inputs give
     the same members (SOURCE_DATE_EPOCH, when set, gives the member timestamps); only the index's
     signature differs.
 
@@ -138,54 +157,55 @@ def pack(
     unknown = set(pairs) - set(boms)
     if unknown:
         raise click.BadParameter(f"not a BOM given: {sorted(unknown)[0]}", param_hint="--bundle")
+    trusted_root, trust_config, staging = (
+        trust_args.trusted_root, trust_args.trust_config, trust_args.staging
+    )
     if trusted_root and trust_config:
         raise click.UsageError("give only one of --trusted-root and --trust-config")
-    if signers and not (trusted_root or trust_config):
+    if trust_args.checks_signatures and not (trusted_root or trust_config):
         raise click.UsageError(
             "--signers needs --trusted-root or --trust-config: pack the trust material used"
         )
     if unsigned and (identity_token or staging):
         raise click.UsageError("--unsigned takes no --identity-token or --staging")
-    request = PackRequest(
-        boms=boms,
-        as_of=parse_as_of(as_of),
-        fail_on=fail_on,
-        bundles=pairs,
-        trusted_root=trusted_root,
-        trust_config=trust_config,
-        signers=signers,
-        policy=policy_path,
-        reports=reports,
-        evidence=evidence_files,
-    )
-    builder = prepare_pack(request, check_report_dict)
-    for warning in builder.warnings:
-        click.echo(f"sovbom: warning: {warning}", err=True)
-    if unsigned:
-        data = builder.build(None)
-    else:
-        signing = IndexSigning(
-            identity_token=identity_token,
-            ambient=not no_ambient,
-            trust_config=trust_config,
-            staging=staging,
-            signers=signers,
+    if trust_args.offline and not unsigned:
+        raise click.UsageError(
+            "--offline: signing the index needs the network (the CA and the log);"
+            " add --unsigned, or drop --offline"
         )
-        data = build_signed(builder, signing)
+    with trust_args.signers_file(_pack_roles(trust_args, policy_path)) as signers:
+        request = PackRequest(
+            boms=boms,
+            as_of=parse_as_of(as_of),
+            fail_on=fail_on,
+            bundles=pairs,
+            trusted_root=trusted_root,
+            trust_config=trust_config,
+            signers=signers,
+            policy=policy_path,
+            reports=reports,
+            evidence=evidence_files,
+        )
+        builder = prepare_pack(request, check_report_dict)
+        for warning in builder.warnings:
+            warn(f"warning: {warning}")
+        if unsigned:
+            data = builder.build(None)
+        else:
+            signing = IndexSigning(
+                identity_token=identity_token,
+                ambient=not no_ambient,
+                trust_config=trust_config,
+                staging=staging,
+                signers=signers,
+            )
+            data = build_signed(builder, signing)
     write_bytes(output, data)
 
 
 @cli.command()
 @click.argument("archive", type=click.Path(dir_okay=False))
-@click.option(
-    "--trusted-root",
-    type=click.Path(dir_okay=False),
-    help="YOUR Sigstore trusted_root.json to verify the signatures against.",
-)
-@click.option("--trust-config", type=click.Path(dir_okay=False), help="YOUR Sigstore trust config.")
-@click.option(
-    "--signers", type=click.Path(dir_okay=False), help="YOUR signer policy: who may sign what."
-)
+@trust_options
 @click.option(
     "--use-packed-trust",
     is_flag=True,
@@ -226,9 +246,7 @@ def pack(
 )
 def inspect(
     archive: str,
-    trusted_root: str | None,
-    trust_config: str | None,
-    signers: str | None,
+    trust_args: TrustArgs,
     use_packed_trust: bool,
     fmt: str | None,
     output: str,
@@ -246,7 +264,10 @@ def inspect(
     each re-checked BOM is then given at YOUR --fail-on, as 'sovbom check' gives it.
     The archive is read with limits (member count, sizes, compression ratio, total size) and
     refused when a name is absolute, has '..', a backslash or a drive letter, or a member is a
-    link. Nothing is extracted from a pack that does not hold.
+    link. Nothing is extracted from a pack that does not hold. The trust options are those of
+    'sovbom verify' (YOURS: your signer policy, or one --certificate-identity signer holding the
+    packed policy's attestation roles and the 'pack' role); it never touches the network
+    (--offline is implied).
 
     \b
     Exit codes: 0 everything holds and no re-checked BOM has a finding at or above --fail-on;
@@ -258,20 +279,27 @@ def inspect(
     from sovbom.pack.safezip import extract_members
     from sovbom.report.json_format import check_report_dict
 
-    if trusted_root and trust_config:
+    if trust_args.trusted_root and trust_args.trust_config:
         raise click.UsageError("give only one of --trusted-root and --trust-config")
-    opts = InspectOptions(
-        serialize=check_report_dict,
-        trusted_root=trusted_root,
-        trust_config=trust_config,
-        signers=signers,
-        use_packed_trust=use_packed_trust,
-        fail_on=fail_on,
-        allow_unsigned_index=allow_unsigned_index,
-    )
-    report, members = inspect_pack(archive, opts)
+    if trust_args.staging:
+        raise click.UsageError(
+            "inspect verifies offline with YOUR --trusted-root/--trust-config (or the pack's):"
+            " --staging does not apply"
+        )
+    roles = _packed_attestation_roles(archive) if trust_args.ad_hoc else ()
+    with trust_args.signers_file([*roles, PACK_ROLE]) as signers:
+        opts = InspectOptions(
+            serialize=check_report_dict,
+            trusted_root=trust_args.trusted_root,
+            trust_config=trust_args.trust_config,
+            signers=signers,
+            use_packed_trust=use_packed_trust,
+            fail_on=fail_on,
+            allow_unsigned_index=allow_unsigned_index,
+        )
+        report, members = inspect_pack(archive, opts)
     for warning in report.warnings:
-        click.echo(f"sovbom: warning: {warning}", err=True)
+        warn(f"warning: {warning}")
     chosen = ReportFormat(fmt or default_format(output))
     rendered = renderer_for(chosen).inspect(report)
     failure = as_failure(report)

@@ -13,6 +13,7 @@ import orjson
 
 from sovbom._io import read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
+from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import InputError, VerificationFailed
 from sovbom.signers import IdentityRule, SignerPolicy, load_signer_policy
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 # the other commands do not pay for it. These mirror signing.CYCLONEDX_PREDICATE_TYPE and
 # signing.BUNDLE_SUFFIX (a test checks that they agree).
 CYCLONEDX_PREDICATE_TYPE = "https://cyclonedx.org/bom"
+#: The predicate type of the verified file's kind (signing.DOCUMENT_PREDICATE_TYPE).
+DOCUMENT_PREDICATE_TYPE = "document"
 BUNDLE_SUFFIX = ".sigstore.json"
 
 _logger = logging.getLogger("sovbom.cli.sign")
@@ -53,8 +56,10 @@ def _bundle_summary(bundle: bytes) -> str:
 @click.option(
     "--attest",
     is_flag=True,
-    help="Sign a DSSE in-toto Statement v1 (predicate type https://cyclonedx.org/bom, the BOM as"
-    " predicate, the file as subject), like `cosign attest --type cyclonedx`.",
+    help="Sign a DSSE in-toto Statement v1 (the document as predicate, the file as subject), like"
+    " `cosign attest`: predicate type https://cyclonedx.org/bom for a CycloneDX BOM,"
+    " https://spdx.dev/Document/v2.3 for an SPDX 2.3 JSON document, https://spdx.dev/Document/v3"
+    " for an SPDX 3 JSON-LD document.",
 )
 @click.option(
     "--identity-token",
@@ -69,7 +74,8 @@ def _bundle_summary(bundle: bytes) -> str:
 @click.option(
     "--trust-config",
     type=click.Path(dir_okay=False),
-    help="ClientTrustConfig JSON (trusted root + signing config) of a private Sigstore instance.",
+    help="ClientTrustConfig JSON (trusted root + signing config) of a private Sigstore instance."
+    " Default: the configured one ('sovbom config'), unless --staging.",
 )
 @click.option(
     "--force",
@@ -109,9 +115,13 @@ def sign(
     for f, target in zip(files, targets, strict=True):
         data = read_bytes(f)  # fail early on an unreadable input, before any network use
         if attest:
-            signing.attestable_bom(data, f)  # a schema-valid CycloneDX BOM, before any network use
+            signing.attestable_bom(data, f)  # a schema-valid BOM of a known kind, before any network use
         if str(target) != "-" and target.exists() and not force:
             raise InputError("bundle exists (use --force to replace it)", source=str(target))
+    if trust_config is None and not staging:
+        from sovbom.config import default_for
+
+        trust_config = default_for("trust-config")
     trust = signing.load_signing_trust(trust_config=trust_config, staging=staging)
     identity = signing.identity_token(identity_token, trust=trust, ambient=not no_ambient)
     _logger.info(
@@ -128,35 +138,21 @@ def sign(
 
 
 def _signer_spec(
-    cert_identity: str | None,
-    cert_identity_regexp: str | None,
-    cert_oidc_issuer: str | None,
-    signers_file: str | None,
-    roles: tuple[str, ...],
+    trust_args: TrustArgs, roles: tuple[str, ...]
 ) -> tuple[IdentityRule | SignerPolicy, list[str] | None]:
-    if signers_file is not None:
-        if cert_identity or cert_identity_regexp or cert_oidc_issuer:
-            raise click.UsageError(
-                "give either --signers or --cert-identity[-regexp]/--cert-oidc-issuer"
-            )
-        policy = load_signer_policy(signers_file)
-        chosen = list(roles) or None
-        policy.rules(chosen)  # unknown roles are an input error now, not later
-        return policy, chosen
-    if roles:
-        raise click.UsageError("--role needs --signers")
-    if (cert_identity is None) == (cert_identity_regexp is None):
+    if trust_args.ad_hoc:
+        if roles:
+            raise click.UsageError("--role needs --signers")
+        return trust_args.rule(), None
+    if trust_args.signers is None:
         raise click.UsageError(
-            "give one of --cert-identity and --cert-identity-regexp (or --signers FILE)"
+            "give --signers FILE, or --certificate-identity[-regexp] with"
+            " --certificate-oidc-issuer[-regexp]"
         )
-    if not cert_oidc_issuer:
-        raise click.UsageError("--cert-oidc-issuer is required with --cert-identity[-regexp]")
-    return (
-        IdentityRule(
-            issuer=cert_oidc_issuer, identity=cert_identity, identity_regexp=cert_identity_regexp
-        ),
-        None,
-    )
+    policy = load_signer_policy(trust_args.signers)
+    chosen = list(roles) or None
+    policy.rules(chosen)  # unknown roles are an input error now, not later
+    return policy, chosen
 
 
 def _table_line(v: signing.Verdict) -> str:
@@ -179,19 +175,7 @@ def _table_line(v: signing.Verdict) -> str:
     type=click.Path(dir_okay=False),
     help="The bundle to verify against (one FILE only). Default: FILE.sigstore.json.",
 )
-@click.option("--cert-identity", metavar="ID", help="The exact signer identity (certificate SAN).")
-@click.option(
-    "--cert-identity-regexp",
-    metavar="REGEXP",
-    help="A regular expression that must match the whole signer identity.",
-)
-@click.option("--cert-oidc-issuer", metavar="ISS", help="The exact OIDC issuer of the signer.")
-@click.option(
-    "--signers",
-    "signers_file",
-    type=click.Path(dir_okay=False),
-    help="Signer policy file (YAML/JSON, schemas/signers.schema.json) instead of --cert-*.",
-)
+@trust_options
 @click.option(
     "--role",
     "roles",
@@ -199,29 +183,13 @@ def _table_line(v: signing.Verdict) -> str:
     help="With --signers: accept only signers of this role (repeatable). Default: any role.",
 )
 @click.option(
-    "--trusted-root",
-    type=click.Path(dir_okay=False),
-    help="A trusted_root.json to verify against (no network).",
-)
-@click.option(
-    "--trust-config",
-    type=click.Path(dir_okay=False),
-    help="A ClientTrustConfig of a private Sigstore instance (its trusted root is used).",
-)
-@click.option("--staging", is_flag=True, help="Verify against the public-good staging instance.")
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="No network at all: the public-good root comes from the local cache or the snapshot in"
-    " sigstore-python, and its freshness is reported.",
-)
-@click.option(
     "--predicate-type",
     "predicate_types",
     multiple=True,
-    default=(CYCLONEDX_PREDICATE_TYPE,),
+    default=(DOCUMENT_PREDICATE_TYPE,),
     show_default=True,
-    help="For DSSE bundles: the accepted in-toto predicate type (repeatable; '*' accepts any).",
+    help="For DSSE bundles: the accepted in-toto predicate type (repeatable; '*' accepts any;"
+    " 'document': the type of the file's kind, CycloneDX, SPDX 2.3 or SPDX 3).",
 )
 @click.option(
     "-f",
@@ -240,15 +208,8 @@ def _table_line(v: signing.Verdict) -> str:
 def verify(
     files: tuple[str, ...],
     bundle: str | None,
-    cert_identity: str | None,
-    cert_identity_regexp: str | None,
-    cert_oidc_issuer: str | None,
-    signers_file: str | None,
+    trust_args: TrustArgs,
     roles: tuple[str, ...],
-    trusted_root: str | None,
-    trust_config: str | None,
-    staging: bool,
-    offline: bool,
     predicate_types: tuple[str, ...],
     fmt: str | None,
     jobs: int | None,
@@ -270,11 +231,12 @@ def verify(
 
     if bundle is not None and len(files) != 1:
         raise click.UsageError("--bundle needs exactly one FILE")
-    spec, chosen_roles = _signer_spec(
-        cert_identity, cert_identity_regexp, cert_oidc_issuer, signers_file, roles
-    )
+    spec, chosen_roles = _signer_spec(trust_args, roles)
     trust = signing.load_trust(
-        trusted_root=trusted_root, trust_config=trust_config, staging=staging, offline=offline
+        trusted_root=trust_args.trusted_root,
+        trust_config=trust_args.trust_config,
+        staging=trust_args.staging,
+        offline=trust_args.offline,
     )
     verifier = signing.BundleVerifier(
         trust, spec, roles=chosen_roles, predicate_types=predicate_types

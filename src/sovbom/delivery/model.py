@@ -255,11 +255,11 @@ class DeliveryResult:
     def policy_fails(self) -> bool:
         if self.policy is None:
             return False
-        from sovbom.policy import Severity
+        from sovbom.policy import fail_threshold
 
-        threshold = Severity.parse(self.fail_on)
-        if self.policy.fails(threshold):
-            return True
+        threshold = fail_threshold(self.fail_on)
+        if threshold is None or self.policy.fails(threshold):
+            return threshold is not None
         return any(f.counts and f.severity >= threshold for f in self.unexpected_findings)
 
     @property

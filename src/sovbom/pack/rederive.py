@@ -156,7 +156,7 @@ def _inspect_bom(
 ) -> None:
     from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import parse_bom
-    from sovbom.policy import Severity
+    from sovbom.policy import fail_threshold
 
     name = entry["bom"]
     data = members.get(name)
@@ -186,7 +186,7 @@ def _inspect_bom(
         evidence=evidence if signature is not None else (),
         validate=False,
     )
-    item.verdict = "fail" if item.check.result.fails(Severity.parse(opts.fail_on)) else "pass"
+    item.verdict = "fail" if item.check.result.fails(fail_threshold(opts.fail_on)) else "pass"
 
 
 def _schema_and_integrity(report: InspectReport, item: BomInspection, loaded: LoadedBom) -> bool:

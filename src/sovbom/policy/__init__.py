@@ -19,6 +19,7 @@ from sovbom.policy.evaluate import (
 )
 from sovbom.policy.rules import (
     EXEMPTABLE,
+    FAIL_NEVER,
     RULE_HELP,
     RULES,
     SPECS,
@@ -26,10 +27,13 @@ from sovbom.policy.rules import (
     Rule,
     RuleSpec,
     Severity,
+    fail_on_text,
+    fail_threshold,
 )
 
 __all__ = [
     "EXEMPTABLE",
+    "FAIL_NEVER",
     "RULES",
     "RULE_HELP",
     "SCHEMA",
@@ -46,6 +50,8 @@ __all__ = [
     "VerificationContext",
     "effective_country",
     "evaluate",
+    "fail_on_text",
+    "fail_threshold",
     "load_policy",
     "policy_from_dict",
 ]

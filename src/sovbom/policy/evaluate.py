@@ -161,9 +161,10 @@ class CheckResult:
         counted = [f.severity for f in self.findings if f.counts]
         return max(counted) if counted else None
 
-    def fails(self, threshold: Severity) -> bool:
+    def fails(self, threshold: Severity | None) -> bool:
+        """Whether a counted finding reaches ``threshold`` (never with None: report only)."""
         worst = self.worst()
-        return worst is not None and worst >= threshold
+        return threshold is not None and worst is not None and worst >= threshold
 
     def counts_by_severity(self) -> dict[str, int]:
         out = {s.label: 0 for s in Severity}

@@ -69,6 +69,20 @@ class Level(IntEnum):
         return cls[value.upper().replace("-", "_")]
 
 
+#: ``--fail-on never``: report only, no finding fails the run.
+FAIL_NEVER = "never"
+
+
+def fail_threshold(label: str) -> Severity | None:
+    """The severity a ``--fail-on`` label fails at; None for :data:`FAIL_NEVER` (report only)."""
+    return None if label == FAIL_NEVER else Severity.parse(label)
+
+
+def fail_on_text(label: str) -> str:
+    """How a report states its ``--fail-on`` threshold."""
+    return "report only: --fail-on never" if label == FAIL_NEVER else f"fails on {label} and above"
+
+
 LEVEL_LABELS = {lvl: lvl.label for lvl in Level}
 SEVERITY_LABELS = {sev: sev.name.lower() for sev in Severity}
 

@@ -124,7 +124,8 @@ def _check(report: CheckReport) -> list[str]:
         f"- Policy: `{plain(policy.source)}`; domestic {', '.join(sorted(policy.domestic))};"
         f" approved {', '.join(sorted(policy.approved)) or 'none'};"
         f" denied {', '.join(sorted(policy.denied)) or 'none'}",
-        f"- As of: {report.as_of}; fails on: {report.fail_on} and above",
+        f"- As of: {report.as_of}; "
+        + (f"fails on: {report.fail_on} and above" if report.fail_on != "never" else "report only"),
     ]
     if report.signature:
         sig = report.signature

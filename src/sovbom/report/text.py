@@ -45,13 +45,13 @@ def match_title(m: Match) -> str:
 
 def verdict_line(report: CheckReport) -> tuple[bool, str]:
     """Whether the check fails, and a one-line summary: ``FAIL: 2 high, 5 low (fails on high)``."""
-    from sovbom.policy import Severity
+    from sovbom.policy import fail_on_text, fail_threshold
 
     r = report.result
-    fails = r.fails(Severity.parse(report.fail_on))
+    fails = r.fails(fail_threshold(report.fail_on))
     counts = [f"{n} {sev}" for sev, n in reversed(r.counts_by_severity().items()) if n]
     exempted = sum(1 for f in r.findings if not f.counts)
     text = ", ".join(counts) or "no findings"
     if exempted:
         text += f"; {exempted} exempted"
-    return fails, f"{'FAIL' if fails else 'PASS'}: {text} (fails on {report.fail_on} and above)"
+    return fails, f"{'FAIL' if fails else 'PASS'}: {text} ({fail_on_text(report.fail_on)})"

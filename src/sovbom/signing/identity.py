@@ -123,9 +123,9 @@ class RulesPolicy:
                 return
         wanted = describe_signers(self.rules)
         who = ", ".join(identity_for_display(i) for i in identities) or "no identity"
-        if any(r.issuer == issuer for r in self.rules):
+        if any(r.matches_issuer(issuer) for r in self.rules):
             what = "identity"
-        elif any(r.matches(i, r.issuer) for r in self.rules for i in identities):
+        elif any(r.identity_matches(i) for r in self.rules for i in identities):
             what = "issuer"
         else:
             what = "identity and issuer"

@@ -18,8 +18,15 @@ from sovbom.signing._common import one_line
 
 #: Predicate type of a CycloneDX BOM attestation (the one ``cosign attest --type cyclonedx`` uses).
 CYCLONEDX_PREDICATE_TYPE = "https://cyclonedx.org/bom"
+#: Predicate types of SPDX documents (in-toto attestation framework, predicates ``spdx.md`` and
+#: ``spdx3.md``): the SPDX 2.3 JSON document, and an SPDX 3 JSON-LD document.
+SPDX_2_3_PREDICATE_TYPE = "https://spdx.dev/Document/v2.3"
+SPDX_3_PREDICATE_TYPE = "https://spdx.dev/Document/v3"
 #: Accept any predicate type (for DSSE bundles that are not sovbom attestations).
 ANY_PREDICATE_TYPE = "*"
+#: Accept the predicate type of the verified file's kind (:func:`document_predicate_type`).
+DOCUMENT_PREDICATE_TYPE = "document"
+_ATTESTABLE = "a CycloneDX BOM, an SPDX 2.3 JSON document or an SPDX 3 JSON-LD document"
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 IN_TOTO_STATEMENT_TYPES = ("https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1")
 
@@ -28,11 +35,29 @@ class StatementMismatch(Exception):
     """The signed content does not describe this file (becomes a failed verdict)."""
 
 
-def attestable_bom(data: bytes, name: str) -> dict[str, Any]:
-    """The BOM an attestation carries: CycloneDX JSON, valid against the official schema.
+def document_predicate_type(doc: Any) -> str | None:
+    """The in-toto predicate type of a parsed document's kind; None: not a kind sovbom attests
+    (CycloneDX: ``bomFormat``; SPDX 2.3: ``spdxVersion``; SPDX 3: an ``@context`` of
+    ``spdx.org/rdf/3.*``)."""
+    if not isinstance(doc, dict):
+        return None
+    if doc.get("bomFormat") == "CycloneDX":
+        return CYCLONEDX_PREDICATE_TYPE
+    if doc.get("spdxVersion") == "SPDX-2.3":
+        return SPDX_2_3_PREDICATE_TYPE
+    context = doc.get("@context")
+    contexts = context if isinstance(context, list) else [context]
+    if any(isinstance(c, str) and "spdx.org/rdf/3." in c for c in contexts):
+        return SPDX_3_PREDICATE_TYPE
+    return None
 
-    Anything else is an :class:`InputError` (exit 4): an attestation declares its predicate to be
-    a CycloneDX BOM, so it is never made over a document that is not one.
+
+def attestable_bom(data: bytes, name: str) -> tuple[dict[str, Any], str]:
+    """The document an attestation carries, with its predicate type: CycloneDX JSON (valid
+    against the official schema) or SPDX 2.3 / SPDX 3 JSON.
+
+    Anything else is an :class:`InputError` (exit 4): an attestation declares its predicate's
+    kind, so it is never made over a document that is not one.
     """
     from sovbom.checking import ensure_valid
     from sovbom.cyclonedx.reader import parse_bom
@@ -40,18 +65,23 @@ def attestable_bom(data: bytes, name: str) -> dict[str, Any]:
     try:
         bom = parse_json(data, name)
     except InputError as e:
-        raise InputError(f"--attest needs a CycloneDX BOM in JSON: {e.message}") from e
-    if not isinstance(bom, dict) or bom.get("bomFormat") != "CycloneDX":
+        raise InputError(f"--attest needs {_ATTESTABLE}: {e.message}") from e
+    kind = document_predicate_type(bom)
+    if kind is None:
         raise InputError(
-            "--attest needs a CycloneDX BOM in JSON (bomFormat 'CycloneDX')", source=name
+            f"--attest needs {_ATTESTABLE} (bomFormat 'CycloneDX', spdxVersion 'SPDX-2.3', or an"
+            " SPDX 3 @context)",
+            source=name,
         )
-    ensure_valid(parse_bom(data, name))
-    return bom
+    if kind == CYCLONEDX_PREDICATE_TYPE:
+        ensure_valid(parse_bom(data, name))
+    return bom, kind
 
 
 def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
-    """The in-toto Statement v1 of a CycloneDX JSON BOM (``cosign attest --type cyclonedx``)."""
-    bom = attestable_bom(data, name)
+    """The in-toto Statement v1 of a CycloneDX JSON BOM (``cosign attest --type cyclonedx``) or
+    an SPDX document (predicate type of its version), the document as predicate."""
+    bom, kind = attestable_bom(data, name)
     try:
         return (
             dsse.StatementBuilder()
@@ -63,7 +93,7 @@ def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
                     )
                 ]
             )
-            .predicate_type(CYCLONEDX_PREDICATE_TYPE)
+            .predicate_type(kind)
             .predicate(bom)
             .build()
         )
@@ -91,9 +121,12 @@ def predicate_type(stmt: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def check_statement(stmt: dict[str, Any], digest: str, predicate_types: Sequence[str]) -> None:
+def check_statement(
+    stmt: dict[str, Any], digest: str, predicate_types: Sequence[str], data: bytes = b""
+) -> None:
     """The statement's subject must be the file (SHA-256 ``digest``), its predicate type one of
-    ``predicate_types`` (:data:`ANY_PREDICATE_TYPE` accepts any)."""
+    ``predicate_types`` (:data:`ANY_PREDICATE_TYPE` accepts any; :data:`DOCUMENT_PREDICATE_TYPE`
+    the type of the file's kind, the file being ``data``)."""
     subjects = stmt.get("subject")
     if not isinstance(subjects, list) or not subjects:
         raise StatementMismatch("in-toto statement has no subject")
@@ -109,10 +142,29 @@ def check_statement(stmt: dict[str, Any], digest: str, predicate_types: Sequence
             f" subject sha256 {shown}"
         )
     kind = predicate_type(stmt)
-    if ANY_PREDICATE_TYPE not in predicate_types and kind not in predicate_types:
-        raise StatementMismatch(
-            f"predicate type {kind!r} is not the expected {' or '.join(predicate_types)}"
-        )
+    if ANY_PREDICATE_TYPE in predicate_types:
+        return
+    accepted = [t for t in predicate_types if t != DOCUMENT_PREDICATE_TYPE]
+    if DOCUMENT_PREDICATE_TYPE in predicate_types:
+        accepted += _document_kind(data)
+        if not accepted:
+            raise StatementMismatch(
+                f"predicate type {kind!r}: the file is not {_ATTESTABLE}, so no predicate type"
+                " is expected of it (name the accepted type)"
+            )
+    if kind not in accepted:
+        raise StatementMismatch(f"predicate type {kind!r} is not the expected {' or '.join(accepted)}")
+
+
+def _document_kind(data: bytes) -> list[str]:
+    """The predicate type of the file's kind (none when it is not JSON or not a known kind)."""
+    try:
+        found = document_predicate_type(parse_json(data, "document"))
+    except InputError:
+        found = None
+    if found is None:
+        return []
+    return [found]
 
 
 def check_message_digest(doc: Any, digest: str) -> None:

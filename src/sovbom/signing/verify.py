@@ -231,7 +231,7 @@ class BundleVerifier:
         if payload is not None:
             statement = read_statement(*payload)
             verdict.predicate_type = predicate_type(statement)
-            check_statement(statement, digest, self.predicate_types)
+            check_statement(statement, digest, self.predicate_types, data)
 
     def _sigstore_verify(
         self, verifier: Verifier, data: bytes, bundle: Bundle, dsse: bool

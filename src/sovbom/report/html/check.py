@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from sovbom.policy import CheckResult, Finding, Severity
+from sovbom.policy import CheckResult, Finding, fail_on_text, fail_threshold
 from sovbom.report.html.graph import graph_svg
 from sovbom.report.html.page import dl, esc, page, signature_html
 from sovbom.report.html.status import statuses
@@ -137,7 +137,7 @@ def components_html(report: CheckReport, prefix: str) -> str:
 def check_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> str:
     """The body of a check report (also embedded per BOM in an inspection report)."""
     r = report.result
-    fails = r.fails(Severity.parse(report.fail_on))
+    fails = r.fails(fail_threshold(report.fail_on))
     counts = r.counts_by_severity()
     summary = ", ".join(f"{n} {s}" for s, n in reversed(counts.items()) if n) or "no findings"
     exempted = sum(1 for f in r.findings if not f.counts)
@@ -145,7 +145,7 @@ def check_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> st
     verdict = (
         f'<div class="verdict {"fail" if fails else "pass"}">'
         f"{'FAIL' if fails else 'PASS'} \u2014 {esc(summary)}"
-        f"{f'; {exempted} exempted' if exempted else ''} (fails on {esc(report.fail_on)} and above)</div>"
+        f"{f'; {exempted} exempted' if exempted else ''} ({esc(fail_on_text(report.fail_on))})</div>"
     )
     total = r.total_share()
     share = f"{100 * total.domestic / total.total:.1f}%" if total.total else "\u2013"
