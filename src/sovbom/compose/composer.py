@@ -45,6 +45,14 @@ class ComposeResult:
     sub_boms: list[str] = field(default_factory=list)
 
 
+def counted(lines: list[str]) -> list[str]:
+    """Each distinct line once, in first-seen order, with how many times it occurred."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{line} ({n} times)" for line, n in counts.items()]
+
+
 def synthetic_anchor(bom: LoadedBom) -> dict[str, Any]:
     name = Path(bom.source).name or "sbom"
     return {
@@ -423,7 +431,7 @@ class Composer:
             )
         return ComposeResult(
             doc=self.doc,
-            conflicts=self.conflicts,
+            conflicts=counted(self.conflicts),
             merged=self.merged,
             notes=self.notes,
             sub_boms=self.sub_boms,
