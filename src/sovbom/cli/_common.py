@@ -94,15 +94,53 @@ def cli(verbose: int) -> None:
       3  a signature or delivery verification failed
       4  bad input or operational error (unreadable file, network, BMC)
     """
+    setup_logging(verbose)
+
+
+#: Libraries whose own log lines are noise to a user: shown only with -v.
+NOISY_LIBRARIES = ("sigstore", "tuf", "securesystemslib", "urllib3", "requests")
+
+
+def setup_logging(verbose: int) -> None:
+    """One format on stderr, ``sovbom: warning: ...`` (lower-case levels, as the messages
+    click.echo writes); the libraries' own lines (sigstore, tuf, urllib3 ...) only with -v,
+    prefixed with the library's name."""
     import logging
 
-    level = logging.WARNING - 10 * min(verbose, 2)
+    class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+        """Writes to the current ``sys.stderr`` (which a test runner may have replaced)."""
+
+        @property
+        def stream(self) -> Any:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, _value: Any) -> None:
+            pass
+
+    class _Format(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            message = record.getMessage()
+            top = record.name.split(".", 1)[0]
+            if top != "sovbom":
+                message = f"{top}: {message}"
+            if record.exc_info:
+                message += "\n" + self.formatException(record.exc_info)
+            return f"sovbom: {record.levelname.lower()}: {message}"
+
+    handler = _Stderr()
+    handler.setFormatter(_Format())
+    handler.set_name("sovbom-cli")
     logger = logging.getLogger("sovbom")
-    logger.setLevel(level)
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("sovbom: %(levelname)s: %(message)s"))
-        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING - 10 * min(verbose, 2))
+    for name in ("sovbom", *NOISY_LIBRARIES):
+        lib = logging.getLogger(name)
+        for old in [h for h in lib.handlers if h.get_name() == "sovbom-cli"]:
+            lib.removeHandler(old)
+        lib.addHandler(handler)
+        if name != "sovbom":
+            # silent without -v (not even through logging's last-resort handler)
+            lib.setLevel(logging.CRITICAL + 1 if not verbose else logging.WARNING - 10 * (verbose - 1))
 
 
 def enum_choice(enum: type[Enum]) -> click.Choice[str]:
