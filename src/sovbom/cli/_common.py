@@ -90,20 +90,11 @@ _QUIET_HELP = "Errors only on stderr: no warnings, notes or progress bars."
 
 def _set_level(ctx: click.Context, key: str, value: int | bool) -> None:
     """Record -v/-q (before or after the command name: they add up) and set the log level."""
-    import logging
-
     if key == _VERBOSE:
         ctx.meta[_VERBOSE] = ctx.meta.get(_VERBOSE, 0) + int(value)
     else:
         ctx.meta[_QUIET] = ctx.meta.get(_QUIET, False) or bool(value)
-    verbose = ctx.meta.get(_VERBOSE, 0)
-    level = logging.ERROR if ctx.meta.get(_QUIET) else logging.WARNING - 10 * min(verbose, 2)
-    logger = logging.getLogger("sovbom")
-    logger.setLevel(level)
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("sovbom: %(levelname)s: %(message)s"))
-        logger.addHandler(handler)
+    setup_logging(ctx.meta.get(_VERBOSE, 0), quiet=bool(ctx.meta.get(_QUIET)))
 
 
 def _level_options() -> list[click.Option]:
@@ -165,6 +156,52 @@ def cli(verbose: int, quiet: bool) -> None:
     ctx = click.get_current_context()
     _set_level(ctx, _VERBOSE, verbose)
     _set_level(ctx, _QUIET, quiet)
+
+
+#: Libraries whose own log lines are noise to a user: shown only with -v.
+NOISY_LIBRARIES = ("sigstore", "tuf", "securesystemslib", "urllib3", "requests")
+
+
+def setup_logging(verbose: int, quiet: bool = False) -> None:
+    """One format on stderr, ``sovbom: warning: ...`` (lower-case levels, as the messages
+    click.echo writes); the libraries' own lines (sigstore, tuf, urllib3 ...) only with -v,
+    prefixed with the library's name."""
+    import logging
+
+    class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+        """Writes to the current ``sys.stderr`` (which a test runner may have replaced)."""
+
+        @property
+        def stream(self) -> Any:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, _value: Any) -> None:
+            pass
+
+    class _Format(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            message = record.getMessage()
+            top = record.name.split(".", 1)[0]
+            if top != "sovbom":
+                message = f"{top}: {message}"
+            if record.exc_info:
+                message += "\n" + self.formatException(record.exc_info)
+            return f"sovbom: {record.levelname.lower()}: {message}"
+
+    handler = _Stderr()
+    handler.setFormatter(_Format())
+    handler.set_name("sovbom-cli")
+    logger = logging.getLogger("sovbom")
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING - 10 * min(verbose, 2))
+    for name in ("sovbom", *NOISY_LIBRARIES):
+        lib = logging.getLogger(name)
+        for old in [h for h in lib.handlers if h.get_name() == "sovbom-cli"]:
+            lib.removeHandler(old)
+        lib.addHandler(handler)
+        if name != "sovbom":
+            # silent without -v (not even through logging's last-resort handler)
+            lib.setLevel(logging.CRITICAL + 1 if not verbose else logging.WARNING - 10 * (verbose - 1))
 
 
 def enum_choice(enum: type[Enum]) -> click.Choice[str]:

@@ -49,7 +49,7 @@ def build(
 
     \b
     Examples:
-      sovbom build --manifest samples/hgx-jp-8gpu.manifest.yaml -o hgx.cdx.json --reproducible
+      sovbom build --manifest samples/hgx-b200-jp.manifest.yaml -o hgx.cdx.json --reproducible
       sovbom build --manifest m.yaml --add os.cdx.json --add gpu-fw.cdx.json -o server.cdx.json
     """
     if manifest is None and not additions and not sub_boms:

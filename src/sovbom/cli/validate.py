@@ -19,16 +19,24 @@ def validate(files: tuple[str, ...], quiet: bool) -> None:
     self-dependency, no serial number shared by two parts of the server.
 
     \b
-    Exit codes: 0 all valid; 1 some are invalid; 4 a file cannot be read or parsed.
+    Exit codes: 0 all valid; 1 some are invalid (or not CycloneDX at all); 4 a file cannot
+    be read or parsed.
     """
     from sovbom.cyclonedx.integrity import integrity_problems
-    from sovbom.cyclonedx.reader import load_bom
+    from sovbom.cyclonedx.reader import NotCycloneDXError, load_bom
     from sovbom.cyclonedx.schema import schema_problems
 
     invalid = unreadable = 0
     for path in files:
         try:
             bom = load_bom(path)
+        except NotCycloneDXError as e:
+            invalid += 1
+            click.echo(f"{e.message} [format]")
+            if e.hint:
+                click.echo(f"{e.source}: hint: {e.hint}")
+            click.echo(f"{e.source}: INVALID (not a CycloneDX document)")
+            continue
         except InputError as e:
             click.echo(f"sovbom: error: {e.diagnostics()}", err=True)
             unreadable += 1

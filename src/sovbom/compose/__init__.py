@@ -3,8 +3,12 @@
 The server is ``metadata.component``; it comes from the factory declaration (``base``, built from a
 manifest) or, without one, from the first hardware BOM among the additions. Then each addition:
 
-* **hardware BOM** (``metadata.component`` of type ``device``): its server is the server (fields
+* **hardware BOM** (``metadata.component`` of type ``device``) of this server (same serial, a root
+  classed ``server``, or unclassed with the server's name): its server is the server (fields
   merged, differences reported); its parts are merged into the tree under the same parent.
+* **hardware BOM of a part** (any other device root, e.g. a supplier's board): its root is the part
+  the manifest declares for it (same serial, or an external reference of type ``bom`` naming the
+  file or its BOM-Link), else a new part beneath the server; its tree stays beneath it.
 * **software BOM** (anything else, CycloneDX or converted SPDX): its anchor - ``metadata.component``
   (an operating system, a container, an application, a firmware image), else its only
   ``operating-system`` component, else a component named after the file - goes beneath the server

@@ -5,6 +5,7 @@ dependency graph connected from the server root. The entry points are in :mod:`s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,26 @@ class ComposeResult:
     merged: int = 0
     notes: list[str] = field(default_factory=list)
     sub_boms: list[str] = field(default_factory=list)
+
+
+def counted(lines: list[str]) -> list[str]:
+    """Each distinct line once, in first-seen order, with how many times it occurred."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{line} ({n} times)" for line, n in counts.items()]
+
+
+def _describes_server(server: dict[str, Any], root: dict[str, Any]) -> bool:
+    """Whether a hardware BOM's root ``root`` is the server itself rather than one of its parts."""
+    ours, theirs = serial_of(server), serial_of(root)
+    if ours and theirs and ours == theirs:
+        return True
+    cls = _property(root, tx.CLASS)
+    if cls is not None:
+        return cls == "server"
+    name = str(root.get("name") or "").strip().lower()
+    return not theirs and bool(name) and name == str(server.get("name") or "").strip().lower()
 
 
 def synthetic_anchor(bom: LoadedBom) -> dict[str, Any]:
@@ -307,11 +328,18 @@ class Composer:
         return _Input(source=bom.source, prefix=f"{name}:", tag=tag, runs_on=runs_on)
 
     def add_hardware(self, bom: LoadedBom, tag: str | None) -> str:
-        """Merge a hardware BOM's server and parts into the tree; returns the server's ref."""
+        """Merge a hardware BOM into the tree; returns the ref of what it describes.
+
+        A BOM of this server (same serial number, or a root classed ``server``, or of the
+        server's name) has its server merged into the server and its parts merged beneath it.
+        Any other hardware BOM describes a part (a supplier's board): its root is nested as a
+        part, keeping its tree - see :meth:`_add_part_bom`."""
         inp = self._input(bom, tag)
         doc = bom.doc
         self._dropped_sections(doc, bom.source)
         server = doc["metadata"]["component"]
+        if not _describes_server(self.root, server):
+            return self._add_part_bom(bom, server, inp)
         tops = list(doc.get("components") or [])
         nested = server.pop("components", None)
         if nested:
@@ -332,6 +360,56 @@ class Composer:
                 self._place(comp, self.root_ref, inp)
         self._import_dependencies(doc, inp)
         return self.root_ref
+
+    def _add_part_bom(self, bom: LoadedBom, part: dict[str, Any], inp: _Input) -> str:
+        """A part's own HBOM: its root is the part the manifest declares for it (same serial
+        number, or an external reference of type ``bom`` naming this BOM or its file), else a
+        new part beneath the server; the root's tree stays beneath it."""
+        doc = bom.doc
+        tops = [c for c in doc.get("components") or () if isinstance(c, dict)]
+        nested = part.pop("components", None)
+        if nested:
+            tops[:0] = [c for c in nested if isinstance(c, dict)]
+        declared = self._declared_part(bom, part)
+        if declared is not None:
+            ref: str = declared["bom-ref"]
+            old = part.get("bom-ref")
+            self._merge(declared, part, bom.source)
+            self.merged -= 1  # the part declared by the manifest, described in detail
+            if isinstance(old, str):
+                inp.ref_map[old] = ref
+            if inp.tag is not None:
+                declared.setdefault("properties", []).append(
+                    {"name": tx.VOUCHED_BY, "value": inp.tag}
+                )
+        else:
+            if not isinstance(part.get("bom-ref"), str) or not part["bom-ref"]:
+                part["bom-ref"] = Path(bom.source).name or "part"
+            ref = self._place_one(part, self.root_ref, inp)
+            self.notes.append(
+                f"{bom.source}: a part's HBOM ({part.get('name')!r}) that no part of the server "
+                "declares: placed beneath the server"
+            )
+        for comp in tops:
+            self._place(comp, ref, inp)
+        self._import_dependencies(doc, inp)
+        return ref
+
+    def _declared_part(self, bom: LoadedBom, part: dict[str, Any]) -> dict[str, Any] | None:
+        serial = serial_of(part)
+        if serial and serial in self.twins.by_serial:
+            return self.twins.by_serial[serial]
+        names = {Path(bom.source).name}
+        with contextlib.suppress(InputError):  # without a serial number, the file name alone
+            names.add(bom_link(bom))
+        for comp in self.by_ref.values():
+            for ext in comp.get("externalReferences") or ():
+                if not isinstance(ext, dict) or ext.get("type") != "bom":
+                    continue
+                url = str(ext.get("url", ""))
+                if url in names or url.rsplit("/", 1)[-1] in names:
+                    return comp
+        return None
 
     def add_software(self, bom: LoadedBom, tag: str | None) -> str:
         """Put a software BOM beneath the server (or the part it runs on); returns its anchor."""
@@ -423,7 +501,7 @@ class Composer:
             )
         return ComposeResult(
             doc=self.doc,
-            conflicts=self.conflicts,
+            conflicts=counted(self.conflicts),
             merged=self.merged,
             notes=self.notes,
             sub_boms=self.sub_boms,

@@ -12,6 +12,14 @@ from sovbom.cyclonedx.xml import xml_to_json
 from sovbom.errors import InputError
 
 
+class NotCycloneDXError(InputError):
+    """The file parses, but it is some other kind of document than a CycloneDX BOM.
+
+    Commands that read a BOM treat it as bad input (exit 4); ``validate`` reports the file as
+    invalid (exit 1), as for any document that breaks the CycloneDX schema.
+    """
+
+
 @dataclass(slots=True)
 class LoadedBom:
     doc: dict[str, Any]
@@ -34,22 +42,26 @@ def parse_bom(data: bytes, source: str) -> LoadedBom:
             raise InputError("empty file, expected a CycloneDX document", source=source)
         parsed = parse_json(data, source)
         if not isinstance(parsed, dict):
-            raise InputError(
-                f"expected a JSON object (a CycloneDX BOM), found {type(parsed).__name__}",
+            raise NotCycloneDXError(
+                "not a CycloneDX document: expected a JSON object (a CycloneDX BOM),"
+                f" found {type(parsed).__name__}",
                 source=source,
                 location="$",
             )
         if "spdxVersion" in parsed:
-            raise InputError(
-                "this is an SPDX document, not CycloneDX",
+            raise NotCycloneDXError(
+                "not a CycloneDX document: this is an SPDX document",
                 source=source,
                 hint="import SPDX with 'sovbom collect software --sbom FILE'",
             )
         if parsed.get("bomFormat") != "CycloneDX":
-            raise InputError(
-                f"not a CycloneDX document: bomFormat is {parsed.get('bomFormat')!r}",
+            found = parsed.get("bomFormat")
+            raise NotCycloneDXError(
+                "not a CycloneDX document: it has no bomFormat 'CycloneDX'"
+                if found is None
+                else f"not a CycloneDX document: bomFormat is {found!r}, expected 'CycloneDX'",
                 source=source,
-                location="$.bomFormat",
+                location=None if found is None else "$.bomFormat",
             )
         version = parsed.get("specVersion")
         doc, fmt = parsed, "json"

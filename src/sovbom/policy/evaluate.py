@@ -240,6 +240,7 @@ def evaluate(
     counts = [0] * len(Level)
     by_class: dict[str, ClassShare] = {}
     terms_of: dict[tuple[str, str | None], _Terms] = {}
+    scope_of: dict[tuple[str, str | None], bool] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
     for ref, comp in pg.components.items():
         prov = pg.provenance(ref)
@@ -261,19 +262,25 @@ def evaluate(
         subject.country, subject.basis = effective_country(prov)
         subject.level = level
         subject.needed = needed
-        share = by_class.get(cls or ctype)
-        if share is None:
-            share = by_class[cls or ctype] = ClassShare()
-        share.total += 1
-        country = subject.country
-        if country is None:
-            share.unknown += 1
-        elif country in policy.domestic:
-            share.domestic += 1
-        elif country in policy.approved:
-            share.approved += 1
-        else:
-            share.other += 1
+        # shares are over what the policy's origin scope covers: out-of-scope components (an
+        # OS's packages under origin_scope [device, firmware]) have no origin to count
+        in_scope = scope_of.get((ctype, cls))
+        if in_scope is None:
+            in_scope = scope_of[(ctype, cls)] = policy.in_origin_scope(ctype, cls)
+        if in_scope:
+            share = by_class.get(cls or ctype)
+            if share is None:
+                share = by_class[cls or ctype] = ClassShare()
+            share.total += 1
+            country = subject.country
+            if country is None:
+                share.unknown += 1
+            elif country in policy.domestic:
+                share.domestic += 1
+            elif country in policy.approved:
+                share.approved += 1
+            else:
+                share.other += 1
         raised: list[tuple[Rule, str]] = []
         for rule, check in checks:
             message = check(subject)

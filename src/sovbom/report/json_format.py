@@ -9,6 +9,7 @@ import orjson
 
 from sovbom import __version__
 from sovbom.report.fleet import FleetJsonMixin
+from sovbom.report.text import share_scope
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -85,6 +86,13 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
             "exempted": sum(1 for f in r.findings if not f.counts),
             "verification_levels": r.levels,
             "domestic_share": total.to_dict(),
+            "domestic_share_scope": {
+                "components": total.total,
+                "origin_scope": None
+                if report.policy.origin_scope is None
+                else sorted(report.policy.origin_scope),
+                "description": share_scope(report),
+            },
             "by_class": {k: v.to_dict() for k, v in r.by_class.items()},
         },
         "findings": [f.to_dict() for f in r.findings],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sovbom.report.fleet import FleetMarkdownMixin
-from sovbom.report.text import match_title, plain, verdict_line
+from sovbom.report.text import match_title, plain, share_scope, verdict_line
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -149,6 +149,8 @@ def _check(report: CheckReport) -> list[str]:
         + ", ".join(f"{k} {v}" for k, v in r.levels.items()),
         "",
         "### Domestic share by class",
+        "",
+        f"Shares are {plain(share_scope(report))}.",
         "",
         "| class | total | domestic | approved | other | unknown | domestic share |",
         "|---|---|---|---|---|---|---|",

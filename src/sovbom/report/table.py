@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sovbom.report.fleet import FleetTableMixin
-from sovbom.report.text import match_title, plain, verdict_line
+from sovbom.report.text import match_title, plain, share_scope, verdict_line
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -98,7 +98,9 @@ def _check(console: Console, report: CheckReport) -> None:
             f"signature: {_t(sig.get('status'))} by {_t(sig.get('identity'))}"
             f" ({_t(sig.get('issuer'))}); roles: {_t(', '.join(sig.get('roles') or []) or 'none')}"
         )
-    shares = Table(title="Domestic share by class", show_lines=False)
+    shares = Table(
+        title=f"Domestic share by class, {_t(share_scope(report))}", show_lines=False
+    )
     for col in ("class", "total", "domestic", "approved", "other", "unknown", "share"):
         shares.add_column(col, justify="left" if col == "class" else "right")
     for cls, share in [*r.by_class.items(), ("all", r.total_share())]:

@@ -55,3 +55,13 @@ def verdict_line(report: CheckReport) -> tuple[bool, str]:
     if exempted:
         text += f"; {exempted} exempted"
     return fails, f"{'FAIL' if fails else 'PASS'}: {text} ({fail_on_text(report.fail_on)})"
+
+
+def share_scope(report: CheckReport) -> str:
+    """What the domestic shares are computed over: the components in the policy's origin scope."""
+    n = report.result.total_share().total
+    scope = report.policy.origin_scope
+    what = f"over {n} component{'s' if n != 1 else ''} in the policy's origin scope"
+    if scope is None:
+        return f"{what} (all components)"
+    return f"{what} ({', '.join(sorted(scope))}) of {report.result.components}"
