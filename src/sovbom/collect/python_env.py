@@ -19,11 +19,12 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from sovbom import taxonomy as tx
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, BomDocument, new_document
 from sovbom.errors import InputError
 
-PROP_MANAGER = "sovbom:package:manager"
-PROP_LOCATION = "sovbom:package:location"
+PROP_MANAGER = tx.PACKAGE_MANAGER
+PROP_LOCATION = tx.PACKAGE_LOCATION
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)")
 _EXTRA_MARKER = re.compile(r"\bextra\s*==")
 
