@@ -42,7 +42,7 @@ from sovbom.model import normalize_hash_alg
 #: ``LoadedBom.format`` of a document converted from SPDX JSON.
 SPDX_FORMAT = "spdx-json"
 
-_BOM_LINK = "urn:cdx:"
+_BOM_LINK = tx.BOM_LINK_PREFIX
 #: Top-level sections kept as they are (when valid); others are reported and dropped.
 _SIGNATURE_KEYS = ("signature",)
 #: Component fields that cannot be dropped to make a component valid.
