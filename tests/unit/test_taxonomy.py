@@ -14,23 +14,7 @@ NAME = re.compile(r"^(sovbom|cdx):\S")  # "sovbom: error: ..." is a message, not
 
 #: Modules that still spell some names as literals: listed (as a warning), not failed. Remove a
 #: module from here once it uses :mod:`sovbom.taxonomy`; the set only ever shrinks.
-NOT_YET_MIGRATED = frozenset(
-    {
-        "collect/dmidecode.py",
-        "collect/dpkg.py",
-        "collect/hardware.py",
-        "collect/local.py",
-        "collect/lshw.py",
-        "collect/merge.py",
-        "collect/nvidia_smi.py",
-        "collect/python_env.py",
-        "collect/redfish/build.py",
-        "conformance/probes.py",
-        "collect/rpm.py",
-        "collect/sbom_import.py",
-        "collect/suppliers.py",
-    }
-)
+NOT_YET_MIGRATED: frozenset[str] = frozenset()
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from sovbom import taxonomy as tx
 from sovbom._io import display_name, read_bytes
 from sovbom.collect import jedec
 from sovbom.collect.interface import Inventory
@@ -226,8 +227,8 @@ def _add(props: list[tuple[str, str]], name: str, value: str | None) -> None:
 
 def _system(rec: DmiRecord) -> Component:
     props: list[tuple[str, str]] = []
-    _add(props, "sovbom:system:uuid", rec.get("UUID"))
-    _add(props, "sovbom:system:family", rec.get("Family"))
+    _add(props, tx.SYSTEM_UUID, rec.get("UUID"))
+    _add(props, tx.SYSTEM_FAMILY, rec.get("Family"))
     return Component(
         ref="hw:server",
         name=rec.get("Product Name") or "server",
@@ -243,9 +244,9 @@ def _system(rec: DmiRecord) -> Component:
 
 def _bios(rec: DmiRecord) -> Component:
     props: list[tuple[str, str]] = []
-    _add(props, "sovbom:firmware:release-date", rec.get("Release Date"))
-    _add(props, "sovbom:bios:revision", rec.get("BIOS Revision"))
-    _add(props, "sovbom:bios:firmware-revision", rec.get("Firmware Revision"))
+    _add(props, tx.FIRMWARE_RELEASE_DATE, rec.get("Release Date"))
+    _add(props, tx.BIOS_REVISION, rec.get("BIOS Revision"))
+    _add(props, tx.BIOS_FIRMWARE_REVISION, rec.get("Firmware Revision"))
     return Component(
         ref="fw:bios",
         name="BIOS",
@@ -259,7 +260,7 @@ def _bios(rec: DmiRecord) -> Component:
 
 def _baseboard(rec: DmiRecord, index: int) -> Component:
     props: list[tuple[str, str]] = []
-    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    _add(props, tx.ASSET_TAG, rec.get("Asset Tag"))
     return Component(
         ref=part_ref("baseboard", None) if index == 0 else part_ref("baseboard", None, index + 1),
         name=rec.get("Product Name") or "baseboard",
@@ -274,8 +275,8 @@ def _baseboard(rec: DmiRecord, index: int) -> Component:
 
 def _chassis(rec: DmiRecord, index: int) -> Component:
     props: list[tuple[str, str]] = []
-    _add(props, "sovbom:chassis:type", rec.get("Type"))
-    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    _add(props, tx.CHASSIS_TYPE, rec.get("Type"))
+    _add(props, tx.ASSET_TAG, rec.get("Asset Tag"))
     return Component(
         ref=part_ref("chassis", None) if index == 0 else part_ref("chassis", None, index + 1),
         name=rec.get("Type") or "chassis",
@@ -297,10 +298,10 @@ def _cpu(rec: DmiRecord, index: int) -> Component | None:
         return None
     slot = rec.get("Socket Designation")
     props: list[tuple[str, str]] = []
-    _add(props, "sovbom:cpu:id", rec.get("ID"))
-    _add(props, "sovbom:cpu:signature", rec.get("Signature"))
-    _add(props, "sovbom:cpu:cores", rec.get("Core Count"))
-    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    _add(props, tx.CPU_ID, rec.get("ID"))
+    _add(props, tx.CPU_SIGNATURE, rec.get("Signature"))
+    _add(props, tx.CPU_CORES, rec.get("Core Count"))
+    _add(props, tx.ASSET_TAG, rec.get("Asset Tag"))
     return Component(
         ref=part_ref("cpu", slot, index),
         name=rec.get("Version") or rec.get("Family") or "processor",
@@ -329,14 +330,14 @@ def _memory(rec: DmiRecord, slot: str | None, index: int) -> Component | None:
     if not size or size in _EMPTY_SIZES:
         return None
     props: list[tuple[str, str]] = []
-    _add(props, "sovbom:memory:size", rec.get("Size"))
-    _add(props, "sovbom:memory:type", rec.get("Type"))
-    _add(props, "sovbom:memory:speed", rec.get("Speed"))
-    _add(props, "sovbom:memory:bank-locator", rec.get("Bank Locator"))
+    _add(props, tx.MEMORY_SIZE, rec.get("Size"))
+    _add(props, tx.MEMORY_TYPE, rec.get("Type"))
+    _add(props, tx.MEMORY_SPEED, rec.get("Speed"))
+    _add(props, tx.MEMORY_BANK_LOCATOR, rec.get("Bank Locator"))
     raw_vendor = rec.get("Manufacturer")
     if raw_vendor and jedec.is_jedec_hex(raw_vendor):
-        props.append(("sovbom:memory:jedec-code", raw_vendor))
-    _add(props, "sovbom:memory:module-manufacturer-id", rec.get("Module Manufacturer ID"))
+        props.append((tx.MEMORY_JEDEC_CODE, raw_vendor))
+    _add(props, tx.MEMORY_MODULE_MANUFACTURER_ID, rec.get("Module Manufacturer ID"))
     part = rec.get("Part Number")
     kind = " ".join(x for x in (rec.get("Type"), rec.get("Form Factor")) if x) or "memory module"
     comp = Component(
@@ -374,9 +375,9 @@ def _psu(rec: DmiRecord, slot: str | None, index: int) -> Component | None:
     name = rec.get("Name")
     part = rec.get("Model Part Number")
     props: list[tuple[str, str]] = []
-    _add(props, "sovbom:psu:max-power", rec.get("Max Power Capacity"))
-    _add(props, "sovbom:psu:status", rec.get("Status"))
-    _add(props, "sovbom:asset-tag", rec.get("Asset Tag"))
+    _add(props, tx.PSU_MAX_POWER, rec.get("Max Power Capacity"))
+    _add(props, tx.PSU_STATUS, rec.get("Status"))
+    _add(props, tx.ASSET_TAG, rec.get("Asset Tag"))
     display = name if name and name != slot else (part or "power supply")
     return Component(
         ref=part_ref("psu", slot, index),
@@ -478,8 +479,8 @@ def inventory_from_table(table: DmiTable) -> Inventory:
     if ipmi:
         rec = ipmi[0]
         props: list[tuple[str, str]] = []
-        _add(props, "sovbom:ipmi:interface", rec.get("Interface Type"))
-        _add(props, "sovbom:ipmi:specification", rec.get("Specification Version"))
+        _add(props, tx.IPMI_INTERFACE, rec.get("Interface Type"))
+        _add(props, tx.IPMI_SPECIFICATION, rec.get("Specification Version"))
         inv.parts.append(
             Component(
                 ref="hw:bmc",
@@ -492,8 +493,8 @@ def inventory_from_table(table: DmiTable) -> Inventory:
     for i, rec in enumerate(table.of_type(43)):
         vendor = rec.get("Vendor ID")
         props = []
-        _add(props, "sovbom:tpm:specification", rec.get("Specification Version"))
-        _add(props, "sovbom:tpm:vendor-id", vendor)
+        _add(props, tx.TPM_SPECIFICATION, rec.get("Specification Version"))
+        _add(props, tx.TPM_VENDOR_ID, vendor)
         tpm = Component(
             ref=part_ref("tpm", None) if i == 0 else part_ref("tpm", None, i + 1),
             name=rec.get("Description") or "TPM",

@@ -23,6 +23,7 @@ from typing import Any
 from packageurl import PackageURL
 from packageurl import quote as purl_quote
 
+from sovbom import taxonomy as tx
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, BomDocument, new_document
 from sovbom.errors import InputError
@@ -30,11 +31,11 @@ from sovbom.errors import InputError
 DEFAULT_STATUS = "/var/lib/dpkg/status"
 DEFAULT_OS_RELEASE = "/etc/os-release"
 
-PROP_SOURCE = "sovbom:package:source"
-PROP_SOURCE_VERSION = "sovbom:package:source-version"
-PROP_ARCH = "sovbom:package:architecture"
-PROP_MULTI_ARCH = "sovbom:package:multi-arch"
-PROP_MANAGER = "sovbom:package:manager"
+PROP_SOURCE = tx.PACKAGE_SOURCE
+PROP_SOURCE_VERSION = tx.PACKAGE_SOURCE_VERSION
+PROP_ARCH = tx.PACKAGE_ARCH
+PROP_MULTI_ARCH = tx.PACKAGE_MULTI_ARCH
+PROP_MANAGER = tx.PACKAGE_MANAGER
 
 
 @dataclass(slots=True)

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from sovbom.cyclonedx.document import BomDocument
 
 #: ``metadata.properties`` of an observed HBOM: a note for a person, and each source read.
-NOTE = "sovbom:collection:note"
-SOURCE = "sovbom:collection:source"
+NOTE = tx.COLLECTION_NOTE
+SOURCE = tx.COLLECTION_SOURCE
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sovbom import taxonomy as tx
 from sovbom.collect import dmidecode, lshw, nvidia_smi
 from sovbom.collect.interface import Inventory
 from sovbom.hbom import link_firmware
@@ -111,7 +112,7 @@ def sysfs_inventory(root: Path = SYSFS_DMI) -> Inventory | None:
         bios_version = get("bios_version")
         if bios_version:
             bios_vendor = get("bios_vendor")
-            props = [("sovbom:firmware:release-date", d) for d in [get("bios_date")] if d]
+            props = [(tx.FIRMWARE_RELEASE_DATE, d) for d in [get("bios_date")] if d]
             link_firmware(
                 board,
                 Component(

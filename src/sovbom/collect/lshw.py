@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from sovbom import taxonomy as tx
 from sovbom._io import display_name, json_pointer, parse_json, read_bytes
 from sovbom._xml import local_name, parse_xml
 from sovbom.collect.interface import Inventory
@@ -28,7 +29,7 @@ from sovbom.model import Component, Organization
 from sovbom.placeholders import clean
 
 SOURCE = "lshw"
-MAC_ADDRESS = "cdx:device:macAddress"
+MAC_ADDRESS = tx.CDX_MAC_ADDRESS
 
 _TEXT_FIELDS = (
     "description",
@@ -262,7 +263,7 @@ def _pci(node: dict[str, Any]) -> str | None:
 def _pci_props(comp: Component, node: dict[str, Any]) -> None:
     pci_id = _pci_id(node)
     if pci_id:
-        comp.properties.append(("sovbom:pci:id", pci_id))
+        comp.properties.append((tx.PCI_ID, pci_id))
 
 
 def _firmware(part: Component, version: str | None, name: str) -> None:
@@ -306,7 +307,7 @@ class _Builder:
         props: list[tuple[str, str]] = []
         uuid = _conf(node, "uuid")
         if uuid:
-            props.append(("sovbom:system:uuid", uuid))
+            props.append((tx.SYSTEM_UUID, uuid))
         self.inv.system = Component(
             ref="hw:server",
             name=product or "server",
@@ -337,7 +338,7 @@ class _Builder:
         props: list[tuple[str, str]] = []
         date = _s(node, "date")
         if date:
-            props.append(("sovbom:firmware:release-date", date))
+            props.append((tx.FIRMWARE_RELEASE_DATE, date))
         fw = Component(
             ref="fw:bios",
             name="BIOS",
@@ -375,7 +376,7 @@ class _Builder:
         props: list[tuple[str, str]] = []
         size = _s(node, "size")
         if size:
-            props.append(("sovbom:memory:size", f"{size} bytes"))
+            props.append((tx.MEMORY_SIZE, f"{size} bytes"))
         desc = _s(node, "description")
         part = _s(node, "product")
         self.inv.parts.append(
@@ -419,7 +420,7 @@ class _Builder:
             nic.properties.append((MAC_ADDRESS, mac))
         name = node.get("logicalname")
         if isinstance(name, str) and clean(name):
-            nic.properties.append(("sovbom:nic:interface", name))
+            nic.properties.append((tx.NIC_INTERFACE, name))
 
     def display(self, node: dict[str, Any]) -> None:
         bus = _pci(node)
@@ -490,10 +491,10 @@ class _Builder:
         businfo = _s(node, "businfo")
         props: list[tuple[str, str]] = []
         if businfo:
-            props.append(("sovbom:lshw:businfo", businfo))
+            props.append((tx.LSHW_BUSINFO, businfo))
         size = _s(node, "size")
         if size:
-            props.append(("sovbom:storage:size", f"{size} bytes"))
+            props.append((tx.STORAGE_SIZE, f"{size} bytes"))
         drive = Component(
             ref=part_ref("storage", serial or businfo, f"lshw-{self.next_index()}"),
             name=product,
@@ -516,7 +517,7 @@ class _Builder:
         props: list[tuple[str, str]] = []
         capacity = _s(node, "capacity")
         if capacity:
-            props.append(("sovbom:psu:max-power", f"{capacity} mW"))
+            props.append((tx.PSU_MAX_POWER, f"{capacity} mW"))
         self.inv.parts.append(
             Component(
                 ref=part_ref("psu", slot, f"lshw-{self.next_index()}"),

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 SINGLETON_CLASSES = frozenset({"baseboard", "chassis", "bmc", "tpm"})
 #: Property for a serial that another part of the tree already carries.
-SHARED_SERIAL = "sovbom:serial:shared"
+SHARED_SERIAL = tx.SERIAL_SHARED
 SERVER_REF = "hw:server"
 
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9._:@+-]+")

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
+from sovbom import taxonomy as tx
 from sovbom._io import display_name, read_bytes
 from sovbom._xml import local_name, parse_xml
 from sovbom.collect.interface import Inventory
@@ -310,17 +311,17 @@ def _gpu(rec: GpuRecord, log: SmiLog, with_serial: bool) -> Component:
         if value:
             props.append((name, value))
 
-    add("sovbom:gpu:uuid", rec.uuid)
-    add("sovbom:gpu:chip-part-number", chip_part)
-    add("sovbom:gpu:brand", rec.brand)
-    add("sovbom:gpu:architecture", rec.architecture)
-    add("sovbom:gpu:module-id", rec.module_id)
-    add("sovbom:gpu:minor-number", rec.minor_number)
-    add("sovbom:gpu:board-id", rec.board_id)
-    add("sovbom:gpu:inforom-image", rec.inforom_image)
-    add("sovbom:gpu:driver-version", log.driver_version)
-    add("sovbom:pci:device-id", rec.pci_device_id)
-    add("sovbom:pci:subsystem-id", rec.pci_subsystem_id)
+    add(tx.GPU_UUID, rec.uuid)
+    add(tx.GPU_CHIP_PART_NUMBER, chip_part)
+    add(tx.GPU_BRAND, rec.brand)
+    add(tx.GPU_ARCHITECTURE, rec.architecture)
+    add(tx.GPU_MODULE_ID, rec.module_id)
+    add(tx.GPU_MINOR_NUMBER, rec.minor_number)
+    add(tx.GPU_BOARD_ID, rec.board_id)
+    add(tx.GPU_INFOROM_IMAGE, rec.inforom_image)
+    add(tx.GPU_DRIVER_VERSION, log.driver_version)
+    add(tx.PCI_DEVICE_ID, rec.pci_device_id)
+    add(tx.PCI_SUBSYSTEM_ID, rec.pci_subsystem_id)
     board_by_nvidia = _pci_vendor(rec.pci_subsystem_id) == NVIDIA_PCI_VENDOR
     comp = Component(
         ref=part_ref("gpu", bus),

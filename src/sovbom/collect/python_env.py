@@ -19,11 +19,12 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from sovbom import taxonomy as tx
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, BomDocument, new_document
 from sovbom.errors import InputError
 
-PROP_MANAGER = "sovbom:package:manager"
-PROP_LOCATION = "sovbom:package:location"
+PROP_MANAGER = tx.PACKAGE_MANAGER
+PROP_LOCATION = tx.PACKAGE_LOCATION
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)")
 _EXTRA_MARKER = re.compile(r"\bextra\s*==")
 
@@ -100,13 +101,13 @@ def _python_version(env: Path) -> str | None:
     return None
 
 
-def _get(meta: Any, key: str) -> str | None:
+def _get(meta: md.PackageMetadata | None, key: str) -> str | None:
     """One metadata field (``PackageMetadata`` promises ``get_all``, not ``get``)."""
     values = meta.get_all(key) if meta is not None else None
     return str(values[0]) if values else None
 
 
-def _license(meta: Any) -> list[dict[str, Any]] | None:
+def _license(meta: md.PackageMetadata) -> list[dict[str, Any]] | None:
     expression = _get(meta, "License-Expression")
     if expression:
         return [{"expression": str(expression).strip()}]
@@ -128,7 +129,7 @@ def _license(meta: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-def _authors(meta: Any) -> list[dict[str, str]]:
+def _authors(meta: md.PackageMetadata) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for key_name, key_email in (("Author", "Author-email"), ("Maintainer", "Maintainer-email")):
         name = str(_get(meta, key_name) or "").strip()

@@ -18,6 +18,7 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from sovbom import taxonomy as tx
 from sovbom.collect.dpkg import OsInfo
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, BomDocument, new_document
 from sovbom.errors import InputError, OperationalError
@@ -47,9 +48,9 @@ QUERY_FORMAT = (
     + RECORD_SEP
 )
 RPM_DB_PATHS = ("/var/lib/rpm", "/usr/lib/sysimage/rpm")
-PROP_MANAGER = "sovbom:package:manager"
-PROP_SOURCE = "sovbom:package:source"
-PROP_ARCH = "sovbom:package:architecture"
+PROP_MANAGER = tx.PACKAGE_MANAGER
+PROP_SOURCE = tx.PACKAGE_SOURCE
+PROP_ARCH = tx.PACKAGE_ARCH
 
 
 @dataclass(slots=True)

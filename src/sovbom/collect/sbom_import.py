@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import orjson
 
+from sovbom import taxonomy as tx
 from sovbom._io import display_name, json_pointer, parse_json, read_bytes
 from sovbom.cyclonedx.document import DEFAULT_WRITE_VERSION, WRITE_VERSIONS, iter_components
 from sovbom.cyclonedx.reader import LoadedBom, parse_bom
@@ -41,7 +42,7 @@ from sovbom.model import normalize_hash_alg
 #: ``LoadedBom.format`` of a document converted from SPDX JSON.
 SPDX_FORMAT = "spdx-json"
 
-_BOM_LINK = "urn:cdx:"
+_BOM_LINK = tx.BOM_LINK_PREFIX
 #: Top-level sections kept as they are (when valid); others are reported and dropped.
 _SIGNATURE_KEYS = ("signature",)
 #: Component fields that cannot be dropped to make a component valid.
@@ -203,7 +204,7 @@ def _fix_refs(doc: dict[str, Any], source: str, notes: list[str]) -> None:
     for path, comp in iter_components(doc):
         ref = comp.get("bom-ref")
         if not isinstance(ref, str) or not ref:
-            new = _unique(f"sovbom:generated:{json_pointer(path)}", refs)
+            new = _unique(f"{tx.GENERATED_REF_PREFIX}{json_pointer(path)}", refs)
             comp["bom-ref"] = new
             generated += 1
         elif ref in refs:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
+from sovbom import taxonomy as tx
 from sovbom._io import display_name, json_pointer, load_structured, parse_yaml
 from sovbom.countries import normalize_country
 from sovbom.errors import InputError
@@ -28,7 +29,7 @@ from sovbom.project_schemas import check_against
 SCHEMA_NAME = "suppliers.schema.json"
 DEFAULT_REGISTRY = "suppliers.yaml"
 #: Property naming where a manufacturer country came from.
-COUNTRY_SOURCE = "sovbom:manufacturer:country-source"
+COUNTRY_SOURCE = tx.MANUFACTURER_COUNTRY_SOURCE
 REGISTRY_SOURCE = "supplier-registry"
 #: Registry patterns (written by the registry's author, compiled once) see at most this many
 #: characters of a manufacturer name: a hostile capture cannot make them run long on a huge field.

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sovbom import taxonomy as tx
 from sovbom.conformance.model import Status
 from sovbom.placeholders import is_placeholder
 
@@ -239,8 +240,8 @@ def identifiers(ctx: Context, c: Mapping[str, Any]) -> Result:
     ]
     if c.get("type") == "device":  # hardware is identified by its part and serial numbers
         candidates += [
-            ("property sovbom:part-number", _property(c, "sovbom:part-number")),
-            ("property cdx:device:serialNumber", _property(c, "cdx:device:serialNumber")),
+            (f"property {tx.PART_NUMBER}", _property(c, tx.PART_NUMBER)),
+            (f"property {tx.CDX_SERIAL}", _property(c, tx.CDX_SERIAL)),
         ]
     return _first(candidates, "purl, cpe, swid, omniborId or swhid")
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import unquote
 
+from sovbom import taxonomy as tx
 from sovbom.collect.interface import Inventory
 from sovbom.collect.redfish.base import (
     SOURCE,
@@ -30,14 +31,14 @@ from sovbom.hbom import link_firmware
 from sovbom.model import Component, Organization
 
 #: Properties sovbom writes for Redfish-specific facts.
-PROP_RESOURCE = "sovbom:redfish:resource"
-PROP_SOFTWARE_ID = "sovbom:redfish:software-id"
-PROP_CAPACITY_MIB = "sovbom:redfish:capacity-mib"
-PROP_BIOS_VERSION = "sovbom:redfish:bios-version"
-PROP_UUID = "sovbom:redfish:uuid"
-PROP_PROCESSOR_TYPE = "sovbom:redfish:processor-type"
-PROP_RELEASE_DATE = "sovbom:redfish:release-date"
-PROP_ENGINEERING_CHANGE = "sovbom:redfish:engineering-change-level"
+PROP_RESOURCE = tx.REDFISH_RESOURCE
+PROP_SOFTWARE_ID = tx.REDFISH_SOFTWARE_ID
+PROP_CAPACITY_MIB = tx.REDFISH_CAPACITY_MIB
+PROP_BIOS_VERSION = tx.REDFISH_BIOS_VERSION
+PROP_UUID = tx.REDFISH_UUID
+PROP_PROCESSOR_TYPE = tx.REDFISH_PROCESSOR_TYPE
+PROP_RELEASE_DATE = tx.REDFISH_RELEASE_DATE
+PROP_ENGINEERING_CHANGE = tx.REDFISH_ENGINEERING_CHANGE_LEVEL
 
 _BMC_FIRMWARE = re.compile(r"\b(BMC|iLO|iDRAC|XClarity|XCC|IMM2?)\b", re.I)
 _BIOS_FIRMWARE = re.compile(r"\b(BIOS|System ROM)\b", re.I)
