@@ -305,7 +305,7 @@ def measure(argv: list[str]) -> Run:
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, _pss(proc.pid))
-            stop.wait(0.05)
+            stop.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
