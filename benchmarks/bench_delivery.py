@@ -1,17 +1,28 @@
-"""Benchmark: ``sovbom verify-delivery --shipment`` over 1,000 servers of ~150 parts each.
+"""Benchmark: ``sovbom verify-delivery --shipment`` against the floor of reading its inputs.
 
-Generates a shipment directory (``DIR/<server>/expected.cdx.json`` + its Sigstore bundle +
-``observed.cdx.json``): each server's factory HBOM has its own serials (~150 hardware parts and
-~60 firmware components), signed with the local, test-only Sigstore instance of the test suite on
-127.0.0.1 (one ``sovbom sign`` run for all files); its observed HBOM is what a Redfish collection
-gives (other bom-refs, no firmware hashes, no revisions). One server in 50 has a swapped DIMM, so
-the run exits 3 and names them.
+Generates one shipment (``DIR/<server>/expected.cdx.json`` + its Sigstore bundle +
+``observed.cdx.json``): each server's factory HBOM has its own serials (152 hardware parts and ~60
+firmware components), signed with the local, test-only Sigstore instance of the test suite on
+127.0.0.1; its observed HBOM is what a Redfish collection gives (other bom-refs, no firmware
+hashes, no revisions). One server in 50 has a swapped DIMM, so every run exits 3 and names them.
+The signed shipment is kept in a cache directory (``--cache``) and reused by later runs; smaller
+shipments are hard-linked subsets of the largest.
 
-Then it times one in-process ``sovbom verify-delivery --shipment DIR --report-dir OUT`` (signature
-verification offline with the instance's trust config, matching, a JSON report per server and for
-the shipment) and prints the time and servers/s. Target: under 10 s for 1,000 servers on 2 cores.
+For each size it runs, as whole processes, medians of ``--runs``:
 
-    .venv/bin/python benchmarks/bench_delivery.py [-n 1000] [--max-seconds 10] [--policy]
+* the floor: ``orjson.loads`` of every expected and observed file, garbage collector paused as
+  sovbom pauses it, by the same number of forked worker processes;
+* ``python -m sovbom verify-delivery --shipment DIR --report-dir OUT`` (signatures verified
+  offline, matching, a JSON report per server and for the shipment), with that number of workers;
+
+and prints wall time, CPU seconds (the process and its workers), the ratio to the floor, and the
+peak memory: the largest sum of proportional set sizes of the process and its workers (sampled
+from /proc, shared pages counted once) and the largest single process (``ru_maxrss``). Goals:
+1,000 servers in under 10 s and within 5x the floor; 10,000 servers in under 100 s with a peak
+under 500 MB, whatever the shipment's size.
+
+    python benchmarks/bench_delivery.py [--sizes 100,1000] [--with-10000] [--runs 3]
+                                        [--cache DIR] [-j N] [--policy]
 """
 
 from __future__ import annotations
@@ -19,9 +30,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +46,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "src"))
 
-from sigstore_local import DEFAULT_ISSUER, LocalSigstore  # noqa: E402
-from sovbom.cyclonedx.writer import write_bom  # noqa: E402
+from sovbom.cyclonedx.writer import render_bom  # noqa: E402
 from sovbom.hbom import link_firmware, tree_document  # noqa: E402
 from sovbom.model import Component, Organization  # noqa: E402
 
 IDENTITY = "bench-factory@acme-servers.example"
 JP = Organization("Yamato Compute Systems K.K.", "JP")
+#: Serial prefix of the template server, replaced by each server's own.
+MARKER = "BXXXXX"
+#: Bumped when the generated shipment changes (a cache of an older one is rebuilt).
+CACHE_VERSION = "2"
 
 
 def _part(ref: str, cls: str, name: str, maker: str, pn: str, serial: str, slot: str | None,
@@ -50,9 +70,8 @@ def _fw(part: Component, name: str, version: str, i: int) -> None:
     link_firmware(part, fw)
 
 
-def server_tree(i: int) -> Component:
-    """A server of ~150 parts with serials unique to server ``i``."""
-    s = f"B{i:04d}"
+def server_tree(s: str) -> Component:
+    """A server of ~150 parts whose serials all begin with ``s``."""
     root = Component(ref="hw:server", name="YCS AIX-8B", cls="server", manufacturer=JP,
                      serial=f"{s}-SRV", part_number="AIX-8B-JP-001", version="A",
                      properties=[("sovbom:model", "AIX-8B-JP")])  # fmt: skip
@@ -105,7 +124,7 @@ def server_tree(i: int) -> Component:
     return root
 
 
-def observed_of(expected: dict[str, Any], swap_dimm: bool) -> dict[str, Any]:
+def observed_of(expected: dict[str, Any]) -> dict[str, Any]:
     """What a Redfish collection of the server gives: other refs, no hashes, no revisions."""
     text = json.dumps(expected).replace('"hw:', '"hw:redfish:').replace('"fw:', '"fw:redfish:')
     doc: dict[str, Any] = json.loads(text)
@@ -115,107 +134,298 @@ def observed_of(expected: dict[str, Any], swap_dimm: bool) -> dict[str, Any]:
         c.pop("hashes", None)
         if c.get("type") == "device" and c.get("bom-ref") != "hw:redfish:server":
             c.pop("version", None)
-        if swap_dimm and c.get("bom-ref") == "hw:redfish:chassis/baseboard/dimm7":
-            for p in c["properties"]:
-                if p["name"] == "cdx:device:serialNumber":
-                    p["value"] += "-SWAPPED"
         stack.extend(c.get("components", []))
     doc["metadata"]["properties"] = [{"name": "sovbom:bom:kind", "value": "observed"}]
     return doc
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=1000, help="servers (default 1000)")
-    parser.add_argument("--max-seconds", type=float, default=10.0)
-    parser.add_argument("--policy", action="store_true", help="also run samples/policy.yaml")
-    parser.add_argument("-j", "--jobs", type=int, help="worker processes (default: sovbom's)")
-    parser.add_argument("--no-reports", action="store_true", help="no --report-dir")
-    args = parser.parse_args()
+def server_name(i: int) -> str:
+    return f"server-{i:05d}"
 
-    with (
-        tempfile.TemporaryDirectory(prefix="sovbom-bench-delivery-") as tmp,
-        LocalSigstore() as inst,
-    ):
-        work = Path(tmp)
-        os.environ.update(HOME=str(work / "home"), XDG_CACHE_HOME=str(work / "home" / ".cache"),
-                          XDG_DATA_HOME=str(work / "home" / ".local" / "share"))  # fmt: skip
-        trust_config = inst.write_trust_config(work / "trust_config.json")
-        signers = work / "signers.yaml"
-        signers.write_text(
+
+def is_swapped(i: int) -> bool:
+    return i % 50 == 7
+
+
+def _serial_number(i: int) -> bytes:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'bench-server-{i}')}".encode()
+
+
+def _templates() -> tuple[bytes, bytes, bytes]:
+    """The template server's expected and observed HBOM, and its BOM serial number."""
+    expected = render_bom(tree_document(server_tree(MARKER), kind="factory"), reproducible=True)
+    serial = json.loads(expected)["serialNumber"].encode()
+    observed = json.dumps(observed_of(json.loads(expected)), indent=2).encode()
+    return expected, observed, serial
+
+
+def _generate(ship: Path, n: int) -> list[Path]:
+    """``n`` servers from the template: only their serials (and BOM serial number) differ."""
+    expected, observed, serial = _templates()
+    files = []
+    for i in range(n):
+        d = ship / server_name(i)
+        d.mkdir(parents=True)
+        s = f"B{i:05d}".encode()
+        e = expected.replace(MARKER.encode(), s).replace(serial, _serial_number(i))
+        o = observed.replace(MARKER.encode(), s)
+        if is_swapped(i):
+            dimm = s + b"-DIMM07"
+            o = o.replace(b'"' + dimm + b'"', b'"' + dimm + b'-SWAPPED"')
+        (d / "expected.cdx.json").write_bytes(e)
+        (d / "observed.cdx.json").write_bytes(o)
+        files.append(d / "expected.cdx.json")
+    return files
+
+
+def _sign(files: list[Path], trust_config: Path, token: str) -> None:
+    """One ``sovbom sign`` per chunk of files, two at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [files[k : k + 500] for k in range(0, len(files), 500)]
+
+    def sign(chunk: list[Path]) -> None:
+        argv = [sys.executable, "-m", "sovbom", "sign", *map(str, chunk),
+                "--trust-config", str(trust_config), "--identity-token", token]  # fmt: skip
+        subprocess.run(argv, check=True, env=_env(), stdout=subprocess.DEVNULL)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(sign, chunks))
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+
+def prepare(cache: Path, n: int) -> Path:
+    """The cache directory holding a signed shipment of at least ``n`` servers (built once)."""
+    done = cache / "complete"
+    if done.is_file():
+        version, size = done.read_text().split()
+        if version == CACHE_VERSION and int(size) >= n:
+            return cache
+    from sigstore_local import DEFAULT_ISSUER, LocalSigstore
+
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    t0 = time.perf_counter()
+    with LocalSigstore() as inst:
+        trust_config = inst.write_trust_config(cache / "trust_config.json")
+        (cache / "signers.yaml").write_text(
             "version: 1\nroles:\n  manufacturer:\n    signers:\n"
             f"      - {{identity: {IDENTITY}, issuer: '{DEFAULT_ISSUER}'}}\n"
         )
-        ship = work / "shipment"
-        t0 = time.perf_counter()
-        files = []
-        for i in range(args.n):
-            d = ship / f"server-{i:04d}"
-            d.mkdir(parents=True)
-            doc = tree_document(server_tree(i), kind="factory")
-            expected = d / "expected.cdx.json"
-            write_bom(expected, doc, reproducible=True)
-            observed = observed_of(json.loads(expected.read_bytes()), swap_dimm=i % 50 == 7)
-            (d / "observed.cdx.json").write_text(json.dumps(observed, indent=2))
-            files.append(expected)
-        parts = sum(1 for c in json.dumps(doc).split('"type": "device"')) - 1
+        files = _generate(cache / "servers", n)
         gen_s = time.perf_counter() - t0
+        _sign(files, trust_config, inst.mint_token(IDENTITY, DEFAULT_ISSUER, lifetime=7200))
+    print(f"generated {n} servers in {gen_s:.1f} s, signed in {time.perf_counter() - t0 - gen_s:.1f} s"
+          f" (cached in {cache})")  # fmt: skip
+    done.write_text(f"{CACHE_VERSION} {n}\n")
+    return cache
 
-        from click.testing import CliRunner
 
-        from sovbom.cli import cli
+def subset(cache: Path, n: int) -> Path:
+    """A shipment of the first ``n`` servers (hard links to the cached files)."""
+    ship = cache / f"shipment-{n}"
+    if ship.is_dir() and len(os.listdir(ship)) == n:
+        return ship
+    shutil.rmtree(ship, ignore_errors=True)
+    for i in range(n):
+        src, dst = cache / "servers" / server_name(i), ship / server_name(i)
+        dst.mkdir(parents=True)
+        for f in os.listdir(src):
+            os.link(src / f, dst / f)
+    return ship
 
-        runner = CliRunner()
-        t0 = time.perf_counter()
-        signed = runner.invoke(cli, ["sign", *map(str, files), "--trust-config", str(trust_config),
-                                     "--identity-token", inst.mint_token(IDENTITY, DEFAULT_ISSUER, lifetime=3600)])  # fmt: skip
-        sign_s = time.perf_counter() - t0
-        if signed.exit_code != 0:
-            print(signed.stderr, file=sys.stderr)
-            return 1
-        size = sum(f.stat().st_size for f in files) / len(files)
-        print(f"generated {args.n} servers ({parts} hardware parts each, expected HBOM"
-              f" ~{size / 1024:.0f} KiB) in {gen_s:.1f} s; signed them in one `sovbom sign`: {sign_s:.1f} s")  # fmt: skip
 
-        out = work / "reports"
-        argv = ["verify-delivery", "--shipment", str(ship), "--signers", str(signers),
-                "--trust-config", str(trust_config), "--offline", "--report-dir", str(out),
-                "-f", "json", "-o", str(work / "summary.json")]  # fmt: skip
-        if args.jobs:
-            argv += ["--jobs", str(args.jobs)]
-        if args.no_reports:
-            argv = argv[: argv.index("--report-dir")] + argv[argv.index("--report-dir") + 2 :]
-        if args.policy:
-            argv += ["--policy", str(REPO / "samples" / "policy.yaml"), "--as-of", "2026-11-22"]
-        t0 = time.perf_counter()
-        if os.environ.get("BENCH_PROFILE"):
-            import cProfile
+FLOOR = """
+import gc, multiprocessing, os, sys, orjson
+gc.disable()
+root, jobs = sys.argv[1], int(sys.argv[2])
+def load(name):
+    d = os.path.join(root, name)
+    for f in ("expected.cdx.json", "observed.cdx.json"):
+        with open(os.path.join(d, f), "rb") as fh:
+            orjson.loads(fh.read())
+    return name
+names = sorted(os.listdir(root))
+if jobs > 1:
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for _ in pool.imap(load, names, chunksize=max(1, min(16, len(names) // (jobs * 8)))):
+            pass
+else:
+    for n in names:
+        load(n)
+"""
 
-            cProfile.runctx(
-                "runner.invoke(cli, argv)", globals(), locals(), os.environ["BENCH_PROFILE"]
-            )
-        result = runner.invoke(cli, argv)
-        verify_s = time.perf_counter() - t0
-        summary = json.loads((work / "summary.json").read_text())
-        bad = summary["failed_servers"]
-        expected_bad = [f"server-{i:04d}" for i in range(args.n) if i % 50 == 7]
-        mismatched = [
-            s["server"] for s in summary["servers"] if s["counts"] and s["counts"]["substituted"]
-        ]
-        if (
-            result.exit_code != 3
-            or mismatched != expected_bad
-            or (bad != expected_bad and not args.policy)
-        ):
-            print(f"unexpected outcome: exit {result.exit_code}, failed {bad[:5]}", file=sys.stderr)
-            print(result.stderr, file=sys.stderr)
-            return 1
-        rate = args.n / verify_s
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        print(f"verify-delivery --shipment{' --policy' if args.policy else ''}: {args.n} servers in"
-              f" {verify_s:.2f} s ({rate:.0f} servers/s, {cpus} CPUs); {len(mismatched)} mismatched servers named;"
-              f" target under {args.max_seconds:.0f} s: {'met' if verify_s < args.max_seconds else 'MISSED'}")  # fmt: skip
-        return 0 if verify_s < args.max_seconds else 1
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_pss: int  # bytes: largest sum over the process tree
+    max_rss: int  # bytes: largest single process
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _pss(pid: int) -> int:
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def measure(argv: list[str]) -> Run:
+    """Run ``argv`` as a process: wall time, CPU of it and its children, peak memory."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _pss(proc.pid))
+            stop.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    stop.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"{argv[:4]} failed ({proc.returncode}): {err}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, peak, usage.ru_maxrss * 1024)
+
+
+def _check(summary: Path, n: int, policy: bool) -> None:
+    doc = json.loads(summary.read_text())
+    expected_bad = [server_name(i) for i in range(n) if is_swapped(i)]
+    swapped = [s["server"] for s in doc["servers"] if s["counts"] and s["counts"]["substituted"]]
+    if swapped != expected_bad or (doc["failed_servers"] != expected_bad and not policy):
+        raise SystemExit(f"unexpected outcome: failed {doc['failed_servers'][:5]}")
+    if len(doc["servers"]) != n:
+        raise SystemExit(f"{len(doc['servers'])} servers in the summary, not {n}")
+
+
+def default_jobs(n: int) -> int:
+    from sovbom.delivery.shipment import _default_jobs
+
+    return _default_jobs(n)
+
+
+def bench(cache: Path, n: int, runs: int, jobs: int | None, policy: bool) -> dict[str, Any]:
+    ship = subset(cache, n)
+    j = jobs or default_jobs(n)
+    floors, sovboms = [], []
+    with tempfile.TemporaryDirectory(prefix="sovbom-bench-delivery-") as tmp:
+        for _ in range(runs):
+            floors.append(measure([sys.executable, "-c", FLOOR, str(ship), str(j)]))
+            out = Path(tmp) / "reports"
+            shutil.rmtree(out, ignore_errors=True)
+            argv = [sys.executable, "-m", "sovbom", "verify-delivery", "--shipment", str(ship),
+                    "--signers", str(cache / "signers.yaml"), "--trust-config",
+                    str(cache / "trust_config.json"), "--offline", "--report-dir", str(out),
+                    "-f", "json", "-o", str(Path(tmp) / "summary.json"), "--jobs", str(j)]  # fmt: skip
+            if policy:
+                argv += ["--policy", str(REPO / "samples" / "policy.yaml"), "--as-of", "2026-11-22"]
+            sovboms.append(measure(argv))
+            _check(Path(tmp) / "summary.json", n, policy)
+            if len(os.listdir(out)) != n + 1:
+                raise SystemExit(f"{len(os.listdir(out))} reports written, not {n + 1}")
+
+    def med(values: list[Run], attr: str) -> float:
+        return float(statistics.median(getattr(r, attr) for r in values))
+
+    return {
+        "n": n,
+        "jobs": j,
+        "floor_wall": med(floors, "wall"),
+        "floor_cpu": med(floors, "cpu"),
+        "floor_pss": med(floors, "peak_pss"),
+        "wall": med(sovboms, "wall"),
+        "cpu": med(sovboms, "cpu"),
+        "pss": med(sovboms, "peak_pss"),
+        "max_rss": med(sovboms, "max_rss"),
+        "walls": [r.wall for r in sovboms],
+        "load": os.getloadavg()[0],
+    }
+
+
+def _mb(b: float) -> str:
+    return f"{b / 1e6:.0f} MB"
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    print("| servers | workers | floor wall / CPU | sovbom wall / CPU | ratio wall / CPU"
+          " | sovbom peak (sum PSS / largest process) | floor peak | per server | load |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']:,} | {r['jobs']} | {r['floor_wall']:.2f} s / {r['floor_cpu']:.2f} s"
+              f" | {r['wall']:.2f} s / {r['cpu']:.2f} s"
+              f" | {r['wall'] / r['floor_wall']:.2f}x / {r['cpu'] / r['floor_cpu']:.2f}x"
+              f" | {_mb(r['pss'])} / {_mb(r['max_rss'])} | {_mb(r['floor_pss'])}"
+              f" | {r['cpu'] / r['n'] * 1000:.1f} ms CPU | {r['load']:.1f} |")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000", help="servers, comma-separated")
+    parser.add_argument("--with-10000", action="store_true", help="also 10,000 servers")
+    parser.add_argument("--runs", type=int, default=3, help="runs per size (median)")
+    parser.add_argument("--cache", type=Path,
+                        default=Path(tempfile.gettempdir()) / "sovbom-bench-delivery")  # fmt: skip
+    parser.add_argument("-j", "--jobs", type=int, help="worker processes (default: sovbom's)")
+    parser.add_argument("--policy", action="store_true", help="with samples/policy.yaml")
+    parser.add_argument("--max-seconds-1000", type=float, default=10.0)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.with_10000 and 10_000 not in sizes:
+        sizes.append(10_000)
+    cache = prepare(args.cache, max(sizes))
+    rows = [bench(cache, n, args.runs, args.jobs, args.policy) for n in sizes]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"verify-delivery --shipment{' --policy' if args.policy else ''}, {cpus} CPUs,"
+          f" medians of {args.runs} runs; the floor is orjson.loads of every expected and observed"
+          f" file, gc paused, same workers")  # fmt: skip
+    report(rows)
+    ok = True
+    for r in rows:
+        ratio = r["wall"] / r["floor_wall"]
+        if r["n"] == 1000 and (r["wall"] >= args.max_seconds_1000 or ratio > 5):
+            print(f"1,000 servers: {r['wall']:.2f} s, {ratio:.2f}x the floor: goal MISSED")
+            ok = False
+        if r["n"] == 10_000 and (r["wall"] >= 100 or r["pss"] >= 500e6):
+            print(f"10,000 servers: {r['wall']:.1f} s, peak {_mb(r['pss'])}: goal MISSED")
+            ok = False
+    if len(rows) > 1:
+        a, b = rows[0], rows[-1]
+        growth = (b["cpu"] / b["n"]) / (a["cpu"] / a["n"])
+        print(f"CPU per server at {b['n']:,} vs {a['n']:,} servers: {growth:.2f}x (1.00 = linear)")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

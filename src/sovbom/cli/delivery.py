@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from sovbom.report.interface import ReportFormat, renderer_for
 
 if TYPE_CHECKING:
     from sovbom.delivery import DeliveryResult, ServerInputs
+    from sovbom.delivery.shipment import ReportSink
     from sovbom.policy import Policy
     from sovbom.signing import BundleVerifier
 
@@ -270,7 +272,8 @@ def _shipment(
     jobs: int | None,
 ) -> int:
     from sovbom.delivery import ShipmentResult, scan_shipment
-    from sovbom.delivery.report_dir import write_report_dir
+    from sovbom.delivery.report_dir import StagedReportDir
+    from sovbom.delivery.shipment import report_name
     from sovbom.report.interface import DeliveryReport, ShipmentReport
 
     layout = scan_shipment(directory)
@@ -286,26 +289,24 @@ def _shipment(
     def render(result: DeliveryResult) -> bytes:
         return renderer_for(ReportFormat.JSON).delivery(DeliveryReport(result, as_of))
 
-    items = _with_progress(
-        layout.servers, verifier, policy, fail_on, today,
-        render if report_dir is not None else None, jobs,
-    )  # fmt: skip
-    shipment = ShipmentResult(
-        directory=display_name(directory),
-        servers=[r for r, _ in items],
-        other_entries=layout.other_entries,
-    )
-    report = ShipmentReport(shipment=shipment, as_of=as_of)
-    files: dict[str, bytes] = {}
-    if report_dir is not None:
-        for r, data in items:
-            name = f"{r.server}.delivery.json"
-            files[name] = data or b""
-            report.report_files[r.server] = str(Path(report_dir) / name)
-    summary = renderer_for(fmt, color=color).shipment(report)
-    if report_dir is not None:
-        files["shipment.json"] = renderer_for(ReportFormat.JSON).shipment(report)
-        write_report_dir(report_dir, files)
+    with contextlib.ExitStack() as stack:
+        # reports are written as servers finish, into a staging directory put in place at the end
+        staged = stack.enter_context(StagedReportDir(report_dir)) if report_dir else None
+        results = _with_progress(
+            layout.servers, verifier, policy, fail_on, today,
+            render if staged is not None else None, jobs, staged,
+        )  # fmt: skip
+        shipment = ShipmentResult(
+            directory=display_name(directory), servers=results, other_entries=layout.other_entries
+        )
+        report = ShipmentReport(shipment=shipment, as_of=as_of)
+        if report_dir is not None:
+            for r in results:
+                report.report_files[r.server] = str(Path(report_dir) / report_name(r.server))
+        summary = renderer_for(fmt, color=color).shipment(report)
+        if staged is not None:
+            staged.write("shipment.json", renderer_for(ReportFormat.JSON).shipment(report))
+            staged.commit()
     write_bytes(output, summary)
     return shipment.exit_code
 
@@ -318,8 +319,9 @@ def _with_progress(
     today: dt.date,
     render: Callable[[DeliveryResult], bytes] | None,
     jobs: int | None,
-) -> list[tuple[DeliveryResult, bytes | None]]:
-    """Verify every server; a progress bar on stderr when it is a terminal."""
+    reports: ReportSink | None = None,
+) -> list[DeliveryResult]:
+    """Verify every server (reports to ``reports``); a progress bar on stderr on a terminal."""
     from sovbom.delivery import verify_shipment
 
     with progress_bar("verifying deliveries", len(servers)) as advance:
@@ -330,6 +332,7 @@ def _with_progress(
             fail_on=fail_on,
             today=today,
             render=render,
+            reports=reports,
             jobs=jobs,
             on_result=advance,
         )

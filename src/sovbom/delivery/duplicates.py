@@ -8,13 +8,22 @@ signed HBOM (digest), the same observed HBOM (digest) or a serial number (the se
 part's) declared by two servers makes each of them a duplicate, with a reason naming the others.
 
 Linear in the number of servers and serials, whatever the number of copies.
+
+A shipment is verified as a stream: :class:`DuplicateIndex` keeps only small keys of each server
+(its two digests and an 8-byte hash of each serial, in compact arrays), and names the servers that
+may be duplicates once all are seen. Their fingerprints, restricted to the serials that other
+servers share (:func:`restrict`), are then enough for :func:`duplicate_reasons`: the reasons come
+out as if every full fingerprint had been kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from array import array
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from sovbom.delivery.model import DeliveryResult
+from sovbom.delivery.model import DeliveryResult, Fingerprint
 
 #: Other servers named in a reason (then "and N more").
 SHOWN = 3
@@ -105,4 +114,92 @@ def _shared_serials(
         )
 
 
-__all__ = ["duplicate_reasons"]
+def serial_key(serial: str) -> int:
+    """A 64-bit key of a normalised serial (equal serials, equal keys; the converse is checked)."""
+    return int.from_bytes(hashlib.blake2b(serial.encode(), digest_size=8).digest(), "little")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerKeys:
+    """What the index keeps of one server: digests and serial keys (packed)."""
+
+    expected: bytes
+    observed: bytes | None
+    serials: bytes  # array("Q") of serial_key values
+
+
+def keys_of(fp: Fingerprint) -> ServerKeys:
+    return ServerKeys(
+        bytes.fromhex(fp.expected_sha256),
+        bytes.fromhex(fp.observed_sha256) if fp.observed_sha256 else None,
+        array("Q", map(serial_key, fp.serials)).tobytes(),
+    )
+
+
+def restrict(fp: Fingerprint, shared: Collection[int]) -> Fingerprint:
+    """``fp`` with only the serials whose key is in ``shared`` (the others are unique)."""
+    serials = {s: what for s, what in fp.serials.items() if serial_key(s) in shared}
+    return Fingerprint(fp.expected_sha256, fp.observed_sha256, serials)
+
+
+#: Serial keys are kept in this many buckets (by their top byte), each sorted out on its own.
+_BUCKETS = 256
+
+
+class DuplicateIndex:
+    """Servers (by their index in the shipment) that may not be unique, from compact keys.
+
+    Memory: about 12 bytes per serial and 100 per server; no result is kept.
+    """
+
+    def __init__(self) -> None:
+        self._expected: dict[bytes, int] = {}
+        self._observed: dict[bytes, int] = {}
+        self._digests: dict[int, tuple[bytes, bytes | None]] = {}
+        self._found: set[int] = set()
+        self._keys = [array("Q") for _ in range(_BUCKETS)]
+        self._owners = [array("L") for _ in range(_BUCKETS)]
+
+    def add(self, index: int, keys: ServerKeys | None) -> None:
+        if keys is None:
+            return
+        self._digests[index] = (keys.expected, keys.observed)
+        for digest, seen in ((keys.expected, self._expected), (keys.observed, self._observed)):
+            if digest is None:
+                continue
+            first = seen.setdefault(digest, index)
+            if first != index:
+                self._found.update((first, index))
+        packed = array("Q")
+        packed.frombytes(keys.serials)
+        for key in packed:
+            bucket = key >> 56
+            self._keys[bucket].append(key)
+            self._owners[bucket].append(index)
+
+    def digests(self, index: int) -> tuple[bytes, bytes | None] | None:
+        """The digests the server had when it was added."""
+        return self._digests.get(index)
+
+    def candidates(self) -> tuple[list[int], frozenset[int]]:
+        """Servers that may be duplicates (sorted), and the serial keys two servers share."""
+        found = set(self._found)
+        shared: set[int] = set()
+        for keys, owners in zip(self._keys, self._owners, strict=True):
+            first: dict[int, int] = {}
+            for key, owner in zip(keys, owners, strict=True):
+                other = first.setdefault(key, owner)
+                if other != owner:
+                    found.update((other, owner))
+                    shared.add(key)
+        return sorted(found), frozenset(shared)
+
+
+__all__ = [
+    "DuplicateIndex",
+    "ServerKeys",
+    "duplicate_reasons",
+    "keys_of",
+    "restrict",
+    "serial_key",
+]

@@ -41,17 +41,20 @@ class Part:
 
 
 _KNOWN_VALUES: dict[str, str | None] = {}
+#: Values cached at most (names, part numbers, slots repeat from server to server; serials do not).
+_CACHED = 20_000
+_UNKNOWN = "\0unknown"
 
 
 def _value(v: Any) -> str | None:
     """A field's value, or None for a placeholder (``Not Specified``, ``0000``...)."""
     if v.__class__ is not str:
         return None
-    known = _KNOWN_VALUES.get(v, v)  # names, part numbers, slots repeat from server to server
-    if known is not v:
+    known = _KNOWN_VALUES.get(v, _UNKNOWN)
+    if known is not _UNKNOWN:
         return known
     out = None if is_placeholder(v) else v.strip()
-    if len(_KNOWN_VALUES) < 100_000:
+    if len(_KNOWN_VALUES) < _CACHED:
         _KNOWN_VALUES[v] = out
     return out
 
@@ -78,43 +81,54 @@ _PROPS = {
     tx.REDFISH_SOFTWARE_ID: "software_id",
     tx.REVISION: "revision",
 }
+_NO_PROPS: dict[str, str] = {}
 
 
 def _props(comp: Mapping[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = {}
+    """The properties extract reads (the first non-blank value of each, stripped)."""
     props = comp.get("properties")
-    if props.__class__ is not list:
-        return found
+    if props.__class__ is not list or not props:
+        return _NO_PROPS
+    found: dict[str, str] = {}
     get = _PROPS.get
     for p in props:
-        if p.__class__ is dict:
-            key = get(p.get("name"))  # type: ignore[arg-type]
-            if key is not None and key not in found:
-                value = p.get("value")
-                if value.__class__ is str and value.strip():
-                    found[key] = value.strip()
+        if p.__class__ is not dict:
+            continue
+        name = p.get("name")
+        key = get(name) if name.__class__ is str else None
+        if key is not None and key not in found:
+            value = p.get("value")
+            if value.__class__ is str:
+                value = value.strip()
+                if value:
+                    found[key] = value
     return found
 
 
-def _manufacturer(comp: Mapping[str, Any]) -> str | None:
-    m = comp.get("manufacturer")
-    if m.__class__ is dict:
-        return _value(m.get("name"))
-    return None
-
-
 def _part(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Part:
+    m = comp.get("manufacturer")
+    get = props.get
     return Part(
-        ref=ref,
-        name=str(comp.get("name") or ref),
-        cls=props.get("cls"),
-        manufacturer=_manufacturer(comp),
-        model=props.get("model"),
-        part_number=_value(props.get("part_number")),
-        serial=_value(props.get("serial")),
-        revision=_value(comp.get("version")) or _value(props.get("revision")),
-        slot=_value(props.get("slot") or props.get("slot2")),
-        bus=_value(props.get("bus")),
+        ref,
+        str(comp.get("name") or ref),
+        get("cls"),
+        _value(m.get("name")) if m.__class__ is dict else None,
+        get("model"),
+        _value(get("part_number")),
+        _value(get("serial")),
+        _value(comp.get("version")) or _value(get("revision")),
+        _value(get("slot") or get("slot2")),
+        _value(get("bus")),
+    )
+
+
+def _firmware(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Firmware:
+    return Firmware(
+        ref,
+        str(comp.get("name") or ref),
+        _value(comp.get("version")),
+        _hashes(comp) if comp.get("hashes") else {},
+        props.get("software_id"),
     )
 
 
@@ -122,11 +136,11 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
     """The server, its hardware parts (with their firmware), and firmware of no known part.
 
     A firmware component belongs to the part named by its ``sovbom:runs-on`` property, else (or
-    when that names no part) to the nearest device it is nested in.
+    when that names no part) to the nearest device it is nested in. One pass over the
+    components; parts and firmware are placed once all are read.
     """
     root_ref: str | None = None
     parts: dict[str, Part] = {}
-    order: list[str] = []
     firmware: list[tuple[Firmware, str | None, str | None]] = []
     #: ref -> the nearest device at or above it (the owner of firmware nested there)
     owner_of: dict[str, str | None] = {}
@@ -134,21 +148,16 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
         if is_root:
             root_ref = ref
         ctype = comp.get("type")
+        if ctype == "device":
+            owner_of[ref] = ref
+            if ref not in parts:
+                parts[ref] = _part(ref, comp, _props(comp))
+            continue
         owner = owner_of.get(parent) if parent is not None else None
-        owner_of[ref] = ref if ctype == "device" else owner
+        owner_of[ref] = owner
         if ctype == "firmware":
             props = _props(comp)
-            fw = Firmware(
-                ref=ref,
-                name=str(comp.get("name") or ref),
-                version=_value(comp.get("version")),
-                hashes=_hashes(comp),
-                software_id=props.get("software_id"),
-            )
-            firmware.append((fw, props.get("runs_on"), owner))
-        elif ctype == "device" and ref not in parts:
-            parts[ref] = _part(ref, comp, _props(comp))
-            order.append(ref)
+            firmware.append((_firmware(ref, comp, props), props.get("runs_on"), owner))
     loose: list[Firmware] = []
     for fw, runs_on, nested_in in firmware:
         target = parts.get(runs_on or nested_in or "") or parts.get(nested_in or "")
@@ -157,8 +166,7 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
         else:
             target.firmware.append(fw)
     root = parts.get(root_ref) if root_ref else None
-    others = [parts[r] for r in order if r != root_ref]
-    return root, others, loose
+    return root, [p for r, p in parts.items() if r != root_ref], loose
 
 
 def observed_complete(doc: Mapping[str, Any]) -> tuple[bool, list[str]]:

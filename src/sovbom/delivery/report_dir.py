@@ -1,10 +1,12 @@
 """Writing a directory of reports all at once, or not at all.
 
-The files are first written into a fresh temporary directory on the same file system; only when
-every one of them is written are they put in place: by renaming the temporary directory when the
-report directory does not exist yet (one atomic step), else by moving each file into it (after
-checking that none of them would replace a directory). On failure the temporary directory is
-removed and the report directory is left as it was.
+The files are first written into a fresh temporary directory on the same file system, beside the
+report directory, one by one as they are ready (:class:`StagedReportDir`: writers run in
+background threads, a bounded number of files in flight, so memory does not grow with the number
+of reports). Only when every one of them is written are they put in place: by renaming the
+temporary directory when the report directory does not exist yet (one atomic step), else by moving
+each file into it (after checking that none of them would replace a directory). On failure the
+temporary directory is removed and the report directory is left as it was.
 """
 
 from __future__ import annotations
@@ -12,14 +14,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 from sovbom.errors import InputError
 
+#: Writer threads (each file is flushed to disk: the threads overlap those waits).
+WRITERS = 4
+#: Files handed to the writers and not yet written, at most.
+IN_FLIGHT = 32
+
 
 def _write(path: Path, data: bytes) -> None:
-    with open(path, "xb") as f:
+    with open(path, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -31,50 +41,113 @@ def _check_name(name: str, out: Path) -> None:
         raise InputError(f"not a plain file name for a report: {name!r}", source=str(out))
 
 
+def _failed(target: Path, e: OSError) -> InputError:
+    return InputError(
+        f"cannot write the reports: {e.strerror or e}"
+        f"{f' ({e.filename})' if e.filename else ''}; nothing was written",
+        source=str(target),
+    )
+
+
+class StagedReportDir:
+    """A report directory written file by file into a staging directory, put in place at once.
+
+    Use as a context manager: :meth:`write` each file (again to replace it), then :meth:`commit`.
+    Leaving the block without committing (or on an error) removes the staging directory.
+    """
+
+    def __init__(self, out: str | os.PathLike[str]) -> None:
+        self.target = Path(out)
+        self._exists = self.target.is_dir()
+        if self.target.exists() and not self._exists:
+            raise InputError("not a directory (the report directory)", source=str(self.target))
+        parent = self.target if self._exists else self.target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=parent)
+            )
+        except OSError as e:
+            raise InputError(
+                f"cannot create the report directory: {e.strerror or e}", source=str(self.target)
+            ) from e
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[None]] = deque()
+
+    def __enter__(self) -> StagedReportDir:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.discard()
+
+    def write(self, name: str, data: bytes) -> None:
+        """Write (or replace) one file; an error surfaces here or at :meth:`commit`."""
+        _check_name(name, self.target)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="report-writer")
+        self._pending.append(self._pool.submit(_write, self.staging / name, data))
+        while len(self._pending) > IN_FLIGHT or (self._pending and self._pending[0].done()):
+            self._wait(self._pending.popleft())
+
+    def _wait(self, future: Future[None]) -> None:
+        try:
+            future.result()
+        except OSError as e:
+            raise _failed(self.target, e) from e
+
+    def flush(self) -> None:
+        """Wait until every file handed to :meth:`write` is written."""
+        while self._pending:
+            self._wait(self._pending.popleft())
+
+    def commit(self) -> None:
+        """Put every written file in place (all of them, or none)."""
+        self.flush()
+        try:
+            if self._exists:
+                _move_into(self.staging, self.target)
+            else:
+                os.chmod(self.staging, 0o755)  # noqa: S103 - as mkdir with the usual umask
+                os.rename(self.staging, self.target)
+        except OSError as e:
+            raise _failed(self.target, e) from e
+        self.discard()
+
+    def discard(self) -> None:
+        """Stop the writers and remove the staging directory (what is left of it)."""
+        if self._pool is not None:
+            for future in self._pending:
+                future.cancel()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+            self._pending.clear()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
 def write_report_dir(out: str | os.PathLike[str], files: Mapping[str, bytes]) -> None:
     """Write ``files`` (file name -> bytes) into directory ``out``, all of them or none."""
     target = Path(out)
     for name in files:
         _check_name(name, target)
-    exists = target.is_dir()
-    if target.exists() and not exists:
-        raise InputError("not a directory (the report directory)", source=str(target))
-    parent = target if exists else target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
-    except OSError as e:
-        raise InputError(
-            f"cannot create the report directory: {e.strerror or e}", source=str(target)
-        ) from e
-    try:
+    with StagedReportDir(target) as staged:
         for name, data in files.items():
-            _write(staging / name, data)
-        if exists:
-            _move_into(staging, target, files)
-        else:
-            os.chmod(staging, 0o755)  # noqa: S103 - as mkdir with the usual umask
-            os.rename(staging, target)
-    except OSError as e:
-        raise InputError(
-            f"cannot write the reports: {e.strerror or e}"
-            f"{f' ({e.filename})' if e.filename else ''}; nothing was written",
-            source=str(target),
-        ) from e
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            staged.write(name, data)
+        staged.commit()
 
 
-def _move_into(staging: Path, target: Path, files: Mapping[str, bytes]) -> None:
-    blocked = [n for n in files if (target / n).is_dir() and not (target / n).is_symlink()]
+def _move_into(staging: Path, target: Path) -> None:
+    names = sorted(e.name for e in os.scandir(staging))
+    blocked = [n for n in names if (target / n).is_dir() and not (target / n).is_symlink()]
     if blocked:
         raise InputError(
             f"{blocked[0]} is a directory in the report directory: it would be replaced;"
             " nothing was written",
             source=str(target),
         )
-    for name in files:
+    for name in names:
         os.replace(staging / name, target / name)
 
 
-__all__ = ["write_report_dir"]
+__all__ = ["StagedReportDir", "write_report_dir"]

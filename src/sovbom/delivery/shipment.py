@@ -15,15 +15,22 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.reader import parse_bom
 from sovbom.delivery.assess import assess, check_signature, sha256_hex
-from sovbom.delivery.duplicates import duplicate_reasons
+from sovbom.delivery.duplicates import (
+    DuplicateIndex,
+    ServerKeys,
+    duplicate_reasons,
+    keys_of,
+    restrict,
+)
 from sovbom.delivery.extract import observed_complete
 from sovbom.delivery.model import DeliveryResult, SourceInfo
 from sovbom.errors import InputError
@@ -154,8 +161,22 @@ def verify_server(
 ProgressCallback = Callable[[DeliveryResult], None]
 Renderer = Callable[[DeliveryResult], bytes]
 
+
+class ReportSink(Protocol):
+    """Where per-server reports go as they are rendered (e.g. a StagedReportDir)."""
+
+    def write(self, name: str, data: bytes) -> None: ...
+
+
 #: From this many servers on, a shipment is verified by one worker process per CPU.
 PARALLEL_THRESHOLD = 40
+#: Servers handed to the workers and not yet consumed, per worker and chunk (bounds memory).
+WINDOW_CHUNKS = 4
+
+
+def report_name(server: str) -> str:
+    """The file name of a server's report in a report directory."""
+    return f"{server}.delivery.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,11 +188,14 @@ class _State:
     fail_on: str
     today: dt.date
     render: Renderer | None
-    #: server -> why it is a duplicate (set for the second pass, see :func:`verify_shipment`)
+    #: server -> why it is a duplicate (set for the last pass, see :func:`verify_shipment`)
     duplicates: Mapping[str, list[str]] = field(default_factory=dict)
+    #: set for the later passes: keep the fingerprint, with only the serials of these keys
+    shared: frozenset[int] | None = None
 
 
 _WORKER_STATE: _State | None = None
+_Item = tuple[DeliveryResult, bytes | None, ServerKeys | None]
 
 
 def _default_jobs(n: int) -> int:
@@ -184,8 +208,8 @@ def _default_jobs(n: int) -> int:
     return max(1, min(cpus, 8))
 
 
-def _work(inputs: ServerInputs) -> tuple[DeliveryResult, bytes | None]:
-    """One server (in this process or a forked worker): result (slim) and rendered report."""
+def _work(inputs: ServerInputs) -> _Item:
+    """One server (in this process or a forked worker): slim result, report, duplicate keys."""
     state = _WORKER_STATE
     assert state is not None
     result = verify_server(
@@ -195,26 +219,52 @@ def _work(inputs: ServerInputs) -> tuple[DeliveryResult, bytes | None]:
     data = state.render(result) if state.render is not None else None
     if result.comparison is not None:
         result.comparison = result.comparison.slim()
-    return result, data
+    fp, keys = result.fingerprint, None
+    if fp is not None:
+        if state.shared is None:
+            keys, result.fingerprint = keys_of(fp), None
+        else:
+            result.fingerprint = restrict(fp, state.shared)
+    return result, data, keys
 
 
-def _run(
-    servers: Sequence[ServerInputs], state: _State, jobs: int
-) -> Iterator[tuple[DeliveryResult, bytes | None]]:
-    """:func:`_work` on every server, in order; forked workers share them when ``jobs`` > 1."""
+def _run(servers: Sequence[ServerInputs], state: _State, jobs: int) -> Iterator[_Item]:
+    """:func:`_work` on every server, in order; forked workers share them when ``jobs`` > 1.
+
+    At most :data:`WINDOW_CHUNKS` chunks per worker are handed out ahead of the results
+    consumed, so that results waiting for a slow consumer do not pile up.
+    """
     global _WORKER_STATE
     _WORKER_STATE = state
     try:
-        if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
-            ctx = multiprocessing.get_context("fork")
-            chunk = max(1, min(16, len(servers) // (jobs * 8)))
-            with ctx.Pool(jobs) as pool:
-                yield from pool.imap(_work, servers, chunksize=chunk)
+        if jobs > 1 and len(servers) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            yield from _parallel(servers, jobs)
         else:
             for inputs in servers:
                 yield _work(inputs)
     finally:
         _WORKER_STATE = None
+
+
+def _parallel(servers: Sequence[ServerInputs], jobs: int) -> Iterator[_Item]:
+    chunk = max(1, min(16, len(servers) // (jobs * 8)))
+    window = threading.Semaphore(chunk * jobs * WINDOW_CHUNKS)
+    stop = threading.Event()
+
+    def feed() -> Iterator[ServerInputs]:  # runs in the pool's task thread
+        for inputs in servers:
+            while not window.acquire(timeout=0.1):
+                if stop.is_set():
+                    return
+            yield inputs
+
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        try:
+            for item in pool.imap(_work, feed(), chunksize=chunk):
+                window.release()
+                yield item
+        finally:
+            stop.set()
 
 
 def verify_shipment(
@@ -225,56 +275,95 @@ def verify_shipment(
     fail_on: str = "high",
     today: dt.date | None = None,
     render: Renderer | None = None,
+    reports: ReportSink | None = None,
     jobs: int | None = None,
     on_result: ProgressCallback | None = None,
-) -> list[tuple[DeliveryResult, bytes | None]]:
-    """Every server, in order: its result and, with ``render``, its rendered report.
+) -> list[DeliveryResult]:
+    """Every server's result, in order; with ``render`` and ``reports``, its report written.
 
-    Results come back *slim* (:meth:`~sovbom.delivery.model.Comparison.slim`: only the parts that
-    are not matched, and totals): render each server's full report with ``render``. With
-    ``jobs`` > 1 (default: one per CPU, at most 8, from :data:`PARALLEL_THRESHOLD` servers on)
-    forked worker processes share the work; they inherit the verifier (one trust root, parsed
-    once). ``on_result`` is called after each server (e.g. a progress bar). An unreadable input
-    raises, whichever process reads it.
+    Servers are verified as they are read and each report is handed to ``reports`` (as
+    :func:`report_name`) as soon as it is rendered: memory depends on the number of workers,
+    not on the shipment. Results come back *slim*
+    (:meth:`~sovbom.delivery.model.Comparison.slim`: only the parts that are not matched, and
+    totals) and without their fingerprint. With ``jobs`` > 1 (default: one per CPU, at most 8,
+    from :data:`PARALLEL_THRESHOLD` servers on) forked worker processes share the work; they
+    inherit the verifier (one trust root, parsed once). ``on_result`` is called after each
+    server (e.g. a progress bar). An unreadable input raises, whichever process reads it.
 
     Servers that are not unique within the shipment get their ``duplicates`` reasons once every
-    server is verified; with ``render``, their reports are rendered again (a second pass over
-    those servers only), so that no report says pass for a server the shipment fails.
+    server is verified (:class:`~sovbom.delivery.duplicates.DuplicateIndex` keeps only digests
+    and serial keys): the servers that may be duplicates are verified again, to name what they
+    share, and those that are get their reports rendered again, so that no report says pass for
+    a server the shipment fails.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     jobs = _default_jobs(len(servers)) if jobs is None else max(1, jobs)
     state = _State(verifier, policy, fail_on, today, render)
-    out: list[tuple[DeliveryResult, bytes | None]] = []
-    for item in _run(servers, state, jobs):
-        out.append(item)
+    results: list[DeliveryResult] = []
+    index = DuplicateIndex()
+    for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):
+        index.add(i, keys)
+        if data is not None and reports is not None:
+            reports.write(report_name(result.server), data)
+        results.append(result)
         if on_result is not None:
-            on_result(item[0])
-    reasons = duplicate_reasons([r for r, _ in out])
-    if not reasons:
-        return out
-    if render is None:
-        for r, _ in out:
-            r.duplicates = list(reasons.get(r.server, ()))
-        return out
-    again = [i for i, (r, _) in enumerate(out) if r.server in reasons]
-    second = replace(state, duplicates=reasons)
-    redo = _run([servers[i] for i in again], second, min(jobs, _default_jobs(len(again))))
-    for i, item in zip(again, redo, strict=True):
-        if item[0].fingerprint != out[i][0].fingerprint:
-            raise InputError(
-                "changed while the shipment was verified", source=str(servers[i].directory)
-            )
-        out[i] = item
-    return out
+            on_result(result)
+    _duplicates(servers, results, index, state, jobs, reports)
+    return results
+
+
+def _same_files(inputs: ServerInputs, index: DuplicateIndex, i: int, r: DeliveryResult) -> None:
+    fp = r.fingerprint
+    now = None if fp is None else keys_of(replace(fp, serials={}))
+    if now is None or index.digests(i) != (now.expected, now.observed):
+        raise InputError("changed while the shipment was verified", source=str(inputs.directory))
+
+
+def _duplicates(
+    servers: Sequence[ServerInputs],
+    results: list[DeliveryResult],
+    index: DuplicateIndex,
+    state: _State,
+    jobs: int,
+    reports: ReportSink | None,
+) -> None:
+    """Name the duplicates: verify again the servers that may be, then re-render those that are."""
+    found, shared = index.candidates()
+    if not found:
+        return
+    probe = replace(state, render=None, shared=shared)
+    prints = []
+    first = _run([servers[i] for i in found], probe, min(jobs, _default_jobs(len(found))))
+    for i, (r, _, _) in zip(found, first, strict=True):
+        _same_files(servers[i], index, i, r)
+        prints.append(
+            DeliveryResult(r.server, r.expected, None, None, True, fingerprint=r.fingerprint)
+        )
+    reasons = duplicate_reasons(prints)
+    del prints
+    again = [i for i in found if results[i].server in reasons]
+    if state.render is None or reports is None:
+        for i in again:
+            results[i].duplicates = list(reasons[results[i].server])
+        return
+    last = replace(state, duplicates=reasons, shared=frozenset())
+    second = _run([servers[i] for i in again], last, min(jobs, _default_jobs(len(again))))
+    for i, (r, data, _) in zip(again, second, strict=True):
+        _same_files(servers[i], index, i, r)
+        r.fingerprint = None
+        results[i] = r
+        reports.write(report_name(r.server), data or b"")
 
 
 __all__ = [
     "EXPECTED_NAME",
     "OBSERVED_NAME",
     "PARALLEL_THRESHOLD",
+    "ReportSink",
     "ServerInputs",
     "ShipmentLayout",
     "discover_shipment",
+    "report_name",
     "scan_shipment",
     "verify_server",
     "verify_shipment",

@@ -1,0 +1,175 @@
+"""A shipment is verified as a stream: reports are written as servers finish, memory does not
+grow with the number of servers, and duplicates are found from compact keys alone."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import tracemalloc
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+import pytest
+
+from sovbom import signing
+from sovbom.delivery import DeliveryResult, Fingerprint, SourceInfo, discover_shipment
+from sovbom.delivery.duplicates import DuplicateIndex, duplicate_reasons, keys_of, restrict
+from sovbom.delivery.report_dir import StagedReportDir
+from sovbom.delivery.shipment import report_name, verify_shipment
+from sovbom.report.interface import DeliveryReport, ReportFormat, renderer_for
+
+#: Parts per server: a report grows with them, what is kept of a passing server does not.
+PARTS = 150
+
+
+class AcceptAll:
+    """A verifier that accepts every bundle (signatures are tested elsewhere)."""
+
+    trust = SimpleNamespace(info=None)
+
+    def verify_bytes(self, data: bytes, bundle: bytes, *, name: str, bundle_name: str) -> Any:
+        return signing.Verdict(
+            file=name, bundle=bundle_name, ok=True, status=signing.Status.VERIFIED,
+            sha256=hashlib.sha256(data).hexdigest(), identity="factory@example.com",
+        )  # fmt: skip
+
+
+def _prop(name: str, value: str) -> dict[str, str]:
+    return {"name": name, "value": value}
+
+
+def _server_doc(i: int) -> dict[str, Any]:
+    parts = [
+        {
+            "type": "device",
+            "bom-ref": f"hw:dimm{k}",
+            "name": "64GB RDIMM",
+            "manufacturer": {"name": "Samsung Electronics Co., Ltd."},
+            "properties": [
+                _prop("sovbom:class", "memory"),
+                _prop("sovbom:part-number", "M321R8GA0PB2-CCP"),
+                _prop("cdx:device:serialNumber", f"S{i:05d}-DIMM{k:02d}"),
+                _prop("sovbom:slot", f"DIMM_{k:02d}"),
+            ],
+        }  # fmt: skip
+        for k in range(PARTS)
+    ]
+    root = {"type": "device", "bom-ref": "hw:server", "name": "server",
+            "properties": [_prop("sovbom:class", "server"),
+                           _prop("cdx:device:serialNumber", f"S{i:05d}-SRV")]}  # fmt: skip
+    return {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "metadata": {"component": root}, "components": parts}  # fmt: skip
+
+
+def _shipment(root: Path, n: int, copy_of: dict[int, int] | None = None) -> Path:
+    ship = root / f"ship-{n}"
+    for i in range(n):
+        d = ship / f"server-{i:05d}"
+        d.mkdir(parents=True)
+        data = orjson.dumps(_server_doc((copy_of or {}).get(i, i)))
+        (d / "expected.cdx.json").write_bytes(data)
+        (d / "expected.cdx.json.sigstore.json").write_bytes(b"{}")
+        (d / "observed.cdx.json").write_bytes(data)
+    return ship
+
+
+def _render(result: DeliveryResult) -> bytes:
+    return renderer_for(ReportFormat.JSON).delivery(DeliveryReport(result, "2026-11-22"))
+
+
+def _peak(ship: Path, out: Path) -> int:
+    servers = discover_shipment(ship)
+    verifier: Any = AcceptAll()
+    tracemalloc.start()
+    try:
+        with StagedReportDir(out) as staged:
+            results = verify_shipment(servers, verifier, render=_render, reports=staged, jobs=1)
+            staged.commit()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [r.verdict for r in results] == ["pass"] * len(servers)
+    assert len(list(out.iterdir())) == len(servers)
+    return peak
+
+
+@pytest.mark.slow
+def test_memory_does_not_grow_with_the_shipment(tmp_path: Path) -> None:
+    small = _peak(_shipment(tmp_path, 20), tmp_path / "out-20")
+    large = _peak(_shipment(tmp_path, 80), tmp_path / "out-80")
+    report = len(_render(_result_of(tmp_path / "ship-20")))
+    # kept in memory, 60 reports more would take 60 reports (~200 KB each): allow a tenth of it
+    assert large - small < 6 * report, (small, large, report)
+
+
+def _result_of(ship: Path) -> DeliveryResult:
+    from sovbom.delivery.shipment import verify_server
+
+    verifier: Any = AcceptAll()
+    return verify_server(discover_shipment(ship)[0], verifier)
+
+
+def test_reports_are_written_as_servers_finish(tmp_path: Path) -> None:
+    ship = _shipment(tmp_path, 5)
+    seen: list[str] = []
+    written: list[tuple[str, int]] = []
+
+    class Sink:
+        def write(self, name: str, data: bytes) -> None:
+            written.append((name, len(seen)))
+
+    verifier: Any = AcceptAll()
+    verify_shipment(discover_shipment(ship), verifier, render=_render, reports=Sink(), jobs=1,
+                    on_result=lambda r: seen.append(r.server))  # fmt: skip
+    assert written == [(report_name(f"server-{i:05d}"), i) for i in range(5)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_copies_are_found_and_their_reports_say_so(tmp_path: Path, jobs: int) -> None:
+    ship = _shipment(tmp_path, 6, copy_of={4: 1})  # server 4: a copy of server 1
+    verifier: Any = AcceptAll()
+    out = tmp_path / "out"
+    with StagedReportDir(out) as staged:
+        results = verify_shipment(discover_shipment(ship), verifier, render=_render,
+                                  reports=staged, jobs=jobs)  # fmt: skip
+        staged.commit()
+    failed = {r.server: r.duplicates for r in results if r.duplicates}
+    assert sorted(failed) == ["server-00001", "server-00004"]
+    assert failed["server-00001"][0] == "duplicate: the same signed HBOM as server-00004"
+    report = orjson.loads((out / report_name("server-00004")).read_bytes())
+    assert report["verdict"] == "fail"
+    assert orjson.loads((out / report_name("server-00000")).read_bytes())["verdict"] == "pass"
+    assert all(r.fingerprint is None for r in results)  # nothing but keys was kept
+
+
+def _fingerprints(rng: random.Random, n: int) -> list[DeliveryResult]:
+    out = []
+    for i in range(n):
+        digest = f"{rng.randrange(n + n // 4):064x}"  # some signed HBOMs repeat
+        observed = f"{rng.randrange(2 * n):064x}" if rng.random() < 0.8 else None
+        serials = {f"sn-{rng.randrange(40 * n)}": f"serial {k} of part {k}" for k in range(20)}
+        fp = Fingerprint(digest, observed, serials)
+        out.append(DeliveryResult(f"s{i:04d}", SourceInfo("x"), None, None, True, fingerprint=fp))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_compact_keys_name_the_same_duplicates_as_full_fingerprints(seed: int) -> None:
+    results = _fingerprints(random.Random(seed), 300)
+    expected = duplicate_reasons(results)
+    assert expected  # the case is not trivial
+    index = DuplicateIndex()
+    for i, r in enumerate(results):
+        assert r.fingerprint is not None
+        index.add(i, keys_of(r.fingerprint))
+    found, shared = index.candidates()
+    assert set(expected) <= {results[i].server for i in found}
+    restricted = []
+    for i in found:
+        fp = results[i].fingerprint
+        assert fp is not None
+        restricted.append(DeliveryResult(results[i].server, SourceInfo("x"), None, None, True,
+                                          fingerprint=restrict(fp, shared)))  # fmt: skip
+    assert duplicate_reasons(restricted) == expected
