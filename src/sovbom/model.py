@@ -318,13 +318,15 @@ def origin_stage(entry: Any) -> ProductionStep | None:
     if not isinstance(entry, Mapping) or not isinstance(entry.get("stage"), str):
         return None
     codes = [
-        d for d in entry.get("distribution") or () if isinstance(d, Mapping) and isinstance(d.get("isoCode"), str)
+        d
+        for d in entry.get("distribution") or ()
+        if isinstance(d, Mapping) and isinstance(d.get("isoCode"), str)
     ]
     code = None
     if codes:
         code = str(max(codes, key=lambda d: _share(d.get("percentage")))["isoCode"])
     country, _, sub = (code or "").partition("-")
-    stage = entry["stage"]
+    stage = str(entry["stage"])
     return ProductionStep(
         step=tx.STAGE_ALIASES.get(stage, stage),
         site=_text(entry.get("site")),

@@ -231,6 +231,8 @@ def evaluate(
     by_class: dict[str, ClassShare] = {}
     terms_of: dict[tuple[str, str | None], _Terms] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
+    subject.stages = policy.stages
+    subject.graph = pg
     for ref, comp in pg.components.items():
         prov = pg.provenance(ref)
         ctype = comp.get("type") or "library"
@@ -244,6 +246,7 @@ def evaluate(
         level = Level.VERIFIED if ref in verified else base_level
         counts[level] += 1
         subject.prov = prov
+        subject.ref = ref
         subject.country, subject.basis = effective_country(prov)
         subject.level = level
         subject.needed = needed
