@@ -10,7 +10,8 @@ themselves are the production steps of :class:`~sovbom.model.ProductionStep` (pr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sovbom import taxonomy as tx
 
@@ -121,7 +122,106 @@ def chain_problems(
     return out
 
 
+@dataclass(slots=True)
+class StageShare:
+    """Domestic share of one stage (or of every stage): by count and by declared cost."""
+
+    parts: int = 0
+    domestic: int = 0
+    unknown: int = 0
+    valued: int = 0
+    value: float = 0.0
+    domestic_value: float = 0.0
+
+    def add(self, country: str | None, domestic: bool, cost: float | None) -> None:
+        self.parts += 1
+        if country is None:
+            self.unknown += 1
+        elif domestic:
+            self.domestic += 1
+        if cost is not None:
+            self.valued += 1
+            self.value += cost
+            if domestic:
+                self.domestic_value += cost
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parts": self.parts,
+            "domestic": self.domestic,
+            "unknown": self.unknown,
+            "domestic_share": round(self.domestic / self.parts, 4) if self.parts else None,
+            "valued": self.valued,
+            "value": round(self.value, 2),
+            "domestic_value": round(self.domestic_value, 2),
+            "domestic_value_share": (
+                round(self.domestic_value / self.value, 4) if self.value else None
+            ),
+        }
+
+
+def _cost(step: ProductionStep) -> float | None:
+    if step.basis != "cost" or step.value is None:
+        return None
+    try:
+        return float(step.value)
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True)
+class StageShares:
+    """Domestic share per stage over a server's parts: by count of stages performed, and by
+    value where stages declare a cost (``basis: cost``; stages declaring a ``share`` are counted,
+    not valued)."""
+
+    domestic: frozenset[str]
+    by_stage: dict[str, StageShare] = field(default_factory=dict)
+    total: StageShare = field(default_factory=StageShare)
+
+    def add(self, prov: Provenance) -> None:
+        for step in prov.production:
+            share = self.by_stage.get(step.step)
+            if share is None:
+                share = self.by_stage[step.step] = StageShare()
+            domestic = step.country is not None and step.country in self.domestic
+            cost = _cost(step)
+            share.add(step.country, domestic, cost)
+            self.total.add(step.country, domestic, cost)
+
+    def __bool__(self) -> bool:
+        return self.total.parts > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        order = {s: i for i, s in enumerate(tx.PRODUCTION_STEPS)}
+        stages = sorted(self.by_stage.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        return {
+            "basis": "cost",
+            "all": self.total.to_dict(),
+            "stages": {k: v.to_dict() for k, v in stages},
+        }
+
+
+def stage_cells(d: dict[str, Any]) -> list[str]:
+    """The cells of one stage's row (every report format)."""
+
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.0%}"
+
+    return [
+        str(d["parts"]),
+        str(d["domestic"]),
+        pct(d["domestic_share"]),
+        str(d["valued"]),
+        f"{d['domestic_value']:g} / {d['value']:g}",
+        pct(d["domestic_value_share"]),
+    ]
+
+
 __all__ = [
+    "stage_cells",
+    "StageShare",
+    "StageShares",
     "ASSEMBLY_STAGES",
     "REQUIREMENTS",
     "StageTable",

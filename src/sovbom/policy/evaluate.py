@@ -30,6 +30,7 @@ from sovbom.policy.rules import (
 
 if TYPE_CHECKING:
     from sovbom.graph import ProvenanceGraph
+    from sovbom.origins import StageShares
 
 
 @dataclass(slots=True)
@@ -139,6 +140,8 @@ class CheckResult:
     levels: dict[str, int]
     components: int
     root: str | None
+    #: domestic share per production stage (None: no component declares a stage)
+    stages: StageShares | None = None
 
     def total_share(self) -> ClassShare:
         total = ClassShare()
@@ -233,6 +236,9 @@ def evaluate(
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
     subject.stages = policy.stages
     subject.graph = pg
+    from sovbom.origins import StageShares
+
+    stage_shares = StageShares(policy.domestic)
     for ref, comp in pg.components.items():
         prov = pg.provenance(ref)
         ctype = comp.get("type") or "library"
@@ -247,6 +253,8 @@ def evaluate(
         counts[level] += 1
         subject.prov = prov
         subject.ref = ref
+        if prov.production:
+            stage_shares.add(prov)
         subject.country, subject.basis = effective_country(prov)
         subject.level = level
         subject.needed = needed
@@ -277,7 +285,12 @@ def evaluate(
     levels = {lvl.label: counts[lvl] for lvl in Level}
     findings.sort(key=lambda f: (-int(f.severity), f.rule.value, f.ref or ""))
     return CheckResult(
-        findings, dict(sorted(by_class.items())), levels, len(pg.components), pg.root
+        findings,
+        dict(sorted(by_class.items())),
+        levels,
+        len(pg.components),
+        pg.root,
+        stage_shares if stage_shares else None,
     )
 
 
