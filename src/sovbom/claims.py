@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 SCHEMA = "claim.schema.json"
 RESULT_SCHEMA = "claim-result.schema.json"
 #: Predicate type of a signed claim result.
-CLAIM_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"
+CLAIM_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"  # signing.statement
 RESULT_VERSION = 1
 
 

@@ -31,6 +31,9 @@ class StatementMismatch(Exception):
 
 def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
     """The in-toto Statement v1 of a CycloneDX JSON BOM (``cosign attest --type cyclonedx``)."""
+    claim = build_claim_statement(data, name)
+    if claim is not None:
+        return claim
     try:
         bom = parse_json(data, name)
     except InputError as e:
@@ -113,3 +116,30 @@ def check_message_digest(doc: Any, digest: str) -> None:
         raise StatementMismatch(
             f"the file is not what was signed: file sha256 {digest}, signed sha256 {value}"
         )
+
+
+# ------------------------------------------------------------------ origin claim results
+
+#: Predicate type of a signed origin claim result (``schemas/claim-result.schema.json``).
+CLAIM_RESULT_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"
+
+
+def build_claim_statement(data: bytes, name: str) -> dsse.Statement | None:
+    """The in-toto statement of a ``sovbom claim`` result (None: the file is not one)."""
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict) or "sovbom_claim_result" not in doc:
+        return None
+    from sovbom.project_schemas import check_against
+
+    check_against(doc, "claim-result.schema.json", name, what="not a valid sovbom claim result")
+    digest = dsse.DigestSet(root={"sha256": hashlib.sha256(data).hexdigest()})
+    return (
+        dsse.StatementBuilder()
+        .subjects([dsse.Subject(name=Path(name).name, digest=digest)])
+        .predicate_type(CLAIM_RESULT_PREDICATE_TYPE)
+        .predicate(doc)
+        .build()
+    )
