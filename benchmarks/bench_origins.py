@@ -1,6 +1,6 @@
 """Stage rules and domestic share per stage on a 100k-component server BOM (README "Speed"):
 ``check`` with a policy's ``stages:`` table against the same check without it, in the same run
-(target: at most +20%). Every 10th package declares three stages (with a cost), so the stage
+(target: at most +20%). Every 10th package is a baseboard with three stages (with a cost), so the stage
 rules, the chain rule and the shares all have work to do.
 
 Usage: python benchmarks/bench_origins.py [-n 100000] [--repeat 3]
@@ -26,7 +26,7 @@ from sovbom.model import ProductionStep  # noqa: E402
 STAGES = """\
 stages:
   server: {final-assembly: domestic}
-  package: {pcb-fabrication: domestic, pcb-assembly: approved}
+  baseboard: {pcb-fabrication: domestic, pcb-assembly: approved}
 """
 
 
@@ -41,10 +41,11 @@ def main() -> int:
         root.production = [ProductionStep("final-assembly", "Plant", "JP", "2026-10-01")]
         for i, c in enumerate(root.walk()):
             if i % 10 == 0 and c.type == "library":
+                c.properties = [("sovbom:class", "baseboard")]
                 c.production = [
                     ProductionStep("pcb-fabrication", "Fab", "JP", "2026-08-01", value="100", basis="cost"),
                     ProductionStep("pcb-assembly", "SMT", "TW", "2026-09-01", value="50", basis="cost"),
-                    ProductionStep("test", None, "JP", "2026-09-02"),
+                    ProductionStep("test", "Lab", "JP", "2026-09-02"),
                 ]
         bom = d / "bom.cdx.json"
         write_bom(bom, tree_document(root), reproducible=True)
