@@ -51,16 +51,28 @@ def _common(comp: Component, spec: Mapping[str, Any]) -> None:
     comp.part_number = spec.get("part_number")
     comp.serial = spec.get("serial")
     comp.sku = spec.get("sku")
-    comp.production = [
-        ProductionStep(s["step"], s.get("site"), s.get("country"), s.get("date"))
-        for s in spec.get("production") or ()
-    ]
+    comp.production = [_step(s) for s in spec.get("production") or ()]
     comp.hashes = {alg: value.lower() for alg, value in (spec.get("hashes") or {}).items()}
     comp.evidence = [
         EvidenceRef(e["type"], e["url"], e.get("sha256"), e.get("comment"))
         for e in spec.get("evidence") or ()
     ]
     comp.properties = sorted((spec.get("properties") or {}).items())
+
+
+def _step(s: Mapping[str, Any]) -> ProductionStep:
+    value = s.get("value")
+    return ProductionStep(
+        s["step"],
+        s.get("site"),
+        s.get("country"),
+        s.get("date"),
+        subdivision=s.get("subdivision"),
+        performed_by=s.get("performed_by"),
+        lot=s.get("lot"),
+        value=None if value is None else f"{value:g}",
+        basis=s.get("basis"),
+    )
 
 
 def _part(spec: Mapping[str, Any], parent_path: str, source: str, where: str) -> Component:
@@ -128,7 +140,20 @@ def manifest_to_tree(raw: Mapping[str, Any], source: str = "<manifest>") -> Comp
     _common(root, server)
     root.properties.insert(0, (tx.MODEL, server["model"]))
     steps = [s for s in root.production if s.step != "final-assembly"]
-    steps.append(ProductionStep("final-assembly", final["site"], final["country"], final["date"]))
+    declared = next((s for s in root.production if s.step == "final-assembly"), None)
+    steps.append(
+        ProductionStep(
+            "final-assembly",
+            final["site"],
+            final["country"],
+            final["date"],
+            subdivision=final.get("subdivision"),
+            performed_by=final.get("performed_by") or (declared.performed_by if declared else None),
+            lot=final.get("lot") or (declared.lot if declared else None),
+            value=declared.value if declared else None,
+            basis=declared.basis if declared else None,
+        )
+    )
     root.production = steps
     root.production_date = final["date"]
     if root.origin_country is None:

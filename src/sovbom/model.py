@@ -62,6 +62,18 @@ class ProductionStep:
     site: str | None = None
     country: str | None = None
     date: str | None = None
+    #: ISO 3166-2 subdivision (``JP-13``), when declared
+    subdivision: str | None = None
+    performed_by: str | None = None
+    lot: str | None = None
+    #: the stage's value (a cost, or a share in percent), in the sense ``basis`` states
+    value: str | None = None
+    basis: str | None = None
+
+    def field(self, name: str) -> str | None:
+        """A field by its property name (``performed-by``, ``site`` ...)."""
+        value = getattr(self, name.replace("-", "_"))
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +184,7 @@ class Component:
         add(tx.CDX_PROD_TIMESTAMP, self.production_date)
         for step in self.production:
             for fname in tx.PRODUCTION_FIELDS:
-                add(f"{tx.PRODUCTION_PREFIX}{step.step}:{fname}", getattr(step, fname))
+                add(f"{tx.PRODUCTION_PREFIX}{step.step}:{fname}", step.field(fname))
         props.extend((tx.SEEN_BY, s) for s in self.seen_by)
         props.extend(self.properties)
         return props
@@ -269,6 +281,85 @@ def _standard_origin(component: Mapping[str, Any]) -> str | None:
     return str(max(shares, key=share)["isoCode"])
 
 
+def _steps(steps: Mapping[str, Mapping[str, str]]) -> tuple[ProductionStep, ...]:
+    return tuple(
+        ProductionStep(
+            step=s,
+            site=f.get("site"),
+            country=normalize_country(f.get("country")),
+            date=f.get("date"),
+            subdivision=f.get("subdivision"),
+            performed_by=f.get("performed-by"),
+            lot=f.get("lot"),
+            value=f.get("value"),
+            basis=f.get("basis"),
+        )
+        for s, f in steps.items()
+    )
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, Mapping):
+        return _text(value.get("name"))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def origin_stage(entry: Any) -> ProductionStep | None:
+    """One entry of the CycloneDX 2.0 ``origins`` draft with a ``stage``, as a production step.
+
+    The draft's shape: ``{stage, basis, distribution: [{isoCode, percentage}], performedBy,
+    site, date, lot, value}``; the country is the largest share of the distribution, an ISO
+    3166-2 code (``JP-13``) giving its country and subdivision.
+    """
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("stage"), str):
+        return None
+    codes = [
+        d
+        for d in entry.get("distribution") or ()
+        if isinstance(d, Mapping) and isinstance(d.get("isoCode"), str)
+    ]
+    code = None
+    if codes:
+        code = str(max(codes, key=lambda d: _share(d.get("percentage")))["isoCode"])
+    country, _, sub = (code or "").partition("-")
+    stage = str(entry["stage"])
+    return ProductionStep(
+        step=tx.STAGE_ALIASES.get(stage, stage),
+        site=_text(entry.get("site")),
+        country=normalize_country(country) if country else None,
+        date=_text(entry.get("date")),
+        subdivision=code if sub else None,
+        performed_by=_text(entry.get("performedBy")),
+        lot=_text(entry.get("lot")),
+        value=_text(entry.get("value")),
+        basis=_text(entry.get("basis")),
+    )
+
+
+def _share(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _merge_origin_stages(
+    production: tuple[ProductionStep, ...], origins: Any
+) -> tuple[ProductionStep, ...]:
+    """Add the stages of an ``origins`` draft field that the properties do not already give."""
+    if not isinstance(origins, list):
+        return production
+    have = {s.step for s in production}
+    extra = []
+    for entry in origins:
+        step = origin_stage(entry)
+        if step is not None and step.step not in have:
+            have.add(step.step)
+            extra.append(step)
+    return production + tuple(extra) if extra else production
+
+
 _PROP_FIELDS = {
     tx.ORIGIN_COUNTRY: "origin",
     tx.CDX_PROPOSED_ORIGIN: "origin2",
@@ -319,19 +410,9 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
         or found.get("origin")
         or found.get("origin2")
     )
-    production = (
-        tuple(
-            ProductionStep(
-                step=s,
-                site=f.get("site"),
-                country=normalize_country(f.get("country")),
-                date=f.get("date"),
-            )
-            for s, f in steps.items()
-        )
-        if steps
-        else ()
-    )
+    production = _steps(steps) if steps else ()
+    if "origins" in component:
+        production = _merge_origin_stages(production, component["origins"])
     return Provenance(
         manufacturer=manufacturer,
         manufacturer_country=manufacturer_country,

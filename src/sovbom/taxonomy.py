@@ -23,7 +23,16 @@ BUS_ADDRESS = "sovbom:bus-address"
 REVISION = "sovbom:revision"
 #: A production step: ``sovbom:production:<step>:<field>`` with field site / country / date.
 PRODUCTION_PREFIX = "sovbom:production:"
-PRODUCTION_FIELDS = ("site", "country", "date")
+PRODUCTION_FIELDS = (
+    "site",
+    "country",
+    "subdivision",
+    "date",
+    "performed-by",
+    "lot",
+    "value",
+    "basis",
+)
 #: Which collection sources saw a component (one property per source).
 SEEN_BY = "sovbom:evidence:source"
 #: Set on ``metadata`` when a collection did not complete.
@@ -146,6 +155,7 @@ HARDWARE_CLASSES = (
 
 #: Production steps with a documented meaning (others are allowed).
 PRODUCTION_STEPS = (
+    "designed",
     "wafer-fabrication",
     "chip-packaging",
     "pcb-fabrication",
@@ -153,6 +163,7 @@ PRODUCTION_STEPS = (
     "module-assembly",
     "final-assembly",
     "test",
+    "firmware-build",
     "firmware-provisioning",
 )
 
@@ -185,3 +196,9 @@ IDENTITY_REASON = "sovbom:identity:reason"
 REDFISH_COMPONENT_INTEGRITY = "sovbom:redfish:component-integrity"
 IDENTITY_INTEGRITY_TYPE = "sovbom:identity:integrity-type"
 IDENTITY_BMC_VERIFICATION_STATUS = "sovbom:identity:bmc-verification-status"
+
+# Origins by stage (the CycloneDX 2.0 ``origins`` draft, written as production-step properties)
+#: Stage names the draft and other tools use for sovbom's documented steps.
+STAGE_ALIASES = {"packaging": "chip-packaging", "design": "designed", "assembly": "final-assembly"}
+#: What a stage's ``value`` means (``sovbom:production:<step>:basis``).
+VALUE_BASES = ("cost", "share")

@@ -91,6 +91,7 @@ def _policy() -> Policy:
             "denied_countries": ["RU"],
             "critical_types": ["device"],
             "verification": {"critical": "attested", "default": "attested"},
+            "stages": {"hw:cn": {"final-assembly": "domestic"}, "lib:cn": {"test": "domestic"}},
             "exemptions": [
                 {
                     "match": {"bom_ref": "*:expired"},

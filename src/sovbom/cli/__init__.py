@@ -16,6 +16,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "check": LazyCommand(
         ("sovbom.cli.check",), "Check a server BOM against a provenance policy."
     ),
+    "claim": LazyCommand(
+        ("sovbom.cli.claim",),
+        "Evaluate an origin claim on a server BOM, condition by condition.",
+    ),
     "collect": LazyCommand(
         ("sovbom.cli.collect", "sovbom.cli.collect_software"),
         "Collect what a server actually contains (observed inventories).",

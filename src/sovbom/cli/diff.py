@@ -10,7 +10,7 @@ import click
 from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option
 from sovbom.cli._options import default_format
-from sovbom.cli._trust import load_trust_options, trust_options
+from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.report.interface import ReportFormat, renderer_for
 
@@ -89,11 +89,7 @@ def diff(
     bundle_a: str | None,
     bundle_b: str | None,
     signed: str,
-    signers: str | None,
-    trusted_root: str | None,
-    trust_config: str | None,
-    staging: bool,
-    offline: bool,
+    trust_args: TrustArgs,
 ) -> None:
     """Show what differs between two CycloneDX BOMs A (before) and B (after).
 
@@ -115,7 +111,7 @@ def diff(
     from sovbom.cyclonedx.reader import load_bom
     from sovbom.diff import diff_boms
 
-    trust = load_trust_options(signers, trusted_root, trust_config, staging, offline)
+    trust = trust_args.load()
     if trust is None and (bundle_a or bundle_b):
         raise InputError("--bundle-a/--bundle-b need --signers (who may sign)")
     if bom_a == "-" and bom_b == "-":

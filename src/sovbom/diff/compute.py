@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sovbom import taxonomy as tx
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.cyclonedx.walk import walk_components
 from sovbom.delivery.compare import _pick_firmware
@@ -125,7 +126,7 @@ def _is_software(d: _Doc, ref: str, owned: set[str]) -> bool:
 def _detail(d: _Doc, ref: str) -> str | None:
     comp = d.comps[ref]
     for p in comp.get("properties") or ():
-        if isinstance(p, Mapping) and p.get("name") in ("sovbom:slot", "sovbom:bus-address"):
+        if isinstance(p, Mapping) and p.get("name") in (tx.SLOT, tx.BUS_ADDRESS):
             value = p.get("value")
             if isinstance(value, str) and value.strip():
                 return value.strip()
@@ -145,7 +146,7 @@ def _one_sided(d: _Doc, ref: str, status: Status) -> Entry:
 
 def _class(comp: Mapping[str, Any]) -> str | None:
     for p in comp.get("properties") or ():
-        if isinstance(p, Mapping) and p.get("name") == "sovbom:class":
+        if isinstance(p, Mapping) and p.get("name") == tx.CLASS:
             value = p.get("value")
             return value if isinstance(value, str) else None
     return None

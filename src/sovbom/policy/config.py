@@ -91,6 +91,8 @@ class Policy:
     severities: dict[Rule, Severity] = field(default_factory=dict)
     exemptions: list[Exemption] = field(default_factory=list)
     delivery: dict[str, Any] = field(default_factory=dict)
+    #: class or bom-ref -> {stage: domestic | approved | not-denied}
+    stages: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str = "<policy>"
     sha256: str | None = None
 
@@ -161,6 +163,7 @@ def policy_from_dict(raw: Mapping[str, Any], source: str = "<policy>") -> Policy
         severities={Rule(k): Severity.parse(v) for k, v in (raw.get("severities") or {}).items()},
         exemptions=_exemptions(raw, source),
         delivery=dict(raw.get("delivery") or {}),
+        stages={k: dict(v) for k, v in (raw.get("stages") or {}).items()},
         source=source,
     )
 

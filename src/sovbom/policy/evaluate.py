@@ -30,6 +30,7 @@ from sovbom.policy.rules import (
 
 if TYPE_CHECKING:
     from sovbom.graph import ProvenanceGraph
+    from sovbom.origins import StageShares
 
 
 @dataclass(slots=True)
@@ -146,6 +147,8 @@ class CheckResult:
     levels: dict[str, int]
     components: int
     root: str | None
+    #: domestic share per production stage (None: no component declares a stage)
+    stages: StageShares | None = None
 
     def total_share(self) -> ClassShare:
         total = ClassShare()
@@ -242,6 +245,11 @@ def evaluate(
     terms_of: dict[tuple[str, str | None], _Terms] = {}
     scope_of: dict[tuple[str, str | None], bool] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
+    subject.stages = policy.stages
+    subject.graph = pg
+    from sovbom.origins import StageShares
+
+    stage_shares = StageShares(policy.domestic)
     for ref, comp in pg.components.items():
         prov = pg.provenance(ref)
         ctype = comp.get("type") or "library"
@@ -259,6 +267,9 @@ def evaluate(
         counts[level] += 1
         subject.shortfall = failures.get(ref)
         subject.prov = prov
+        subject.ref = ref
+        if prov.production:
+            stage_shares.add(prov)
         subject.country, subject.basis = effective_country(prov)
         subject.level = level
         subject.needed = needed
@@ -295,7 +306,12 @@ def evaluate(
     levels = {lvl.label: counts[lvl] for lvl in Level}
     findings.sort(key=lambda f: (-int(f.severity), f.rule.value, f.ref or ""))
     return CheckResult(
-        findings, dict(sorted(by_class.items())), levels, len(pg.components), pg.root
+        findings,
+        dict(sorted(by_class.items())),
+        levels,
+        len(pg.components),
+        pg.root,
+        stage_shares if stage_shares else None,
     )
 
 

@@ -21,7 +21,7 @@ Adding a rule: a :class:`Rule` member, its entry in :data:`RULES`, the schemas' 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -97,6 +97,8 @@ class Rule(StrEnum):
     INSUFFICIENT_VERIFICATION = "insufficient-verification"
     EXPIRED_EXEMPTION = "expired-exemption"
     INTEGRITY = "integrity"
+    STAGE_ORIGIN = "stage-origin"
+    TRACEABILITY_CHAIN = "traceability-chain"
 
 
 @dataclass(slots=True)
@@ -120,6 +122,10 @@ class Subject:
     needed: Level = Level.DECLARED
     #: why the component did not reach a higher level, when known (a failed hardware identity)
     shortfall: str | None = None
+    #: the component's bom-ref, the policy's stage table and the graph (for stage rules)
+    ref: str = ""
+    stages: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    graph: ProvenanceGraph | None = None
 
 
 class GraphHit(NamedTuple):
@@ -207,6 +213,30 @@ def _insufficient_verification(s: Subject) -> str | None:
     return message
 
 
+def _stage_origin(s: Subject) -> str | None:
+    if not s.stages or s.prov is None:
+        return None
+    from sovbom.origins import requirements_for, stage_origin_problems
+
+    required = requirements_for(s.stages, s.ref, s.prov)
+    if not required:
+        return None
+    problems = stage_origin_problems(required, s.prov, s.domestic, s.approved, s.denied)
+    return "; ".join(problems) if problems else None
+
+
+def _traceability_chain(s: Subject) -> str | None:
+    if not s.stages or s.prov is None:
+        return None
+    from sovbom.origins import chain_problems, requirements_for
+
+    required = requirements_for(s.stages, s.ref, s.prov)
+    if not required:
+        return None
+    problems = chain_problems(required, s.ref, s.prov, s.graph)
+    return "traceability chain: " + "; ".join(problems) if problems else None
+
+
 # --------------------------------------------------------------------------- graph rules
 
 #: A broken reference makes the graph wrong; a dependency cycle is common among OS packages
@@ -285,6 +315,20 @@ RULES: tuple[RuleSpec, ...] = (
         False,  # about the document, not about one component
         "The BOM's graph is inconsistent (dangling reference, cycle, unreachable part, duplicate bom-ref).",
         graph=_integrity,
+    ),
+    RuleSpec(
+        Rule.STAGE_ORIGIN,
+        Severity.HIGH,
+        True,
+        "A production stage the policy names is not performed where it must be (domestic, approved, not denied).",
+        component=_stage_origin,
+    ),
+    RuleSpec(
+        Rule.TRACEABILITY_CHAIN,
+        Severity.MEDIUM,
+        True,
+        "A part's traceability chain is incomplete: a listed stage missing, a stage without a site, dates out of order, or a gap to its parent's assembly.",
+        component=_traceability_chain,
     ),
 )  # fmt: skip
 

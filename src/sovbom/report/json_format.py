@@ -94,6 +94,7 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
                 "description": share_scope(report),
             },
             "by_class": {k: v.to_dict() for k, v in r.by_class.items()},
+            **({"by_stage": r.stages.to_dict()} if r.stages else {}),
         },
         "findings": [f.to_dict() for f in r.findings],
     }

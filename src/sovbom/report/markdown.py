@@ -162,6 +162,18 @@ def _check(report: CheckReport) -> list[str]:
             f"| {_cell(cls)} | {share.total} | {share.domestic} | {share.approved} | {share.other}"
             f" | {share.unknown} | {pct} |"
         )
+    if r.stages:
+        from sovbom.origins import stage_cells
+
+        lines += [
+            "",
+            "### Domestic share by stage (value: declared cost)",
+            "",
+            "| stage | parts | domestic | share | valued | domestic value | value share |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for stage, d in [*r.stages.to_dict()["stages"].items(), ("**all**", r.stages.to_dict()["all"])]:
+            lines.append(f"| {_cell(stage)} | " + " | ".join(stage_cells(d)) + " |")
     return lines + ["", "## Findings", "", *_findings(report)]
 
 

@@ -8,7 +8,7 @@ terminal) and, where rich reads markup, :func:`rich.markup.escape`.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -116,6 +116,8 @@ def _check(console: Console, report: CheckReport) -> None:
             pct,
         )
     console.print(shares)
+    if r.stages:
+        console.print(_stage_table(r.stages.to_dict()))
     if r.findings:
         from sovbom.units import UnitNames
 
@@ -306,3 +308,16 @@ def _shipment(console: Console, report: ShipmentReport) -> None:
     console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()))
     if s.other_entries:
         console.print(f"not server directories, not verified: {_t(', '.join(s.other_entries))}")
+
+
+def _stage_table(data: dict[str, Any]) -> Table:
+    """Domestic share per production stage: by count, and by declared cost."""
+    from sovbom.origins import stage_cells
+
+    table = Table(title="Domestic share by stage (value: declared cost)", show_lines=False)
+    for col in ("stage", "parts", "domestic", "share", "valued", "domestic value", "value share"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for stage, d in [*data["stages"].items(), ("all", data["all"])]:
+        table.add_row(_t(stage), *stage_cells(d))
+    return table
+

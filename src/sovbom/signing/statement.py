@@ -41,6 +41,8 @@ def document_predicate_type(doc: Any) -> str | None:
     ``spdx.org/rdf/3.*``)."""
     if not isinstance(doc, dict):
         return None
+    if "sovbom_claim_result" in doc:
+        return CLAIM_RESULT_PREDICATE_TYPE
     if doc.get("bomFormat") == "CycloneDX":
         return CYCLONEDX_PREDICATE_TYPE
     if doc.get("spdxVersion") == "SPDX-2.3":
@@ -80,7 +82,11 @@ def attestable_bom(data: bytes, name: str) -> tuple[dict[str, Any], str]:
 
 def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
     """The in-toto Statement v1 of a CycloneDX JSON BOM (``cosign attest --type cyclonedx``) or
-    an SPDX document (predicate type of its version), the document as predicate."""
+    an SPDX document (predicate type of its version), the document as predicate; a ``sovbom
+    claim`` result gets its own predicate type."""
+    claim = build_claim_statement(data, name)
+    if claim is not None:
+        return claim
     bom, kind = attestable_bom(data, name)
     try:
         return (
@@ -178,3 +184,30 @@ def check_message_digest(doc: Any, digest: str) -> None:
         raise StatementMismatch(
             f"the file is not what was signed: file sha256 {digest}, signed sha256 {value}"
         )
+
+
+# ------------------------------------------------------------------ origin claim results
+
+#: Predicate type of a signed origin claim result (``schemas/claim-result.schema.json``).
+CLAIM_RESULT_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"
+
+
+def build_claim_statement(data: bytes, name: str) -> dsse.Statement | None:
+    """The in-toto statement of a ``sovbom claim`` result (None: the file is not one)."""
+    try:
+        doc = parse_json(data, name)
+    except InputError:
+        return None
+    if not isinstance(doc, dict) or "sovbom_claim_result" not in doc:
+        return None
+    from sovbom.project_schemas import check_against
+
+    check_against(doc, "claim-result.schema.json", name, what="not a valid sovbom claim result")
+    digest = dsse.DigestSet(root={"sha256": hashlib.sha256(data).hexdigest()})
+    return (
+        dsse.StatementBuilder()
+        .subjects([dsse.Subject(name=Path(name).name, digest=digest)])
+        .predicate_type(CLAIM_RESULT_PREDICATE_TYPE)
+        .predicate(doc)
+        .build()
+    )
