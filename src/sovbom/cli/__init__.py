@@ -27,6 +27,7 @@ cli.lazy_commands.update(
         "verify-hardware": ("sovbom.cli.identity",),
         "trust": ("sovbom.cli.trust",),
         "fleet": ("sovbom.cli.fleet",),
+        "serve": ("sovbom.cli.serve",),
     }
 )
 
