@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sovbom.fleet.store import FleetStore
     from sovbom.policy import Policy
 
+
 class NotFound(InputError):
     """No such server or recheck in the fleet (a 404 on the dashboard)."""
 
@@ -461,7 +462,9 @@ def failing_servers(store: FleetStore) -> tuple[int, int] | None:
     verdicts = _latest_verdicts()
     with store.engine.connect() as conn:
         rows: dict[str, int] = dict(
-            conn.execute(select(verdicts.c.verdict, func.count()).group_by(verdicts.c.verdict)).all()
+            conn.execute(
+                select(verdicts.c.verdict, func.count()).group_by(verdicts.c.verdict)
+            ).all()
         )
     if not rows:
         return None

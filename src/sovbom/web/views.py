@@ -76,7 +76,9 @@ class Dashboard:
             lambda: summarize(self.store, self.policy, as_of=as_of, since=since),
         )  # fmt: skip
 
-    def overview(self, as_of: dt.date | None = None, since: dt.date | None = None) -> dict[str, Any]:
+    def overview(
+        self, as_of: dt.date | None = None, since: dt.date | None = None
+    ) -> dict[str, Any]:
         report = self.summary(as_of, since)
         now = report.now
         denied = sum(s.total for c, s in now.by["country"].items() if c in self.policy.denied)
@@ -104,9 +106,13 @@ class Dashboard:
             "by_country": {k: v.to_dict() for k, v in sorted(now.by["country"].items())},
             "top_suppliers": {k: v.to_dict() for k, v in suppliers[:TOP_SUPPLIERS]},
             "trend": (
-                {"total": _delta(now.total.domestic_share, report.since.total.domestic_share),
-                 "by_class": report.trend("class"), "by_site": report.trend("site")}
-                if report.since is not None else None
+                {
+                    "total": _delta(now.total.domestic_share, report.since.total.domestic_share),
+                    "by_class": report.trend("class"),
+                    "by_site": report.trend("site"),
+                }
+                if report.since is not None
+                else None
             ),  # fmt: skip
         }
 
