@@ -27,13 +27,14 @@ from sovbom.web.queries import PAGE_SIZE, NotFound
 if TYPE_CHECKING:
     from sovbom.web.views import Dashboard
 
-#: The dashboard's policy: the page's own style and script, GET forms to itself, nothing else.
+#: The dashboard's policy: the page's own style and script, GET forms to itself, nothing else
+#: (in the page; the header adds what only a header can say: no framing).
 WEB_CSP = (
     f"default-src 'none'; img-src data:; style-src {STYLE_SRC}; script-src {SCRIPT_SRC}; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "base-uri 'none'; form-action 'self'"
 )
 _HEADERS = {
-    "Content-Security-Policy": WEB_CSP,
+    "Content-Security-Policy": WEB_CSP + "; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
@@ -77,7 +78,9 @@ def _paging(request: Request) -> dict[str, int]:
 def pager(path: str, params: Mapping[str, Any], page: Mapping[str, Any]) -> dict[str, Any]:
     """Links to the previous and next page of a list (None where there is none)."""
     offset, limit = int(page["offset"]), int(page["limit"])
-    keep = {k: v for k, v in params.items() if v not in (None, "") and k not in ("offset",)}
+    keep = {k: v for k, v in params.items() if v not in (None, "") and k != "offset"}
+    if limit != PAGE_SIZE:
+        keep["limit"] = limit
 
     def href(at: int) -> str:
         return f"{path}?{urlencode({**keep, 'offset': at})}"
