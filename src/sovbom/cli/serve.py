@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from sovbom.cli._common import cli
@@ -49,6 +51,11 @@ def serve_cmd(db: str | None, policy_path: str | None, host: str, port: int, as_
     from sovbom.web.server import is_loopback, newest_recheck_policy, serve
     from sovbom.web.views import Dashboard
 
+    # A server runs for long: the cyclic collector stays on (the command group pauses it for
+    # short commands), with a high first threshold so that checking a large BOM is not rescanned
+    # again and again, and what startup loaded frozen out of its scans.
+    gc.enable()
+    gc.set_threshold(50_000, 20, 20)
     store = open_store(db)
     try:
         policy = load_policy(policy_path) if policy_path else newest_recheck_policy(store)

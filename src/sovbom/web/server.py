@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,7 @@ def serve(dashboard: Dashboard, host: str = DEFAULT_HOST, port: int = DEFAULT_PO
         raise InputError("the dashboard needs the web extra: pip install 'sovbom[web]'") from e
     from sovbom.web.app import create_app
 
+    threading.Thread(target=dashboard.warm, name="sovbom-warm", daemon=True).start()
     uvicorn.run(create_app(dashboard), host=host, port=port, log_level="warning",
                 server_header=False, proxy_headers=False)  # fmt: skip
 

@@ -64,6 +64,17 @@ class Dashboard:
     _summaries: Cache = field(default_factory=lambda: Cache(8))
     _checks: Cache = field(default_factory=lambda: Cache(16))
 
+    def warm(self) -> None:
+        """Load the checking code and compute the overview's summary ahead of the first visit."""
+        import gc
+
+        import sovbom.checking  # noqa: F401
+        import sovbom.cyclonedx.reader  # noqa: F401
+        import sovbom.report.html.graph  # noqa: F401
+
+        self.summary(None, None)
+        gc.freeze()  # what is loaded now stays out of the collector's scans
+
     def state(self) -> tuple[int, int, int]:
         return queries.fleet_state(self.store)
 
