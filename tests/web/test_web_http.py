@@ -239,3 +239,24 @@ def test_recheck_page_lists_the_servers_a_policy_change_flipped(base_url: str) -
     assert listing["items"][0]["changed"] == len(flipped)
     html = get(base_url + "/rechecks").text
     assert all(f'href="/servers/{k}"' in html for k in flipped)
+
+
+def test_reports_and_pages_share_one_frame(base_url: str) -> None:
+    from sovbom.report.html.page import page
+
+    def style(text: str) -> str:
+        return text.split("<style>", 1)[1].split("</style>", 1)[0]
+
+    report = page("t <b>", "<p>body</p>")
+    dashboard = get(base_url + "/").text
+    assert style(report) == style(dashboard) and len(style(report)) > 1000
+    assert "<title>t &lt;b&gt;</title>" in report and "<p>body</p>" in report
+    # the report forbids forms; the dashboard allows them only to itself
+    assert "form-action 'none'" in report and "form-action 'self'" in dashboard
+
+
+def test_templates_drop_control_characters_as_reports_do() -> None:
+    from sovbom.report.html.page import environment, esc
+
+    rendered = environment().from_string("{{ v }}").render(v="a\x07<b>\x1bc")
+    assert rendered == esc("a\x07<b>\x1bc") == "a&lt;b&gt;c"
