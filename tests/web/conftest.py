@@ -150,24 +150,26 @@ ARTIFACTS = TESTS.parent / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def browser(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never Playwright's own browser downloads); the
     context is online only so that it can reach the loopback dashboard (tests check requests)."""
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
         if os.environ.get("CI"):
             pytest.fail(f"no Chromium at {CHROMIUM}: CI must install it")
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
+    p = request.getfixturevalue("playwright_driver")  # one driver per run (tests/conftest.py)
     profile = tmp_path_factory.mktemp("chromium-profile-web")
-    with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )  # fmt: skip
-        try:
-            yield context
-        finally:
-            context.close()
+    context = p.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+        viewport={"width": 1400, "height": 1000},
+    )  # fmt: skip
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")
