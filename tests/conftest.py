@@ -36,3 +36,12 @@ def run_cli() -> Any:
         return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Any:
+    """One Playwright driver for the whole run (its sync API allows one at a time per process):
+    the HTML report tests and the dashboard tests each launch their own Chromium with it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        yield p

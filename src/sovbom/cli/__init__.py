@@ -33,6 +33,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "Write one evidence pack for an inspection: BOMs, bundles, trust material, policy,"
         " reports.",
     ),
+    "serve": LazyCommand(
+        ("sovbom.cli.serve",),
+        "Serve the fleet dashboard: overview, where-used search, servers, rechecks, JSON.",
+    ),
     "sign": LazyCommand(
         ("sovbom.cli.sign",),
         "Sign FILES with Sigstore: one bundle (v0.3 JSON) per file, over its exact bytes.",

@@ -2,16 +2,26 @@
 
 Everything is inline (one style, one script, SVG pictures); the Content-Security-Policy carries the
 hashes of the style and the script and forbids anything else, so the page loads nothing from the
-network and an injected script would not run. Every string from input goes through :func:`esc`.
+network and an injected script would not run.
+
+The frame (head, style, policy, footer, script) is the Jinja2 template ``frame.html.j2`` in
+``sovbom/templates``, shared with the dashboard (:mod:`sovbom.web`); templates autoescape, and
+:func:`environment`'s ``finalize`` drops control characters as :func:`esc` does. The sections of
+each report kind are still built as escaped strings (:func:`esc`) and set into the frame.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 from collections.abc import Iterable, Mapping
+from importlib import resources
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from sovbom import __version__
 
@@ -19,94 +29,9 @@ DASH = "\u2013"
 #: Longest label drawn in a picture (longer ones end with an ellipsis).
 LABEL_CHARS = 60
 
-_CSS = """
-:root{--domestic:#2e7d32;--approved:#1565c0;--other:#e65100;--denied:#b71c1c;--unknown:#6d6d6d;
---out-of-scope:#c7c7c7;--ink:#1b1b1b;--muted:#5f6368;--line:#d6d6d6}
-*{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--ink);
-margin:0 auto;max-width:1400px;padding:1.5rem}
-h1{font-size:1.5rem;margin:.2rem 0 1rem}h2{font-size:1.2rem;margin:2rem 0 .6rem;border-bottom:1px solid var(--line)}
-h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
-code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.88em;word-break:break-all}
-.verdict{padding:.8rem 1rem;border-radius:6px;font-size:1.15rem;font-weight:600;margin:1rem 0}
-.verdict.pass{background:#e8f5e9;border:2px solid var(--domestic)}
-.verdict.fail{background:#ffebee;border:2px solid var(--denied)}
-.warn{background:#fff8e1;border:1px solid #f9a825;padding:.5rem .8rem;border-radius:4px;margin:.4rem 0}
-dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.4rem 0}
-dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
-table{border-collapse:collapse;width:100%;margin:.4rem 0}
-th,td{border-bottom:1px solid var(--line);padding:.25rem .45rem;text-align:left;vertical-align:top}
-th{background:#f3f4f6;position:sticky;top:0}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.sev{font-weight:600;text-transform:uppercase;font-size:.8em}
-.sev-critical,.sev-high{color:var(--denied)}.sev-medium{color:var(--other)}.sev-low{color:var(--approved)}
-.sev-info{color:var(--muted)}
-.badge{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.8em;color:#fff;white-space:nowrap}
-.b-domestic{background:var(--domestic)}.b-approved{background:var(--approved)}.b-other{background:var(--other)}
-.b-denied{background:var(--denied)}.b-unknown{background:var(--unknown)}.b-out-of-scope{background:#9e9e9e}
-.b-ok{background:var(--domestic)}.b-fail{background:var(--denied)}
-.path{color:var(--muted);font-size:.9em}
-.exempt{color:var(--muted)}
-.graph{overflow:auto;border:1px solid var(--line);border-radius:4px;max-height:85vh;background:#fff}
-.graph svg{display:block}
-svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:var(--ink)}
-svg .e{fill:none;stroke:#b0b0b0;stroke-width:1}
-svg .e.hot{stroke:#c62828;stroke-width:2}
-svg .dep{fill:none;stroke:#6a1b9a;stroke-width:1.6;stroke-dasharray:5 3;opacity:.85}
-svg .n{stroke:#fff;stroke-width:1.5}
-svg .n.unverified{stroke:#000;stroke-width:1.6;stroke-dasharray:2.5 1.5}
-svg .n.domestic{fill:var(--domestic)}svg .n.approved{fill:var(--approved)}svg .n.other{fill:var(--other)}
-svg .n.denied{fill:var(--denied)}svg .n.unknown{fill:var(--unknown)}svg .n.out-of-scope{fill:var(--out-of-scope)}
-svg .fold{fill:#fafafa;stroke:#757575;stroke-dasharray:4 2}
-svg text.flag{font-weight:700}
-svg text.cnt{fill:var(--muted)}
-svg text.warnt{fill:#c62828;font-weight:700}
-.legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.4rem 0;font-size:.9em}
-.legend span::before{content:"";display:inline-block;width:.8em;height:.8em;border-radius:50%;margin-right:.3em;
-vertical-align:-.05em;background:var(--c)}
-.l-domestic{--c:var(--domestic)}.l-approved{--c:var(--approved)}.l-other{--c:var(--other)}
-.l-denied{--c:var(--denied)}.l-unknown{--c:var(--unknown)}.l-out-of-scope{--c:var(--out-of-scope)}
-.filter{margin:.4rem 0;padding:.3rem .5rem;width:min(30rem,100%);font:inherit}
-.share{width:12rem;height:.9rem}
-.s-domestic{fill:var(--domestic)}.s-approved{fill:var(--approved)}.s-other{fill:var(--other)}
-.s-unknown{fill:var(--unknown)}
-footer{margin-top:2rem;color:var(--muted);font-size:.85em}
-@media print{
-  body{max-width:none;padding:0;font-size:10.5pt}
-  .graph{overflow:visible;max-height:none;border:0}
-  .graph svg{max-width:100%;height:auto}
-  .filter,.noprint{display:none!important}
-  th{position:static}
-  tr,.verdict,dl.kv{break-inside:avoid}
-  h2{break-after:avoid}
-  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-}
-"""
 
-_SCRIPT = """
-(function(){
-  document.querySelectorAll('input.filter').forEach(function(box){
-    box.hidden = false;
-    var table = document.getElementById(box.getAttribute('data-table'));
-    var count = document.getElementById(box.getAttribute('data-count'));
-    if (!table) { return; }
-    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-    var text = rows.map(function(r){ return r.textContent.toLowerCase(); });
-    box.addEventListener('input', function(){
-      var q = box.value.toLowerCase().trim(), shown = 0;
-      for (var i = 0; i < rows.length; i++) {
-        var hit = !q || text[i].indexOf(q) !== -1;
-        rows[i].hidden = !hit;
-        if (hit) { shown++; }
-      }
-      if (count) { count.textContent = shown + ' of ' + rows.length + ' shown'; }
-    });
-  });
-  window.addEventListener('beforeprint', function(){
-    document.querySelectorAll('details').forEach(function(d){ d.open = true; });
-  });
-})();
-"""
+def _read(name: str) -> str:
+    return (resources.files("sovbom") / "templates" / name).read_text(encoding="utf-8")
 
 
 def _csp_hash(text: str) -> str:
@@ -115,12 +40,17 @@ def _csp_hash(text: str) -> str:
     )
 
 
-_CSP = (
-    "default-src 'none'; img-src data:; "
-    f"style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_SCRIPT)}; "
+#: The page's inline style and script, from the package's templates.
+CSS = _read("page.css")
+SCRIPT = _read("page.js")
+#: The hashes the Content-Security-Policy allows (nothing else runs or styles the page).
+STYLE_SRC = _csp_hash(CSS)
+SCRIPT_SRC = _csp_hash(SCRIPT)
+#: A static report's policy: nothing loaded, no form submitted.
+REPORT_CSP = (
+    f"default-src 'none'; img-src data:; style-src {STYLE_SRC}; script-src {SCRIPT_SRC}; "
     "base-uri 'none'; form-action 'none'"
 )
-
 
 #: Control characters HTML does not allow (C0 but tab, line feed and carriage return; DEL; C1).
 _CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
@@ -131,17 +61,47 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value).translate(_CONTROLS), quote=True)
 
 
-def page(title: str, body: str) -> str:
-    """A whole, self-contained page."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n"
-        f"<footer>Written by sovbom {esc(__version__)}. Self-contained: this file loads nothing"
-        f" from the network.</footer>\n<script>{_SCRIPT}</script>\n</body></html>\n"
+def _finalize(value: object) -> object:
+    """What a template prints: nothing for None, text without control characters (as :func:`esc`)."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return str(value).translate(_CONTROLS)
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates of reports and dashboard pages: autoescaping, undefined names an error."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("sovbom", "templates"),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
+
+
+def frame_context(csp: str = REPORT_CSP) -> dict[str, Any]:
+    """What the frame template needs besides the title: the policy, style, script and version."""
+    return {
+        "csp": Markup(csp),  # noqa: S704 - the package's own constant
+        "css": Markup(CSS),  # noqa: S704 - the package's own file
+        "script": Markup(SCRIPT),  # noqa: S704 - the package's own file
+        "version": __version__,
+    }
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of the package's templates (the frame's context included)."""
+    return environment().get_template(template).render(**frame_context(), **context)
+
+
+def page(title: str, body: str) -> str:
+    """A whole, self-contained page around ``body`` (HTML already escaped by its builder)."""
+    return render("report.html.j2", title=title, body=Markup(body))  # noqa: S704
 
 
 def dl(items: Iterable[tuple[str, str]]) -> str:

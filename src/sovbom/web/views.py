@@ -1,0 +1,224 @@
+"""What each dashboard page and JSON endpoint shows, as plain data (the same for both).
+
+A :class:`Dashboard` holds the open store, the policy the fleet is judged by and small caches:
+the fleet summary and a server's check are computed once per state of the fleet (a new BOM or
+recheck empties the caches), so a page served again costs only its own paged queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sovbom.web import queries
+from sovbom.web.queries import PAGE_SIZE, Cache, Page
+
+if TYPE_CHECKING:
+    from sovbom.checking import CheckReport
+    from sovbom.fleet.store import FleetStore
+    from sovbom.fleet.summary import Share, SummaryReport
+    from sovbom.policy import Finding, Policy
+
+#: Suppliers shown in the overview (the largest by judged components).
+TOP_SUPPLIERS = 25
+_KINDS = ("domestic", "approved", "other", "unknown")
+
+
+@dataclass(slots=True)
+class ServerCheck:
+    """A server's newest BOM checked, and its picture (drawn once)."""
+
+    report: CheckReport
+    graph_svg: str
+    findings: list[Finding]
+
+
+def chart_rows(shares: dict[str, Share], *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of a stacked bar chart: each group's judged components by kind, as percentages."""
+    items = sorted(shares.items(), key=lambda kv: (-kv[1].total, kv[0]))
+    if limit is not None:
+        items = items[:limit]
+    rows = []
+    for name, s in items:
+        x = 0.0
+        segments = []
+        for kind in _KINDS:
+            n = getattr(s, kind)
+            w = 100.0 * n / s.total if s.total else 0.0
+            if w:
+                segments.append({"kind": kind, "x": round(x, 3), "w": round(w, 3), "n": n})
+            x += w
+        share = s.domestic_share
+        rows.append({"label": name, "total": s.total, "segments": segments,
+                     "share": share, "pct": "\u2013" if share is None else f"{share:.1%}"})  # fmt: skip
+    return rows
+
+
+@dataclass(slots=True)
+class Dashboard:
+    store: FleetStore
+    policy: Policy
+    fail_on: str = "high"
+    as_of: dt.date = field(default_factory=dt.date.today)
+    _summaries: Cache = field(default_factory=lambda: Cache(8))
+    _checks: Cache = field(default_factory=lambda: Cache(16))
+
+    def warm(self) -> None:
+        """Load the checking code and compute the overview's summary ahead of the first visit."""
+        import gc
+
+        import sovbom.checking  # noqa: F401
+        import sovbom.cyclonedx.reader  # noqa: F401
+        import sovbom.report.html.graph  # noqa: F401
+
+        self.summary(None, None)
+        gc.freeze()  # what is loaded now stays out of the collector's scans
+
+    def state(self) -> tuple[int, int, int]:
+        return queries.fleet_state(self.store)
+
+    # -- overview --------------------------------------------------------------------------
+    def summary(self, as_of: dt.date | None, since: dt.date | None) -> SummaryReport:
+        from sovbom.fleet.summary import summarize
+
+        return self._summaries.get(
+            self.state(), (as_of, since),
+            lambda: summarize(self.store, self.policy, as_of=as_of, since=since),
+        )  # fmt: skip
+
+    def overview(
+        self, as_of: dt.date | None = None, since: dt.date | None = None
+    ) -> dict[str, Any]:
+        report = self.summary(as_of, since)
+        now = report.now
+        denied = sum(s.total for c, s in now.by["country"].items() if c in self.policy.denied)
+        failing = queries.failing_servers(self.store)
+        suppliers = sorted(now.by["supplier"].items(), key=lambda kv: (-kv[1].total, kv[0]))
+        return {
+            "store": self.store.display,
+            "policy": self.policy.source,
+            "as_of": now.as_of,
+            "since": report.since.as_of if report.since else None,
+            "headline": report.headline(),
+            "servers": now.servers,
+            "unsigned_servers": now.unsigned_servers,
+            "components": now.components,
+            "unverified_components": now.unverified_components,
+            "denied_components": denied,
+            "denied_countries": sorted(self.policy.denied),
+            "failing_servers": None if failing is None else failing[0],
+            "judged_servers": None if failing is None else failing[1],
+            "sites": [{"site": s, "servers": n} for s, n in queries.sites(self.store)],
+            "suppliers": len(suppliers),
+            "total": now.total.to_dict(),
+            "by_class": {k: v.to_dict() for k, v in sorted(now.by["class"].items())},
+            "by_site": {k: v.to_dict() for k, v in sorted(now.by["site"].items())},
+            "by_country": {k: v.to_dict() for k, v in sorted(now.by["country"].items())},
+            "top_suppliers": {k: v.to_dict() for k, v in suppliers[:TOP_SUPPLIERS]},
+            "trend": (
+                {
+                    "total": _delta(now.total.domestic_share, report.since.total.domestic_share),
+                    "by_class": report.trend("class"),
+                    "by_site": report.trend("site"),
+                }
+                if report.since is not None
+                else None
+            ),  # fmt: skip
+        }
+
+    def overview_charts(self, as_of: dt.date | None, since: dt.date | None) -> dict[str, Any]:
+        now = self.summary(as_of, since).now
+        return {
+            "class": chart_rows(now.by["class"]),
+            "site": chart_rows(now.by["site"]),
+            "supplier": chart_rows(now.by["supplier"], limit=TOP_SUPPLIERS),
+        }
+
+    # -- servers ---------------------------------------------------------------------------
+    def servers(self, **filters: Any) -> Page:
+        return queries.list_servers(self.store, **filters)
+
+    def check(self, key: str, sha256: str) -> ServerCheck:
+        def compute() -> ServerCheck:
+            from sovbom.report.html.graph import graph_svg
+
+            report = queries.check_newest(
+                self.store, key, self.policy, as_of=self.as_of, fail_on=self.fail_on
+            )
+            findings = sorted(report.result.findings,
+                              key=lambda f: (-int(f.severity), f.rule.value, f.name or ""))  # fmt: skip
+            svg = graph_svg(report.graph, report.policy, report.result.findings, "g")
+            return ServerCheck(report, svg, findings)
+
+        return self._checks.get(self.state(), (key, sha256), compute)
+
+    def server(self, key: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
+        """A server's versions and verdicts, and a page of its newest BOM's findings."""
+        from sovbom.units import UnitNames
+
+        detail = queries.server_detail(self.store, key)
+        out = detail.to_dict()
+        newest = detail.versions[0]
+        checked = self.check(key, newest["sha256"])
+        report = checked.report
+        offset, limit = queries.clamp(offset, limit)
+        shown = checked.findings[offset : offset + limit]
+        names = UnitNames.of(report.graph)
+        items = []
+        for f in shown:
+            d = f.to_dict()
+            d["path_labels"] = [[names(r) for r in p] for p in f.paths[:3]]
+            items.append(d)
+        counts = report.result.counts_by_severity()
+        out["check"] = {
+            "bom_sha256": newest["sha256"], "policy": self.policy.source, "as_of": report.as_of,
+            "fail_on": report.fail_on, "verdict": report.verdict,
+            "counts": {k: v for k, v in counts.items() if v},
+            "domestic_share": report.result.total_share().to_dict()["domestic_share"],
+            "findings": Page(items, offset, limit, len(checked.findings),
+                             offset + len(shown) < len(checked.findings)).to_dict(),
+        }  # fmt: skip
+        return out
+
+    # -- search and rechecks ---------------------------------------------------------------
+    def search(
+        self, query: str, *, as_of: dt.date | None = None, offset: int = 0,
+        limit: int = PAGE_SIZE,
+    ) -> dict[str, Any]:  # fmt: skip
+        from sovbom.fleet.query import where_used
+        from sovbom.trace import parse_query
+
+        offset, limit = queries.clamp(offset, limit)
+        report = where_used(self.store, parse_query(query), as_of=as_of, limit=offset + limit)
+        matches = report.matches[offset:]
+        return {
+            "query": report.query, "as_of": report.as_of,
+            "servers_in_fleet": report.servers_in_fleet,
+            "offset": offset, "limit": limit, "more": report.truncated,
+            "items": [
+                {"server": m.server, "server_name": m.server_name, "site": m.site,
+                 "bom_sha256": m.bom_sha256,
+                 "produced_at": m.produced_at.isoformat().replace("+00:00", "Z"), "ref": m.ref,
+                 "name": m.name, "type": m.type, "class": m.cls, "countries": list(m.countries),
+                 "path": [{"ref": r, "label": t} for r, t in m.path]}
+                for m in matches
+            ],
+        }  # fmt: skip
+
+    def rechecks(self, *, offset: int = 0, limit: int = PAGE_SIZE) -> Page:
+        return queries.rechecks_list(self.store, offset=offset, limit=limit)
+
+    def recheck(
+        self, recheck_id: int | None, *, changed_only: bool = True, offset: int = 0,
+        limit: int = PAGE_SIZE,
+    ) -> queries.RecheckPage:  # fmt: skip
+        return queries.recheck_servers(self.store, recheck_id, changed_only=changed_only,
+                                       offset=offset, limit=limit)  # fmt: skip
+
+
+def _delta(now: float | None, before: float | None) -> float | None:
+    return round(now - before, 4) if now is not None and before is not None else None
+
+
+__all__ = ["Dashboard", "ServerCheck", "chart_rows"]
