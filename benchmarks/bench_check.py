@@ -39,7 +39,9 @@ exemptions:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -74,10 +76,16 @@ def main() -> int:
         check_s = best_of(run_check, args.repeat)
         findings = len(orjson.loads(report.read_bytes())["findings"])
         ratio = check_s / base
-        print(f"BOM: {args.n} components, {len(data) / 1e6:.1f} MB; report: {findings} findings, {report.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"BOM: {args.n} components, {len(data) / 1e6:.1f} MB; report: {findings} findings, {report.stat().st_size / 1e6:.1f} MB"
+        )
         print(f"orjson.loads            {base:8.3f} s   (default garbage collector settings)")
-        print(f"orjson.loads, gc paused {base_nogc:8.3f} s   (for comparison: sovbom pauses it during a command)")
-        print(f"sovbom check (json)     {check_s:8.3f} s   {ratio:.2f}x   (target <= 2.5x; {check_s / base_nogc:.2f}x the gc-paused loads)")
+        print(
+            f"orjson.loads, gc paused {base_nogc:8.3f} s   (for comparison: sovbom pauses it during a command)"
+        )
+        print(
+            f"sovbom check (json)     {check_s:8.3f} s   {ratio:.2f}x   (target <= 2.5x; {check_s / base_nogc:.2f}x the gc-paused loads)"
+        )
         if ratio > 2.5:
             ok = False
             print("  FAIL")

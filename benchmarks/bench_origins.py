@@ -31,7 +31,9 @@ stages:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -43,8 +45,12 @@ def main() -> int:
             if i % 10 == 0 and c.type == "library":
                 c.properties = [("sovbom:class", "baseboard")]
                 c.production = [
-                    ProductionStep("pcb-fabrication", "Fab", "JP", "2026-08-01", value="100", basis="cost"),
-                    ProductionStep("pcb-assembly", "SMT", "TW", "2026-09-01", value="50", basis="cost"),
+                    ProductionStep(
+                        "pcb-fabrication", "Fab", "JP", "2026-08-01", value="100", basis="cost"
+                    ),
+                    ProductionStep(
+                        "pcb-assembly", "SMT", "TW", "2026-09-01", value="50", basis="cost"
+                    ),
                     ProductionStep("test", "Lab", "JP", "2026-09-02"),
                 ]
         bom = d / "bom.cdx.json"
@@ -67,7 +73,9 @@ def main() -> int:
         ratio = with_stages / base
         print(f"BOM: {args.n} components, every 10th package with 3 stages")
         print(f"check, no stages:      {base:8.3f} s")
-        print(f"check, stages policy:  {with_stages:8.3f} s   +{(ratio - 1) * 100:.1f}% (target <= +20%)")
+        print(
+            f"check, stages policy:  {with_stages:8.3f} s   +{(ratio - 1) * 100:.1f}% (target <= +20%)"
+        )
         return 0 if ratio <= 1.2 else 1
 
 

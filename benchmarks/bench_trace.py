@@ -65,7 +65,9 @@ def main() -> int:
         ("serial=BENCH-SRV", True),
         ("country=KR", False),  # one in seven packages, each with its paths: shown for scale
     ]
-    print(f"machine: {os.cpu_count()} CPUs; load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"machine: {os.cpu_count()} CPUs; load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         bom = write_synthetic(args.n, Path(tmp))
@@ -98,11 +100,15 @@ def main() -> int:
             print(f"{'query':46} {'matches':>7} {'indexed':>9} {'x floor':>8} {'scan':>9}  target")
             for text, targeted in queries:
                 query = parse_query(text)
-                t, result = _median(lambda q=query: trace_graph(pg, q, max_paths=10, index=index), args.repeat)  # type: ignore[misc]
+                t, result = _median(
+                    lambda q=query: trace_graph(pg, q, max_paths=10, index=index), args.repeat
+                )  # type: ignore[misc]
                 fresh_s, _ = _median(lambda q=query: trace_graph(pg, q, max_paths=10), args.repeat)  # type: ignore[misc]
                 matches = len(result.matches)  # type: ignore[attr-defined]
                 if matches == 0:
-                    print(f"{text!r}: matched nothing, a benchmark query must match", file=sys.stderr)
+                    print(
+                        f"{text!r}: matched nothing, a benchmark query must match", file=sys.stderr
+                    )
                     return 1
                 verdict = "no target (broad)"
                 if targeted:

@@ -33,7 +33,9 @@ def load_manifest(path: str | os.PathLike[str]) -> Component:
         raise InputError("empty file, expected a sovbom manifest", source=source)
     is_json = Path(str(path)).suffix.lower() == ".json" or data.lstrip()[:1] == b"{"
     raw = parse_json(data, source) if is_json else parse_yaml(data, source)
-    check_against(raw, SCHEMA, source, yaml_data=None if is_json else data, what="not a valid sovbom manifest")
+    check_against(
+        raw, SCHEMA, source, yaml_data=None if is_json else data, what="not a valid sovbom manifest"
+    )
     return manifest_to_tree(raw, source)
 
 

@@ -73,7 +73,9 @@ class IdentityRule:
 
     def matches_issuer(self, issuer: str) -> bool:
         if self._issuer_pattern is not None:
-            return len(issuer) <= MAX_IDENTITY_CHARS and bool(self._issuer_pattern.fullmatch(issuer))
+            return len(issuer) <= MAX_IDENTITY_CHARS and bool(
+                self._issuer_pattern.fullmatch(issuer)
+            )
         return issuer == self.issuer
 
     def identity_matches(self, identity: str) -> bool:

@@ -162,7 +162,9 @@ class TraceIndex:
             return list(self.table(field).get(pattern, ()))
         regex = re.compile(fnmatch.translate(pattern), re.IGNORECASE if fold else 0)
         table = self.table(field)
-        hits = [table[value] for value in self._candidates(field, pattern, fold) if regex.match(value)]
+        hits = [
+            table[value] for value in self._candidates(field, pattern, fold) if regex.match(value)
+        ]
         if len(hits) == 1:
             return list(hits[0])
         return self.in_order(ref for refs in hits for ref in refs)

@@ -308,7 +308,18 @@ def test_json_report_is_reproducible(run_cli: Any, tmp_path: Path) -> None:
     outs = []
     for i in range(2):
         out = tmp_path / f"{i}.json"
-        run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(out), "--as-of", "2026-11-22")
+        run_cli(
+            "check",
+            str(HGX),
+            "--policy",
+            str(POLICY),
+            "-f",
+            "json",
+            "-o",
+            str(out),
+            "--as-of",
+            "2026-11-22",
+        )
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
 
@@ -341,7 +352,9 @@ def test_report_to_a_socket_is_exit_4(run_cli: Any, tmp_path: Path) -> None:
     target = tmp_path / "s"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.bind(str(target))
-        result = run_cli("check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(target))
+        result = run_cli(
+            "check", str(HGX), "--policy", str(POLICY), "-f", "json", "-o", str(target)
+        )
     assert result.exit_code == 4
     assert f"{target}: not a regular file (a socket)" in result.stderr
     assert stat.S_ISSOCK(target.stat().st_mode)

@@ -185,7 +185,9 @@ def test_a_policy_finding_has_the_same_sarif_rule_from_check_and_verify_delivery
     from_check = _policy_rules(json.loads(checked.read_text()))
     declared = {ref for ref, _ in from_check}  # not the unexpected parts' findings
     from_delivery = {
-        (ref, rule) for ref, rule in _policy_rules(json.loads(delivered.read_text())) if ref in declared
+        (ref, rule)
+        for ref, rule in _policy_rules(json.loads(delivered.read_text()))
+        if ref in declared
     }
     assert from_delivery, "the delivery's policy check has findings"
     # verify-delivery observes parts (verified), so it can only have fewer findings, never others

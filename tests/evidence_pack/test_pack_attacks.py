@@ -230,9 +230,13 @@ def test_packed_fail_on_never_overrides_the_inspectors(
         assert doc["check_verdict"] == "pass"
 
 
-def test_tampering_wins_over_the_inspectors_verdict(signed_pack: SignedPack, tmp_path: Path) -> None:
+def test_tampering_wins_over_the_inspectors_verdict(
+    signed_pack: SignedPack, tmp_path: Path
+) -> None:
     """A tampered pack exits 3 whatever the inspector's own verdict would be."""
-    items = resign_index(signed_pack.trust, _attacked(signed_pack, tmp_path, "findings-emptied"), tmp_path)
+    items = resign_index(
+        signed_pack.trust, _attacked(signed_pack, tmp_path, "findings-emptied"), tmp_path
+    )
     archive = write_zip(tmp_path / "attacked.zip", items)
     for fail_on in ("info", "critical"):
         result = _inspect(signed_pack, archive, "--fail-on", fail_on)

@@ -40,9 +40,7 @@ def _refused(result: Any, archive: Path) -> str:
     return errors[0]
 
 
-def test_deep_index(
-    signed_pack: SignedPack, unsigned_pack: SignedPack, tmp_path: Path
-) -> None:
+def test_deep_index(signed_pack: SignedPack, unsigned_pack: SignedPack, tmp_path: Path) -> None:
     """Read as the index (unsigned, allowed): exit 4 naming the pack. Under a signature it no
     longer matches: the pack does not hold (exit 3), the index is never trusted."""
     for depth in (MAX_JSON_DEPTH + 50, 10_000):
@@ -83,9 +81,7 @@ def test_deep_report_does_not_hold(unsigned_pack: SignedPack, tmp_path: Path) ->
     items = members(unsigned_pack.archive)
     name = f"reports/check-{SERVERS[0]}"
     doc = json.loads(items[name])
-    items[name] = (
-        json.dumps(doc)[:-1].encode() + b', "x": ' + _deep(MAX_JSON_DEPTH + 50) + b"}"
-    )
+    items[name] = json.dumps(doc)[:-1].encode() + b', "x": ' + _deep(MAX_JSON_DEPTH + 50) + b"}"
     archive = write_zip(tmp_path / "deep-report.zip", reindex(items))
     result = _inspect(unsigned_pack, archive, "--allow-unsigned-index")
     assert result.exit_code == 3, result.output

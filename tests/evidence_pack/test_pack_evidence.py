@@ -78,7 +78,10 @@ def test_evidence_is_packed_and_counts_in_the_rerun_check(trust: Trust, tmp_path
     index = json.loads(items["index.json"])
     assert not list(INDEX_SCHEMA.iter_errors(index))
     assert index["evidence"] == [
-        {"document": "evidence/hgx-firmware.cdx.json", "bundle": "evidence/hgx-firmware.cdx.json.sigstore.json"}
+        {
+            "document": "evidence/hgx-firmware.cdx.json",
+            "bundle": "evidence/hgx-firmware.cdx.json.sigstore.json",
+        }
     ]
     packed = json.loads(items[f"reports/check-{HGX}"])
     assert "hw:chassis/hgx" in packed["verified_evidence"]

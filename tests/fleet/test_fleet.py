@@ -44,8 +44,11 @@ def test_migrations_create_the_schema_from_an_empty_database(db_url: str) -> Non
         assert MigrationContext.configure(conn).get_current_revision() == "0002"
     if store.is_postgres:  # wildcard prefixes use these whatever the collation
         with store.engine.connect() as conn:
-            defs = conn.execute(text("SELECT indexdef FROM pg_indexes"
-                                     " WHERE tablename = 'components'")).scalars().all()
+            defs = (
+                conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'components'"))
+                .scalars()
+                .all()
+            )
         assert sum("text_pattern_ops" in d for d in defs) == 4
     open_store(db_url)  # a second open is a no-op upgrade
     store.close()
@@ -63,27 +66,41 @@ def test_migration_0002_upgrades_a_0001_fleet_and_fills_the_countries(db_url: st
     migrate(old, "0001")
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     with old.engine.begin() as conn:
-        conn.execute(text("INSERT INTO servers (id, key, first_seen) VALUES (1, 'S1', :t)"),
-                     {"t": now})
-        conn.execute(text(
-            "INSERT INTO boms (id, sha256, server_id, source, spec_version, produced_at,"
-            " ingested_at, components, signature, document)"
-            " VALUES (1, :sha, 1, 's.json', '1.6', :t, :t, 3, 'unsigned', :doc)"),
-            {"sha": "ab" * 32, "t": now, "doc": b"x"})
-        for ref, country, countries in (("a", "CN", ",CN,US,"), ("b", "JP", ",JP,"),
-                                        ("c", None, ",TW,")):
-            conn.execute(text(
-                "INSERT INTO components (bom_id, ref, name, name_fold, type, country, countries)"
-                " VALUES (1, :r, :r, :r, 'device', :c, :cs)"), {"r": ref, "c": country,
-                                                              "cs": countries})
+        conn.execute(
+            text("INSERT INTO servers (id, key, first_seen) VALUES (1, 'S1', :t)"), {"t": now}
+        )
+        conn.execute(
+            text(
+                "INSERT INTO boms (id, sha256, server_id, source, spec_version, produced_at,"
+                " ingested_at, components, signature, document)"
+                " VALUES (1, :sha, 1, 's.json', '1.6', :t, :t, 3, 'unsigned', :doc)"
+            ),
+            {"sha": "ab" * 32, "t": now, "doc": b"x"},
+        )
+        for ref, country, countries in (
+            ("a", "CN", ",CN,US,"),
+            ("b", "JP", ",JP,"),
+            ("c", None, ",TW,"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO components (bom_id, ref, name, name_fold, type, country, countries)"
+                    " VALUES (1, :r, :r, :r, 'device', :c, :cs)"
+                ),
+                {"r": ref, "c": country, "cs": countries},
+            )
     old.close()
     store = open_store(db_url)
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         extra = conn.execute(text("SELECT ref, country FROM component_countries")).all()
     assert sorted(map(tuple, extra)) == [("a", "US"), ("c", "TW")]
-    for query, refs in (("country=US", ["a"]), ("country=CN", ["a"]), ("country=TW", ["c"]),
-                        ("country=JP", ["b"])):
+    for query, refs in (
+        ("country=US", ["a"]),
+        ("country=CN", ["a"]),
+        ("country=TW", ["c"]),
+        ("country=JP", ["b"]),
+    ):
         assert [m.ref for m in where_used(store, parse_query(query)).matches] == refs, query
     store.close()
 
@@ -147,9 +164,15 @@ def test_where_used_as_of_a_date(db_url: str, tmp_path: Path) -> None:
     store = open_store(db_url, create=True)
     gpu_a = part("hw:gpu", "GPU", "gpu", "US", part_number="GPU-A", serial="G-1")
     gpu_b = part("hw:gpu", "GPU", "gpu", "JP", part_number="GPU-B", serial="G-2")
-    v1 = write(tmp_path / "v1.json", server_bom("S1", parts=[gpu_a], timestamp="2026-01-10T09:00:00Z"))
-    v2 = write(tmp_path / "v2.json", server_bom("S1", parts=[gpu_b], timestamp="2026-03-01T09:00:00Z"))
-    other = write(tmp_path / "o.json", server_bom("S2", parts=[gpu_a], timestamp="2026-02-15T00:00:00Z"))
+    v1 = write(
+        tmp_path / "v1.json", server_bom("S1", parts=[gpu_a], timestamp="2026-01-10T09:00:00Z")
+    )
+    v2 = write(
+        tmp_path / "v2.json", server_bom("S1", parts=[gpu_b], timestamp="2026-03-01T09:00:00Z")
+    )
+    other = write(
+        tmp_path / "o.json", server_bom("S2", parts=[gpu_a], timestamp="2026-02-15T00:00:00Z")
+    )
     ingest(store, [IngestInput(str(p)) for p in (v2, other, v1)])
     q = parse_query("part=GPU-A")
     assert where_used(store, q).servers == ["S2"]
@@ -198,8 +221,12 @@ def test_history_shows_what_changed_between_versions(db_url: str, tmp_path: Path
     gpu_a = part("hw:gpu", "GPU", "gpu", "US", part_number="GPU-A", serial="G-1")
     gpu_b = part("hw:gpu", "GPU", "gpu", "JP", part_number="GPU-B", serial="G-2")
     nic = part("hw:nic", "NIC", "nic", "US")
-    v1 = write(tmp_path / "v1.json", server_bom("S1", parts=[gpu_a, nic], timestamp="2026-01-10T09:00:00Z"))
-    v2 = write(tmp_path / "v2.json", server_bom("S1", parts=[gpu_b], timestamp="2026-03-01T09:00:00Z"))
+    v1 = write(
+        tmp_path / "v1.json", server_bom("S1", parts=[gpu_a, nic], timestamp="2026-01-10T09:00:00Z")
+    )
+    v2 = write(
+        tmp_path / "v2.json", server_bom("S1", parts=[gpu_b], timestamp="2026-03-01T09:00:00Z")
+    )
     ingest(store, [IngestInput(str(v2)), IngestInput(str(v1))])
     report = history(store, "S1")
     assert [v.version.sha256 for v in report.versions] == [_sha(str(v1)), _sha(str(v2))]

@@ -118,7 +118,9 @@ def test_concurrent_ingests_neither_duplicate_nor_lose_rows(db_url: str, tmp_pat
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM boms")).scalar() == 12
         assert conn.execute(text("SELECT count(*) FROM servers")).scalar() == 5
-        assert conn.execute(text("SELECT count(*) FROM components")).scalar() == 12 * 43  # server, chassis, GPU, 40 modules
+        assert (
+            conn.execute(text("SELECT count(*) FROM components")).scalar() == 12 * 43
+        )  # server, chassis, GPU, 40 modules
         dup = "SELECT count(*) FROM (SELECT bom_id, ref FROM components GROUP BY bom_id, ref HAVING count(*) > 1) d"
         assert conn.execute(text(dup)).scalar() == 0
     store.close()

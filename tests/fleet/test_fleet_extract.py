@@ -21,32 +21,59 @@ def _components(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
 TRICKY: list[dict[str, Any]] = [
     {"name": "bare"},
     {"name": "author only", "author": "Someone"},
-    {"name": "production only", "properties": [
-        {"name": "sovbom:production:final-assembly:site", "value": "Plant A"},
-        {"name": "sovbom:production:final-assembly:country", "value": "Japan"},
-        {"name": "sovbom:production:wafer:country", "value": "TWN"},
-        {"name": "sovbom:production:wafer:country", "value": "US"},
-        {"name": "sovbom:production:bad", "value": "x"},
-    ]},
-    {"name": "repeats", "properties": [
-        {"name": "sovbom:origin:country", "value": ""},
-        {"name": "sovbom:origin:country", "value": "Viet Nam"},
-        {"name": "cdx:device:countryOfOrigin", "value": "KR"},
-        {"name": "sovbom:class", "value": "gpu"}, {"name": "sovbom:class", "value": "cpu"},
-        {"name": "sovbom:part-number", "value": 7}, {"name": "sovbom:part-number", "value": "P-1"},
-        {"name": 3, "value": "x"}, "not a property",
-    ]},
-    {"name": "odd entities", "manufacturer": {"name": 5, "address": {"country": "XX"}},
-     "supplier": {"address": "Tokyo"}, "properties": [{"name": "sovbom:origin:country",
-                                                       "value": "nowhere"}]},
+    {
+        "name": "production only",
+        "properties": [
+            {"name": "sovbom:production:final-assembly:site", "value": "Plant A"},
+            {"name": "sovbom:production:final-assembly:country", "value": "Japan"},
+            {"name": "sovbom:production:wafer:country", "value": "TWN"},
+            {"name": "sovbom:production:wafer:country", "value": "US"},
+            {"name": "sovbom:production:bad", "value": "x"},
+        ],
+    },
+    {
+        "name": "repeats",
+        "properties": [
+            {"name": "sovbom:origin:country", "value": ""},
+            {"name": "sovbom:origin:country", "value": "Viet Nam"},
+            {"name": "cdx:device:countryOfOrigin", "value": "KR"},
+            {"name": "sovbom:class", "value": "gpu"},
+            {"name": "sovbom:class", "value": "cpu"},
+            {"name": "sovbom:part-number", "value": 7},
+            {"name": "sovbom:part-number", "value": "P-1"},
+            {"name": 3, "value": "x"},
+            "not a property",
+        ],
+    },
+    {
+        "name": "odd entities",
+        "manufacturer": {"name": 5, "address": {"country": "XX"}},
+        "supplier": {"address": "Tokyo"},
+        "properties": [{"name": "sovbom:origin:country", "value": "nowhere"}],
+    },
     {"name": "not a mapping", "manufacturer": "ACME", "supplier": ["x"]},
-    {"name": "origins", "origins": [{"basis": "x", "distribution": [
-        {"isoCode": "MY", "percentage": 60}, {"isoCode": "JP", "percentage": 40}]}],
-     "supplier": {"name": "S", "address": {"country": "JP"}}},
-    {"name": "maker country only", "manufacturer": {"name": "M", "address": {"country": "DEU"}},
-     "supplier": {"name": "S", "address": {"country": "DE"}}, "properties": [
-         {"name": "sovbom:production:test:date", "value": "2026-01-01"},
-         {"name": "sovbom:production:test:country", "value": "FR"}]},
+    {
+        "name": "origins",
+        "origins": [
+            {
+                "basis": "x",
+                "distribution": [
+                    {"isoCode": "MY", "percentage": 60},
+                    {"isoCode": "JP", "percentage": 40},
+                ],
+            }
+        ],
+        "supplier": {"name": "S", "address": {"country": "JP"}},
+    },
+    {
+        "name": "maker country only",
+        "manufacturer": {"name": "M", "address": {"country": "DEU"}},
+        "supplier": {"name": "S", "address": {"country": "DE"}},
+        "properties": [
+            {"name": "sovbom:production:test:date", "value": "2026-01-01"},
+            {"name": "sovbom:production:test:country", "value": "FR"},
+        ],
+    },
 ]
 
 

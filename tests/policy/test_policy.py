@@ -215,7 +215,12 @@ def test_verified_parent_does_not_verify_its_children() -> None:
     result = run(server(gpu), raw, ctx)
     assert Rule.INSUFFICIENT_VERIFICATION not in by_ref(result.findings, "hw:gpu")
     assert by_ref(result.findings, "fw:gpu")[Rule.INSUFFICIENT_VERIFICATION].level == Level.ATTESTED
-    assert result.levels == {"declared": 0, "attested": 1 + 1, "verified": 1, "hardware-verified": 0}
+    assert result.levels == {
+        "declared": 0,
+        "attested": 1 + 1,
+        "verified": 1,
+        "hardware-verified": 0,
+    }
 
 
 def test_class_level_overrides() -> None:

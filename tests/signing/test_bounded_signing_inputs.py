@@ -147,9 +147,7 @@ def test_deep_trusted_root_is_refused(trust: Trust, bom_file: Path, tmp_path: Pa
     assert_refused(result, path, f"nested deeper than {MAX_JSON_DEPTH} levels")
 
 
-def test_verify_writes_no_report_when_an_input_is_unreadable(
-    trust: Trust, tmp_path: Path
-) -> None:
+def test_verify_writes_no_report_when_an_input_is_unreadable(trust: Trust, tmp_path: Path) -> None:
     good = tmp_path / "good.cdx.json"
     shutil.copy(HGX, good)
     sign(trust, good)

@@ -99,7 +99,9 @@ def test_signed_evidence_makes_components_verified(trust: Trust, setup: dict[str
     report = json.loads(result.stdout)
     evidence = report["verified_evidence"]
     # the HGX board is vouched for by its sub-BOM (BOM-Link), each VBIOS by its hash
-    assert evidence["hw:chassis/hgx"].startswith(f"sub-BOM {setup['sub']} signed by {GPU_VENDOR} (gpu-vendor)")
+    assert evidence["hw:chassis/hgx"].startswith(
+        f"sub-BOM {setup['sub']} signed by {GPU_VENDOR} (gpu-vendor)"
+    )
     vbios = sorted(r for r in evidence if r.endswith("/vbios"))
     assert vbios == [f"fw:chassis/hgx/gpu{i}/vbios" for i in range(8)]
     assert all("SHA-256 matches signed reference" in evidence[r] for r in vbios)

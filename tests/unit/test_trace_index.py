@@ -45,7 +45,9 @@ def _queries(pg: ProvenanceGraph) -> list[str]:
 def test_index_finds_what_a_scan_finds(graph: ProvenanceGraph) -> None:
     index = TraceIndex(graph)
     queries = _queries(graph)
-    assert any(q.startswith("part=") for q in queries) and any(q.startswith("pkg:") for q in queries)
+    assert any(q.startswith("part=") for q in queries) and any(
+        q.startswith("pkg:") for q in queries
+    )
     matched = 0
     for text in queries:
         q = parse_query(text)
@@ -56,7 +58,9 @@ def test_index_finds_what_a_scan_finds(graph: ProvenanceGraph) -> None:
     assert matched >= len(queries) - 1  # only the deliberate miss matches nothing
 
 
-def test_tables_are_built_once_per_bom(graph: ProvenanceGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tables_are_built_once_per_bom(
+    graph: ProvenanceGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index = TraceIndex(graph)
     passes: list[str] = []
     original = TraceIndex._values

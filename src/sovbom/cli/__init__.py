@@ -13,9 +13,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 #: Every command: the modules that define it (imported when it runs) and its one-line help.
 COMMANDS: dict[str, LazyCommand] = {
     "build": LazyCommand(("sovbom.cli.build",), "Build a server's CycloneDX BOM."),
-    "check": LazyCommand(
-        ("sovbom.cli.check",), "Check a server BOM against a provenance policy."
-    ),
+    "check": LazyCommand(("sovbom.cli.check",), "Check a server BOM against a provenance policy."),
     "claim": LazyCommand(
         ("sovbom.cli.claim",),
         "Evaluate an origin claim on a server BOM, condition by condition.",

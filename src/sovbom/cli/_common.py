@@ -201,7 +201,9 @@ def setup_logging(verbose: int, quiet: bool = False) -> None:
         lib.addHandler(handler)
         if name != "sovbom":
             # silent without -v (not even through logging's last-resort handler)
-            lib.setLevel(logging.CRITICAL + 1 if not verbose else logging.WARNING - 10 * (verbose - 1))
+            lib.setLevel(
+                logging.CRITICAL + 1 if not verbose else logging.WARNING - 10 * (verbose - 1)
+            )
 
 
 def enum_choice(enum: type[Enum]) -> click.Choice[str]:

@@ -102,9 +102,7 @@ def hardware_source_options(func: F) -> F:
                 continue
             given[source.name] = None if value is True else str(value)
         connection = ConnectionSettings(**{s.field: kwargs.pop(s.param) for s in settings})
-        kwargs["sources"] = HardwareSources(
-            given, connection, tuple(kwargs.pop("supplier_files"))
-        )
+        kwargs["sources"] = HardwareSources(given, connection, tuple(kwargs.pop("supplier_files")))
         return func(*args, **kwargs)
 
     decorated: Any = wrapper

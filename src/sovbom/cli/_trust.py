@@ -198,9 +198,7 @@ def _options() -> list[Callable[[F], F]]:
             help="A Sigstore ClientTrustConfig (trusted root + signing config) of a private"
             " instance. Default: the configured one, when signatures are checked.",
         ),
-        click.option(
-            "--staging", is_flag=True, help="Use the public-good staging instance."
-        ),
+        click.option("--staging", is_flag=True, help="Use the public-good staging instance."),
         click.option(
             "--offline",
             is_flag=True,

@@ -82,7 +82,9 @@ if TYPE_CHECKING:
               default=configured("policy"),
               help="Policy (YAML/JSON): provenance rules and delivery tolerances. Default: the"
               " configured one ('sovbom config').")  # fmt: skip
-@fail_on_option("With --policy: exit 1 when a finding reaches this severity (and the delivery matched).")
+@fail_on_option(
+    "With --policy: exit 1 when a finding reaches this severity (and the delivery matched)."
+)
 @click.option(
     "-f",
     "--format",

@@ -158,7 +158,9 @@ def pack(
     if unknown:
         raise click.BadParameter(f"not a BOM given: {sorted(unknown)[0]}", param_hint="--bundle")
     trusted_root, trust_config, staging = (
-        trust_args.trusted_root, trust_args.trust_config, trust_args.staging
+        trust_args.trusted_root,
+        trust_args.trust_config,
+        trust_args.staging,
     )
     if trusted_root and trust_config:
         raise click.UsageError("give only one of --trusted-root and --trust-config")

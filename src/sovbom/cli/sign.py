@@ -115,7 +115,9 @@ def sign(
     for f, target in zip(files, targets, strict=True):
         data = read_bytes(f)  # fail early on an unreadable input, before any network use
         if attest:
-            signing.attestable_bom(data, f)  # a schema-valid BOM of a known kind, before any network use
+            signing.attestable_bom(
+                data, f
+            )  # a schema-valid BOM of a known kind, before any network use
         if str(target) != "-" and target.exists() and not force:
             raise InputError("bundle exists (use --force to replace it)", source=str(target))
     if trust_config is None and not staging:

@@ -203,9 +203,7 @@ def _check_cut(table: DmiTable, text: str) -> None:
             f" {len(records)}: truncated?"
         )
     elif (
-        table.whole
-        and table.announced is None
-        and not any(r.type == END_OF_TABLE for r in records)
+        table.whole and table.announced is None and not any(r.type == END_OF_TABLE for r in records)
     ):
         notes.append(
             "a dump of the whole table without its End Of Table record (DMI type 127):"

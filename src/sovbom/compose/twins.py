@@ -160,7 +160,9 @@ class Twins:
                         )
             elif key == "properties" and isinstance(current, list) and isinstance(value, list):
                 # a part runs on one thing: the first input's sovbom:runs-on stays
-                has_runs_on = any(isinstance(p, dict) and p.get("name") == tx.RUNS_ON for p in current)
+                has_runs_on = any(
+                    isinstance(p, dict) and p.get("name") == tx.RUNS_ON for p in current
+                )
                 current.extend(
                     v
                     for v in value

@@ -191,7 +191,8 @@ def assess(
         from sovbom.identity.levels import bound_failures
 
         result.identity_failures = [
-            f"hardware identity: {ref}: {why}" for ref, why in sorted(bound_failures(hardware).items())
+            f"hardware identity: {ref}: {why}"
+            for ref, why in sorted(bound_failures(hardware).items())
         ]
     if policy is not None:
         from sovbom.checking import check_bom

@@ -66,9 +66,7 @@ def same_manufacturer(a: str, b: str, registry: SupplierRegistry | None = None) 
     return same_company(a, b, registry)
 
 
-def same_value(
-    field_name: str, a: str, b: str, registry: SupplierRegistry | None = None
-) -> bool:
+def same_value(field_name: str, a: str, b: str, registry: SupplierRegistry | None = None) -> bool:
     """Whether two values of a field name the same thing (manufacturers: the same company)."""
     if a == b:
         return True

@@ -77,8 +77,7 @@ def _server(sub: Path) -> ServerInputs:
     sources = {key: str(sub / name) for key, name in layout.items() if (sub / name).exists()}
     if not observed.is_file() and not sources:
         raise InputError(
-            f"no observed inventory: give {OBSERVED_NAME} or one of "
-            + ", ".join(layout.values()),
+            f"no observed inventory: give {OBSERVED_NAME} or one of " + ", ".join(layout.values()),
             source=str(sub),
         )
     return ServerInputs(

@@ -281,9 +281,7 @@ def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
         base: Any = components
         if q.key == "country" and i == 1:
             cc = component_countries.c
-            base = component_countries.join(
-                components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref)
-            )
+            base = component_countries.join(components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref))
         # "bom_id + 0": the newest-BOM test must not drive the plan (walking every component
         # of every newest BOM); the component's own index does, on both engines
         stmt = (

@@ -151,4 +151,12 @@ recheck_results = Table(
     Index(None, "server_id"),
 )
 
-__all__ = ["boms", "component_countries", "components", "metadata", "recheck_results", "rechecks", "servers"]
+__all__ = [
+    "boms",
+    "component_countries",
+    "components",
+    "metadata",
+    "recheck_results",
+    "rechecks",
+    "servers",
+]

@@ -227,7 +227,10 @@ def build_signed(builder: PackBuilder, how: IndexSigning) -> bytes:
     from sovbom import signing
     from sovbom.signers import load_signer_policy
 
-    hint = signing.SIGNING_NETWORK_HINT + "; or pack with --unsigned (the inspector must then accept it)"
+    hint = (
+        signing.SIGNING_NETWORK_HINT
+        + "; or pack with --unsigned (the inspector must then accept it)"
+    )
     trust = signing.load_signing_trust(
         trust_config=how.trust_config, staging=how.staging, hint=hint
     )
@@ -272,17 +275,23 @@ def _add_trust(builder: PackBuilder, request: PackRequest) -> TrustOptions | Non
 
     if request.trusted_root:
         builder.trust["trusted_root"] = builder.add(
-            "trusted-root", request.trusted_root, read_bytes(request.trusted_root, limit=MAX_SMALL_INPUT_BYTES)
+            "trusted-root",
+            request.trusted_root,
+            read_bytes(request.trusted_root, limit=MAX_SMALL_INPUT_BYTES),
         )
     if request.trust_config:
         builder.trust["trust_config"] = builder.add(
-            "trust-config", request.trust_config, read_bytes(request.trust_config, limit=MAX_SMALL_INPUT_BYTES)
+            "trust-config",
+            request.trust_config,
+            read_bytes(request.trust_config, limit=MAX_SMALL_INPUT_BYTES),
         )
     if not request.signers:
         return None
     if not (request.trusted_root or request.trust_config):
         raise InputError("--signers needs --trusted-root or --trust-config: pack the trust used")
-    builder.trust["signers"] = builder.add("signers", request.signers, read_bytes(request.signers, limit=MAX_SMALL_INPUT_BYTES))
+    builder.trust["signers"] = builder.add(
+        "signers", request.signers, read_bytes(request.signers, limit=MAX_SMALL_INPUT_BYTES)
+    )
     material = signing.load_trust(
         trusted_root=request.trusted_root, trust_config=request.trust_config
     )

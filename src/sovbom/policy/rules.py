@@ -207,7 +207,9 @@ def _unknown_origin(s: Subject) -> str | None:
 def _insufficient_verification(s: Subject) -> str | None:
     if s.level >= s.needed:
         return None
-    message = f"verification level {LEVEL_LABELS[s.level]}, policy requires {LEVEL_LABELS[s.needed]}"
+    message = (
+        f"verification level {LEVEL_LABELS[s.level]}, policy requires {LEVEL_LABELS[s.needed]}"
+    )
     if s.shortfall is not None:
         message += f" ({s.shortfall})"
     return message

@@ -55,7 +55,10 @@ class MarkdownRenderer(FleetMarkdownMixin):
         )
         lines.append("")
         if s.other_entries:
-            lines += [f"Not server directories, not verified: {_dash(', '.join(s.other_entries))}", ""]
+            lines += [
+                f"Not server directories, not verified: {_dash(', '.join(s.other_entries))}",
+                "",
+            ]
         for r in s.servers:
             if str(r.verdict) != "pass":
                 lines += _server(r, "##")
@@ -172,7 +175,10 @@ def _check(report: CheckReport) -> list[str]:
             "| stage | parts | domestic | share | valued | domestic value | value share |",
             "|---|---|---|---|---|---|---|",
         ]
-        for stage, d in [*r.stages.to_dict()["stages"].items(), ("**all**", r.stages.to_dict()["all"])]:
+        for stage, d in [
+            *r.stages.to_dict()["stages"].items(),
+            ("**all**", r.stages.to_dict()["all"]),
+        ]:
             lines.append(f"| {_cell(stage)} | " + " | ".join(stage_cells(d)) + " |")
     return lines + ["", "## Findings", "", *_findings(report)]
 

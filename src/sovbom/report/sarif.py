@@ -107,8 +107,10 @@ def pack_rule(kind: str) -> str:
 
 
 def _descriptor(rule_id: str, extra: dict[str, RuleInfo] | None = None) -> dict[str, Any]:
-    info = (extra or {}).get(rule_id) or RULES.get(rule_id) or RuleInfo(
-        "An evidence pack check did not hold.", "evidence-pack", "error"
+    info = (
+        (extra or {}).get(rule_id)
+        or RULES.get(rule_id)
+        or RuleInfo("An evidence pack check did not hold.", "evidence-pack", "error")
     )
     return {
         "id": rule_id,
@@ -308,14 +310,27 @@ def _conformance(report: ConformanceReport) -> bytes:
         for v in verdicts:
             if v.status not in (Status.MISSING, Status.UNKNOWN):
                 continue
-            level = "note" if v.status is Status.UNKNOWN else rules[conformance_rule(p.id, v.element.id)].level
-            physical = {"artifactLocation": {"uri": report.bom_source, "index": index},
-                        "region": {"startLine": (lines.get(ref) if ref else None) or 1}}
-            loc = {"physicalLocation": physical,
-                   "logicalLocations": [{"name": name, "fullyQualifiedName": path, "kind": "object"}]}
+            level = (
+                "note"
+                if v.status is Status.UNKNOWN
+                else rules[conformance_rule(p.id, v.element.id)].level
+            )
+            physical = {
+                "artifactLocation": {"uri": report.bom_source, "index": index},
+                "region": {"startLine": (lines.get(ref) if ref else None) or 1},
+            }
+            loc = {
+                "physicalLocation": physical,
+                "logicalLocations": [{"name": name, "fullyQualifiedName": path, "kind": "object"}],
+            }
             rule = conformance_rule(p.id, v.element.id)
-            res = run.result(rule, level, f"{name}: {v.element.name} {v.status.value} ({v.detail})",
-                             loc, {"status": v.status.value, **({"bom-ref": ref} if ref else {})})
+            res = run.result(
+                rule,
+                level,
+                f"{name}: {v.element.name} {v.status.value} ({v.detail})",
+                loc,
+                {"status": v.status.value, **({"bom-ref": ref} if ref else {})},
+            )
             res["partialFingerprints"] = {"sovbomComponent/v1": f"{rule}:{ref or '$'}"}
     return run.render({"profile": p.id, "verdict": report.verdict})  # fmt: skip
 

@@ -98,9 +98,7 @@ def _check(console: Console, report: CheckReport) -> None:
             f"signature: {_t(sig.get('status'))} by {_t(sig.get('identity'))}"
             f" ({_t(sig.get('issuer'))}); roles: {_t(', '.join(sig.get('roles') or []) or 'none')}"
         )
-    shares = Table(
-        title=f"Domestic share by class, {_t(share_scope(report))}", show_lines=False
-    )
+    shares = Table(title=f"Domestic share by class, {_t(share_scope(report))}", show_lines=False)
     for col in ("class", "total", "domestic", "approved", "other", "unknown", "share"):
         shares.add_column(col, justify="left" if col == "class" else "right")
     for cls, share in [*r.by_class.items(), ("all", r.total_share())]:
@@ -132,7 +130,9 @@ def _check(console: Console, report: CheckReport) -> None:
             table.add_row(
                 f"[{style[f.severity]}]{sev}[/]",
                 f.rule.value,
-                _t(who) if not f.ref or who.endswith(f"[{f.ref}]") else f"{_t(who)}\n[dim]{_t(f.ref)}[/]",
+                _t(who)
+                if not f.ref or who.endswith(f"[{f.ref}]")
+                else f"{_t(who)}\n[dim]{_t(f.ref)}[/]",
                 _t(f.message),
                 _t(", ".join(f.countries)),
                 f.level.label if f.level is not None else "",
@@ -320,4 +320,3 @@ def _stage_table(data: dict[str, Any]) -> Table:
     for stage, d in [*data["stages"].items(), ("all", data["all"])]:
         table.add_row(_t(stage), *stage_cells(d))
     return table
-

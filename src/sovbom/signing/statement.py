@@ -159,7 +159,9 @@ def check_statement(
                 " is expected of it (name the accepted type)"
             )
     if kind not in accepted:
-        raise StatementMismatch(f"predicate type {kind!r} is not the expected {' or '.join(accepted)}")
+        raise StatementMismatch(
+            f"predicate type {kind!r} is not the expected {' or '.join(accepted)}"
+        )
 
 
 def _document_kind(data: bytes) -> list[str]:

@@ -303,7 +303,9 @@ def _cached_freshness(url: str, cache_file: Path) -> tuple[Freshness, str]:
     )
     if timestamp.is_file():
         try:
-            metadata = parse_json(read_bytes(timestamp, limit=MAX_SMALL_INPUT_BYTES), str(timestamp))
+            metadata = parse_json(
+                read_bytes(timestamp, limit=MAX_SMALL_INPUT_BYTES), str(timestamp)
+            )
             expires_raw = metadata["signed"]["expires"]
             expires = dt.datetime.fromisoformat(expires_raw)
         except (InputError, ValueError, KeyError, TypeError):

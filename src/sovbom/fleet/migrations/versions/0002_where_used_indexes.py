@@ -33,9 +33,7 @@ def upgrade() -> None:
         sa.Column("bom_id", sa.Integer, nullable=False),
         sa.Column("ref", sa.Text, nullable=False),
         sa.Column("country", sa.String(2), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["bom_id"], ["boms.id"], name="fk_component_countries_bom_id_boms"
-        ),
+        sa.ForeignKeyConstraint(["bom_id"], ["boms.id"], name="fk_component_countries_bom_id_boms"),
     )
     op.create_index(
         "ix_component_countries_country_bom_id", "component_countries", ["country", "bom_id"]
