@@ -91,10 +91,39 @@ def spdx_to_cyclonedx(
             source=source,
             location="$.spdxVersion",
         )
+    notes: list[str] = [f"{source}: converted from {version} JSON to CycloneDX {spec_version}"]
+    comps = _packages(spdx, source, notes)
+    files = spdx.get("files") or []
+    if files:
+        notes.append(f"{source}: {len(files)} SPDX file entr(y/ies) not imported (packages only)")
+    described = [d for d in dict.fromkeys(spdx.get("documentDescribes") or ()) if d in comps]
+    deps, containers = _relationships(spdx, comps, described, source, notes)
+    root_id = described[0] if len(described) == 1 else None
+    top = _nest(comps, containers, root_id)
+    metadata = _metadata(spdx, comps, root_id)
+    doc: dict[str, Any] = {
+        "bomFormat": "CycloneDX",
+        "specVersion": spec_version,
+        "version": 1,
+    }
+    if metadata:
+        doc["metadata"] = metadata
+    doc["components"] = top
+    if deps:
+        doc["dependencies"] = [{"ref": r, "dependsOn": list(on)} for r, on in deps.items()]
+    namespace = spdx.get("documentNamespace")
+    if isinstance(namespace, str) and namespace:
+        doc.setdefault("metadata", {}).setdefault("properties", []).append(
+            {"name": "spdx:documentNamespace", "value": namespace}
+        )
+    return doc, notes
+
+
+def _packages(spdx: dict[str, Any], source: str, notes: list[str]) -> dict[str, dict[str, Any]]:
+    """SPDXID -> CycloneDX component, for every package of the document."""
     packages = spdx.get("packages") or []
     if not isinstance(packages, list):
         raise InputError("expected an array", source=source, location="$.packages")
-    notes: list[str] = [f"{source}: converted from {version} JSON to CycloneDX {spec_version}"]
     comps: dict[str, dict[str, Any]] = {}
     for i, pkg in enumerate(packages):
         if not isinstance(pkg, dict):
@@ -107,15 +136,19 @@ def spdx_to_cyclonedx(
                 f"SPDXID {spdxid!r} used twice", source=source, location=f"$.packages[{i}].SPDXID"
             )
         comps[spdxid] = _spdx_package(pkg, f"$.packages[{i}]", source, notes)
-    files = spdx.get("files") or []
-    if files:
-        notes.append(f"{source}: {len(files)} SPDX file entr(y/ies) not imported (packages only)")
+    return comps
 
-    described: list[str] = []
+
+def _relationships(
+    spdx: dict[str, Any],
+    comps: dict[str, dict[str, Any]],
+    described: list[str],
+    source: str,
+    notes: list[str],
+) -> tuple[dict[str, dict[str, None]], dict[str, list[str]]]:
+    """Dependencies (ref -> refs) and containers (child -> parents) from the relationships;
+    ``described`` gains the packages the document describes."""
     doc_id = spdx.get("SPDXID", "SPDXRef-DOCUMENT")
-    for d in spdx.get("documentDescribes") or ():
-        if d in comps and d not in described:
-            described.append(d)
     deps: dict[str, dict[str, None]] = {}
     containers: dict[str, list[str]] = {}
     ignored: dict[str, int] = {}
@@ -167,9 +200,14 @@ def spdx_to_cyclonedx(
             f"{source}: $.relationships: not imported (other types, or naming files or "
             f"other documents): {shown}"
         )
+    return deps, containers
 
-    root_id = described[0] if len(described) == 1 else None
-    # Nest a package under its container when it has exactly one, never creating a cycle.
+
+def _nest(
+    comps: dict[str, dict[str, Any]], containers: dict[str, list[str]], root_id: str | None
+) -> list[dict[str, Any]]:
+    """Nest a package under its container when it has exactly one, never creating a cycle; the
+    top-level components."""
     parent_of: dict[str, str] = {}
     for child, parents in containers.items():
         if len(set(parents)) == 1 and child != root_id:
@@ -188,6 +226,13 @@ def spdx_to_cyclonedx(
             top.append(comp)
         else:
             comps[container].setdefault("components", []).append(comp)
+    return top
+
+
+def _metadata(
+    spdx: dict[str, Any], comps: dict[str, dict[str, Any]], root_id: str | None
+) -> dict[str, Any]:
+    """The CycloneDX metadata: the described package, the creating tools and the timestamp."""
     metadata: dict[str, Any] = {}
     if root_id is not None:
         metadata["component"] = comps[root_id]
@@ -203,22 +248,7 @@ def spdx_to_cyclonedx(
         created = creation.get("created")
         if isinstance(created, str) and re.match(r"^\d{4}-\d\d-\d\dT", created):
             metadata["timestamp"] = created
-    doc: dict[str, Any] = {
-        "bomFormat": "CycloneDX",
-        "specVersion": spec_version,
-        "version": 1,
-    }
-    if metadata:
-        doc["metadata"] = metadata
-    doc["components"] = top
-    if deps:
-        doc["dependencies"] = [{"ref": r, "dependsOn": list(on)} for r, on in deps.items()]
-    namespace = spdx.get("documentNamespace")
-    if isinstance(namespace, str) and namespace:
-        doc.setdefault("metadata", {}).setdefault("properties", []).append(
-            {"name": "spdx:documentNamespace", "value": namespace}
-        )
-    return doc, notes
+    return metadata
 
 
 def _spdx_package(pkg: dict[str, Any], where: str, source: str, notes: list[str]) -> dict[str, Any]:
