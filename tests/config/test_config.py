@@ -159,3 +159,22 @@ def test_config_command_json_and_table(tmp_path: Path, monkeypatch: pytest.Monke
     assert tc.endswith(f"pyproject.toml [tool.sovbom] ({tmp_path / 'pyproject.toml'}: line 2)")
     (db,) = [line for line in lines if line.startswith("database-url")]
     assert "environment (SOVBOM_DATABASE_URL)" in db and "s3cret" not in db
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_fleet_uses_the_configured_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOVBOM_DB", raising=False)
+    write(tmp_path / "sovbom.toml", 'database-url = "sqlite:///configured.db"\n')
+    sample = REPO / "samples" / "monaka-2u-jp.hbom.cdx.json"
+    result = run("fleet", "ingest", str(sample), "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "configured.db").is_file()
+    assert not (tmp_path / "sovbom-fleet.db").exists()
+    # the command line wins over the configured value
+    result = run("fleet", "--db", "sqlite:///given.db", "ingest", str(sample), "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "given.db").is_file()

@@ -16,7 +16,7 @@ import click
 
 from sovbom._io import write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
-from sovbom.cli._options import default_format, fail_on_option, parse_as_of
+from sovbom.cli._options import configured, default_format, fail_on_option, parse_as_of
 from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError
 from sovbom.report.interface import ReportFormat, renderer_for
@@ -66,9 +66,11 @@ def _store(ctx: click.Context, *, create: bool = False) -> FleetStore:
 @click.option(
     "--db",
     envvar="SOVBOM_DB",
+    default=configured("database-url"),
     metavar="URL",
     help="The fleet database: a file (default sovbom-fleet.db here), sqlite:///PATH or"
-    " postgresql://USER@HOST:PORT/DB. Also SOVBOM_DB.",
+    " postgresql://USER@HOST:PORT/DB. Also SOVBOM_DB, else the configured database-url"
+    " ('sovbom config').",
 )
 @click.pass_context
 def fleet(ctx: click.Context, db: str | None) -> None:

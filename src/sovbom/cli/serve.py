@@ -7,16 +7,17 @@ import gc
 import click
 
 from sovbom.cli._common import cli
-from sovbom.cli._options import fail_on_option, parse_as_of
+from sovbom.cli._options import configured, fail_on_option, parse_as_of
 
 
 @cli.command("serve")
 @click.option(
     "--db",
     envvar="SOVBOM_DB",
+    default=configured("database-url"),
     metavar="URL",
     help="The fleet database: a file (default sovbom-fleet.db here), sqlite:///PATH or"
-    " postgresql://USER@HOST:PORT/DB. Also SOVBOM_DB.",
+    " postgresql://USER@HOST:PORT/DB. Also SOVBOM_DB, else the configured database-url.",
 )
 @click.option(
     "-p",
