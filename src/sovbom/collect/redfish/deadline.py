@@ -171,6 +171,9 @@ def _response(guard: Guard | None, get: Callable[[], HTTPResponse]) -> HTTPRespo
 
 
 class _GuardedHTTPConnection(HTTPConnection):
+    """A connection whose attempts are timed by the request's guard (plain HTTP, and the base of
+    the TLS one)."""
+
     def connect(self) -> None:
         guard = _current()
         if guard is not None:
@@ -189,23 +192,8 @@ class _GuardedHTTPConnection(HTTPConnection):
         return _response(_current(), super().getresponse)
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        guard = _current()
-        if guard is not None:
-            guard.attempt(self)
-        super().connect()
-        if guard is not None:
-            guard.connected(self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        guard = _current()
-        if guard is not None:
-            guard.attempt(self)
-        super().request(*args, **kwargs)
-
-    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3 declares it
-        return _response(_current(), super().getresponse)
+class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
+    """The same guard over TLS (the handshake is part of ``connect``)."""
 
 
 class _GuardedPool(HTTPConnectionPool):
