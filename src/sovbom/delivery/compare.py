@@ -82,7 +82,7 @@ def _show_hashes(hashes: Mapping[str, str], algs: Iterable[str]) -> str | None:
     return " ".join(shown) if shown else None
 
 
-def _pick_firmware(efw: Firmware, pool: list[Firmware], declared: int) -> Firmware | None:
+def pick_firmware(efw: Firmware, pool: list[Firmware], declared: int) -> Firmware | None:
     if not pool:
         return None
     name = norm(efw.name)
@@ -152,7 +152,7 @@ class _Comparer:
         out: list[FieldCheck] = []
         pool = list(o.firmware)
         for efw in e.firmware:
-            ofw = _pick_firmware(efw, pool, len(e.firmware))
+            ofw = pick_firmware(efw, pool, len(e.firmware))
             if ofw is not None:
                 pool.remove(ofw)
             version = self.firmware_version(e, efw, ofw)
@@ -327,4 +327,4 @@ def compare_parts(
     )
 
 
-__all__ = ["compare", "compare_parts", "same_manufacturer", "same_value"]
+__all__ = ["compare", "compare_parts", "pick_firmware", "same_manufacturer", "same_value"]

@@ -24,7 +24,7 @@ from typing import Any
 from sovbom import taxonomy as tx
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.cyclonedx.walk import walk_components
-from sovbom.delivery.compare import _pick_firmware
+from sovbom.delivery.compare import pick_firmware
 from sovbom.delivery.extract import Part, extract
 from sovbom.delivery.match import match_parts
 from sovbom.diff.fields import compare_fields
@@ -106,7 +106,7 @@ def _pairs(a: _Doc, b: _Doc) -> list[tuple[str, str, str]]:
     for e, o in part_pairs:
         pool = list(o.firmware)
         for efw in e.firmware:
-            ofw = _pick_firmware(efw, pool, len(e.firmware))
+            ofw = pick_firmware(efw, pool, len(e.firmware))
             if ofw is not None:
                 pool.remove(ofw)
                 pairs.append((efw.ref, ofw.ref, "firmware"))
