@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sovbom import signing
+from sovbom import taxonomy as tx
 from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, read_bytes
 from sovbom.cyclonedx.document import iter_components
 from sovbom.cyclonedx.reader import parse_bom
@@ -134,7 +135,7 @@ def evidence_from_bytes(
     version = bom.doc.get("version", 1)
     link = None
     if isinstance(serial, str) and serial.startswith("urn:uuid:"):
-        link = f"urn:cdx:{serial[len('urn:uuid:') :]}/{version}"
+        link = f"{tx.BOM_LINK_PREFIX}{serial[len('urn:uuid:') :]}/{version}"
     hashes: set[str] = set()
     for _, comp in iter_components(bom.doc):
         hashes |= _sha256_hashes(comp)
