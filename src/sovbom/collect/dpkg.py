@@ -421,21 +421,8 @@ def _component(pkg: Package, purl: str) -> dict[str, Any]:
     return comp
 
 
-def parse_status(
-    data: bytes,
-    source: str,
-    *,
-    os_info: OsInfo | None = None,
-    spec_version: str = DEFAULT_WRITE_VERSION,
-) -> DpkgResult:
-    """An SBOM (not finalised) of the installed packages of a dpkg status file."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise InputError("not UTF-8 text", source=source, location=f"line {line}") from e
-    os_info = os_info or OsInfo()
-    notes: list[str] = []
+def _installed_packages(text: str, source: str) -> tuple[list[Package], int]:
+    """The installed packages of a status file, and how many stanzas were left out."""
     packages: list[Package] = []
     skipped = 0
     seen: dict[tuple[str, str], int] = {}
@@ -467,17 +454,11 @@ def parse_status(
             )
         seen[pkg.key] = line
         packages.append(pkg)
-    if skipped:
-        notes.append(f"{source}: {skipped} package stanza(s) not in state 'installed' left out")
+    return packages, skipped
 
-    distro = f"{os_info.id}-{os_info.version_id}" if os_info.version_id else None
-    make_purl = _PurlMaker(os_info.id, distro)
-    components: list[dict[str, Any]] = []
-    for pkg in packages:
-        purl = make_purl(pkg.name, pkg.version, pkg.arch)
-        pkg.ref = purl
-        components.append(_component(pkg, purl))
 
+def _dependencies(packages: list[Package], source: str) -> tuple[dict[str, list[str]], int]:
+    """Each package's resolved Pre-Depends/Depends targets, and how many resolved to nothing."""
     resolver = _Resolver(packages, source)
     deps: dict[str, list[str]] = {}
     unresolved = 0
@@ -498,6 +479,37 @@ def parse_status(
                 elif hit.ref != pkg.ref:
                     targets[hit.ref] = None
         deps[pkg.ref] = list(targets)
+    return deps, unresolved
+
+
+def parse_status(
+    data: bytes,
+    source: str,
+    *,
+    os_info: OsInfo | None = None,
+    spec_version: str = DEFAULT_WRITE_VERSION,
+) -> DpkgResult:
+    """An SBOM (not finalised) of the installed packages of a dpkg status file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InputError("not UTF-8 text", source=source, location=f"line {line}") from e
+    os_info = os_info or OsInfo()
+    notes: list[str] = []
+    packages, skipped = _installed_packages(text, source)
+    if skipped:
+        notes.append(f"{source}: {skipped} package stanza(s) not in state 'installed' left out")
+
+    distro = f"{os_info.id}-{os_info.version_id}" if os_info.version_id else None
+    make_purl = _PurlMaker(os_info.id, distro)
+    components: list[dict[str, Any]] = []
+    for pkg in packages:
+        purl = make_purl(pkg.name, pkg.version, pkg.arch)
+        pkg.ref = purl
+        components.append(_component(pkg, purl))
+
+    deps, unresolved = _dependencies(packages, source)
     if unresolved:
         notes.append(
             f"{source}: {unresolved} Depends/Pre-Depends relation(s) satisfied by no "

@@ -175,6 +175,49 @@ def _special_metadata_file(dist: md.Distribution) -> str | None:
     return None
 
 
+def _external_references(meta: md.PackageMetadata) -> list[dict[str, str]]:
+    """Project-URL and Home-page metadata as CycloneDX external references (http(s) only)."""
+    refs = []
+    for url in meta.get_all("Project-URL") or ():
+        label, _, link = str(url).partition(",")
+        link = link.strip()
+        if re.match(r"^https?://\S+$", link):
+            kind = (
+                "vcs"
+                if label.strip().lower() in ("source", "repository", "source code")
+                else "website"
+            )
+            refs.append({"type": kind, "url": link})
+    home = _get(meta, "Home-page")
+    if home and re.match(r"^https?://\S+$", str(home)):
+        refs.insert(0, {"type": "website", "url": str(home)})
+    return refs
+
+
+def _requirements(
+    comps: dict[str, dict[str, Any]], requires: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], int]:
+    """Each distribution's installed requirements (extras left out), and how many name none."""
+    deps: dict[str, list[str]] = {}
+    unresolved = 0
+    for key, reqs in requires.items():
+        targets: list[str] = []
+        for req in reqs:
+            _, _, marker = req.partition(";")
+            if marker and _EXTRA_MARKER.search(marker):
+                continue
+            m = _REQ_NAME.match(req)
+            if not m:
+                continue
+            target = comps.get(canonical_name(m.group(1)))
+            if target is None:
+                unresolved += 1
+            elif target["bom-ref"] != comps[key]["bom-ref"]:
+                targets.append(target["bom-ref"])
+        deps[comps[key]["bom-ref"]] = targets
+    return deps, unresolved
+
+
 def collect_python_env(
     path: str | os.PathLike[str], *, spec_version: str = DEFAULT_WRITE_VERSION
 ) -> PythonEnvResult:
@@ -213,20 +256,7 @@ def collect_python_env(
         if licenses:
             comp["licenses"] = licenses
         comp["purl"] = purl
-        refs = []
-        for url in meta.get_all("Project-URL") or ():
-            label, _, link = str(url).partition(",")
-            link = link.strip()
-            if re.match(r"^https?://\S+$", link):
-                kind = (
-                    "vcs"
-                    if label.strip().lower() in ("source", "repository", "source code")
-                    else "website"
-                )
-                refs.append({"type": kind, "url": link})
-        home = _get(meta, "Home-page")
-        if home and re.match(r"^https?://\S+$", str(home)):
-            refs.insert(0, {"type": "website", "url": str(home)})
+        refs = _external_references(meta)
         if refs:
             comp["externalReferences"] = refs
         props = [{"name": PROP_MANAGER, "value": "python"}]
@@ -236,23 +266,7 @@ def collect_python_env(
         comp["properties"] = props
         comps[key] = comp
         requires[key] = list(dist.requires or ())
-    deps: dict[str, list[str]] = {}
-    unresolved = 0
-    for key, reqs in requires.items():
-        targets: list[str] = []
-        for req in reqs:
-            _, _, marker = req.partition(";")
-            if marker and _EXTRA_MARKER.search(marker):
-                continue
-            m = _REQ_NAME.match(req)
-            if not m:
-                continue
-            target = comps.get(canonical_name(m.group(1)))
-            if target is None:
-                unresolved += 1
-            elif target["bom-ref"] != comps[key]["bom-ref"]:
-                targets.append(target["bom-ref"])
-        deps[comps[key]["bom-ref"]] = targets
+    deps, unresolved = _requirements(comps, requires)
     if unresolved:
         notes.append(
             f"{path}: {unresolved} requirement(s) name no installed distribution "

@@ -70,6 +70,53 @@ def _none(value: str) -> str | None:
     return None if value in ("", "(none)") else value
 
 
+def _component(f: dict[str, str], purl: str, full_version: str) -> dict[str, Any]:
+    """One installed package as a CycloneDX library component."""
+    arch = _none(f["ARCH"])
+    comp: dict[str, Any] = {"type": "library", "bom-ref": purl}
+    vendor = _none(f["VENDOR"])
+    if vendor:
+        comp["supplier"] = {"name": vendor}
+    comp["name"] = f["NAME"]
+    comp["version"] = full_version
+    summary = _none(f["SUMMARY"])
+    if summary:
+        comp["description"] = summary
+    lic = _none(f["LICENSE"])
+    if lic:
+        comp["licenses"] = [{"expression": lic}]
+    comp["purl"] = purl
+    props = [
+        {"name": PROP_MANAGER, "value": "rpm"},
+        {"name": PROP_ARCH, "value": arch or "noarch"},
+    ]
+    srpm = _none(f["SOURCERPM"])
+    if srpm:
+        props.append({"name": PROP_SOURCE, "value": srpm})
+    comp["properties"] = props
+    return comp
+
+
+def _dependencies(
+    packages: list[tuple[dict[str, Any], list[str]]], provides: dict[str, str]
+) -> tuple[dict[str, list[str]], int]:
+    """Each package's requirements resolved through what the installed packages provide."""
+    deps: dict[str, list[str]] = {}
+    unresolved = 0
+    for comp, requires in packages:
+        targets: dict[str, None] = {}
+        for req in requires:
+            if req.startswith("rpmlib(") or req.startswith("/"):
+                continue
+            target = provides.get(req)
+            if target is None:
+                unresolved += 1
+            elif target != comp["bom-ref"]:
+                targets[target] = None
+        deps[comp["bom-ref"]] = list(targets)
+    return deps, unresolved
+
+
 def parse_query_output(
     text: str,
     source: str,
@@ -112,46 +159,14 @@ def parse_query_output(
             notes.append(f"{source}: record {i + 1}: {purl} listed twice; the first is kept")
             continue
         seen.add(purl)
-        comp: dict[str, Any] = {"type": "library", "bom-ref": purl}
-        vendor = _none(f["VENDOR"])
-        if vendor:
-            comp["supplier"] = {"name": vendor}
-        comp["name"] = name
-        comp["version"] = full_version
-        summary = _none(f["SUMMARY"])
-        if summary:
-            comp["description"] = summary
-        lic = _none(f["LICENSE"])
-        if lic:
-            comp["licenses"] = [{"expression": lic}]
-        comp["purl"] = purl
-        props = [
-            {"name": PROP_MANAGER, "value": "rpm"},
-            {"name": PROP_ARCH, "value": arch or "noarch"},
-        ]
-        srpm = _none(f["SOURCERPM"])
-        if srpm:
-            props.append({"name": PROP_SOURCE, "value": srpm})
-        comp["properties"] = props
+        comp = _component(f, purl, full_version)
         requires = [r for r in parts[len(_FIELDS)].split(LIST_SEP) if r]
         for p in parts[len(_FIELDS) + 1].split(LIST_SEP):
             if p:
                 provides.setdefault(p, purl)
         provides.setdefault(name, purl)
         packages.append((comp, requires))
-    deps: dict[str, list[str]] = {}
-    unresolved = 0
-    for comp, requires in packages:
-        targets: dict[str, None] = {}
-        for req in requires:
-            if req.startswith("rpmlib(") or req.startswith("/"):
-                continue
-            target = provides.get(req)
-            if target is None:
-                unresolved += 1
-            elif target != comp["bom-ref"]:
-                targets[target] = None
-        deps[comp["bom-ref"]] = list(targets)
+    deps, unresolved = _dependencies(packages, provides)
     if unresolved:
         notes.append(f"{source}: {unresolved} requirement(s) provided by no installed package")
     root = os_info.to_cdx()

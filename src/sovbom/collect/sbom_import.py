@@ -383,7 +383,18 @@ def _fix_one(
         parent["name"] = parent.pop("id")
         notes.append(f"{source}: {where}: unknown SPDX licence id {node!r} kept as a name")
         return True
-    # Otherwise drop the innermost optional member that holds the problem.
+    return _drop_innermost(doc, path, err, source, notes, pending)
+
+
+def _drop_innermost(
+    doc: dict[str, Any],
+    path: list[Any],
+    err: Any,
+    source: str,
+    notes: list[str],
+    pending: list[list[Any]],
+) -> bool:
+    """Drop the innermost optional member that holds the problem, if there is one."""
     for cut in range(len(path), 0, -1):
         container = _resolve(doc, path[: cut - 1])
         key = path[cut - 1]

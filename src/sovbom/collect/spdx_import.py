@@ -251,6 +251,33 @@ def _metadata(
     return metadata
 
 
+def _spdx_hashes(
+    pkg: dict[str, Any], where: str, source: str, notes: list[str]
+) -> list[dict[str, str]]:
+    """The package's checksums CycloneDX can carry; each one left out gets a note."""
+    hashes = []
+    for j, c in enumerate(pkg.get("checksums") or ()):
+        alg = normalize_hash_alg(str(c.get("algorithm", ""))) if isinstance(c, dict) else None
+        value = c.get("checksumValue") if isinstance(c, dict) else None
+        if alg and isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{32,128}", value):
+            hashes.append({"alg": alg, "content": value.lower()})
+        else:
+            notes.append(
+                f"{source}: {where}.checksums[{j}]: algorithm not supported by "
+                "CycloneDX or malformed value; not imported"
+            )
+    return hashes
+
+
+def _spdx_license(pkg: dict[str, Any]) -> tuple[str, str] | None:
+    """The concluded licence if stated, else the declared one: (field, value)."""
+    for key in ("licenseConcluded", "licenseDeclared"):
+        value = pkg.get(key)
+        if isinstance(value, str) and value.strip() not in _NO_VALUE:
+            return key, value.strip()
+    return None
+
+
 def _spdx_package(pkg: dict[str, Any], where: str, source: str, notes: list[str]) -> dict[str, Any]:
     spdxid: str = pkg["SPDXID"]
     purpose = pkg.get("primaryPackagePurpose")
@@ -277,25 +304,10 @@ def _spdx_package(pkg: dict[str, Any], where: str, source: str, notes: list[str]
     description = pkg.get("description") or pkg.get("summary")
     if isinstance(description, str) and description:
         comp["description"] = description
-    hashes = []
-    for j, c in enumerate(pkg.get("checksums") or ()):
-        alg = normalize_hash_alg(str(c.get("algorithm", ""))) if isinstance(c, dict) else None
-        value = c.get("checksumValue") if isinstance(c, dict) else None
-        if alg and isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{32,128}", value):
-            hashes.append({"alg": alg, "content": value.lower()})
-        else:
-            notes.append(
-                f"{source}: {where}.checksums[{j}]: algorithm not supported by "
-                "CycloneDX or malformed value; not imported"
-            )
+    hashes = _spdx_hashes(pkg, where, source, notes)
     if hashes:
         comp["hashes"] = hashes
-    license_value = None
-    for key in ("licenseConcluded", "licenseDeclared"):
-        value = pkg.get(key)
-        if isinstance(value, str) and value.strip() not in _NO_VALUE:
-            license_value = (key, value.strip())
-            break
+    license_value = _spdx_license(pkg)
     if license_value:
         key, value = license_value
         ack = "concluded" if key == "licenseConcluded" else "declared"
@@ -340,12 +352,11 @@ def _spdx_package(pkg: dict[str, Any], where: str, source: str, notes: list[str]
     ):
         props.append({"name": "spdx:licenseDeclared", "value": declared})
     for key in ("sourceInfo", "packageFileName"):
-        value = pkg.get(key)
-        if isinstance(value, str) and value:
-            props.append({"name": f"spdx:{key}", "value": value})
+        extra = pkg.get(key)
+        if isinstance(extra, str) and extra:
+            props.append({"name": f"spdx:{key}", "value": extra})
     if props:
         comp["properties"] = props
-    # Put the purl and cpe where CycloneDX readers expect them (after version and hashes).
     return comp
 
 
