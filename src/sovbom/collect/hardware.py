@@ -58,6 +58,16 @@ def collect_hardware(
     # Load the registry first: a broken --suppliers file fails before any BMC is contacted.
     registry = registry_for(sources.suppliers)
     reading = sources.read()
+    if sources.connection.capture_revocation:
+        from sovbom.collect.revocation import capture_revocation
+
+        reading.notes.extend(
+            capture_revocation(
+                [p for inv in reading.inventories for p in (inv.system, *inv.parts) if p],
+                timeout=sources.connection.timeout,
+                retries=sources.connection.retries,
+            )
+        )
     merged = merge_inventories(
         reading.inventories, slot_names=reading.slot_names, companies=registry
     )
