@@ -31,7 +31,9 @@ IDENTITY_TESTS = Path(__file__).resolve().parent.parent / "identity"
 if str(IDENTITY_TESTS) not in sys.path:
     sys.path.insert(0, str(IDENTITY_TESTS))
 
-from device_pki import Device  # noqa: E402
+from device_pki import Device, VendorPKI  # noqa: E402
+
+__all__ = ["Device", "Responder", "VendorPKI", "spdm_mockup"]
 
 INTEGRITY = ROOT + "/ComponentIntegrity/GPU0-SPDM"
 ACTION = INTEGRITY + "/Actions/ComponentIntegrity.SPDMGetSignedMeasurements"

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from redfish_server import RedfishServer
 from rf_support import PASSWORD, USER, components
-from spdm_bmc import ACTION, MONITOR, TASK, Responder, spdm_mockup
+from spdm_bmc import ACTION, MONITOR, TASK, Device, Responder, VendorPKI, spdm_mockup
 
-from device_pki import Device, VendorPKI
 from sovbom.collect.interface import Inventory
 from sovbom.collect.redfish import collect_redfish_with_stats
 from sovbom.collect.redfish.integrity import PROP_CHALLENGE_FAILED
