@@ -11,7 +11,8 @@ answers in one of these ways (``mode``):
   times, then ``Completed`` with ``Payload.HttpHeaders`` naming where the response is;
 * lies and failures: ``wrong-nonce`` (a genuine signature over another nonce), ``never`` (a task
   that never completes), ``task-exception``, ``500``, ``malformed`` (truncated JSON),
-  ``offsite`` (a task monitor on another host), ``garbage`` (SignedMeasurements not base64).
+  ``offsite`` (a task monitor on another host), ``garbage`` (SignedMeasurements not base64),
+  ``slow`` (answers after 1.5 s).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +131,9 @@ class Responder:
         if mode == "malformed":
             return 200, b'{"SignedMeasurements": "AAAA', {}
         answer = self.response(nonce)
+        if mode == "slow":
+            time.sleep(1.5)
+            return 200, answer, {}
         if mode in ("sync", "wrong-nonce", "garbage"):
             return 200, answer, {}
         assert self.server is not None

@@ -180,6 +180,18 @@ def test_failures_are_noted_on_the_part(
     assert len(server.posted) == 1
 
 
+def test_a_slow_action_is_cut_at_the_request_timeout_and_not_retried(
+    bmc: Callable[..., tuple[RedfishServer, Responder]],
+) -> None:
+    server, _ = bmc("slow")
+    started = time.monotonic()
+    inv = _collect(server, timeout=0.5, retries=2)
+    (failure,) = _props(_gpu(inv), PROP_CHALLENGE_FAILED)
+    assert "timed out" in failure
+    assert len(server.posted) == 1  # an action is never sent twice
+    assert time.monotonic() - started < 5
+
+
 def test_strict_turns_a_failed_challenge_into_an_error(
     bmc: Callable[..., tuple[RedfishServer, Responder]],
 ) -> None:
@@ -246,3 +258,13 @@ def test_cli_challenge_needs_a_live_bmc(
     assert result.exit_code == 2
     assert "--challenge needs a live BMC" in result.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_retry_after_is_capped_and_dates_are_ignored() -> None:
+    from sovbom.collect.redfish.http import MAX_RETRY_AFTER, _retry_after
+
+    assert _retry_after("1") == 1.0
+    assert _retry_after("86400") == MAX_RETRY_AFTER
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+    assert _retry_after("9" * 40) is None
+    assert _retry_after(None) is None
