@@ -10,7 +10,7 @@ answers in one of these ways (``mode``):
 * ``task``: 202 and a ``Task`` in the body (no ``Location``); the task is ``Running`` ``polls``
   times, then ``Completed`` with ``Payload.HttpHeaders`` naming where the response is;
 * lies and failures: ``wrong-nonce`` (a genuine signature over another nonce), ``never`` (a task
-  that never completes), ``task-exception``, ``500``, ``malformed`` (truncated JSON),
+  that never completes), ``task-exception``, ``500``, ``403``, ``malformed`` (truncated JSON),
   ``offsite`` (a task monitor on another host), ``garbage`` (SignedMeasurements not base64),
   ``slow`` (answers after 1.5 s).
 """
@@ -128,6 +128,8 @@ class Responder:
         mode = self.mode
         if mode == "500":
             return 500, {"error": {"code": "Base.1.0.InternalError"}}, {}
+        if mode == "403":
+            return 403, {"error": {"code": "Base.1.0.InsufficientPrivilege"}}, {}
         if mode == "malformed":
             return 200, b'{"SignedMeasurements": "AAAA', {}
         answer = self.response(nonce)

@@ -160,6 +160,7 @@ def test_a_task_that_never_completes_ends_within_the_deadline(
     "mode,reason",
     [
         ("500", "HTTP 500"),
+        ("403", "may not run this action"),
         ("malformed", "malformed JSON"),
         ("task-exception", "state Exception"),
         ("offsite", "off the BMC"),

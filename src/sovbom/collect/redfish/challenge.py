@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sovbom.collect.redfish.base import Resource, Unavailable, link, text
-from sovbom.collect.redfish.http import HttpFetcher, Reply
+from sovbom.collect.redfish.http import AuthError, HttpFetcher, Reply
 from sovbom.collect.redfish.walk import Walk
 from sovbom.errors import OperationalError
 from sovbom.identity.spdm import NONCE_SIZE, TranscriptError, parse_transcript
@@ -121,6 +121,11 @@ def challenge_one(fetcher: HttpFetcher, uri: str, target: str) -> Challenge:
         reply = fetcher.exchange("POST", target, body)
         answer = _await(fetcher, target, reply, end)
         return _read_answer(uri, nonce, at, answer)
+    except AuthError:
+        # The walk was allowed with the same credentials: this action needs more privilege.
+        reason = "refused (HTTP 401/403): the Redfish user may not run this action"
+        log.warning("redfish: SPDM challenge of %s failed: %s", uri, reason)
+        return Challenge(uri, nonce, at, error=reason)
     except (ChallengeFailed, Unavailable) as e:
         reason = e.reason if isinstance(e, Unavailable) else str(e)
         log.warning("redfish: SPDM challenge of %s failed: %s", uri, reason)
