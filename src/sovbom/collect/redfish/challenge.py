@@ -119,7 +119,7 @@ def challenge_one(fetcher: HttpFetcher, uri: str, target: str) -> Challenge:
     )
     try:
         reply = fetcher.exchange("POST", target, body)
-        answer = _await(fetcher, target, reply, end)
+        answer = _await(fetcher, reply, end)
         return _read_answer(uri, nonce, at, answer)
     except AuthError:
         # The walk was allowed with the same credentials: this action needs more privilege.
@@ -132,7 +132,7 @@ def challenge_one(fetcher: HttpFetcher, uri: str, target: str) -> Challenge:
         return Challenge(uri, nonce, at, error=reason)
 
 
-def _await(fetcher: HttpFetcher, target: str, reply: Reply, end: float) -> Resource:
+def _await(fetcher: HttpFetcher, reply: Reply, end: float) -> Resource:
     """The action's response, from the answer itself or from its task."""
     if _is_answer(reply.body):
         assert reply.body is not None
