@@ -269,3 +269,30 @@ def test_retry_after_is_capped_and_dates_are_ignored() -> None:
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
     assert _retry_after("9" * 40) is None
     assert _retry_after(None) is None
+
+
+def test_cli_failed_challenge_with_on_incomplete_fail_writes_nothing(
+    bmc: Callable[..., tuple[RedfishServer, Responder]],
+    tmp_path: Path,
+    run_cli: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server, _ = bmc("500")
+    monkeypatch.setenv("SOVBOM_REDFISH_USERNAME", USER)
+    monkeypatch.setenv("SOVBOM_REDFISH_PASSWORD", PASSWORD)
+    out = tmp_path / "hw.cdx.json"
+    result = run_cli(
+        "collect",
+        "hardware",
+        "--redfish",
+        server.url,
+        "--challenge",
+        "--on-incomplete",
+        "fail",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 4
+    assert "SPDM challenge failed" in result.stderr
+    assert PASSWORD not in result.stderr
+    assert not out.exists()
