@@ -167,3 +167,38 @@ def test_collect_hardware_challenges_and_captures_end_to_end(
     assert gpu.revocation is Revocation.GOOD
     assert gpu.status is Status.UNBOUND
     assert responder.hits[("POST", "/ocsp")] == 1
+
+
+def test_cli_captures_for_nvidia_attestation_evidence(
+    responder: RevocationServer, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    import json
+
+    pki = RevocablePKI("Acme GPU", responder.url)
+    responder.pki = pki
+    device = pki.device()
+    evidence = tmp_path / "attestation"
+    evidence.mkdir()
+    nonce = os.urandom(32)
+    (evidence / "gpu0_AttestationReport.txt").write_text(device.transcript(nonce).hex())
+    (evidence / "gpu0_CertChain.txt").write_bytes(device.chain_pem())
+    (evidence / "gpu0_Nonce.txt").write_text(nonce.hex())
+    out = tmp_path / "hw.cdx.json"
+    result = run_cli(
+        "collect",
+        "hardware",
+        "--nvidia-attestation",
+        str(evidence),
+        "--capture-revocation",
+        "--timeout",
+        "2",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.stderr
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(pki.pki.root_pem())
+    checked = run_cli("verify-hardware", str(out), "--roots", str(roots), "-f", "json")
+    (gpu,) = json.loads(checked.stdout)["components"]
+    assert gpu["revocation"] == "good", gpu
+    assert gpu["reasons"] == []
