@@ -196,6 +196,13 @@ IDENTITY_REASON = "sovbom:identity:reason"
 REDFISH_COMPONENT_INTEGRITY = "sovbom:redfish:component-integrity"
 IDENTITY_INTEGRITY_TYPE = "sovbom:identity:integrity-type"
 IDENTITY_BMC_VERIFICATION_STATUS = "sovbom:identity:bmc-verification-status"
+#: ``--challenge``: what the BMC said of the signed measurements it returned, or why none came.
+IDENTITY_SPDM_VERSION = "sovbom:identity:spdm-version"
+IDENTITY_HASHING_ALGORITHM = "sovbom:identity:hashing-algorithm"
+IDENTITY_SIGNING_ALGORITHM = "sovbom:identity:signing-algorithm"
+IDENTITY_CHALLENGE_FAILED = "sovbom:identity:challenge-failed"
+#: ``--capture-revocation``: a certificate whose OCSP response or CRL could not be captured.
+IDENTITY_REVOCATION_NOT_CAPTURED = "sovbom:identity:revocation-not-captured"
 
 # Origins by stage (the CycloneDX 2.0 ``origins`` draft, written as production-step properties)
 #: Stage names the draft and other tools use for sovbom's documented steps.

@@ -16,6 +16,11 @@ authentication or a session token (``POST /redfish/v1/SessionService/Sessions`` 
   (``body_bytes_sent`` counts what went out);
 * ``deep``: a JSON object nested 200 levels deep.
 
+Actions: ``actions`` maps a POST path to a handler called with the JSON body; ``routes`` maps a
+GET path to a handler called with nothing (task monitors, results). A handler returns
+``(status, body, headers)``; ``body`` is bytes or a JSON-able object. Both need authentication.
+Each action's body is kept in ``posted`` (path, JSON).
+
 A drip stops when the client hangs up, when the server stops, or after ``drip_limit`` seconds
 (so that a client that never gives up cannot hang a test run).
 
@@ -35,6 +40,7 @@ import ssl
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +53,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 ROOT = "/redfish/v1"
+#: What an action or route handler returns: status, body (bytes or JSON-able), headers.
+Answer = tuple[int, Any, dict[str, str]]
 SESSIONS = ROOT + "/SessionService/Sessions"
 HUGE_BYTES = 10 * 1000**3
 
@@ -202,17 +210,40 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "deep":
             self._send(200, b'{"a":' * 200 + b"1" + b"}" * 200)
             return
+        route = rf.routes.get(path)
+        if route is not None:
+            self._answer(route())
+            return
         file = rf.file_for(path)
         if file is None:
             self._error(404, f"no resource at {path}")
             return
         self._send(200, file.read_bytes())
 
+    def _answer(self, answer: Answer) -> None:
+        status, body, headers = answer
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self._send(status, data, headers)
+
     def do_POST(self) -> None:  # noqa: N802
         rf = self.server.rf
         path = urlsplit(self.path).path.rstrip("/")
         rf.count(path, "POST")
         body = self._body()
+        action = rf.actions.get(path)
+        if action is not None:
+            if not self._authorised():
+                self._error(401, "authentication required")
+                return
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                self._error(400, "malformed JSON")
+                return
+            with rf.lock:
+                rf.posted.append((path, params))
+            self._answer(action(params))
+            return
         if path != SESSIONS:
             self._error(405, "not allowed")
             return
@@ -294,8 +325,13 @@ class RedfishServer:
         drip_limit: float = 30.0,
         faults: dict[str, str] | None = None,
         tls: ssl.SSLContext | None = None,
+        actions: dict[str, Callable[[Any], Answer]] | None = None,
+        routes: dict[str, Callable[[], Answer]] | None = None,
     ) -> None:
         self.base = mockup_base(mockup)
+        self.actions = dict(actions or {})
+        self.routes = dict(routes or {})
+        self.posted: list[tuple[str, Any]] = []
         self.username = username
         self.password = password
         self.sessions = sessions

@@ -58,7 +58,15 @@ def hardware(
       sovbom collect hardware --dmidecode dmi.txt --lshw lshw.json --nvidia-smi smi.xml \\
           -o hw.cdx.json
       sovbom collect hardware --redfish https://bmc.example --ca-bundle bmc-ca.pem -o hw.cdx.json
+      sovbom collect hardware --redfish https://bmc.example --challenge --capture-revocation \\
+          -o hw.cdx.json   # signed SPDM measurements and OCSP/CRL, for verify-hardware
       sudo sovbom collect hardware --local -o hw.cdx.json
+
+    \b
+    --challenge sends each SPDM responder the BMC lists (ComponentIntegrity) a fresh random
+    32-byte nonce, slot 0 and "all measurements" (SPDMGetSignedMeasurements) and keeps the
+    signed transcript with that nonce; --capture-revocation fetches the OCSP response or CRL of
+    every device certificate collected. Both are kept in the HBOM for offline verification.
     """
     from sovbom.collect.hardware import collect_hardware
     from sovbom.cyclonedx.writer import write_bom
@@ -70,6 +78,8 @@ def hardware(
         raise click.UsageError(
             f"only one source can read standard input ('-'), not {' and '.join(stdin_users)}"
         )
+    if sources.connection.challenge and "redfish" not in sources.given:
+        raise click.UsageError("--challenge needs a live BMC (--redfish URL)")
     if output != "-" and output in sources.files():
         raise click.UsageError(f"the output {output!r} is also an input")
 

@@ -47,6 +47,8 @@ def collect_hardware(
     Raises :class:`~sovbom.errors.InputError` when no source is given or a source cannot be read
     (a malformed file), :class:`~sovbom.errors.OperationalError` when a BMC cannot be reached.
     A source read only in part gives ``complete=False`` and notes saying what was missed.
+    With ``capture_revocation`` in the connection settings, the OCSP responses and CRLs of every
+    certificate chain collected are fetched and kept (:mod:`sovbom.collect.revocation`).
     """
     from sovbom.collect.merge import merge_inventories
     from sovbom.collect.suppliers import apply_registry, registry_for
@@ -55,9 +57,21 @@ def collect_hardware(
 
     if not sources.any():
         raise InputError(f"give at least one hardware source: {source_options()}")
+    if sources.connection.challenge and "redfish" not in sources.given:
+        raise InputError("--challenge needs a live BMC (--redfish URL)")
     # Load the registry first: a broken --suppliers file fails before any BMC is contacted.
     registry = registry_for(sources.suppliers)
     reading = sources.read()
+    if sources.connection.capture_revocation:
+        from sovbom.collect.revocation import capture_revocation
+
+        reading.notes.extend(
+            capture_revocation(
+                [p for inv in reading.inventories for p in (inv.system, *inv.parts) if p],
+                timeout=sources.connection.timeout,
+                retries=sources.connection.retries,
+            )
+        )
     merged = merge_inventories(
         reading.inventories, slot_names=reading.slot_names, companies=registry
     )

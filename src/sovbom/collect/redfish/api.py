@@ -11,6 +11,7 @@ from pathlib import Path
 from sovbom.collect.interface import Inventory
 from sovbom.collect.redfish.base import ROOT, RedfishStats, Unavailable
 from sovbom.collect.redfish.build import build_inventory
+from sovbom.collect.redfish.challenge import challenge_all
 from sovbom.collect.redfish.http import DEADLINE_TIMEOUTS, HttpFetcher
 from sovbom.collect.redfish.mockup import MockupFetcher
 from sovbom.collect.redfish.walk import Walker
@@ -85,6 +86,7 @@ def collect_redfish_with_stats(
     progress: Callable[[int], None] | None = None,
     strict: bool = False,
     deadline: float | None = None,
+    challenge: bool = False,
 ) -> tuple[Inventory, RedfishStats]:
     """:func:`collect_redfish` and what the walk cost (requests, retries, wall time)."""
     _check_limits(timeout, retries, concurrency, deadline)
@@ -105,9 +107,10 @@ def collect_redfish_with_stats(
         walker = Walker(fetcher, concurrency=concurrency, progress=progress, strict=strict)
         walker.start(fetcher.open())
         walk = walker.crawl()
+        challenges = challenge_all(fetcher, walk, strict=strict) if challenge else None
     finally:
         fetcher.close()
-    inventory = build_inventory(walk, f"redfish:{fetcher.base}")
+    inventory = build_inventory(walk, f"redfish:{fetcher.base}", challenges)
     _finish(fetcher.stats, started)
     return inventory, fetcher.stats
 
@@ -125,6 +128,7 @@ def collect_redfish(
     progress: Callable[[int], None] | None = None,
     strict: bool = False,
     deadline: float | None = None,
+    challenge: bool = False,
 ) -> Inventory:
     """Collect the hardware inventory of a live BMC over Redfish.
 
@@ -147,6 +151,12 @@ def collect_redfish(
     retries, seconds) is logged at INFO level; :func:`collect_redfish_with_stats` returns it as a
     :class:`RedfishStats`. ``strict=True`` turns a resource that cannot be read into an error
     instead of an incomplete inventory.
+
+    ``challenge=True`` also asks every SPDM responder the BMC lists in ``ComponentIntegrity``
+    for measurements signed over a fresh random nonce (``SPDMGetSignedMeasurements``, waiting
+    for the BMC's task when it starts one; :mod:`.challenge`); the signed transcript and the
+    nonce are kept on the part for ``verify-hardware``. A responder that gives no answer is
+    noted on its part (``sovbom:identity:challenge-failed``) and makes the inventory incomplete.
     """
     return collect_redfish_with_stats(
         url,
@@ -160,4 +170,5 @@ def collect_redfish(
         progress=progress,
         strict=strict,
         deadline=deadline,
+        challenge=challenge,
     )[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from sovbom import taxonomy as tx
@@ -29,6 +30,9 @@ from sovbom.collect.redfish.walk import Record, Walk
 from sovbom.countries import normalize_country
 from sovbom.hbom import link_firmware
 from sovbom.model import Component, Organization
+
+if TYPE_CHECKING:
+    from sovbom.collect.redfish.challenge import Challenge
 
 #: Properties sovbom writes for Redfish-specific facts.
 PROP_RESOURCE = tx.REDFISH_RESOURCE
@@ -344,8 +348,11 @@ def _notes(walk: Walk, inventory: Inventory) -> None:
         )
 
 
-def build_inventory(walk: Walk, source: str) -> Inventory:
-    """The inventory a walk describes; ``source`` names where it came from."""
+def build_inventory(
+    walk: Walk, source: str, challenges: Mapping[str, Challenge] | None = None
+) -> Inventory:
+    """The inventory a walk describes; ``source`` names where it came from; ``challenges``
+    are the SPDM challenges' answers by ComponentIntegrity resource (``--challenge``)."""
     builder = Builder(walk)
     inventory = Inventory(source=source)
     inventory.system = builder.system()
@@ -371,6 +378,8 @@ def build_inventory(walk: Walk, source: str) -> Inventory:
     by_uri = {m.uri: parts[head] for head, members in groups.items() for m in members}
     if inventory.system is not None:
         by_uri.update(dict.fromkeys(walk.systems, inventory.system))
-    inventory.notes.extend(attach_integrity(walk, by_uri))
+    inventory.notes.extend(attach_integrity(walk, by_uri, challenges))
+    if any(c.error is not None for c in (challenges or {}).values()):
+        inventory.complete = False  # signed measurements were asked for and not all came
     _notes(walk, inventory)
     return inventory

@@ -18,6 +18,7 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -335,10 +336,22 @@ class HttpFetcher:
                     resp.close()
         raise Unavailable(uri, f"more than {MAX_REDIRECTS} redirects")
 
-    def _send(self, uri: str, url: str, guard: Guard) -> requests.Response:
+    def _send(
+        self,
+        uri: str,
+        url: str,
+        guard: Guard,
+        method: str = "GET",
+        body: Mapping[str, Any] | None = None,
+    ) -> requests.Response:
         try:
-            return self.session.get(
-                url, timeout=(self.timeout, self.timeout), allow_redirects=False, stream=True
+            return self.session.request(
+                method,
+                url,
+                json=body,
+                timeout=(self.timeout, self.timeout),
+                allow_redirects=False,
+                stream=True,
             )
         except OutOfTime as e:
             raise self._out_of_budget(uri) from e
@@ -358,7 +371,8 @@ class HttpFetcher:
             raise Unavailable(uri, f"redirect loop ({location})")
         return target
 
-    def _decode(self, uri: str, resp: requests.Response, guard: Guard) -> dict[str, Any]:
+    def _refuse(self, uri: str, resp: requests.Response) -> None:
+        """Raise for an answer that is an error (the status only: never the body's text)."""
         status = resp.status_code
         if status in (401, 403):
             creds = self.credentials
@@ -371,6 +385,9 @@ class HttpFetcher:
             raise Unavailable(uri, "not found (HTTP 404)")
         if status >= 400:
             raise Unavailable(uri, f"HTTP {status} {resp.reason or ''}".rstrip())
+
+    def _body(self, uri: str, resp: requests.Response, guard: Guard) -> bytes:
+        """The body, read under the size cap and the request's deadline."""
         declared = _declared_length(resp)
         if declared is not None and declared > MAX_RESPONSE_BYTES:
             raise Unavailable(
@@ -387,6 +404,9 @@ class HttpFetcher:
             raise self._late(uri, guard)
         if len(body) > MAX_RESPONSE_BYTES:
             raise Unavailable(uri, f"response larger than {MAX_RESPONSE_BYTES} bytes")
+        return bytes(body)
+
+    def _json(self, uri: str, body: bytes) -> dict[str, Any]:
         try:
             doc = parse_json(body, self.base + uri)  # syntax, and nesting deeper than 128 levels
         except InputError as e:
@@ -394,3 +414,68 @@ class HttpFetcher:
         if not isinstance(doc, dict):
             raise Unavailable(uri, "expected a JSON object")
         return doc
+
+    def _decode(self, uri: str, resp: requests.Response, guard: Guard) -> dict[str, Any]:
+        self._refuse(uri, resp)
+        return self._json(uri, self._body(uri, resp, guard))
+
+    # -- actions and task monitors --------------------------------------------------------------
+
+    def exchange(self, method: str, uri: str, body: Mapping[str, Any] | None = None) -> Reply:
+        """One request whose status matters (an action's POST, a task monitor's GET).
+
+        Not retried on a 5xx answer or a read failure (an action is not idempotent), not
+        redirected; the same deadlines and size cap as :meth:`get`. A ``Location`` off the BMC is
+        refused. Raises :class:`Unavailable` for an error status or a body that is not a JSON
+        object, :class:`AuthError` for 401/403.
+        """
+        with self._watchdog.guard(self.timeout, self.budget_end) as guard:
+            resp = self._send(uri, self.base + uri, guard, method, body)
+            try:
+                with self._lock:
+                    self.stats.requests += 1
+                self._refuse(uri, resp)
+                if resp.is_redirect:
+                    raise Unavailable(uri, f"HTTP {resp.status_code}: redirect not followed")
+                raw = self._body(uri, resp, guard)
+                doc = self._json(uri, raw) if raw.strip() else None
+                return Reply(
+                    resp.status_code,
+                    self._location(uri, resp.headers.get("Location")),
+                    _retry_after(resp.headers.get("Retry-After")),
+                    doc,
+                )
+            finally:
+                resp.close()
+
+    def _location(self, uri: str, location: str | None) -> str | None:
+        """A ``Location`` header as a path on the BMC (None when absent)."""
+        if not location:
+            return None
+        target = urljoin(self.base + uri, location)
+        if _origin(target) != _origin(self.base):
+            raise Unavailable(uri, "the answer points off the BMC (Location); not followed")
+        parts = urlsplit(target)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer whose status matters: its status, ``Location`` (a path on the BMC), how long
+    ``Retry-After`` asks to wait (seconds, capped) and its JSON body (None when empty)."""
+
+    status: int
+    location: str | None
+    retry_after: float | None
+    body: dict[str, Any] | None
+
+
+#: The longest ``Retry-After`` honoured, in seconds (a BMC cannot park the collection).
+MAX_RETRY_AFTER = 5.0
+
+
+def _retry_after(value: str | None) -> float | None:
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        return None  # an HTTP date or garbage: the caller's own backoff applies
+    return min(float(text), MAX_RETRY_AFTER)

@@ -5,7 +5,8 @@ component, a processor, the system) and the certificate the responder authentica
 certificate's ``Links.Issuer`` leads to the rest of the chain. The chain is kept on the target
 part as cryptographic-asset components, and the measurements the BMC reports as
 ``sovbom:identity:measurement`` (``INDEX:ALG:HEX``; ``pcrN`` for TPM PCRs). These measurements
-are the BMC's report, not signed evidence: only a transcript (``--challenge``) is.
+are the BMC's report, not signed evidence: only a transcript (``--challenge``,
+:mod:`.challenge`) is; it is kept with the nonce that was sent.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
@@ -22,10 +24,17 @@ from sovbom.collect.redfish.walk import Walk
 from sovbom.identity import cdx
 from sovbom.model import Component
 
+if TYPE_CHECKING:
+    from sovbom.collect.redfish.challenge import Challenge
+
 SOURCE = "redfish-component-integrity"
 PROP_INTEGRITY = tx.REDFISH_COMPONENT_INTEGRITY
 PROP_INTEGRITY_TYPE = tx.IDENTITY_INTEGRITY_TYPE
 PROP_BMC_STATUS = tx.IDENTITY_BMC_VERIFICATION_STATUS
+PROP_CHALLENGE_FAILED = tx.IDENTITY_CHALLENGE_FAILED
+PROP_SPDM_VERSION = tx.IDENTITY_SPDM_VERSION
+PROP_HASHING = tx.IDENTITY_HASHING_ALGORITHM
+PROP_SIGNING = tx.IDENTITY_SIGNING_ALGORITHM
 _MAX_CHAIN = 8
 _TPM_ALG = {
     "SHA1": "SHA-1",
@@ -97,9 +106,39 @@ def _measurements(doc: Resource) -> list[str]:
     return out
 
 
-def attach_integrity(walk: Walk, by_uri: Mapping[str, Component]) -> list[str]:
-    """Put each ComponentIntegrity's evidence on its target part; notes for what cannot be."""
+def _challenged(
+    target: Component, challenge: Challenge | None, notes: list[str]
+) -> tuple[str, bytes] | None:
+    """The signed transcript a challenge gave (as a ``data:`` URI and its bytes), with what
+    the BMC said of it as properties; None (and a note) when the challenge failed."""
+    if challenge is None:
+        return None
+    if challenge.signed is None:
+        target.properties.append((PROP_CHALLENGE_FAILED, challenge.error or "no answer"))
+        notes.append(f"redfish: {challenge.uri}: SPDM challenge failed: {challenge.error}")
+        return None
+    for name, value in (
+        (PROP_SPDM_VERSION, challenge.version),
+        (PROP_HASHING, challenge.hashing),
+        (PROP_SIGNING, challenge.signing),
+    ):
+        if value:
+            target.properties.append((name, value))
+    return cdx.data_uri(challenge.signed), challenge.signed
+
+
+def attach_integrity(
+    walk: Walk,
+    by_uri: Mapping[str, Component],
+    challenges: Mapping[str, Challenge] | None = None,
+) -> list[str]:
+    """Put each ComponentIntegrity's evidence on its target part; notes for what cannot be.
+
+    ``challenges`` (by resource URI, from ``--challenge``) add the signed transcript, kept as a
+    ``data:`` URI with its SHA-256, and the nonce that was sent.
+    """
     notes: list[str] = []
+    challenges = challenges or {}
     for uri in sorted(walk.integrity):
         doc = walk.integrity[uri]
         if doc.get("ComponentIntegrityEnabled") is False:
@@ -113,8 +152,19 @@ def attach_integrity(walk: Walk, by_uri: Mapping[str, Component]) -> list[str]:
             notes.append(f"redfish: {uri}: {target.ref} already carries identity evidence")
             continue
         cert_uri, auth = _auth(doc)
-        chain = chain_of(walk, cert_uri, notes)
-        if chain:
+        challenge = challenges.get(uri)
+        transcript = _challenged(target, challenge, notes)
+        if transcript is not None and challenge is not None:
+            chain = chain_of(walk, challenge.certificate or cert_uri, notes)
+            cdx.attach_evidence(
+                target,
+                chain,
+                source=SOURCE,
+                transcript=transcript,
+                nonce=challenge.nonce,
+                collected=challenge.at,
+            )
+        elif chain := chain_of(walk, cert_uri, notes):
             cdx.attach_evidence(target, chain, source=SOURCE)
         else:
             target.properties.append((cdx.SOURCE, SOURCE))

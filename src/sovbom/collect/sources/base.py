@@ -55,6 +55,10 @@ class ConnectionSettings:
     timeout: float = 10.0
     retries: int = 2
     concurrency: int = 4
+    #: ask each SPDM responder for measurements signed over a fresh nonce (live BMC only)
+    challenge: bool = False
+    #: fetch OCSP responses and CRLs for every certificate chain collected (online)
+    capture_revocation: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,22 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
         maximum=32,
     ),
+    Setting(
+        "--challenge",
+        "challenge",
+        "challenge",
+        "Ask each SPDM responder of the BMC (ComponentIntegrity) for measurements signed over"
+        " a fresh random nonce (SPDMGetSignedMeasurements); kept for verify-hardware.",
+        SettingKind.FLAG,
+    ),
+    Setting(
+        "--capture-revocation",
+        "capture_revocation",
+        "capture_revocation",
+        "Online: fetch the OCSP response (AIA) or CRL (distribution points) of every collected"
+        " device certificate and keep it for offline verification.",
+        SettingKind.FLAG,
+    ),
 )
 
 
@@ -102,7 +118,7 @@ class RedfishSource:
     doc_components = (
         "see the Redfish section. Options: `--ca-bundle`, `--insecure`, `--timeout`, `--retries`,"
         " `--concurrency`, `--redfish-username` (password from `SOVBOM_REDFISH_PASSWORD` or"
-        " `~/.netrc`)."
+        " `~/.netrc`), `--challenge` (signed SPDM measurements), `--capture-revocation`."
     )
 
     def read(self, argument: str | None, connection: ConnectionSettings) -> SourceReading:
@@ -117,6 +133,7 @@ class RedfishSource:
             timeout=connection.timeout,
             retries=connection.retries,
             concurrency=connection.concurrency,
+            challenge=connection.challenge,
         )
         keep_summary_out(inventory, stats.summary())
         return SourceReading([inventory])
