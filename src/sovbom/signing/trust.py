@@ -22,20 +22,23 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import platformdirs
 from sigstore.errors import Error as SigstoreError
-from sigstore.models import ClientTrustConfig, TrustedRoot
-from sigstore.verify import Verifier
 from sigstore_models.trustroot import v1 as trustroot_v1
 
 from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, parse_json, read_bytes
 from sovbom.errors import InputError, OperationalError
-from sovbom.signing._batch import BatchVerifier
 from sovbom.signing._common import REJECTIONS, REJECTIONS_OR_DECODE, one_line
 from sovbom.signing.windows import REQUIRED_KINDS, KeyWindow, excluded_at, parse_windows, restrict
+
+if TYPE_CHECKING:
+    from sigstore.models import ClientTrustConfig, TrustedRoot
+    from sigstore.verify import Verifier
+
+    from sovbom.signing.lean import LeanRoot
 
 _logger = logging.getLogger(__name__)
 
@@ -130,12 +133,18 @@ class TrustMaterial:
     """
 
     info: TrustRootInfo
-    trusted_root: TrustedRoot
+    #: The trusted root as read (and validated) by sigstore-python's models.
+    root_model: trustroot_v1.TrustedRoot
     #: The validity window of every key of the root.
     windows: tuple[KeyWindow, ...]
     #: The trusted root document (JSON), from which roots restricted to some keys are built.
     root_doc: dict[str, Any] = field(repr=False)
-    trust_config: ClientTrustConfig | None = None
+    #: The client trust config as read, for a trust config file.
+    config_model: trustroot_v1.ClientTrustConfig | None = None
+    _trusted_root: TrustedRoot | None = field(default=None, repr=False)
+    _trust_config: ClientTrustConfig | None = field(default=None, repr=False)
+    _lean: LeanRoot | None = field(default=None, repr=False)
+    _lean_read: bool = field(default=False, repr=False)
     _verifier: Verifier | None = field(default=None, repr=False)
     _restricted: dict[frozenset[KeyWindow], Verifier | None] = field(
         default_factory=dict, repr=False
@@ -157,7 +166,7 @@ class TrustMaterial:
         windows = parse_windows(doc, name)
         try:
             # TrustedRoot.from_file, from the bytes already read (and bounded).
-            root = TrustedRoot(trustroot_v1.TrustedRoot.from_json(data))
+            root = _checked(trustroot_v1.TrustedRoot.from_json(data))
         except REJECTIONS as e:
             raise InputError(f"malformed trusted root: {one_line(e)}", source=name) from e
         info = _info(
@@ -167,7 +176,7 @@ class TrustMaterial:
             freshness=freshness,
             note=note,
         )
-        return cls(info=info, trusted_root=root, windows=windows, root_doc=doc)
+        return cls(info=info, root_model=root, windows=windows, root_doc=doc)
 
     @classmethod
     def from_trust_config_file(cls, path: str | os.PathLike[str]) -> TrustMaterial:
@@ -179,15 +188,15 @@ class TrustMaterial:
             raise InputError("malformed trust config: no trustedRoot object", source=name)
         windows = parse_windows(doc["trustedRoot"], name)
         try:
-            config = ClientTrustConfig.from_json(data.decode("utf-8"))
-            root = config.trusted_root
+            config = trustroot_v1.ClientTrustConfig.from_json(data.decode("utf-8"))
+            root = _checked(config.trusted_root)
         except REJECTIONS_OR_DECODE as e:
             raise InputError(f"malformed trust config: {one_line(e)}", source=name) from e
         info = _info(windows, source=f"trust config file {name}", data=data)
         return cls(
             info=info,
-            trusted_root=root,
-            trust_config=config,
+            root_model=root,
+            config_model=config,
             windows=windows,
             root_doc=doc["trustedRoot"],
         )
@@ -202,6 +211,8 @@ class TrustMaterial:
         """
         url = STAGING_TUF_URL if staging else PRODUCTION_TUF_URL
         instance = "staging" if staging else "production"
+        from sigstore.models import ClientTrustConfig
+
         try:
             config = (
                 ClientTrustConfig.staging(offline=offline)
@@ -248,6 +259,41 @@ class TrustMaterial:
         return material
 
     @property
+    def trusted_root(self) -> TrustedRoot:
+        """sigstore-python's ``TrustedRoot`` (imports sigstore-python when first used)."""
+        if self._trusted_root is None:
+            from sigstore.models import TrustedRoot
+
+            self._trusted_root = TrustedRoot(self.root_model)
+        return self._trusted_root
+
+    @property
+    def trust_config(self) -> ClientTrustConfig | None:
+        """sigstore-python's ``ClientTrustConfig``, for a trust config (or the public-good root)."""
+        if self._trust_config is None and self.config_model is not None:
+            from sigstore.models import ClientTrustConfig
+
+            self._trust_config = ClientTrustConfig(self.config_model)
+        return self._trust_config
+
+    @trust_config.setter
+    def trust_config(self, config: ClientTrustConfig | None) -> None:
+        self._trust_config = config
+
+    @property
+    def lean(self) -> LeanRoot | None:
+        """The root's keys for the lean verifier; ``None`` when it does not handle this root."""
+        if not self._lean_read:
+            from sovbom.signing.lean import LeanRoot, Unsupported
+
+            self._lean_read = True
+            try:
+                self._lean = LeanRoot(self.root_model, self.windows)
+            except Unsupported:
+                self._lean = None
+        return self._lean
+
+    @property
     def verifier(self) -> Verifier:
         """A sigstore ``Verifier`` for this root (every key, whatever its window), built once."""
         if self._verifier is None:
@@ -272,6 +318,10 @@ class TrustMaterial:
         return self._restricted[excluded], excluded
 
     def _build_verifier(self, root: TrustedRoot | dict[str, Any]) -> Verifier:
+        from sigstore.models import TrustedRoot
+
+        from sovbom.signing._batch import BatchVerifier
+
         try:
             return BatchVerifier(
                 trusted_root=root if isinstance(root, TrustedRoot) else _root_of(root)
@@ -282,8 +332,24 @@ class TrustMaterial:
             ) from e
 
 
+#: The trusted root media type sigstore-python accepts.
+_TRUSTED_ROOT_MEDIA_TYPE = "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
+
+
+def _checked(model: trustroot_v1.TrustedRoot) -> trustroot_v1.TrustedRoot:
+    """The model, once its media type is one sigstore-python's ``TrustedRoot`` accepts (for any
+    other, sigstore-python raises its own error, as when it reads the root)."""
+    if str(model.media_type) != _TRUSTED_ROOT_MEDIA_TYPE:
+        from sigstore.models import TrustedRoot
+
+        TrustedRoot(model)  # raises sigstore's error for an unsupported format
+    return model
+
+
 def _root_of(doc: dict[str, Any]) -> TrustedRoot:
     """A ``TrustedRoot`` from a trusted root document (through sigstore-python's public API)."""
+    from sigstore.models import ClientTrustConfig
+
     config = {
         "mediaType": _TRUST_CONFIG_MEDIA_TYPE,
         "trustedRoot": doc,

@@ -1,0 +1,152 @@
+"""The keys of a trusted root as the lean verifier uses them, each with its validity window.
+
+A key is used for a signature made at time ``t`` only when its window (``validFor``, a closed
+interval) covers ``t`` and has started by now (sigstore-python ignores keys whose period has not
+started). Keys are found by the SHA-256 of their DER public key (RFC 6962 key id), never by
+trying every key. A root with anything the lean verifier does not handle (an unknown key type, a
+certificate that does not parse, lists that do not match the key windows sovbom read) makes the
+whole root :class:`~sovbom.signing.lean._base.Unsupported`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from sovbom.signing.lean._base import Unsupported
+from sovbom.signing.windows import KeyKind, KeyWindow
+
+if TYPE_CHECKING:
+    from sigstore_models.trustroot.v1 import TrustedRoot as RootModel
+
+TRUSTED_ROOT_MEDIA_TYPE = "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
+
+_EC_HASHES: dict[str, tuple[type[ec.EllipticCurve], hashes.HashAlgorithm]] = {
+    "PKIX_ECDSA_P256_SHA_256": (ec.SECP256R1, hashes.SHA256()),
+    "PKIX_ECDSA_P384_SHA_384": (ec.SECP384R1, hashes.SHA384()),
+    "PKIX_ECDSA_P521_SHA_512": (ec.SECP521R1, hashes.SHA512()),
+}
+
+
+def key_id(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey) -> bytes:
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).digest()
+
+
+@dataclass(frozen=True)
+class LogKey:
+    """A transparency log or CT log key."""
+
+    key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+    hash: hashes.HashAlgorithm | None
+    window: KeyWindow
+    started: dt.datetime
+
+    def verify(self, signature: bytes, data: bytes) -> bool:
+        try:
+            if isinstance(self.key, ec.EllipticCurvePublicKey) and self.hash is not None:
+                self.key.verify(signature, data, ec.ECDSA(self.hash))
+            elif isinstance(self.key, ed25519.Ed25519PublicKey) and self.hash is None:
+                self.key.verify(signature, data)
+            else:  # pragma: no cover - excluded when the root is read
+                return False
+        except InvalidSignature:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A certificate authority: its certificates (leaf to root) and window."""
+
+    certificates: tuple[x509.Certificate, ...]
+    window: KeyWindow
+    started: dt.datetime
+
+
+def _usable(window: KeyWindow, started: dt.datetime, t: dt.datetime, now: dt.datetime) -> bool:
+    return started <= now and window.covers(t)
+
+
+def _log_key(public_key: Any, window: KeyWindow) -> tuple[bytes, LogKey]:
+    details = str(getattr(public_key.key_details, "value", public_key.key_details))
+    raw = public_key.raw_bytes
+    if not raw or public_key.valid_for is None:
+        raise Unsupported("trusted root: log key without bytes or window")
+    try:
+        key = serialization.load_der_public_key(raw)
+    except (ValueError, TypeError) as e:
+        raise Unsupported("trusted root: log key does not parse") from e
+    if details in _EC_HASHES:
+        curve, algorithm = _EC_HASHES[details]
+        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, curve):
+            raise Unsupported("trusted root: log key does not match its details")
+        return key_id(key), LogKey(key, algorithm, window, public_key.valid_for.start)
+    if details == "PKIX_ED25519" and isinstance(key, ed25519.Ed25519PublicKey):
+        return key_id(key), LogKey(key, None, window, public_key.valid_for.start)
+    raise Unsupported(f"trusted root: key type {details}")
+
+
+class LeanRoot:
+    """Transparency log keys, CT log keys and certificate authorities, by window."""
+
+    def __init__(self, model: RootModel, windows: Sequence[KeyWindow]) -> None:
+        if str(model.media_type) != TRUSTED_ROOT_MEDIA_TYPE:
+            raise Unsupported("trusted root media type")
+        by_kind: dict[KeyKind, list[KeyWindow]] = {k: [] for k in KeyKind}
+        for w in windows:
+            by_kind[w.kind].append(w)
+        if (
+            len(by_kind[KeyKind.TLOG]) != len(model.tlogs)
+            or len(by_kind[KeyKind.CTLOG]) != len(model.ctlogs)
+            or len(by_kind[KeyKind.CA]) != len(model.certificate_authorities)
+            or not model.tlogs
+        ):
+            raise Unsupported("trusted root: lists differ from the key windows")
+        self.tlogs = self._keys(model.tlogs, by_kind[KeyKind.TLOG])
+        self.ctlogs = self._keys(model.ctlogs, by_kind[KeyKind.CTLOG])
+        self.authorities: list[Authority] = []
+        for ca, window in zip(model.certificate_authorities, by_kind[KeyKind.CA], strict=True):
+            try:
+                certs = tuple(
+                    x509.load_der_x509_certificate(c.raw_bytes) for c in ca.cert_chain.certificates
+                )
+            except ValueError as e:
+                raise Unsupported("trusted root: CA certificate does not parse") from e
+            if not certs or ca.valid_for is None:
+                raise Unsupported("trusted root: CA without certificates or window")
+            self.authorities.append(Authority(certs, window, ca.valid_for.start))
+        now = dt.datetime.now(dt.UTC)
+        if not any(a.started <= now for a in self.authorities):
+            raise Unsupported("trusted root: no certificate authority has started")
+
+    @staticmethod
+    def _keys(logs: Sequence[Any], windows: list[KeyWindow]) -> dict[bytes, list[LogKey]]:
+        out: dict[bytes, list[LogKey]] = {}
+        for log, window in zip(logs, windows, strict=True):
+            kid, key = _log_key(log.public_key, window)
+            out.setdefault(kid, []).append(key)
+        return out
+
+    @staticmethod
+    def log_key(
+        ring: dict[bytes, list[LogKey]], kid: bytes, t: dt.datetime, now: dt.datetime
+    ) -> LogKey | None:
+        """The key with id ``kid`` usable at ``t`` (any of its entries may vouch)."""
+        return next((k for k in ring.get(kid, ()) if _usable(k.window, k.started, t, now)), None)
+
+    def anchors(self, t: dt.datetime, now: dt.datetime) -> tuple[int, ...]:
+        """Indexes of the authorities usable at ``t``."""
+        return tuple(
+            i for i, a in enumerate(self.authorities) if _usable(a.window, a.started, t, now)
+        )
