@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -328,6 +327,8 @@ class BundleVerifier:
         ``on_verdict`` is called once per file as verdicts arrive (e.g. to advance a progress bar).
         """
         jobs = _default_jobs(len(paths)) if jobs is None else max(1, jobs)
+        import multiprocessing  # only for parallel runs
+
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             global _WORKER_VERIFIER
             _WORKER_VERIFIER = self

@@ -10,11 +10,12 @@ whole root :class:`~sovbom.signing.lean._base.Unsupported`.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -22,12 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from sovbom.signing.lean._base import Unsupported
+from sovbom.signing.lean.trustroot import read_time
 from sovbom.signing.windows import KeyKind, KeyWindow
-
-if TYPE_CHECKING:
-    from sigstore_models.trustroot.v1 import TrustedRoot as RootModel
-
-TRUSTED_ROOT_MEDIA_TYPE = "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
 
 _EC_HASHES: dict[str, tuple[type[ec.EllipticCurve], hashes.HashAlgorithm]] = {
     "PKIX_ECDSA_P256_SHA_256": (ec.SECP256R1, hashes.SHA256()),
@@ -78,11 +75,11 @@ def _usable(window: KeyWindow, started: dt.datetime, t: dt.datetime, now: dt.dat
     return started <= now and window.covers(t)
 
 
-def _log_key(public_key: Any, window: KeyWindow) -> tuple[bytes, LogKey]:
-    details = str(getattr(public_key.key_details, "value", public_key.key_details))
-    raw = public_key.raw_bytes
-    if not raw or public_key.valid_for is None:
-        raise Unsupported("trusted root: log key without bytes or window")
+def _log_key(public_key: dict[str, Any], window: KeyWindow) -> tuple[bytes, LogKey]:
+    """A log key of a checked root (:func:`~sovbom.signing.lean.trustroot.check_trusted_root`)."""
+    details = public_key["keyDetails"]
+    raw = base64.b64decode(public_key["rawBytes"])
+    started = read_time(public_key["validFor"]["start"], "validFor.start")
     try:
         key = serialization.load_der_public_key(raw)
     except (ValueError, TypeError) as e:
@@ -91,41 +88,43 @@ def _log_key(public_key: Any, window: KeyWindow) -> tuple[bytes, LogKey]:
         curve, algorithm = _EC_HASHES[details]
         if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, curve):
             raise Unsupported("trusted root: log key does not match its details")
-        return key_id(key), LogKey(key, algorithm, window, public_key.valid_for.start)
+        return key_id(key), LogKey(key, algorithm, window, started)
     if details == "PKIX_ED25519" and isinstance(key, ed25519.Ed25519PublicKey):
-        return key_id(key), LogKey(key, None, window, public_key.valid_for.start)
+        return key_id(key), LogKey(key, None, window, started)
     raise Unsupported(f"trusted root: key type {details}")
 
 
 class LeanRoot:
     """Transparency log keys, CT log keys and certificate authorities, by window."""
 
-    def __init__(self, model: RootModel, windows: Sequence[KeyWindow]) -> None:
-        if str(model.media_type) != TRUSTED_ROOT_MEDIA_TYPE:
-            raise Unsupported("trusted root media type")
+    def __init__(self, doc: dict[str, Any], windows: Sequence[KeyWindow]) -> None:
+        """``doc``: a trusted root document checked by
+        :func:`~sovbom.signing.lean.trustroot.check_trusted_root`; ``windows``: its key windows."""
+        tlogs, ctlogs = doc["tlogs"], doc["ctlogs"]
+        authorities = doc["certificateAuthorities"]
         by_kind: dict[KeyKind, list[KeyWindow]] = {k: [] for k in KeyKind}
         for w in windows:
             by_kind[w.kind].append(w)
         if (
-            len(by_kind[KeyKind.TLOG]) != len(model.tlogs)
-            or len(by_kind[KeyKind.CTLOG]) != len(model.ctlogs)
-            or len(by_kind[KeyKind.CA]) != len(model.certificate_authorities)
-            or not model.tlogs
+            len(by_kind[KeyKind.TLOG]) != len(tlogs)
+            or len(by_kind[KeyKind.CTLOG]) != len(ctlogs)
+            or len(by_kind[KeyKind.CA]) != len(authorities)
+            or not tlogs
         ):
             raise Unsupported("trusted root: lists differ from the key windows")
-        self.tlogs = self._keys(model.tlogs, by_kind[KeyKind.TLOG])
-        self.ctlogs = self._keys(model.ctlogs, by_kind[KeyKind.CTLOG])
+        self.tlogs = self._keys(tlogs, by_kind[KeyKind.TLOG])
+        self.ctlogs = self._keys(ctlogs, by_kind[KeyKind.CTLOG])
         self.authorities: list[Authority] = []
-        for ca, window in zip(model.certificate_authorities, by_kind[KeyKind.CA], strict=True):
+        for ca, window in zip(authorities, by_kind[KeyKind.CA], strict=True):
             try:
                 certs = tuple(
-                    x509.load_der_x509_certificate(c.raw_bytes) for c in ca.cert_chain.certificates
+                    x509.load_der_x509_certificate(base64.b64decode(c["rawBytes"]))
+                    for c in ca["certChain"]["certificates"]
                 )
             except ValueError as e:
                 raise Unsupported("trusted root: CA certificate does not parse") from e
-            if not certs or ca.valid_for is None:
-                raise Unsupported("trusted root: CA without certificates or window")
-            self.authorities.append(Authority(certs, window, ca.valid_for.start))
+            started = read_time(ca["validFor"]["start"], "validFor.start")
+            self.authorities.append(Authority(certs, window, started))
         now = dt.datetime.now(dt.UTC)
         if not any(a.started <= now for a in self.authorities):
             raise Unsupported("trusted root: no certificate authority has started")
@@ -134,7 +133,7 @@ class LeanRoot:
     def _keys(logs: Sequence[Any], windows: list[KeyWindow]) -> dict[bytes, list[LogKey]]:
         out: dict[bytes, list[LogKey]] = {}
         for log, window in zip(logs, windows, strict=True):
-            kid, key = _log_key(log.public_key, window)
+            kid, key = _log_key(log["publicKey"], window)
             out.setdefault(kid, []).append(key)
         return out
 
