@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -75,23 +75,26 @@ def _usable(window: KeyWindow, started: dt.datetime, t: dt.datetime, now: dt.dat
     return started <= now and window.covers(t)
 
 
-def _log_key(public_key: dict[str, Any], window: KeyWindow) -> tuple[bytes, LogKey]:
-    """A log key of a checked root (:func:`~sovbom.signing.lean.trustroot.check_trusted_root`)."""
+def _log_key(public_key: dict[str, Any], window: KeyWindow) -> tuple[bytes, LogKey] | None:
+    """A log key of a checked root (:func:`~sovbom.signing.lean.trustroot.check_trusted_root`);
+    ``None`` for a type of key the lean verifier does not use (a bundle that needs it is
+    declined)."""
     details = public_key["keyDetails"]
-    raw = base64.b64decode(public_key["rawBytes"])
+    if details not in _EC_HASHES and details != "PKIX_ED25519":
+        return None
     started = read_time(public_key["validFor"]["start"], "validFor.start")
     try:
-        key = serialization.load_der_public_key(raw)
-    except (ValueError, TypeError) as e:
-        raise Unsupported("trusted root: log key does not parse") from e
+        key = serialization.load_der_public_key(base64.b64decode(public_key["rawBytes"]))
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None  # as sigstore-python, which leaves such a key out of its keyring
     if details in _EC_HASHES:
         curve, algorithm = _EC_HASHES[details]
         if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, curve):
-            raise Unsupported("trusted root: log key does not match its details")
+            return None
         return key_id(key), LogKey(key, algorithm, window, started)
     if details == "PKIX_ED25519" and isinstance(key, ed25519.Ed25519PublicKey):
         return key_id(key), LogKey(key, None, window, started)
-    raise Unsupported(f"trusted root: key type {details}")
+    return None
 
 
 class LeanRoot:
@@ -133,8 +136,9 @@ class LeanRoot:
     def _keys(logs: Sequence[Any], windows: list[KeyWindow]) -> dict[bytes, list[LogKey]]:
         out: dict[bytes, list[LogKey]] = {}
         for log, window in zip(logs, windows, strict=True):
-            kid, key = _log_key(log["publicKey"], window)
-            out.setdefault(kid, []).append(key)
+            found = _log_key(log["publicKey"], window)
+            if found is not None:
+                out.setdefault(found[0], []).append(found[1])
         return out
 
     @staticmethod

@@ -23,13 +23,31 @@ SIGNING_CONFIG_MEDIA_TYPES = frozenset(
         "application/vnd.dev.sigstore.signingconfig.v0.2+json",
     }
 )
-#: Key types of log keys the lean verifier uses.
+#: Key types a trusted root may name (protobuf-specs ``PublicKeyDetails``); the lean verifier
+#: uses only some of them (:mod:`~sovbom.signing.lean.root`) and ignores keys of the others.
 KEY_DETAILS = frozenset(
     {
+        "PKCS1_RSA_PKCS1V5",
+        "PKCS1_RSA_PSS",
+        "PKIX_RSA_PKCS1V5",
+        "PKIX_RSA_PSS",
+        "PKIX_RSA_PKCS1V15_2048_SHA256",
+        "PKIX_RSA_PKCS1V15_3072_SHA256",
+        "PKIX_RSA_PKCS1V15_4096_SHA256",
+        "PKIX_RSA_PSS_2048_SHA256",
+        "PKIX_RSA_PSS_3072_SHA256",
+        "PKIX_RSA_PSS_4096_SHA256",
         "PKIX_ECDSA_P256_SHA_256",
         "PKIX_ECDSA_P384_SHA_384",
         "PKIX_ECDSA_P521_SHA_512",
         "PKIX_ED25519",
+        "PKIX_ED25519_PH",
+        "PKIX_ECDSA_P384_SHA_256",
+        "PKIX_ECDSA_P521_SHA_256",
+        "LMS_SHA256",
+        "LMOTS_SHA256",
+        "ML_DSA_65",
+        "ML_DSA_87",
     }
 )
 _HASH_ALGORITHMS = frozenset({"SHA2_256", "SHA2_384", "SHA2_512", "SHA3_256", "SHA3_384"})
