@@ -432,3 +432,115 @@ def test_verify_does_not_import_sigstore_python(trust: Trust, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
     assert json.loads((tmp_path / "out.json").read_text())["summary"]["verified"] == 2
+
+
+def _shape_variants(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Spellings of the same bundle that sigstore-python's models accept or refuse."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def variant(name: str, edit: Callable[[dict[str, Any]], None]) -> None:
+        d = copy.deepcopy(doc)
+        edit(d)
+        if d != doc:  # (e.g. a bundle that already has an empty timestamp list)
+            out[name] = d
+
+    variant(
+        "log index as a number", lambda d: _entry(d).update(logIndex=int(_entry(d)["logIndex"]))
+    )
+    variant(
+        "integrated time as a number",
+        lambda d: _entry(d).update(integratedTime=int(_entry(d)["integratedTime"])),
+    )
+    variant("unknown top-level field", lambda d: d.update(extra=1))
+    variant("unknown entry field", lambda d: _entry(d).update(extra="x"))
+    variant("no integrated time", lambda d: _entry(d).pop("integratedTime"))
+    variant("no inclusion promise", lambda d: _entry(d).pop("inclusionPromise"))
+    variant("no checkpoint", lambda d: _entry(d)["inclusionProof"].pop("checkpoint"))
+    variant(
+        "no timestamp data", lambda d: d["verificationMaterial"].pop("timestampVerificationData", 0)
+    )
+    variant(
+        "empty timestamp data",
+        lambda d: d["verificationMaterial"].update(timestampVerificationData={}),
+    )
+    variant(
+        "empty timestamp list",
+        lambda d: d["verificationMaterial"].update(
+            timestampVerificationData={"rfc3161Timestamps": []}
+        ),
+    )
+    variant(
+        "v0.3 alternative media type",
+        lambda d: d.update(mediaType="application/vnd.dev.sigstore.bundle+json;version=0.3"),
+    )
+    variant("v0.2 media type with a v0.3 certificate", lambda d: d.update(
+        mediaType="application/vnd.dev.sigstore.bundle+json;version=0.2"
+    ))  # fmt: skip
+    variant(
+        "v0.2 certificate chain",
+        lambda d: d.update(
+            mediaType="application/vnd.dev.sigstore.bundle+json;version=0.2",
+            verificationMaterial={
+                **{k: v for k, v in d["verificationMaterial"].items() if k != "certificate"},
+                "x509CertificateChain": {
+                    "certificates": [d["verificationMaterial"]["certificate"]]
+                },
+            },
+        ),
+    )
+    variant(
+        "snake_case names",
+        lambda d: d.update(verification_material=d.pop("verificationMaterial")),
+    )
+    variant("two log entries", lambda d: d["verificationMaterial"]["tlogEntries"].append(_entry(d)))
+    variant("base64 with a line break", lambda d: _entry(d).update(
+        canonicalizedBody=_entry(d)["canonicalizedBody"][:4] + "\n"
+        + _entry(d)["canonicalizedBody"][4:]
+    ))  # fmt: skip
+    if doc["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"].endswith("="):
+        variant("unpadded base64", lambda d: _entry(d).update(
+            canonicalizedBody=_entry(d)["canonicalizedBody"].rstrip("=")
+        ))  # fmt: skip
+    variant("negative log index", lambda d: _entry(d).update(logIndex="-1"))
+    variant("index outside the tree", lambda d: _entry(d)["inclusionProof"].update(
+        logIndex=_entry(d)["inclusionProof"]["treeSize"]
+    ))  # fmt: skip
+    variant("unknown entry kind", lambda d: _entry(d)["kindVersion"].update(version="0.0.2"))
+    if "messageSignature" in doc:
+        variant("no message digest", lambda d: d["messageSignature"].pop("messageDigest"))
+        variant(
+            "SHA-384 digest name",
+            lambda d: d["messageSignature"]["messageDigest"].update(algorithm="SHA2_384"),
+        )
+    else:
+        variant("DSSE key id", lambda d: d["dsseEnvelope"]["signatures"][0].update(keyid=""))
+        variant(
+            "two DSSE signatures",
+            lambda d: d["dsseEnvelope"]["signatures"].append(d["dsseEnvelope"]["signatures"][0]),
+        )
+    return out
+
+
+@pytest.mark.parametrize("attest", [False, True], ids=["message", "dsse"])
+def test_bundle_spellings_get_identical_verdicts(
+    trust: Trust, tmp_path: Path, attest: bool
+) -> None:
+    f = _sign(trust, tmp_path, "node.cdx.json", *(["--attest"] if attest else []))
+    original = json.loads(f.with_name(f.name + ".sigstore.json").read_text())
+    material = TrustMaterial.from_trust_config_file(trust.trust_config)
+    seen = {}
+    for name, doc in _shape_variants(original).items():
+        outcome = _both(material, [RULE], f.read_bytes(), json.dumps(doc).encode())
+        seen[name] = (outcome.lean_vouched, outcome.verdict["status"])
+    # the lean verifier declines every spelling it was not written for
+    vouched = {name for name, (v, _) in seen.items() if v}
+    expected = {
+        "empty timestamp data",
+        "empty timestamp list",
+        "v0.3 alternative media type",
+        "v0.2 certificate chain",
+        "no timestamp data",
+    }
+    expected |= {"no message digest"} if not attest else {"DSSE key id"}
+    assert vouched == expected & seen.keys(), seen
+    assert len(seen) >= 20

@@ -62,15 +62,11 @@ def b64(value: Any, where: str) -> bytes:
 
 
 def uint(value: Any, where: str) -> int:
-    """A non-negative integer written as a JSON number or a canonical decimal string."""
-    if isinstance(value, bool):
-        raise Unsupported(f"{where}: not an integer")
-    if isinstance(value, int):
-        n = value
-    elif isinstance(value, str) and _DECIMAL.fullmatch(value):
-        n = int(value)
-    else:
-        raise Unsupported(f"{where}: not a canonical non-negative integer")
-    if not 0 <= n <= MAX_INT:
+    """A protobuf 64-bit integer in its JSON form: a canonical decimal string (sigstore-python's
+    models refuse JSON numbers there)."""
+    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+        raise Unsupported(f"{where}: not a canonical non-negative integer string")
+    n = int(value)
+    if n > MAX_INT:
         raise Unsupported(f"{where}: out of range")
     return n
