@@ -10,6 +10,7 @@ bundles, Rekor v2 entries, certificate chains of more than the leaf) raises
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ HASHEDREKORD = "hashedrekord"
 DSSE = "dsse"
 
 
+@functools.cache
 def _keys(*names: str) -> frozenset[str]:
     return frozenset(names)
 

@@ -26,10 +26,10 @@ from sovbom.signing.lean._base import Unsupported
 from sovbom.signing.lean.trustroot import read_time
 from sovbom.signing.windows import KeyKind, KeyWindow
 
-_EC_HASHES: dict[str, tuple[type[ec.EllipticCurve], hashes.HashAlgorithm]] = {
-    "PKIX_ECDSA_P256_SHA_256": (ec.SECP256R1, hashes.SHA256()),
-    "PKIX_ECDSA_P384_SHA_384": (ec.SECP384R1, hashes.SHA384()),
-    "PKIX_ECDSA_P521_SHA_512": (ec.SECP521R1, hashes.SHA512()),
+_EC_HASHES: dict[str, tuple[type[ec.EllipticCurve], ec.ECDSA]] = {
+    "PKIX_ECDSA_P256_SHA_256": (ec.SECP256R1, ec.ECDSA(hashes.SHA256())),
+    "PKIX_ECDSA_P384_SHA_384": (ec.SECP384R1, ec.ECDSA(hashes.SHA384())),
+    "PKIX_ECDSA_P521_SHA_512": (ec.SECP521R1, ec.ECDSA(hashes.SHA512())),
 }
 
 
@@ -45,14 +45,15 @@ class LogKey:
     """A transparency log or CT log key."""
 
     key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-    hash: hashes.HashAlgorithm | None
+    #: The signature algorithm of an ECDSA key (None for Ed25519).
+    hash: ec.ECDSA | None
     window: KeyWindow
     started: dt.datetime
 
     def verify(self, signature: bytes, data: bytes) -> bool:
         try:
             if isinstance(self.key, ec.EllipticCurvePublicKey) and self.hash is not None:
-                self.key.verify(signature, data, ec.ECDSA(self.hash))
+                self.key.verify(signature, data, self.hash)
             elif isinstance(self.key, ed25519.Ed25519PublicKey) and self.hash is None:
                 self.key.verify(signature, data)
             else:  # pragma: no cover - excluded when the root is read

@@ -44,6 +44,9 @@ from sovbom.signing.lean.merkle import leaf_hash, parse_checkpoint, root_from_pr
 from sovbom.signing.lean.root import LeanRoot, LogKey
 from sovbom.signing.lean.sct import check_sct
 
+_PREHASHED_SHA256 = ec.ECDSA(utils.Prehashed(hashes.SHA256()))
+_SHA256 = ec.ECDSA(hashes.SHA256())
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -201,9 +204,7 @@ class LeanVerifier:
             if envelope is None:
                 if bundle.message_digest is not None and bundle.message_digest != sha256:
                     raise Rejected("message digest is not the file's")
-                leaf.key.verify(
-                    bundle.signature, sha256, ec.ECDSA(utils.Prehashed(hashes.SHA256()))
-                )
+                leaf.key.verify(bundle.signature, sha256, _PREHASHED_SHA256)
                 expected: dict[str, object] = {
                     "apiVersion": "0.0.1",
                     "kind": "hashedrekord",
@@ -218,7 +219,7 @@ class LeanVerifier:
             leaf.key.verify(
                 bundle.signature,
                 _pae(envelope.payload_type, envelope.payload),
-                ec.ECDSA(hashes.SHA256()),
+                _SHA256,
             )
         except InvalidSignature as e:
             raise Rejected("signature does not verify") from e
