@@ -43,7 +43,7 @@ from sovbom.signing.identity import (
     rules_of,
 )
 from sovbom.signing.lean import Decline, LeanVerifier
-from sovbom.signing.lean.chain import MEMO_LIMIT
+from sovbom.signing.lean._base import MEMO_LIMIT
 from sovbom.signing.statement import (
     CYCLONEDX_PREDICATE_TYPE,
     StatementMismatch,

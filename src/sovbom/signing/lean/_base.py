@@ -26,6 +26,9 @@ class Rejected(Decline):
     """A check the lean verifier understands failed."""
 
 
+#: Results each memory of the lean verifier holds before it is emptied (only successes are kept).
+MEMO_LIMIT = 4096
+
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
 #: Largest integer taken from a bundle (RFC 8785 numbers are exact up to 2**53).
 MAX_INT = 2**53 - 1

@@ -19,11 +19,8 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from sovbom.signing.lean._base import Rejected
+from sovbom.signing.lean._base import MEMO_LIMIT, Rejected
 from sovbom.signing.lean.root import LeanRoot
-
-#: Successes remembered before the memory is emptied.
-MEMO_LIMIT = 4096
 
 
 class Chains:

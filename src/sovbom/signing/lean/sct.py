@@ -23,7 +23,7 @@ from cryptography.x509.certificate_transparency import (
 )
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from sovbom.signing.lean._base import Rejected, Unsupported
+from sovbom.signing.lean._base import MEMO_LIMIT, Rejected, Unsupported
 from sovbom.signing.lean.root import LeanRoot
 
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -85,16 +85,26 @@ def signed_data(leaf: x509.Certificate, issuer: x509.Certificate) -> tuple[bytes
     return sct.log_id, sct.signature, data
 
 
-def check_sct(
-    root: LeanRoot,
-    leaf: x509.Certificate,
-    issuer: x509.Certificate,
-    t: dt.datetime,
-    now: dt.datetime,
-) -> None:
-    log_id, signature, data = signed_data(leaf, issuer)
-    key = root.log_key(root.ctlogs, log_id, t, now)
-    if key is None:
-        raise Rejected("SCT from no CT log key valid at the signing time")
-    if not key.verify(signature, data):
-        raise Rejected("SCT signature does not verify")
+class SctChecker:
+    """Checks SCTs; a (CT key, signature, signed data) triple that verified is remembered (the
+    keys live as long as the root, so the key's identity names it)."""
+
+    def __init__(self, root: LeanRoot) -> None:
+        self._root = root
+        self._verified: set[tuple[int, bytes, bytes]] = set()
+
+    def check(
+        self, leaf: x509.Certificate, issuer: x509.Certificate, t: dt.datetime, now: dt.datetime
+    ) -> None:
+        log_id, signature, data = signed_data(leaf, issuer)
+        key = self._root.log_key(self._root.ctlogs, log_id, t, now)
+        if key is None:
+            raise Rejected("SCT from no CT log key valid at the signing time")
+        memo = (id(key), signature, data)
+        if memo in self._verified:
+            return
+        if not key.verify(signature, data):
+            raise Rejected("SCT signature does not verify")
+        if len(self._verified) >= MEMO_LIMIT:
+            self._verified.clear()
+        self._verified.add(memo)

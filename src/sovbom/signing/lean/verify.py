@@ -36,13 +36,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from sovbom.signers import IdentityRule, match_rules
-from sovbom.signing.lean._base import Decline, Rejected, Unsupported
+from sovbom.signing.lean._base import MEMO_LIMIT, Decline, Rejected, Unsupported
 from sovbom.signing.lean.bundle import LeanBundle, LogEntry, read_bundle
-from sovbom.signing.lean.chain import MEMO_LIMIT, Chains
+from sovbom.signing.lean.chain import Chains
 from sovbom.signing.lean.identity import certificate_identities, certificate_issuer
 from sovbom.signing.lean.merkle import leaf_hash, parse_checkpoint, root_from_proof
 from sovbom.signing.lean.root import LeanRoot, LogKey
-from sovbom.signing.lean.sct import check_sct
+from sovbom.signing.lean.sct import SctChecker
 
 _PREHASHED_SHA256 = ec.ECDSA(utils.Prehashed(hashes.SHA256()))
 _SHA256 = ec.ECDSA(hashes.SHA256())
@@ -121,7 +121,7 @@ class LeanVerifier:
         self._chains = Chains(root)
         self._leaves: dict[bytes, _Leaf] = {}
         self._allowed: set[bytes] = set()
-        self._scts: set[tuple[bytes, int]] = set()
+        self._scts = SctChecker(root)
 
     def verify(self, doc: object, sha256: bytes) -> Accepted:
         """Vouch for the bundle (its parsed JSON) over a file with this SHA-256, or raise
@@ -137,12 +137,7 @@ class LeanVerifier:
         if not leaf.cert.not_valid_before_utc <= t <= leaf.cert.not_valid_after_utc:
             raise Rejected("signing certificate not valid at the integrated time")
         issuer = self._chains.issuer(leaf.cert, bundle.leaf_der, t, now)
-        ct_key = (bundle.leaf_der, id(issuer))
-        if ct_key not in self._scts:
-            check_sct(self.root, leaf.cert, issuer, t, now)
-            if len(self._scts) >= MEMO_LIMIT:
-                self._scts.clear()
-            self._scts.add(ct_key)
+        self._scts.check(leaf.cert, issuer, t, now)
         self._check_signer(bundle.leaf_der, leaf)
         log_key = self.root.log_key(self.root.tlogs, entry.log_id, t, now)
         if log_key is None:
