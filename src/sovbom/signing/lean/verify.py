@@ -147,7 +147,8 @@ class LeanVerifier:
         payload = None
         if bundle.envelope is not None:
             payload = (bundle.envelope.payload_type, bundle.envelope.payload)
-        assert leaf.issuer is not None  # _check_signer
+        if leaf.issuer is None:  # pragma: no cover - _check_signer declined it
+            raise Rejected("no OIDC issuer")
         return Accepted(leaf.cert, leaf.identities, leaf.issuer, payload)
 
     def _leaf(self, der: bytes) -> _Leaf:
