@@ -7,14 +7,16 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sigstore import dsse
 from sigstore.errors import Error as SigstoreError
 
 from sovbom._io import parse_json
 from sovbom.errors import InputError
 from sovbom.signing._common import one_line
+
+if TYPE_CHECKING:  # sigstore.dsse (pydantic models) is imported only to build a statement
+    from sigstore import dsse
 
 #: Predicate type of a CycloneDX BOM attestation (the one ``cosign attest --type cyclonedx`` uses).
 CYCLONEDX_PREDICATE_TYPE = "https://cyclonedx.org/bom"
@@ -88,6 +90,8 @@ def build_bom_statement(data: bytes, name: str) -> dsse.Statement:
     if claim is not None:
         return claim
     bom, kind = attestable_bom(data, name)
+    from sigstore import dsse
+
     try:
         return (
             dsse.StatementBuilder()
@@ -205,6 +209,8 @@ def build_claim_statement(data: bytes, name: str) -> dsse.Statement | None:
     from sovbom.project_schemas import check_against
 
     check_against(doc, "claim-result.schema.json", name, what="not a valid sovbom claim result")
+    from sigstore import dsse
+
     digest = dsse.DigestSet(root={"sha256": hashlib.sha256(data).hexdigest()})
     return (
         dsse.StatementBuilder()

@@ -13,29 +13,30 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.metadata
 import logging
 import os
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import platformdirs
 from sigstore.errors import Error as SigstoreError
-from sigstore.models import ClientTrustConfig, TrustedRoot
-from sigstore.verify import Verifier
-from sigstore_models.trustroot import v1 as trustroot_v1
 
 from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, parse_json, read_bytes
 from sovbom.errors import InputError, OperationalError
-from sovbom.signing._batch import BatchVerifier
 from sovbom.signing._common import REJECTIONS, REJECTIONS_OR_DECODE, one_line
+from sovbom.signing.lean.trustroot import check_trust_config, check_trusted_root
 from sovbom.signing.windows import REQUIRED_KINDS, KeyWindow, excluded_at, parse_windows, restrict
+
+if TYPE_CHECKING:
+    from sigstore.models import ClientTrustConfig, TrustedRoot
+    from sigstore.verify import Verifier
+    from sigstore_models.trustroot import v1 as trustroot_v1
+
+    from sovbom.signing.lean import LeanRoot
 
 _logger = logging.getLogger(__name__)
 
@@ -130,12 +131,24 @@ class TrustMaterial:
     """
 
     info: TrustRootInfo
-    trusted_root: TrustedRoot
     #: The validity window of every key of the root.
     windows: tuple[KeyWindow, ...]
     #: The trusted root document (JSON), from which roots restricted to some keys are built.
     root_doc: dict[str, Any] = field(repr=False)
-    trust_config: ClientTrustConfig | None = None
+    #: The file's bytes, and whether it is a client trust config (else a trusted root).
+    data: bytes = field(default=b"", repr=False)
+    #: How messages name the file.
+    name: str = ""
+    is_config: bool = False
+    #: The document passed the lean reader (:mod:`sovbom.signing.lean.trustroot`): it is read by
+    #: sigstore-python's models only when a bundle needs sigstore-python.
+    lean_checked: bool = False
+    _root_model: trustroot_v1.TrustedRoot | None = field(default=None, repr=False)
+    _config_model: trustroot_v1.ClientTrustConfig | None = field(default=None, repr=False)
+    _trusted_root: TrustedRoot | None = field(default=None, repr=False)
+    _trust_config: ClientTrustConfig | None = field(default=None, repr=False)
+    _lean: LeanRoot | None = field(default=None, repr=False)
+    _lean_read: bool = field(default=False, repr=False)
     _verifier: Verifier | None = field(default=None, repr=False)
     _restricted: dict[frozenset[KeyWindow], Verifier | None] = field(
         default_factory=dict, repr=False
@@ -155,11 +168,6 @@ class TrustMaterial:
         data = read_bytes(path, limit=MAX_SMALL_INPUT_BYTES)  # read once: what is parsed is hashed
         doc = parse_json(data, name)
         windows = parse_windows(doc, name)
-        try:
-            # TrustedRoot.from_file, from the bytes already read (and bounded).
-            root = TrustedRoot(trustroot_v1.TrustedRoot.from_json(data))
-        except REJECTIONS as e:
-            raise InputError(f"malformed trusted root: {one_line(e)}", source=name) from e
         info = _info(
             windows,
             source=source or f"trusted root file {name}",
@@ -167,7 +175,11 @@ class TrustMaterial:
             freshness=freshness,
             note=note,
         )
-        return cls(info=info, trusted_root=root, windows=windows, root_doc=doc)
+        material = cls(info=info, windows=windows, root_doc=doc, data=data, name=name)
+        material.lean_checked = _lean_checked(check_trusted_root, doc)
+        if not material.lean_checked:
+            material.root_model  # noqa: B018 - a malformed root is reported now
+        return material
 
     @classmethod
     def from_trust_config_file(cls, path: str | os.PathLike[str]) -> TrustMaterial:
@@ -178,19 +190,41 @@ class TrustMaterial:
         if not isinstance(doc, dict) or not isinstance(doc.get("trustedRoot"), dict):
             raise InputError("malformed trust config: no trustedRoot object", source=name)
         windows = parse_windows(doc["trustedRoot"], name)
-        try:
-            config = ClientTrustConfig.from_json(data.decode("utf-8"))
-            root = config.trusted_root
-        except REJECTIONS_OR_DECODE as e:
-            raise InputError(f"malformed trust config: {one_line(e)}", source=name) from e
-        info = _info(windows, source=f"trust config file {name}", data=data)
-        return cls(
-            info=info,
-            trusted_root=root,
-            trust_config=config,
+        material = cls(
+            info=_info(windows, source=f"trust config file {name}", data=data),
             windows=windows,
             root_doc=doc["trustedRoot"],
+            data=data,
+            name=name,
+            is_config=True,
         )
+        material.lean_checked = _lean_checked(check_trust_config, doc)
+        if not material.lean_checked:
+            material.root_model  # noqa: B018 - a malformed trust config is reported now
+        return material
+
+    @property
+    def root_model(self) -> trustroot_v1.TrustedRoot:
+        """The trusted root as sigstore-python's models read it (read when first used)."""
+        if self._root_model is None:
+            from sigstore_models.trustroot import v1 as trustroot_v1
+
+            name = self.name
+            if self.is_config:
+                try:
+                    self._config_model = trustroot_v1.ClientTrustConfig.from_json(
+                        self.data.decode("utf-8")
+                    )
+                    self._root_model = _checked(self._config_model.trusted_root)
+                except REJECTIONS_OR_DECODE as e:
+                    raise InputError(f"malformed trust config: {one_line(e)}", source=name) from e
+            else:
+                try:
+                    # TrustedRoot.from_file, from the bytes already read (and bounded).
+                    self._root_model = _checked(trustroot_v1.TrustedRoot.from_json(self.data))
+                except REJECTIONS as e:
+                    raise InputError(f"malformed trusted root: {one_line(e)}", source=name) from e
+        return self._root_model
 
     @classmethod
     def public_good(cls, *, staging: bool = False, offline: bool = False) -> TrustMaterial:
@@ -202,6 +236,8 @@ class TrustMaterial:
         """
         url = STAGING_TUF_URL if staging else PRODUCTION_TUF_URL
         instance = "staging" if staging else "production"
+        from sigstore.models import ClientTrustConfig
+
         try:
             config = (
                 ClientTrustConfig.staging(offline=offline)
@@ -214,6 +250,8 @@ class TrustMaterial:
                 hint="use --offline to verify with the cached or embedded root,"
                 " or --trusted-root / --trust-config",
             ) from e
+        import platformdirs
+
         quoted = urllib.parse.quote(url.rstrip("/"), safe="")
         cache_file = (
             Path(platformdirs.user_cache_dir("sigstore-python", "sigstore"))
@@ -248,6 +286,43 @@ class TrustMaterial:
         return material
 
     @property
+    def trusted_root(self) -> TrustedRoot:
+        """sigstore-python's ``TrustedRoot`` (imports sigstore-python when first used)."""
+        if self._trusted_root is None:
+            from sigstore.models import TrustedRoot
+
+            self._trusted_root = TrustedRoot(self.root_model)
+        return self._trusted_root
+
+    @property
+    def trust_config(self) -> ClientTrustConfig | None:
+        """sigstore-python's ``ClientTrustConfig``, for a trust config (or the public-good root)."""
+        if self._trust_config is None and self.is_config:
+            from sigstore.models import ClientTrustConfig
+
+            self.root_model  # noqa: B018 - reads the config model
+            assert self._config_model is not None
+            self._trust_config = ClientTrustConfig(self._config_model)
+        return self._trust_config
+
+    @trust_config.setter
+    def trust_config(self, config: ClientTrustConfig | None) -> None:
+        self._trust_config = config
+
+    @property
+    def lean(self) -> LeanRoot | None:
+        """The root's keys for the lean verifier; ``None`` when it does not handle this root."""
+        if not self._lean_read:
+            from sovbom.signing.lean import LeanRoot, Unsupported
+
+            self._lean_read = True
+            try:
+                self._lean = LeanRoot(self.root_doc, self.windows) if self.lean_checked else None
+            except Unsupported:
+                self._lean = None
+        return self._lean
+
+    @property
     def verifier(self) -> Verifier:
         """A sigstore ``Verifier`` for this root (every key, whatever its window), built once."""
         if self._verifier is None:
@@ -272,6 +347,10 @@ class TrustMaterial:
         return self._restricted[excluded], excluded
 
     def _build_verifier(self, root: TrustedRoot | dict[str, Any]) -> Verifier:
+        from sigstore.models import TrustedRoot
+
+        from sovbom.signing._batch import BatchVerifier
+
         try:
             return BatchVerifier(
                 trusted_root=root if isinstance(root, TrustedRoot) else _root_of(root)
@@ -282,8 +361,34 @@ class TrustMaterial:
             ) from e
 
 
+def _lean_checked(check: Callable[[Any], object], doc: Any) -> bool:
+    from sovbom.signing.lean._base import Unsupported
+
+    try:
+        check(doc)
+    except Unsupported:
+        return False
+    return True
+
+
+#: The trusted root media type sigstore-python accepts.
+_TRUSTED_ROOT_MEDIA_TYPE = "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
+
+
+def _checked(model: trustroot_v1.TrustedRoot) -> trustroot_v1.TrustedRoot:
+    """The model, once its media type is one sigstore-python's ``TrustedRoot`` accepts (for any
+    other, sigstore-python raises its own error, as when it reads the root)."""
+    if str(model.media_type) != _TRUSTED_ROOT_MEDIA_TYPE:
+        from sigstore.models import TrustedRoot
+
+        TrustedRoot(model)  # raises sigstore's error for an unsupported format
+    return model
+
+
 def _root_of(doc: dict[str, Any]) -> TrustedRoot:
     """A ``TrustedRoot`` from a trusted root document (through sigstore-python's public API)."""
+    from sigstore.models import ClientTrustConfig
+
     config = {
         "mediaType": _TRUST_CONFIG_MEDIA_TYPE,
         "trustedRoot": doc,
@@ -294,6 +399,11 @@ def _root_of(doc: dict[str, Any]) -> TrustedRoot:
 
 def _cached_freshness(url: str, cache_file: Path) -> tuple[Freshness, str]:
     """Tell how current the TUF-cached root is, without any network access."""
+    import importlib.metadata
+    from importlib import resources
+
+    import platformdirs
+
     quoted = urllib.parse.quote(url.rstrip("/"), safe="")
     timestamp = (
         Path(platformdirs.user_data_dir("sigstore-python", "sigstore"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -47,7 +47,9 @@ class Verdict:
     trust_root: TrustRootInfo | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # shallow (asdict would deep-copy the trust root info of every verdict)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["roles"] = list(self.roles)
         d["status"] = str(self.status)
         d["bundle_kind"] = str(self.bundle_kind) if self.bundle_kind else None
         d["trust_root"] = self.trust_root.to_dict() if self.trust_root else None

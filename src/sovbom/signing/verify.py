@@ -20,23 +20,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from sigstore.errors import MetadataError, VerificationError
-from sigstore.models import Bundle
-from sigstore.verify import Verifier
 
 from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, parse_json, read_bytes
 from sovbom.errors import InputError
 from sovbom.signers import SignerPolicy
-from sovbom.signing._batch import MEMO_LIMIT
 from sovbom.signing._common import REJECTIONS, default_bundle_path, malformed_bundle, one_line
 from sovbom.signing.identity import (
     RulesPolicy,
@@ -46,6 +42,8 @@ from sovbom.signing.identity import (
     certificate_issuer,
     rules_of,
 )
+from sovbom.signing.lean import Decline, LeanVerifier
+from sovbom.signing.lean._base import MEMO_LIMIT
 from sovbom.signing.statement import (
     CYCLONEDX_PREDICATE_TYPE,
     StatementMismatch,
@@ -57,6 +55,12 @@ from sovbom.signing.statement import (
 from sovbom.signing.trust import TrustMaterial
 from sovbom.signing.verdict import BundleKind, Status, Verdict, bundle_metadata
 from sovbom.signing.windows import BundleKeys, out_of_window, window_failure
+
+if TYPE_CHECKING:
+    from sigstore.models import Bundle
+    from sigstore.verify import Verifier
+
+    from sovbom.signing.lean import Accepted
 
 
 class _KeyOutOfWindow(Exception):
@@ -128,7 +132,9 @@ class BundleVerifier:
 
     ``predicate_types``: for DSSE bundles, the in-toto predicate types accepted
     (:data:`ANY_PREDICATE_TYPE` accepts any). ``roles``: with a :class:`SignerPolicy`, the roles
-    whose signers are accepted (all roles when ``None``).
+    whose signers are accepted (all roles when ``None``). ``lean``: let the lean verifier
+    (:mod:`sovbom.signing.lean`) vouch for the bundles it handles; ``False`` verifies every bundle
+    with sigstore-python.
     """
 
     def __init__(
@@ -138,6 +144,7 @@ class BundleVerifier:
         *,
         roles: Sequence[str] | None = None,
         predicate_types: Sequence[str] = (CYCLONEDX_PREDICATE_TYPE,),
+        lean: bool = True,
     ) -> None:
         self.trust = trust
         self.policy = signers if isinstance(signers, SignerPolicy) else None
@@ -145,7 +152,13 @@ class BundleVerifier:
         if not self.rules:
             raise InputError("no allowed signer given (an empty signer list allows nobody)")
         self.predicate_types = tuple(predicate_types)
-        self._verifier = trust.verifier  # an unusable root is reported before any file
+        lean_root = trust.lean if lean else None
+        #: The lean verifier (None when it does not handle this root): bundles it vouches for
+        #: are verified without sigstore-python; it declines every other, and sigstore-python
+        #: decides.
+        self._lean = LeanVerifier(lean_root, self.rules) if lean_root is not None else None
+        if self._lean is None:
+            trust.verifier  # noqa: B018 - an unusable root is reported before any file
         self._policy = RulesPolicy(self.rules)
         #: Who each signing certificate names (by SHA-256 fingerprint): identities and issuer.
         self._who: dict[bytes, tuple[list[str], str | None]] = {}
@@ -179,6 +192,15 @@ class BundleVerifier:
         )
         doc = parse_json(bundle_bytes, bundle_name)  # syntax and depth: InputError naming the file
         bundle_metadata(doc, verdict)
+        if self._lean is not None:
+            try:
+                accepted = self._lean.verify(doc, bytes.fromhex(digest))
+            except Decline:
+                pass  # sigstore-python decides, and words the reason
+            else:
+                return self._lean_verdict(data, digest, doc, accepted, verdict)
+        from sigstore.models import Bundle
+
         try:
             bundle = Bundle.from_json(bundle_bytes)
         except REJECTIONS as e:
@@ -196,6 +218,9 @@ class BundleVerifier:
         except (StatementMismatch, _KeyOutOfWindow) as e:
             verdict.reason = str(e)
             return verdict
+        return self._verified(verdict, identities, issuer)
+
+    def _verified(self, verdict: Verdict, identities: list[str], issuer: str | None) -> Verdict:
         # Only a verified signer is reported: on failure the reason says who the certificate names.
         verdict.ok = True
         verdict.status = Status.VERIFIED
@@ -204,6 +229,27 @@ class BundleVerifier:
         if self.policy is not None and issuer is not None:
             verdict.roles = sorted({r for i in identities for r in self.policy.roles_of(i, issuer)})
         return verdict
+
+    def _lean_verdict(
+        self, data: bytes, digest: str, doc: Any, accepted: Accepted, verdict: Verdict
+    ) -> Verdict:
+        """The verdict on a bundle the lean verifier vouched for: sovbom's own checks of what
+        was signed (digest, in-toto statement) as on the full path."""
+        try:
+            if accepted.payload is None:
+                check_message_digest(doc, digest)
+            else:
+                statement = read_statement(*accepted.payload)
+                verdict.predicate_type = predicate_type(statement)
+                check_statement(statement, digest, self.predicate_types, data)
+        except _VERIFY_REJECTIONS as e:
+            verdict.reason = one_line(e)
+            return verdict
+        except StatementMismatch as e:
+            verdict.reason = str(e)
+            return verdict
+        identities, issuer = self._names(accepted.certificate)
+        return self._verified(verdict, identities, issuer)
 
     def _verify_signature(
         self, data: bytes, digest: str, doc: Any, bundle: Bundle, verdict: Verdict
@@ -225,7 +271,7 @@ class BundleVerifier:
             # that the signature relies on a key outside its window.
             # (MetadataError: no key of a kind is valid yet, even for sigstore-python.)
             with contextlib.suppress(MetadataError):
-                self._sigstore_verify(self._verifier, data, bundle, dsse)
+                self._sigstore_verify(self.trust.verifier, data, bundle, dsse)
             relied_on = out_of_window(self.trust.windows, _bundle_keys(bundle), times)
             raise _KeyOutOfWindow(window_failure(relied_on, times)) from None
         if payload is not None:
@@ -281,6 +327,8 @@ class BundleVerifier:
         ``on_verdict`` is called once per file as verdicts arrive (e.g. to advance a progress bar).
         """
         jobs = _default_jobs(len(paths)) if jobs is None else max(1, jobs)
+        import multiprocessing  # only for parallel runs
+
         if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
             global _WORKER_VERIFIER
             _WORKER_VERIFIER = self

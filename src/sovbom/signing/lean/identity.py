@@ -1,0 +1,63 @@
+"""Who a Sigstore signing certificate names: its identities (SANs) and the OIDC issuer Fulcio
+recorded. Pure ``cryptography``: shared by the lean verifier and :mod:`sovbom.signing.identity`."""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.x509.oid import ObjectIdentifier
+
+_OID_ISSUER_V1 = ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
+_OID_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+_OID_OTHERNAME_IDENTITY = ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+
+
+def _der_utf8(raw: bytes) -> str | None:
+    """Decode a DER UTF8String (tag 0x0C), or ``None`` when it is not one."""
+    if len(raw) < 2 or raw[0] != 0x0C:
+        return None
+    length, offset = raw[1], 2
+    if length & 0x80:
+        n = length & 0x7F
+        length, offset = int.from_bytes(raw[2 : 2 + n], "big"), 2 + n
+    try:
+        return raw[offset : offset + length].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def certificate_identities(cert: x509.Certificate) -> list[str]:
+    """The identities (SANs: e-mail, URI, Sigstore other-name) of a signing certificate."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    out: list[str] = [*san.get_values_for_type(x509.RFC822Name)]
+    out.extend(san.get_values_for_type(x509.UniformResourceIdentifier))
+    for other in san.get_values_for_type(x509.OtherName):
+        if other.type_id == _OID_OTHERNAME_IDENTITY:
+            decoded = _der_utf8(other.value)
+            out.append(decoded if decoded is not None else other.value.decode("utf-8", "replace"))
+    return out
+
+
+def certificate_issuer(cert: x509.Certificate) -> str | None:
+    """The OIDC issuer recorded by the CA (extension 1.3.6.1.4.1.57264.1.8, else legacy .1.1).
+
+    When both are present they must agree; otherwise ``None`` is returned and no policy matches.
+    """
+    v2 = v1 = None
+    try:
+        ext = cert.extensions.get_extension_for_oid(_OID_ISSUER_V2).value
+        if isinstance(ext, x509.UnrecognizedExtension):
+            v2 = _der_utf8(ext.value)
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        ext = cert.extensions.get_extension_for_oid(_OID_ISSUER_V1).value
+        if isinstance(ext, x509.UnrecognizedExtension):
+            v1 = ext.value.decode("utf-8", "replace")
+    except x509.ExtensionNotFound:
+        pass
+    if v1 is not None and v2 is not None and v1 != v2:
+        return None
+    return v2 if v2 is not None else v1
