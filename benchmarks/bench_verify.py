@@ -85,7 +85,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, action="append", help="files per run (repeatable; 300)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tool per size")
-    parser.add_argument("--jobs", type=int, help="pass --jobs to sovbom verify (default: its own)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="sovbom verify's --jobs (default 1: one process, like the peer)",
+    )
     parser.add_argument("--min-ratio", type=float, default=2.0, help="required speed ratio")
     parser.add_argument("--quick", action="store_true", help="300 files, 3 runs")
     args = parser.parse_args()
@@ -120,11 +125,12 @@ def main() -> int:
             print(signed.stderr, file=sys.stderr)
             return 1
         policy = ["--cert-identity", IDENTITY, "--cert-oidc-issuer", DEFAULT_ISSUER]
-        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+        jobs = ["--jobs", str(args.jobs)]
         report = work / "verdicts.json"
 
         print(f"machine: {os.cpu_count()} CPUs; load average before: {_load()}")
-        print(f"{args.repeat} runs per tool and size, alternating; medians; whole processes")
+        print(f"{args.repeat} runs per tool and size, alternating; medians; whole processes;"
+              f" sovbom --jobs {args.jobs}, the peer one process")  # fmt: skip
         ok = True
         per_file: dict[int, tuple[float, float]] = {}
         for n in sizes:
@@ -169,9 +175,13 @@ def main() -> int:
                   f" (target >= {args.min_ratio:g}x: {'met' if met else 'NOT met'})")  # fmt: skip
             per_file[n] = (ours_s / n, peer_s / n)
         if len(per_file) > 1:
-            print("\ngrowth (ms per file, start-up included; linear growth keeps it flat or falling):")
+            print(
+                "\ngrowth (ms per file, start-up included; linear growth keeps it flat or falling):"
+            )
             for n, (o, p) in per_file.items():
-                print(f"  {n:6d} files: sovbom {o * 1000:6.2f} ms/file, sigstore {p * 1000:6.2f} ms/file")
+                print(
+                    f"  {n:6d} files: sovbom {o * 1000:6.2f} ms/file, sigstore {p * 1000:6.2f} ms/file"
+                )
         print(f"\nload average after: {_load()}")
     return 0 if ok else 1
 
