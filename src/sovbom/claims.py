@@ -7,7 +7,7 @@ chain for them, a minimum domestic share by declared cost, no tie to a denied co
 minimum verification level for critical parts. It is evaluated by the same check as ``sovbom
 check`` (the claim becomes a policy), so a regulator re-evaluating it offline gets the same
 answer. The result (``schemas/claim-result.schema.json``) can be signed as an in-toto statement
-(predicate type :data:`CLAIM_PREDICATE_TYPE`).
+(predicate type :data:`sovbom.taxonomy.CLAIM_RESULT_PREDICATE_TYPE`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sovbom.errors import InputError
+from sovbom.taxonomy import CLAIM_RESULT_PREDICATE_TYPE
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
 SCHEMA = "claim.schema.json"
 RESULT_SCHEMA = "claim-result.schema.json"
-#: Predicate type of a signed claim result.
-CLAIM_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"  # signing.statement
 RESULT_VERSION = 1
 
 
@@ -202,7 +201,7 @@ def claim_result(claim: Claim, report: CheckReport, conditions: list[Condition])
 
 
 __all__ = [
-    "CLAIM_PREDICATE_TYPE",
+    "CLAIM_RESULT_PREDICATE_TYPE",
     "RESULT_SCHEMA",
     "SCHEMA",
     "Claim",
