@@ -200,7 +200,43 @@ def claim_result(claim: Claim, report: CheckReport, conditions: list[Condition])
     }
 
 
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """One reason of a failing condition, with the path from the server root when it has one."""
+    path = reason.get("path")
+    where = f" (path {' > '.join(path)})" if isinstance(path, list) and path else ""
+    return f"{reason.get('message')}{where}"
+
+
+#: Reasons shown per condition in the table, markdown and HTML reports (the JSON has them all).
+SHOWN_REASONS = 5
+
+
+def condition_rows(result: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Each condition of a claim result as (id, ``holds`` | ``fails``, what it requires and, when
+    it fails, why), for the reports."""
+    rows = []
+    for c in result.get("conditions") or ():
+        text = str(c.get("description"))
+        reasons = list(c.get("reasons") or ())
+        if reasons:
+            shown = "; ".join(reason_text(r) for r in reasons[:SHOWN_REASONS])
+            more = f" (and {len(reasons) - SHOWN_REASONS} more)" if len(reasons) > SHOWN_REASONS else ""
+            text += f": {shown}{more}"
+        rows.append((str(c.get("id")), "holds" if c.get("holds") else "fails", text))
+    return rows
+
+
+def claim_title(result: Mapping[str, Any]) -> str:
+    """``Origin claim 'NAME' (JP): holds`` / ``... does not hold``."""
+    claim = result.get("claim") or {}
+    verdict = "holds" if result.get("holds") else "does not hold"
+    return f"Origin claim {claim.get('name')!r} ({claim.get('country')}): {verdict}"
+
+
 __all__ = [
+    "claim_title",
+    "condition_rows",
+    "reason_text",
     "CLAIM_RESULT_PREDICATE_TYPE",
     "RESULT_SCHEMA",
     "SCHEMA",

@@ -221,6 +221,23 @@ def _finding(
         out["suppressions"] = _suppression(f)
 
 
+def origin_properties(report: CheckReport) -> dict[str, Any]:
+    """Run properties of origins by stage: the domestic share per stage (by count and declared
+    cost, as ``summary.by_stage`` of the JSON report) and the claim evaluated with the check."""
+    out: dict[str, Any] = {}
+    if report.result.stages:
+        out["domesticShareByStage"] = report.result.stages.to_dict()
+    if report.claim is not None:
+        c = report.claim
+        out["claim"] = {
+            "name": c["claim"]["name"],
+            "country": c["claim"]["country"],
+            "holds": c["holds"],
+            "conditions": c["conditions"],
+        }
+    return out
+
+
 class SarifRenderer(FleetSarifMixin):
     """SARIF 2.1.0: one run per report, one result per thing that does not hold."""
 
@@ -236,6 +253,7 @@ class SarifRenderer(FleetSarifMixin):
                 "policy": report.policy.source,
                 "asOf": report.as_of,
                 "domesticShare": report.result.total_share().to_dict(),
+                **origin_properties(report),
             }
         )
 

@@ -16,10 +16,16 @@ from sovbom._io import parse_json
 from sovbom.errors import InputError
 from sovbom.signing._common import one_line
 from sovbom.taxonomy import (
-    CLAIM_RESULT_PREDICATE_TYPE,
-    CYCLONEDX_PREDICATE_TYPE,
-    SPDX_2_3_PREDICATE_TYPE,
-    SPDX_3_PREDICATE_TYPE,
+    CLAIM_RESULT_PREDICATE_TYPE as CLAIM_RESULT_PREDICATE_TYPE,
+)
+from sovbom.taxonomy import (
+    CYCLONEDX_PREDICATE_TYPE as CYCLONEDX_PREDICATE_TYPE,
+)
+from sovbom.taxonomy import (
+    SPDX_2_3_PREDICATE_TYPE as SPDX_2_3_PREDICATE_TYPE,
+)
+from sovbom.taxonomy import (
+    SPDX_3_PREDICATE_TYPE as SPDX_3_PREDICATE_TYPE,
 )
 
 #: Accept any predicate type (for DSSE bundles that are not sovbom attestations).
