@@ -79,14 +79,19 @@ def claim_from_dict(raw: Mapping[str, Any], source: str = "<claim>") -> Claim:
 
 def load_claim(path: str | os.PathLike[str]) -> Claim:
     """Read and validate a claim definition (YAML or JSON)."""
-    from sovbom._io import display_name, parse_json, parse_yaml, read_bytes
+    from sovbom._io import display_name, read_bytes
+
+    return claim_from_bytes(read_bytes(path), display_name(path))
+
+
+def claim_from_bytes(data: bytes, source: str) -> Claim:
+    """A claim definition read from bytes (a file, or a member of an evidence pack)."""
+    from sovbom._io import parse_json, parse_yaml
     from sovbom.project_schemas import check_against
 
-    source = display_name(path)
-    data = read_bytes(path)
     if not data.strip():
         raise InputError("empty file, expected a sovbom claim", source=source)
-    is_json = str(path).lower().endswith(".json") or data.lstrip()[:1] == b"{"
+    is_json = source.lower().endswith(".json") or data.lstrip()[:1] == b"{"
     raw = parse_json(data, source) if is_json else parse_yaml(data, source)
     check_against(
         raw, SCHEMA, source, yaml_data=None if is_json else data, what="not a valid sovbom claim"
@@ -242,6 +247,7 @@ __all__ = [
     "SCHEMA",
     "Claim",
     "Condition",
+    "claim_from_bytes",
     "claim_from_dict",
     "claim_result",
     "evaluate_claim",

@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "sovbom"
 
 def test_the_claim_result_predicate_type_is_one_constant() -> None:
     literal = "https://sovbom.dev/origin-claim-result/v1"
-    assert taxonomy.CLAIM_RESULT_PREDICATE_TYPE == literal
+    assert literal == taxonomy.CLAIM_RESULT_PREDICATE_TYPE
     spelled = sorted(
         p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py") if literal in p.read_text()
     )

@@ -88,6 +88,7 @@ RULES: dict[str, RuleInfo] = {
     "pack-integrity": RuleInfo("A packed BOM's graph is inconsistent.", "evidence-pack", "error"),
     "pack-evidence": RuleInfo("A packed evidence document's signature does not hold.", "evidence-pack", "error"),
     "pack-policy": RuleInfo("The re-run policy check disagrees with the packed report, or the packed policy is unreadable.", "evidence-pack", "error"),
+    "pack-claim": RuleInfo("A packed origin claim is unreadable, or a signed claim result does not verify or disagrees with the claim re-evaluated offline.", "evidence-pack", "error"),
     TRACE_MATCH: RuleInfo("A component matching the trace query, with its paths from the server root.", "trace", "note"),
     FLEET_FAIL: RuleInfo("A server of the fleet fails the policy (its newest BOM, rechecked).", "fleet", "error"),
     FLEET_CHANGED: RuleInfo("A server's verdict changed since the previous recheck of the fleet.", "fleet", "warning"),
