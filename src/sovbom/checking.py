@@ -171,7 +171,7 @@ def check_bom(
         bom_raw=bom.raw,
     )
     if claim is not None:
-        report.claim = claim_check(report, claim, context, as_of=as_of, max_paths=max_paths)
+        report.claim = claim_check(report, claim, context)
     return report
 
 
@@ -179,19 +179,17 @@ def claim_check(
     report: CheckReport,
     claim: Claim,
     context: VerificationContext,
-    *,
-    as_of: dt.date,
-    max_paths: int = DEFAULT_MAX_PATHS,
 ) -> dict[str, Any]:
-    """The result of ``claim`` on a checked BOM: the claim's policy evaluated on the check's graph
-    with the same verification context (what ``sovbom claim`` computes), as a claim result."""
+    """The result of ``claim`` on a checked BOM: the claim's policy on the check's graph with the
+    same verification context (the rules its conditions read, :mod:`sovbom.claim_rules`), as a
+    claim result: what ``sovbom claim`` computes."""
     import dataclasses
 
+    from sovbom.claim_rules import claim_rules_result
     from sovbom.claims import claim_result, evaluate_claim
-    from sovbom.policy import evaluate
 
     policy = claim.policy()
-    result = evaluate(report.graph, policy, context, today=as_of, max_paths=max_paths)
+    result = claim_rules_result(report.graph, policy, context)
     judged = dataclasses.replace(report, result=result, policy=policy, claim=None)
     return claim_result(claim, judged, evaluate_claim(claim, judged))
 
