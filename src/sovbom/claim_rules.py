@@ -32,11 +32,16 @@ def claim_rules_result(
 ) -> CheckResult:
     """The findings of :data:`CLAIM_RULES` (one path each: a claim's reasons show one) and the
     domestic share per stage, as :func:`sovbom.policy.evaluate` gives them for ``policy``."""
-    from sovbom.origins import StageShares
+    from sovbom.origins import StageShares, requirements_for
     from sovbom.policy import CheckResult, Finding
     from sovbom.policy.evaluate import effective_country
 
-    checks = [(s.rule, s.component) for s in RULES if s.rule in CLAIM_RULES and s.component]
+    # the stage rules only concern the parts the stage table names (a lookup decides it), the
+    # others every part
+    staged = {Rule.STAGE_ORIGIN, Rule.TRACEABILITY_CHAIN}
+    picked = [(s.rule, s.component) for s in RULES if s.rule in CLAIM_RULES and s.component]
+    always = [(rule, check) for rule, check in picked if rule not in staged]
+    table = policy.stages
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
     subject.stages = policy.stages
     subject.graph = pg
@@ -62,6 +67,9 @@ def claim_rules_result(
         subject.shortfall = context.hardware_failures.get(ref)
         subject.prov, subject.ref = prov, ref
         subject.country, subject.basis = effective_country(prov)
+        checks = always
+        if table and requirements_for(table, ref, prov):
+            checks = picked
         for rule, check in checks:
             message = check(subject)
             if message is None:
