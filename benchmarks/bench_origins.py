@@ -4,9 +4,10 @@ in the same run, on the same BOM, under the same garbage-collector setting (targ
 +20% at 100k components). Every 10th package is a baseboard with three stages (with a cost), so
 the stage rules, the chain rule, the shares and every claim condition have work to do.
 
-The three variants run interleaved (plain, stages, stages + claim; ``--repeat`` rounds) so that
-a change in the machine's load touches all three alike; each figure is the best round, in wall
-seconds and in CPU seconds (user + system) of this process. The load average is printed.
+The three variants run interleaved (plain, stages, stages + claim; ``--repeat`` rounds, each
+starting with another variant) so that a change in the machine's load touches all three alike;
+each figure is the best round, in wall seconds and in CPU seconds (user + system) of this
+process. The load average is printed.
 
 Usage: python benchmarks/bench_origins.py [--sizes 10000,100000] [--repeat 3] [--quick]
 """
@@ -98,8 +99,12 @@ def measure(d: Path, n: int, repeat: int) -> dict[str, tuple[float, float]]:
         "stages + claim": ["--policy", str(staged), "--claim", str(claim)],
     }
     best: dict[str, tuple[float, float]] = {}
-    for _ in range(repeat):
-        for name, extra in variants.items():
+    names = list(variants)
+    for round_ in range(repeat):
+        # each round starts with another variant: none always runs on a warmer heap
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            extra = variants[name]
 
             def once(extra: list[str] = extra) -> None:
                 argv = ["check", str(bom), *extra, "-f", "json", "-o", str(d / "r.json")]
