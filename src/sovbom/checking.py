@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from sovbom.errors import InputError
 
 if TYPE_CHECKING:
+    from sovbom.claims import Claim
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
     from sovbom.graph import ProvenanceGraph
     from sovbom.identity import HardwareReport
-    from sovbom.policy import CheckResult, Policy
+    from sovbom.policy import CheckResult, Policy, VerificationContext
     from sovbom.signing import TrustOptions, Verdict
 
 #: Provenance paths shown per finding unless a command asks for more.
@@ -50,6 +51,8 @@ class CheckReport:
     hardware_failed: dict[str, str] = field(default_factory=dict)
     #: the BOM's bytes, for line numbers in SARIF (optional)
     bom_raw: bytes = b""
+    #: the origin claim evaluated with the check (``schemas/claim-result.schema.json``), or None
+    claim: dict[str, Any] | None = None
 
     @property
     def fails(self) -> bool:
@@ -107,6 +110,7 @@ def check_bom(
     hardware: HardwareReport | None = None,
     max_paths: int = DEFAULT_MAX_PATHS,
     validate: bool = True,
+    claim: Claim | None = None,
 ) -> CheckReport:
     """Check one BOM against ``policy`` as of ``as_of``.
 
@@ -116,7 +120,9 @@ def check_bom(
     reason, from a delivery comparison) make components *verified*; ``hardware`` (the hardware
     identity step's results, :func:`sovbom.identity.levels.identity_of_bom`) makes the parts
     whose identity verified *hardware-verified*, and says why the others did not. With ``validate`` the BOM is
-    checked against the official schema first (exit 4 when it does not hold).
+    checked against the official schema first (exit 4 when it does not hold). With ``claim`` the
+    origin claim is evaluated on the same graph and context (:func:`claim_check`) and its result
+    is the report's ``claim``.
     """
     from sovbom.errors import VerificationFailed
     from sovbom.evidence import corroborated
@@ -148,7 +154,7 @@ def check_bom(
         context.hardware, context.hardware_failures = proved, failed
     result = evaluate(graph, policy, context, today=as_of, max_paths=max_paths)
     serial = bom.doc.get("serialNumber")
-    return CheckReport(
+    report = CheckReport(
         result=result,
         graph=graph,
         policy=policy,
@@ -164,6 +170,35 @@ def check_bom(
         hardware_failed=failed,
         bom_raw=bom.raw,
     )
+    if claim is not None:
+        report.claim = claim_check(report, claim, context)
+    return report
 
 
-__all__ = ["DEFAULT_MAX_PATHS", "CheckReport", "check_bom", "ensure_valid", "verify_signature"]
+def claim_check(
+    report: CheckReport,
+    claim: Claim,
+    context: VerificationContext,
+) -> dict[str, Any]:
+    """The result of ``claim`` on a checked BOM: the claim's policy on the check's graph with the
+    same verification context (the rules its conditions read, :mod:`sovbom.claim_rules`), as a
+    claim result: what ``sovbom claim`` computes."""
+    import dataclasses
+
+    from sovbom.claim_rules import claim_rules_result
+    from sovbom.claims import claim_result, evaluate_claim
+
+    policy = claim.policy()
+    result = claim_rules_result(report.graph, policy, context)
+    judged = dataclasses.replace(report, result=result, policy=policy, claim=None)
+    return claim_result(claim, judged, evaluate_claim(claim, judged))
+
+
+__all__ = [
+    "DEFAULT_MAX_PATHS",
+    "CheckReport",
+    "check_bom",
+    "claim_check",
+    "ensure_valid",
+    "verify_signature",
+]

@@ -7,7 +7,7 @@ chain for them, a minimum domestic share by declared cost, no tie to a denied co
 minimum verification level for critical parts. It is evaluated by the same check as ``sovbom
 check`` (the claim becomes a policy), so a regulator re-evaluating it offline gets the same
 answer. The result (``schemas/claim-result.schema.json``) can be signed as an in-toto statement
-(predicate type :data:`CLAIM_PREDICATE_TYPE`).
+(predicate type :data:`sovbom.taxonomy.CLAIM_RESULT_PREDICATE_TYPE`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sovbom.errors import InputError
+from sovbom.taxonomy import CLAIM_RESULT_PREDICATE_TYPE
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
 SCHEMA = "claim.schema.json"
 RESULT_SCHEMA = "claim-result.schema.json"
-#: Predicate type of a signed claim result.
-CLAIM_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"  # signing.statement
 RESULT_VERSION = 1
 
 
@@ -80,14 +79,19 @@ def claim_from_dict(raw: Mapping[str, Any], source: str = "<claim>") -> Claim:
 
 def load_claim(path: str | os.PathLike[str]) -> Claim:
     """Read and validate a claim definition (YAML or JSON)."""
-    from sovbom._io import display_name, parse_json, parse_yaml, read_bytes
+    from sovbom._io import display_name, read_bytes
+
+    return claim_from_bytes(read_bytes(path), display_name(path))
+
+
+def claim_from_bytes(data: bytes, source: str) -> Claim:
+    """A claim definition read from bytes (a file, or a member of an evidence pack)."""
+    from sovbom._io import parse_json, parse_yaml
     from sovbom.project_schemas import check_against
 
-    source = display_name(path)
-    data = read_bytes(path)
     if not data.strip():
         raise InputError("empty file, expected a sovbom claim", source=source)
-    is_json = str(path).lower().endswith(".json") or data.lstrip()[:1] == b"{"
+    is_json = source.lower().endswith(".json") or data.lstrip()[:1] == b"{"
     raw = parse_json(data, source) if is_json else parse_yaml(data, source)
     check_against(
         raw, SCHEMA, source, yaml_data=None if is_json else data, what="not a valid sovbom claim"
@@ -201,12 +205,53 @@ def claim_result(claim: Claim, report: CheckReport, conditions: list[Condition])
     }
 
 
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """One reason of a failing condition, with the path from the server root when it has one."""
+    path = reason.get("path")
+    where = f" (path {' > '.join(path)})" if isinstance(path, list) and path else ""
+    return f"{reason.get('message')}{where}"
+
+
+#: Reasons shown per condition in the table, markdown and HTML reports (the JSON has them all).
+SHOWN_REASONS = 5
+
+
+def condition_rows(result: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Each condition of a claim result as (id, ``holds`` | ``fails``, what it requires and, when
+    it fails, why), for the reports."""
+    rows = []
+    for c in result.get("conditions") or ():
+        text = str(c.get("description"))
+        reasons = list(c.get("reasons") or ())
+        if reasons:
+            shown = "; ".join(reason_text(r) for r in reasons[:SHOWN_REASONS])
+            more = (
+                f" (and {len(reasons) - SHOWN_REASONS} more)"
+                if len(reasons) > SHOWN_REASONS
+                else ""
+            )
+            text += f": {shown}{more}"
+        rows.append((str(c.get("id")), "holds" if c.get("holds") else "fails", text))
+    return rows
+
+
+def claim_title(result: Mapping[str, Any]) -> str:
+    """``Origin claim 'NAME' (JP): holds`` / ``... does not hold``."""
+    claim = result.get("claim") or {}
+    verdict = "holds" if result.get("holds") else "does not hold"
+    return f"Origin claim {claim.get('name')!r} ({claim.get('country')}): {verdict}"
+
+
 __all__ = [
-    "CLAIM_PREDICATE_TYPE",
+    "claim_title",
+    "condition_rows",
+    "reason_text",
+    "CLAIM_RESULT_PREDICATE_TYPE",
     "RESULT_SCHEMA",
     "SCHEMA",
     "Claim",
     "Condition",
+    "claim_from_bytes",
     "claim_from_dict",
     "claim_result",
     "evaluate_claim",

@@ -209,3 +209,14 @@ IDENTITY_REVOCATION_NOT_CAPTURED = "sovbom:identity:revocation-not-captured"
 STAGE_ALIASES = {"packaging": "chip-packaging", "design": "designed", "assembly": "final-assembly"}
 #: What a stage's ``value`` means (``sovbom:production:<step>:basis``).
 VALUE_BASES = ("cost", "share")
+
+# In-toto predicate types of the statements sovbom signs and verifies (each spelled once here)
+#: A CycloneDX BOM attestation (the one ``cosign attest --type cyclonedx`` uses).
+CYCLONEDX_PREDICATE_TYPE = "https://cyclonedx.org/bom"
+#: SPDX documents (in-toto attestation framework, predicates ``spdx.md`` and ``spdx3.md``): the
+#: SPDX 2.3 JSON document, and an SPDX 3 JSON-LD document.
+SPDX_2_3_PREDICATE_TYPE = "https://spdx.dev/Document/v2.3"
+SPDX_3_PREDICATE_TYPE = "https://spdx.dev/Document/v3"
+#: A ``sovbom claim`` result (``schemas/claim-result.schema.json``): an origin claim evaluated on
+#: a server BOM.
+CLAIM_RESULT_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"

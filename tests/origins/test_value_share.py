@@ -82,3 +82,50 @@ def test_stage_shares_in_json_table_and_markdown() -> None:
     assert "Domestic share by stage" in table and "500 / 2000" in table
     md = renderer_for(ReportFormat("markdown")).check(report).decode()
     assert "| **all** | 5 | 4 | 80% | 3 | 500 / 2000 | 25% |" in md
+
+
+def test_stage_shares_in_sarif_run_properties() -> None:
+    report = _report()
+    doc = json.loads(renderer_for(ReportFormat("sarif")).check(report))
+    import jsonschema_rs
+
+    sarif_schema = json.loads(_sarif_schema())
+
+    assert not [e.message for e in jsonschema_rs.validator_for(sarif_schema).iter_errors(doc)]
+    by_stage = doc["runs"][0]["properties"]["domesticShareByStage"]
+    assert by_stage["all"]["domestic_value_share"] == 0.25
+    assert by_stage["stages"]["wafer-fabrication"]["domestic_share"] == 0.5
+    assert (
+        by_stage
+        == json.loads(renderer_for(ReportFormat("json")).check(report))["summary"]["by_stage"]
+    )
+
+
+def _sarif_schema() -> str:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return (root / "schemas" / "third_party" / "sarif-schema-2.1.0.json").read_text()
+
+
+def test_stage_shares_in_html_one_chart_per_stage() -> None:
+    import re
+
+    report = _report()
+    page = renderer_for(ReportFormat("html")).check(report).decode()
+    section = page[page.index("Domestic share by stage") :]
+    charts = re.findall(
+        r'<svg [^>]*class="stage-chart"[^>]*>\s*<title[^>]*>([^<]*)</title>', section
+    )
+    # one chart per stage, and one for all stages
+    assert charts == [
+        "wafer-fabrication: 1 of 2 domestic; 0 of 1,500 declared cost domestic",
+        "pcb-fabrication: 1 of 1 domestic; 300 of 300 declared cost domestic",
+        "pcb-assembly: 1 of 1 domestic; 200 of 200 declared cost domestic",
+        "final-assembly: 1 of 1 domestic",
+        "all stages: 4 of 5 domestic; 500 of 2,000 declared cost domestic",
+    ]
+    # the bars: 25% of the value domestic over all stages (a 160-unit bar: 40 domestic)
+    last = section[section.index("all stages: 4 of 5") :]
+    assert '<rect class="s-domestic" x="48" y="21" width="40.0"' in last
+    assert "no cost declared" in section  # final-assembly declares no cost

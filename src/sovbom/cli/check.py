@@ -24,6 +24,7 @@ from sovbom.errors import ExitCode, InputError, VerificationFailed
 from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
 
 if TYPE_CHECKING:
+    from sovbom.claims import Claim
     from sovbom.identity import HardwareReport
 
 # The policy, the graph (networkx), the trace query and the BOM reader are imported inside the
@@ -73,6 +74,13 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="The observed HBOM carrying the identity evidence (default: the BOM itself).",
 )
+@click.option(
+    "--claim",
+    "claim_path",
+    type=click.Path(dir_okay=False),
+    help="An origin claim (schemas/claim.schema.json) evaluated with the policy: the report"
+    " carries its result, and a claim that does not hold exits 1 (unless --fail-on never).",
+)
 @trust_options
 @as_of_option
 @click.option(
@@ -92,6 +100,7 @@ def check(
     evidence: tuple[str, ...],
     hardware_roots: str | None,
     observed_hbom: str | None,
+    claim_path: str | None,
     trust_args: TrustArgs,
     as_of: str | None,
     max_paths: int,
@@ -106,10 +115,11 @@ def check(
     components become attested; signed --evidence files make components verified. With
     --hardware-roots, parts whose device identity evidence (in the BOM, or in the --observed
     HBOM) verifies and matches the identity the BOM records become hardware-verified.
+    With --claim an origin claim is evaluated on the same check, condition by condition.
 
     \b
-    Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
-    3 a signature did not verify; 4 unreadable input.
+    Exit codes: 0 no finding at or above --fail-on (and the --claim holds); 1 findings at or
+    above it, or the claim does not hold; 3 a signature did not verify; 4 unreadable input.
     """
     from sovbom.checking import check_bom, verify_signature
     from sovbom.cyclonedx.reader import load_bom
@@ -118,6 +128,7 @@ def check(
 
     today = parse_as_of(as_of)
     policy = load_policy(policy_path)
+    definition = _load_claim(claim_path)
     loaded = load_bom(bom)
     trust = trust_args.load(policy.attestation_roles)
     signature = None
@@ -148,12 +159,26 @@ def check(
         evidence=files,
         hardware=hardware,
         max_paths=max_paths,
+        claim=definition,
     )
     chosen = ReportFormat(fmt or default_format(output))
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
     write_bytes(output, renderer_for(chosen, color=color).check(report))
-    if report.fails:
+    claim_fails = False
+    if definition is not None and report.claim is not None and not report.claim["holds"]:
+        failed = ", ".join(c["id"] for c in report.claim["conditions"] if not c["holds"])
+        warn(f"claim {definition.name!r} does not hold: {failed}")
+        claim_fails = fail_on != "never"
+    if report.fails or claim_fails:
         click.get_current_context().exit(int(ExitCode.FINDINGS))
+
+
+def _load_claim(path: str | None) -> Claim | None:
+    if path is None:
+        return None
+    from sovbom.claims import load_claim
+
+    return load_claim(path)
 
 
 def _hardware_identity(

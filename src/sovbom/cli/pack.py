@@ -97,6 +97,21 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     help="A signed evidence document (a supplier's sub-BOM or signed reference) with its"
     " FILE.sigstore.json, as for 'sovbom check --evidence'; repeatable.",
 )
+@click.option(
+    "--claim",
+    "claim_path",
+    type=click.Path(dir_okay=False),
+    help="An origin claim (schemas/claim.schema.json): packed, and evaluated with every BOM's"
+    " check (needs --policy); 'sovbom inspect' re-evaluates it offline.",
+)
+@click.option(
+    "--claim-result",
+    "claim_results",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A claim result signed with 'sovbom sign --attest' (with its FILE.sigstore.json):"
+    " verified, compared with the --claim re-evaluated on its packed BOM, and packed; repeatable.",
+)
 @click.option("--as-of", help="The date the evidence is judged on (YYYY-MM-DD; default today).")
 @fail_on_option("The threshold recorded in the packed check reports.")
 @click.option(
@@ -123,6 +138,8 @@ def pack(
     policy_path: str | None,
     reports: tuple[str, ...],
     evidence_files: tuple[str, ...],
+    claim_path: str | None,
+    claim_results: tuple[str, ...],
     as_of: str | None,
     fail_on: str,
     identity_token: str | None,
@@ -137,6 +154,8 @@ def pack(
     over the index (the identity options are those of 'sovbom sign'; --unsigned leaves it out).
     With --policy every BOM is checked as 'sovbom check' does (its signature first, when
     --signers is given: fail closed) and the JSON report is packed with it. One
+    --claim, the origin claim is packed and evaluated with each check (the report carries its
+    result); --claim-result packs a claim result signed on its own. One
     --certificate-identity signer instead of --signers holds the policy's attestation roles and
     the 'pack' role; it is packed as a signer policy file. --staging signs the index with the
     public-good staging instance; --offline (no network) needs --unsigned. The same inputs give
@@ -187,6 +206,8 @@ def pack(
             policy=policy_path,
             reports=reports,
             evidence=evidence_files,
+            claim=claim_path,
+            claim_results=claim_results,
         )
         builder = prepare_pack(request, check_report_dict)
         for warning in builder.warnings:
@@ -262,7 +283,8 @@ def inspect(
     --signers), then every member's SHA-256 against the index (nothing missing, nothing added),
     every signature against --trusted-root/--trust-config and --signers, every BOM's schema and
     integrity; every packed check report is re-derived with 'sovbom check' at the threshold the
-    signed index records and compared whole (any difference is tampering). Your own verdict on
+    signed index records and compared whole (any difference is tampering); a packed origin
+    claim is re-evaluated with it (each condition, and why it fails). Your own verdict on
     each re-checked BOM is then given at YOUR --fail-on, as 'sovbom check' gives it.
     The archive is read with limits (member count, sizes, compression ratio, total size) and
     refused when a name is absolute, has '..', a backslash or a drive letter, or a member is a
@@ -273,8 +295,10 @@ def inspect(
 
     \b
     Exit codes: 0 everything holds and no re-checked BOM has a finding at or above --fail-on;
-    1 the pack holds, but a re-checked BOM has findings at or above YOUR --fail-on;
-    3 the index signature, a digest, a signature or a report does not hold (tampering);
+    1 the pack holds, but a re-checked BOM has findings at or above YOUR --fail-on, or the
+    packed origin claim, re-evaluated, does not hold on it;
+    3 the index signature, a digest, a signature, a report or a signed claim result does not
+    hold (tampering);
     4 unreadable or hostile archive, or bad options.
     """
     from sovbom.pack.inspect import InspectOptions, as_failure, inspect_pack
@@ -315,9 +339,11 @@ def inspect(
         click.get_current_context().exit(int(ExitCode.VERIFICATION_FAILED))
     if report.check_verdict == "fail":
         failing = ", ".join(report.failing_boms)
+        claim = any(b.claim_holds is False for b in report.boms)
         click.echo(
             f"sovbom: the pack holds, but at your --fail-on {fail_on} the re-checked BOMs"
-            f" {failing} have findings at or above it (exit 1)",
+            f" {failing} have findings at or above it"
+            f"{' or the packed origin claim does not hold on them' if claim else ''} (exit 1)",
             err=True,
         )
         click.get_current_context().exit(int(ExitCode.FINDINGS))

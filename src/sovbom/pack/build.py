@@ -38,6 +38,7 @@ from sovbom.pack.safezip import ZIP_EPOCH, write_archive
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.claims import Claim
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
     from sovbom.policy import Policy
@@ -87,6 +88,9 @@ class PackBuilder:
     policy: str | None = None
     reports: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[dict[str, str]] = field(default_factory=list)
+    #: the origin claim definition packed (:mod:`sovbom.pack.claims`), and signed claim results
+    claim: str | None = None
+    claim_results: list[dict[str, str]] = field(default_factory=list)
     #: what a person should know (e.g. a BOM packed unsigned); the caller shows them
     warnings: list[str] = field(default_factory=list)
 
@@ -166,6 +170,8 @@ class PackBuilder:
             "policy": self.policy,
             "reports": self.reports,
             "evidence": self.evidence,
+            **({"claim": self.claim} if self.claim else {}),
+            **({"claim_results": self.claim_results} if self.claim_results else {}),
             "members": [
                 {"name": m.name, "role": m.role, "sha256": m.sha256, "size": len(m.data)}
                 for m in sorted(self.members.values(), key=lambda m: m.name)
@@ -198,6 +204,9 @@ class PackRequest:
     policy: str | None = None
     reports: Sequence[str] = ()
     evidence: Sequence[str] = ()
+    #: an origin claim evaluated with every BOM's check, and signed results of it
+    claim: str | None = None
+    claim_results: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +270,21 @@ def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> Pack
         policy = load_policy(request.policy)
         policy.source = builder.policy  # as the inspector's re-check names it
         builder.fail_on = request.fail_on
+    claim = None
+    if request.claim:
+        if policy is None:
+            raise InputError("--claim needs --policy: the claim is evaluated with each BOM's check")
+        from sovbom.pack.claims import add_claim
+
+        claim = add_claim(builder, request.claim)
     for path in request.boms:
-        _add_bom(builder, request, path, policy, trust, evidence, serialize)
+        _add_bom(builder, request, path, policy, trust, evidence, serialize, claim)
     for path in request.reports:
         builder.add_report(path, read_bytes(path))
+    if request.claim_results:
+        from sovbom.pack.claims import add_claim_results
+
+        add_claim_results(builder, request.claim_results, trust)
     return builder
 
 
@@ -328,6 +348,7 @@ def _add_bom(
     trust: TrustOptions | None,
     evidence: Sequence[EvidenceFile],
     serialize: CheckReportSerializer,
+    claim: Claim | None = None,
 ) -> None:
     from sovbom import signing
     from sovbom.checking import ensure_valid
@@ -364,6 +385,7 @@ def _add_bom(
         fail_on=request.fail_on,
         serialize=serialize,
         validate=False,
+        claim=claim,
     )
     stem = name.split("/", 1)[1]
     builder.add_report(stem, report, name=f"reports/check-{stem}")
@@ -385,6 +407,7 @@ def check_report_json(
     serialize: CheckReportSerializer,
     evidence: Sequence[EvidenceFile] = (),
     validate: bool = True,
+    claim: Claim | None = None,
 ) -> bytes:
     """The JSON check report of one BOM, exactly as ``sovbom check -f json`` makes it."""
     from sovbom.checking import check_bom
@@ -397,5 +420,6 @@ def check_report_json(
         signature=signature,
         evidence=evidence,
         validate=validate,
+        claim=claim,
     )
     return report_json(serialize(report))

@@ -54,6 +54,9 @@ ROLE_DIRS = {
     "report": "reports",
     "evidence": "evidence",
     "evidence-bundle": "evidence",
+    "claim": "claims",
+    "claim-result": "claims",
+    "claim-result-bundle": "claims",
 }
 
 
@@ -138,4 +141,11 @@ def references(index: Mapping[str, Any]) -> list[tuple[str | None, str]]:
     refs += [(r["member"], "report") for r in index["reports"]]
     for e in index.get("evidence") or ():
         refs += [(e["document"], "evidence"), (e["bundle"], "evidence-bundle")]
+    refs.append((index.get("claim"), "claim"))
+    for c in index.get("claim_results") or ():
+        refs += [
+            (c["result"], "claim-result"),
+            (c["bundle"], "claim-result-bundle"),
+            (c["bom"], "bom"),
+        ]
     return refs

@@ -54,7 +54,7 @@ class Check:
     """One thing inspected, and whether it holds."""
 
     # index-signature | index | digest | signature | schema | integrity | policy | report
-    # | trust | evidence
+    # | trust | evidence | claim
     kind: str
     subject: str
     ok: bool
@@ -78,6 +78,8 @@ class BomInspection:
     packed_verdict: str | None = None
     #: the re-run check, at the packed fail_on (what the packed report is compared with)
     check: CheckReport | None = None
+    #: whether the packed origin claim, re-evaluated on this BOM, holds (None: no claim)
+    claim_holds: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +91,7 @@ class BomInspection:
             "integrity_ok": self.integrity_ok,
             "check_verdict": self.verdict,
             "packed_check_verdict": self.packed_verdict,
+            "claim_holds": self.claim_holds,
         }
 
 

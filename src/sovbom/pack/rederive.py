@@ -29,6 +29,7 @@ from sovbom.pack.inspect import BomInspection, InspectOptions, InspectReport
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
+    from sovbom.claims import Claim
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
     from sovbom.policy import Policy
@@ -37,7 +38,12 @@ if TYPE_CHECKING:
 #: Report fields not compared, and why: ``tool`` names the sovbom that wrote the report (the
 #: inspector may run a later one; a difference is a warning), ``signature.trust_root`` is the
 #: trust material that verified the signature (the inspector's own, by design, not the operator's).
-NOT_COMPARED = (("tool",), ("signature", "trust_root"))
+NOT_COMPARED = (
+    ("tool",),
+    ("signature", "trust_root"),
+    ("claim", "tool"),
+    ("claim", "signature", "trust_root"),
+)
 #: Differences shown per report.
 SHOWN = 3
 
@@ -49,13 +55,17 @@ def inspect_contents(
     opts: InspectOptions,
 ) -> None:
     """Everything after the digests: index consistency, BOMs, evidence and every report."""
+    from sovbom.pack import claims
+
     _index_consistency(report)
     policy = packed_policy(report, members)
+    claim = claims.packed_claim(report, members)
     as_of = _date(report.index.get("as_of"), f"{report.archive}!{INDEX}")
     evidence = _packed_evidence(report, members, trust)
     for entry in report.index["boms"]:
-        _inspect_bom(report, entry, members, trust, policy, as_of, evidence, opts)
+        _inspect_bom(report, entry, members, trust, policy, as_of, evidence, opts, claim)
     _inspect_reports(report, members, policy is not None, opts)
+    claims.inspect_claim_results(report, members, trust)
 
 
 def _index_consistency(report: InspectReport) -> None:
@@ -153,9 +163,11 @@ def _inspect_bom(
     as_of: dt.date,
     evidence: Sequence[EvidenceFile],
     opts: InspectOptions,
+    claim: Claim | None = None,
 ) -> None:
     from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import parse_bom
+    from sovbom.pack.claims import judge_claim
     from sovbom.policy import fail_threshold
 
     name = entry["bom"]
@@ -185,8 +197,10 @@ def _inspect_bom(
         signature=signature,
         evidence=evidence if signature is not None else (),
         validate=False,
+        claim=claim,
     )
     item.verdict = "fail" if item.check.result.fails(fail_threshold(opts.fail_on)) else "pass"
+    judge_claim(report, item, opts.fail_on)
 
 
 def _schema_and_integrity(report: InspectReport, item: BomInspection, loaded: LoadedBom) -> bool:

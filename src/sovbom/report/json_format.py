@@ -106,6 +106,8 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
     out["names"] = {ref: units(ref) for ref in refs}
     if report.verified_evidence:
         out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
+    if report.claim is not None:
+        out["claim"] = report.claim
     return out
 
 

@@ -180,6 +180,19 @@ def _check(report: CheckReport) -> list[str]:
             ("**all**", r.stages.to_dict()["all"]),
         ]:
             lines.append(f"| {_cell(stage)} | " + " | ".join(stage_cells(d)) + " |")
+    if report.claim is not None:
+        from sovbom.claims import claim_title, condition_rows
+
+        lines += [
+            "",
+            f"### {_cell(claim_title(report.claim))}",
+            "",
+            "| condition | | requires, and why it fails |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(c)} | {h} | {_cell(text)} |" for c, h, text in condition_rows(report.claim)
+        ]
     return lines + ["", "## Findings", "", *_findings(report)]
 
 

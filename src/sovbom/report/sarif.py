@@ -88,6 +88,7 @@ RULES: dict[str, RuleInfo] = {
     "pack-integrity": RuleInfo("A packed BOM's graph is inconsistent.", "evidence-pack", "error"),
     "pack-evidence": RuleInfo("A packed evidence document's signature does not hold.", "evidence-pack", "error"),
     "pack-policy": RuleInfo("The re-run policy check disagrees with the packed report, or the packed policy is unreadable.", "evidence-pack", "error"),
+    "pack-claim": RuleInfo("A packed origin claim is unreadable, or a signed claim result does not verify or disagrees with the claim re-evaluated offline.", "evidence-pack", "error"),
     TRACE_MATCH: RuleInfo("A component matching the trace query, with its paths from the server root.", "trace", "note"),
     FLEET_FAIL: RuleInfo("A server of the fleet fails the policy (its newest BOM, rechecked).", "fleet", "error"),
     FLEET_CHANGED: RuleInfo("A server's verdict changed since the previous recheck of the fleet.", "fleet", "warning"),
@@ -221,6 +222,23 @@ def _finding(
         out["suppressions"] = _suppression(f)
 
 
+def origin_properties(report: CheckReport) -> dict[str, Any]:
+    """Run properties of origins by stage: the domestic share per stage (by count and declared
+    cost, as ``summary.by_stage`` of the JSON report) and the claim evaluated with the check."""
+    out: dict[str, Any] = {}
+    if report.result.stages:
+        out["domesticShareByStage"] = report.result.stages.to_dict()
+    if report.claim is not None:
+        c = report.claim
+        out["claim"] = {
+            "name": c["claim"]["name"],
+            "country": c["claim"]["country"],
+            "holds": c["holds"],
+            "conditions": c["conditions"],
+        }
+    return out
+
+
 class SarifRenderer(FleetSarifMixin):
     """SARIF 2.1.0: one run per report, one result per thing that does not hold."""
 
@@ -236,6 +254,7 @@ class SarifRenderer(FleetSarifMixin):
                 "policy": report.policy.source,
                 "asOf": report.as_of,
                 "domesticShare": report.result.total_share().to_dict(),
+                **origin_properties(report),
             }
         )
 

@@ -116,6 +116,8 @@ def _check(console: Console, report: CheckReport) -> None:
     console.print(shares)
     if r.stages:
         console.print(_stage_table(r.stages.to_dict()))
+    if report.claim is not None:
+        console.print(_claim_table(report.claim))
     if r.findings:
         from sovbom.units import UnitNames
 
@@ -319,4 +321,16 @@ def _stage_table(data: dict[str, Any]) -> Table:
         table.add_column(col, justify="left" if col == "stage" else "right")
     for stage, d in [*data["stages"].items(), ("all", data["all"])]:
         table.add_row(_t(stage), *stage_cells(d))
+    return table
+
+
+def _claim_table(result: dict[str, Any]) -> Table:
+    """An origin claim evaluated with the check: each condition, and why it fails."""
+    from sovbom.claims import claim_title, condition_rows
+
+    table = Table(title=_t(claim_title(result)), show_lines=False)
+    for col in ("condition", "", "requires, and why it fails"):
+        table.add_column(col, overflow="fold")
+    for cid, holds, text in condition_rows(result):
+        table.add_row(_t(cid), holds, _t(text))
     return table

@@ -14,16 +14,14 @@ from sigstore.errors import Error as SigstoreError
 from sovbom._io import parse_json
 from sovbom.errors import InputError
 from sovbom.signing._common import one_line
+from sovbom.taxonomy import CLAIM_RESULT_PREDICATE_TYPE as CLAIM_RESULT_PREDICATE_TYPE
+from sovbom.taxonomy import CYCLONEDX_PREDICATE_TYPE as CYCLONEDX_PREDICATE_TYPE
+from sovbom.taxonomy import SPDX_2_3_PREDICATE_TYPE as SPDX_2_3_PREDICATE_TYPE
+from sovbom.taxonomy import SPDX_3_PREDICATE_TYPE as SPDX_3_PREDICATE_TYPE
 
 if TYPE_CHECKING:  # sigstore.dsse (pydantic models) is imported only to build a statement
     from sigstore import dsse
 
-#: Predicate type of a CycloneDX BOM attestation (the one ``cosign attest --type cyclonedx`` uses).
-CYCLONEDX_PREDICATE_TYPE = "https://cyclonedx.org/bom"
-#: Predicate types of SPDX documents (in-toto attestation framework, predicates ``spdx.md`` and
-#: ``spdx3.md``): the SPDX 2.3 JSON document, and an SPDX 3 JSON-LD document.
-SPDX_2_3_PREDICATE_TYPE = "https://spdx.dev/Document/v2.3"
-SPDX_3_PREDICATE_TYPE = "https://spdx.dev/Document/v3"
 #: Accept any predicate type (for DSSE bundles that are not sovbom attestations).
 ANY_PREDICATE_TYPE = "*"
 #: Accept the predicate type of the verified file's kind (:func:`document_predicate_type`).
@@ -193,9 +191,6 @@ def check_message_digest(doc: Any, digest: str) -> None:
 
 
 # ------------------------------------------------------------------ origin claim results
-
-#: Predicate type of a signed origin claim result (``schemas/claim-result.schema.json``).
-CLAIM_RESULT_PREDICATE_TYPE = "https://sovbom.dev/origin-claim-result/v1"
 
 
 def build_claim_statement(data: bytes, name: str) -> dsse.Statement | None:

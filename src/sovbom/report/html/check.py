@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sovbom.policy import CheckResult, Finding, fail_on_text, fail_threshold
 from sovbom.report.html.graph import graph_svg
+from sovbom.report.html.origins import origins_sections
 from sovbom.report.html.page import dl, esc, page, signature_html
 from sovbom.report.html.status import statuses
 from sovbom.units import UnitNames
@@ -186,6 +187,7 @@ def check_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> st
         + findings_html(r.findings, prefix, UnitNames.of(report.graph))
         + f"<{h}>Domestic share by class</{h}>"
         + share_html(r)
+        + origins_sections(report, prefix, level)
         + evidence
         + f"<{h}>Components ({len(report.graph.components):,})</{h}>"
         + components_html(report, prefix)
