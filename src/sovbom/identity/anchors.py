@@ -48,7 +48,9 @@ class TrustStore:
     def __init__(self, anchors: list[Anchor]) -> None:
         if not anchors:
             raise InputError("no hardware trust anchor given", hint="pass --roots FILE|DIR")
-        self.anchors = anchors
+        self.anchors = tuple(anchors)
+        #: what identifies this set of anchors in a cache key (their DER, sorted)
+        self.key: tuple[bytes, ...] = tuple(sorted({a.der for a in anchors}))
         self._by_der = {a.der: a for a in anchors}
         self._by_subject: dict[bytes, list[Anchor]] = {}
         for a in anchors:
