@@ -100,5 +100,3 @@ def check_evidence(ev: DeviceEvidence, validator: ChainValidator, at: datetime) 
         r.findings.append(outcome)
     checked.transcript = _check_transcript(ev, key, r)
     return checked
-
-

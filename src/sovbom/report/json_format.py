@@ -106,6 +106,11 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
     out["names"] = {ref: units(ref) for ref in refs}
     if report.verified_evidence:
         out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
+    from sovbom.report.hardware_views import hardware_dict
+
+    hardware = hardware_dict(report)
+    if hardware is not None:
+        out["hardware_identity"] = hardware
     return out
 
 

@@ -180,7 +180,9 @@ def _check(report: CheckReport) -> list[str]:
             ("**all**", r.stages.to_dict()["all"]),
         ]:
             lines.append(f"| {_cell(stage)} | " + " | ".join(stage_cells(d)) + " |")
-    return lines + ["", "## Findings", "", *_findings(report)]
+    from sovbom.report.hardware_views import markdown_lines
+
+    return lines + markdown_lines(report) + ["", "## Findings", "", *_findings(report)]
 
 
 def _findings(report: CheckReport) -> list[str]:
