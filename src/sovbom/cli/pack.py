@@ -46,12 +46,13 @@ def _packed_attestation_roles(archive: str) -> tuple[str, ...]:
     return DEFAULT_ATTESTATION_ROLES
 
 
-def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
+def _bundle_pairs(values: tuple[str, ...], option: str = "--bundle") -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
         bom, sep, bundle = v.partition("=")
         if not sep or not bom or not bundle:
-            raise click.BadParameter(f"expected BOM=BUNDLE, got {v!r}", param_hint="--bundle")
+            what = "BUNDLE" if option == "--bundle" else "HBOM"
+            raise click.BadParameter(f"expected BOM={what}, got {v!r}", param_hint=option)
         out[bom] = bundle
     return out
 
@@ -97,6 +98,20 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     help="A signed evidence document (a supplier's sub-BOM or signed reference) with its"
     " FILE.sigstore.json, as for 'sovbom check --evidence'; repeatable.",
 )
+@click.option(
+    "--hardware-roots",
+    type=click.Path(exists=True),
+    help="Hardware trust anchors (PEM file or directory): packed, and each BOM's hardware"
+    " identity evidence (certificate chains, SPDM transcripts, captured OCSP/CRL responses) is"
+    " packed and verified; proved parts are hardware-verified in the packed check reports.",
+)
+@click.option(
+    "--observed",
+    "observed_pairs",
+    multiple=True,
+    help="BOM=HBOM: the observed HBOM carrying a BOM's identity evidence (default: the BOM"
+    " itself); needs --hardware-roots.",
+)
 @click.option("--as-of", help="The date the evidence is judged on (YYYY-MM-DD; default today).")
 @fail_on_option("The threshold recorded in the packed check reports.")
 @click.option(
@@ -123,6 +138,8 @@ def pack(
     policy_path: str | None,
     reports: tuple[str, ...],
     evidence_files: tuple[str, ...],
+    hardware_roots: str | None,
+    observed_pairs: tuple[str, ...],
     as_of: str | None,
     fail_on: str,
     identity_token: str | None,
@@ -157,6 +174,12 @@ def pack(
     unknown = set(pairs) - set(boms)
     if unknown:
         raise click.BadParameter(f"not a BOM given: {sorted(unknown)[0]}", param_hint="--bundle")
+    observed = _bundle_pairs(observed_pairs, "--observed")
+    if set(observed) - set(boms):
+        wrong = sorted(set(observed) - set(boms))[0]
+        raise click.BadParameter(f"not a BOM given: {wrong}", param_hint="--observed")
+    if observed and not hardware_roots:
+        raise click.UsageError("--observed needs --hardware-roots")
     trusted_root, trust_config, staging = (
         trust_args.trusted_root,
         trust_args.trust_config,
@@ -187,6 +210,8 @@ def pack(
             policy=policy_path,
             reports=reports,
             evidence=evidence_files,
+            hardware_roots=hardware_roots,
+            observed=observed,
         )
         builder = prepare_pack(request, check_report_dict)
         for warning in builder.warnings:
@@ -241,6 +266,12 @@ def pack(
     " index records; it never decides your verdict."
 )
 @click.option(
+    "--hardware-roots",
+    type=click.Path(exists=True),
+    help="YOUR hardware trust anchors (PEM file or directory) to re-verify the packed hardware"
+    " identity evidence with (default with --use-packed-trust: the pack's roots).",
+)
+@click.option(
     "--allow-unsigned-index",
     is_flag=True,
     help="Read a pack whose index is not signed (packed with --unsigned): the report says so,"
@@ -254,6 +285,7 @@ def inspect(
     output: str,
     extract: str | None,
     fail_on: str,
+    hardware_roots: str | None,
     allow_unsigned_index: bool,
 ) -> None:
     """Re-verify an evidence pack offline, with your own trust material.
@@ -264,6 +296,9 @@ def inspect(
     integrity; every packed check report is re-derived with 'sovbom check' at the threshold the
     signed index records and compared whole (any difference is tampering). Your own verdict on
     each re-checked BOM is then given at YOUR --fail-on, as 'sovbom check' gives it.
+    Packed hardware identity evidence is re-verified with YOUR --hardware-roots (or the pack's,
+    with --use-packed-trust) and each part compared with the packed report: a transcript, chain
+    or response altered in the pack fails, with the reason.
     The archive is read with limits (member count, sizes, compression ratio, total size) and
     refused when a name is absolute, has '..', a backslash or a drive letter, or a member is a
     link. Nothing is extracted from a pack that does not hold. The trust options are those of
@@ -298,6 +333,7 @@ def inspect(
             use_packed_trust=use_packed_trust,
             fail_on=fail_on,
             allow_unsigned_index=allow_unsigned_index,
+            hardware_roots=hardware_roots,
         )
         report, members = inspect_pack(archive, opts)
     for warning in report.warnings:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sovbom.identity.anchors import TrustStore
+from sovbom.identity.chain import ChainValidator
 from sovbom.identity.reasons import EXPLANATIONS, ComponentResult, Revocation, Status
 from sovbom.identity.verify import HardwareReport, verify_hardware
 
@@ -73,12 +74,24 @@ def identity_of_bom(
     observed: Mapping[str, Any] | None = None,
     base_dir: str | Path | None = None,
     as_of: datetime | None = None,
+    files: Mapping[str, bytes] | None = None,
+    fallback: datetime | None = None,
+    validator: ChainValidator | None = None,
 ) -> HardwareReport:
     """The hardware identity step for a checked BOM: the evidence of the ``observed`` HBOM
     (or, without one, the evidence the BOM itself carries) against the identities the BOM
-    records."""
+    records (``files``, ``fallback``, ``validator``: as :func:`verify_hardware` takes them)."""
     evidence = bom if observed is None else observed
-    return verify_hardware(evidence, roots, as_of=as_of, expected=bom, base_dir=base_dir)
+    return verify_hardware(
+        evidence,
+        roots,
+        as_of=as_of,
+        expected=bom,
+        base_dir=base_dir,
+        files=files,
+        fallback=fallback,
+        validator=validator,
+    )
 
 
 #: how a report says each revocation status (never "good" without captured answers)

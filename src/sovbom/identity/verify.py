@@ -222,8 +222,10 @@ def _missing(
             r.findings.append(Finding(Reason.NO_EVIDENCE, f"the factory recorded {mine.ref}"))
             r.expected_ref = mine.ref
             claimed.add(mine.ref)
+    # a part that presented evidence for it (failed: its own reasons say why) did not go missing
+    paired = {r.paired_ref for r in results.values() if r.paired_ref}
     for e in expected.items:
-        if e.has_identity and e.ref not in claimed and e.ref not in results:
+        if e.has_identity and e.ref not in claimed | paired and e.ref not in results:
             results[e.ref] = ComponentResult(
                 e.ref, e.name, Status.NO_EVIDENCE, [Finding(Reason.EXPECTED_PART_MISSING)]
             )
@@ -239,6 +241,7 @@ def verify_hardware(
     validator: ChainValidator | None = None,
     files: Mapping[str, bytes] | None = None,
     jobs: int | None = None,
+    fallback: datetime | None = None,
 ) -> HardwareReport:
     """Verify the identity evidence in an observed HBOM (CycloneDX JSON form).
 
@@ -246,7 +249,9 @@ def verify_hardware(
     time, else now); ``expected`` is the factory HBOM recording device identities and expected
     measurements; ``base_dir`` is where relative evidence file references are resolved (the
     observed HBOM's directory), or ``files`` holds them by the URL the HBOM names them with
-    (an evidence pack's members: nothing is then read from disk). Every device component gets
+    (an evidence pack's members: nothing is then read from disk). ``fallback`` is the time
+    evidence without a collection time is checked at (default: now; an evidence pack fixes it
+    so that its re-verification years later gives the same answer). Every device component gets
     a result; the server itself only when it carries evidence.
     """
     base = Path(base_dir) if base_dir is not None else None
@@ -256,7 +261,8 @@ def verify_hardware(
         for p in parts_of(observed)
         if carries_evidence(p) or exp.pair(p.ref, p.serial, p.slot, p.cls)
     ]
-    settings = Settings(validator or ChainValidator(roots), as_of, datetime.now(UTC), base, files)
+    now = fallback or datetime.now(UTC)
+    settings = Settings(validator or ChainValidator(roots), as_of, now, base, files)
     outcomes = [
         (ev, c)
         for ev, c in check_all(parts, settings, jobs)

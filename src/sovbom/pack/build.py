@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
+    from sovbom.identity import HardwareReport
+    from sovbom.pack.hardware import HardwarePacking
     from sovbom.policy import Policy
     from sovbom.signers import SignerPolicy
     from sovbom.signing import TrustOptions, Verdict
@@ -89,6 +91,8 @@ class PackBuilder:
     evidence: list[dict[str, str]] = field(default_factory=list)
     #: what a person should know (e.g. a BOM packed unsigned); the caller shows them
     warnings: list[str] = field(default_factory=list)
+    #: the index's ``hardware`` section (:mod:`sovbom.pack.hardware`), when identity is packed
+    hardware: dict[str, Any] | None = None
 
     def add(self, role: str, filename: str, data: bytes, *, name: str | None = None) -> str:
         member = name or safe_member_name(role, filename)
@@ -166,6 +170,7 @@ class PackBuilder:
             "policy": self.policy,
             "reports": self.reports,
             "evidence": self.evidence,
+            **({"hardware": self.hardware} if self.hardware is not None else {}),
             "members": [
                 {"name": m.name, "role": m.role, "sha256": m.sha256, "size": len(m.data)}
                 for m in sorted(self.members.values(), key=lambda m: m.name)
@@ -198,6 +203,10 @@ class PackRequest:
     policy: str | None = None
     reports: Sequence[str] = ()
     evidence: Sequence[str] = ()
+    #: hardware trust anchors (PEM file or directory): pack and verify identity evidence
+    hardware_roots: str | None = None
+    #: BOM path -> the observed HBOM carrying its identity evidence (default: the BOM itself)
+    observed: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +264,13 @@ def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> Pack
     builder = PackBuilder(as_of=request.as_of.isoformat())
     trust = _add_trust(builder, request)
     evidence = _add_evidence(builder, request.evidence, trust)
+    packing = None
+    if request.hardware_roots:
+        from sovbom.pack.hardware import add_roots
+
+        packing = add_roots(builder, request.hardware_roots, request.observed)
+    elif request.observed:
+        raise InputError("--observed needs --hardware-roots")
     policy = None
     if request.policy:
         builder.policy = builder.add("policy", request.policy, read_bytes(request.policy))
@@ -262,7 +278,7 @@ def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> Pack
         policy.source = builder.policy  # as the inspector's re-check names it
         builder.fail_on = request.fail_on
     for path in request.boms:
-        _add_bom(builder, request, path, policy, trust, evidence, serialize)
+        _add_bom(builder, request, path, policy, trust, evidence, serialize, packing)
     for path in request.reports:
         builder.add_report(path, read_bytes(path))
     return builder
@@ -328,6 +344,7 @@ def _add_bom(
     trust: TrustOptions | None,
     evidence: Sequence[EvidenceFile],
     serialize: CheckReportSerializer,
+    packing: HardwarePacking | None = None,
 ) -> None:
     from sovbom import signing
     from sovbom.checking import ensure_valid
@@ -345,6 +362,11 @@ def _add_bom(
     loaded = parse_bom(read_bytes(path), display_name(path))
     ensure_valid(loaded)  # every packed BOM is schema-valid; errors name the file given
     name = builder.add_bom(path, loaded, bundle)
+    hardware = None
+    if packing is not None:
+        from sovbom.pack.hardware import pack_bom_hardware
+
+        hardware = pack_bom_hardware(builder, packing, path, name, loaded, request.as_of)
     if policy is None:
         return
     loaded = dataclasses.replace(loaded, source=name)  # named as the inspector's re-check names it
@@ -364,6 +386,7 @@ def _add_bom(
         fail_on=request.fail_on,
         serialize=serialize,
         validate=False,
+        hardware=hardware,
     )
     stem = name.split("/", 1)[1]
     builder.add_report(stem, report, name=f"reports/check-{stem}")
@@ -385,6 +408,7 @@ def check_report_json(
     serialize: CheckReportSerializer,
     evidence: Sequence[EvidenceFile] = (),
     validate: bool = True,
+    hardware: HardwareReport | None = None,
 ) -> bytes:
     """The JSON check report of one BOM, exactly as ``sovbom check -f json`` makes it."""
     from sovbom.checking import check_bom
@@ -397,5 +421,6 @@ def check_report_json(
         signature=signature,
         evidence=evidence,
         validate=validate,
+        hardware=hardware,
     )
     return report_json(serialize(report))

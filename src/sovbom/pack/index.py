@@ -138,4 +138,6 @@ def references(index: Mapping[str, Any]) -> list[tuple[str | None, str]]:
     refs += [(r["member"], "report") for r in index["reports"]]
     for e in index.get("evidence") or ():
         refs += [(e["document"], "evidence"), (e["bundle"], "evidence-bundle")]
-    return refs
+    from sovbom.pack.hardware import references as hardware_references
+
+    return refs + hardware_references(index)

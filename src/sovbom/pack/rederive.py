@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
+    from sovbom.identity import TrustStore
     from sovbom.policy import Policy
     from sovbom.signing import TrustOptions, Verdict
 
@@ -53,8 +54,11 @@ def inspect_contents(
     policy = packed_policy(report, members)
     as_of = _date(report.index.get("as_of"), f"{report.archive}!{INDEX}")
     evidence = _packed_evidence(report, members, trust)
+    from sovbom.pack.hardware import inspect_roots
+
+    roots = inspect_roots(report, members, opts)
     for entry in report.index["boms"]:
-        _inspect_bom(report, entry, members, trust, policy, as_of, evidence, opts)
+        _inspect_bom(report, entry, members, trust, policy, as_of, evidence, opts, roots)
     _inspect_reports(report, members, policy is not None, opts)
 
 
@@ -153,9 +157,11 @@ def _inspect_bom(
     as_of: dt.date,
     evidence: Sequence[EvidenceFile],
     opts: InspectOptions,
+    roots: TrustStore | None = None,
 ) -> None:
     from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import parse_bom
+    from sovbom.pack import hardware as hw
     from sovbom.policy import fail_threshold
 
     name = entry["bom"]
@@ -172,6 +178,9 @@ def _inspect_bom(
     if not _schema_and_integrity(report, item, loaded):
         return
     signature, ok = _signature(report, item, loaded, members, trust)
+    identity = hw.reverify(report, name, loaded, members, roots, as_of)
+    if identity is not None:
+        hw.compare_identity(report, name, identity, hw.packed_check_report(report, members, name))
     if policy is None or not ok:
         return
     # re-derived at the threshold the signed index records, to compare with the packed report;
@@ -185,6 +194,7 @@ def _inspect_bom(
         signature=signature,
         evidence=evidence if signature is not None else (),
         validate=False,
+        hardware=identity,
     )
     item.verdict = "fail" if item.check.result.fails(fail_threshold(opts.fail_on)) else "pass"
 
