@@ -150,6 +150,12 @@ class ChainValidator:
         self.cache_hits = 0
         self.cache_misses = 0
 
+    def using(self, store: TrustStore) -> ChainValidator:
+        """This validator, validating against ``store`` from now on (its cache is keyed by the
+        anchors, so what was validated against other anchors is never reused)."""
+        self.store = store
+        return self
+
     def load(self, ders: Sequence[bytes]) -> tuple[list[x509.Certificate], list[bytes]] | Finding:
         """The chain parsed, leaf first (SPDM stores chains root first), with its DER.
 

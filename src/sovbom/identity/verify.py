@@ -159,7 +159,7 @@ def verify_evidence(
     check the evidence; each inherits the chain cache. Binding and replay detection run
     afterwards in this process, over all results.
     """
-    validator = validator or ChainValidator(roots)
+    validator = (validator or ChainValidator(roots)).using(roots)
     settings = Settings(validator, as_of, datetime.now(UTC))
     outcomes = check_all(evidence, settings, jobs)
     return _report(outcomes, roots, expected or ExpectedSet(None), settings, seen_nonces)
@@ -262,7 +262,7 @@ def verify_hardware(
         if carries_evidence(p) or exp.pair(p.ref, p.serial, p.slot, p.cls)
     ]
     now = fallback or datetime.now(UTC)
-    settings = Settings(validator or ChainValidator(roots), as_of, now, base, files)
+    settings = Settings((validator or ChainValidator(roots)).using(roots), as_of, now, base, files)
     outcomes = [
         (ev, c)
         for ev, c in check_all(parts, settings, jobs)
