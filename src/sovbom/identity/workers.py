@@ -9,6 +9,7 @@ its device identity and its transcript without the signed bytes; what binding ne
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
@@ -39,7 +40,10 @@ class Settings:
 
 
 Outcome = tuple[DeviceEvidence, Checked | None]
+#: what forked workers inherit: the settings and the jobs (only index ranges are sent to them:
+#: pickling parts, with their certificates, would cost as much as checking them)
 _SETTINGS: Settings | None = None
+_JOBS: Sequence[Job] = ()
 
 
 def _slim(ev: DeviceEvidence) -> DeviceEvidence:
@@ -59,12 +63,12 @@ def check_job(job: Job, settings: Settings) -> Outcome:
     return slim, checked
 
 
-def _work(chunk: Sequence[Job]) -> tuple[list[Outcome], int, int]:
+def _work(bounds: tuple[int, int]) -> tuple[list[Outcome], int, int]:
     settings = _SETTINGS
     assert settings is not None  # set before the pool forks
     v = settings.validator
     hits, misses = v.cache_hits, v.cache_misses
-    out = [check_job(job, settings) for job in chunk]
+    out = [check_job(job, settings) for job in _JOBS[bounds[0] : bounds[1]]]
     return out, v.cache_hits - hits, v.cache_misses - misses
 
 
@@ -83,12 +87,14 @@ def check_all(jobs: Sequence[Job], settings: Settings, workers: int | None) -> l
     workers = default_jobs(len(jobs)) if workers is None else workers
     if workers <= 1 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [check_job(job, settings) for job in jobs]
-    global _SETTINGS
-    _SETTINGS = settings
-    size = max(1, min(200, len(jobs) // (workers * 4)))
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    global _SETTINGS, _JOBS
+    _SETTINGS, _JOBS = settings, jobs
+    n = len(jobs)
+    size = max(1, min(200, n // (workers * 4)))
+    chunks = [(i, min(n, i + size)) for i in range(0, n, size)]
     out: list[Outcome] = []
     validator = settings.validator
+    gc.freeze()  # the workers inherit the parent's objects: no collection copies their pages
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for outcomes, hits, misses in pool.imap(_work, chunks):
@@ -96,5 +102,6 @@ def check_all(jobs: Sequence[Job], settings: Settings, workers: int | None) -> l
                 validator.cache_hits += hits
                 validator.cache_misses += misses
     finally:
-        _SETTINGS = None
+        _SETTINGS, _JOBS = None, ()
+        gc.unfreeze()
     return out
