@@ -223,9 +223,9 @@ def _missing(
             r.expected_ref = mine.ref
             claimed.add(mine.ref)
     # a part that presented evidence for it (failed: its own reasons say why) did not go missing
-    paired = {r.paired_ref for r in results.values() if r.paired_ref}
+    accounted = claimed | {r.paired_ref for r in results.values() if r.paired_ref}
     for e in expected.items:
-        if e.has_identity and e.ref not in claimed | paired and e.ref not in results:
+        if e.has_identity and e.ref not in accounted and e.ref not in results:
             results[e.ref] = ComponentResult(
                 e.ref, e.name, Status.NO_EVIDENCE, [Finding(Reason.EXPECTED_PART_MISSING)]
             )
