@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sovbom.evidence import EvidenceFile
     from sovbom.graph import ProvenanceGraph
     from sovbom.identity import HardwareReport
+    from sovbom.identity.levels import PartIdentity
     from sovbom.policy import CheckResult, Policy, VerificationContext
     from sovbom.signing import TrustOptions, Verdict
 
@@ -49,6 +50,9 @@ class CheckReport:
     hardware_verified: dict[str, str] = field(default_factory=dict)
     #: bom-ref -> why the part's hardware identity did not hold
     hardware_failed: dict[str, str] = field(default_factory=dict)
+    #: per part, whether it proved its hardware identity and on what basis, or why not (None:
+    #: hardware identity was not checked)
+    hardware_identity: list[PartIdentity] | None = None
     #: the BOM's bytes, for line numbers in SARIF (optional)
     bom_raw: bytes = b""
     #: the origin claim evaluated with the check (``schemas/claim-result.schema.json``), or None
@@ -147,10 +151,12 @@ def check_bom(
     context.verified = {**verified, **(observed or {})}
     proved: dict[str, str] = {}
     failed: dict[str, str] = {}
+    view = None
     if hardware is not None:
-        from sovbom.identity.levels import hardware_levels
+        from sovbom.identity.levels import hardware_levels, identity_view
 
         proved, failed = hardware_levels(hardware)
+        view = identity_view(hardware)
         context.hardware, context.hardware_failures = proved, failed
     result = evaluate(graph, policy, context, today=as_of, max_paths=max_paths)
     serial = bom.doc.get("serialNumber")
@@ -168,6 +174,7 @@ def check_bom(
         verified_evidence=verified,
         hardware_verified=proved,
         hardware_failed=failed,
+        hardware_identity=view,
         bom_raw=bom.raw,
     )
     if claim is not None:

@@ -233,6 +233,9 @@ class VendorPKI:
             }
         return Device(serial, device_id, key, leaf, [leaf, self.ica, self.root], fwid, measurements)
 
+    def root_der_sha256(self) -> str:
+        return hashlib.sha256(self.root.public_bytes(serialization.Encoding.DER)).hexdigest()
+
     def root_pem(self) -> bytes:
         return f"# vendor: {self.vendor}\n".encode() + self.root.public_bytes(
             serialization.Encoding.PEM

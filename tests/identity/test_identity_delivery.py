@@ -122,3 +122,60 @@ def test_tampered_evidence_fails_the_delivery(tmp_path: Path, pki: VendorPKI, tr
     assert report["verdict"] == "fail"
     assert any(r.startswith("hardware identity: f:gpu0") for r in report["reasons"])
     assert report["policy"]["verification_levels"]["hardware-verified"] == 1
+
+
+def _server_dir(d: Path, pki: VendorPKI, trust: Trust, serial: str, *, tamper: bool) -> None:
+    """One server of a shipment: signed expected.cdx.json, observed.cdx.json with GPU evidence
+    whose transcript is a file beside it (evidence/gpu0.spdm)."""
+    from sovbom.identity import cdx
+
+    d.mkdir()
+    dev = pki.device(f"{serial}-G0")
+    t = dev.transcript()
+    (d / "evidence").mkdir()
+    (d / "evidence" / "gpu0.spdm").write_bytes(t[:-1] + bytes([t[-1] ^ 1]) if tamper else t)
+    part = gpu("o:gpu0", dev.serial, "GPU0")
+    cdx.attach_evidence(part, dev.chain, source="test", transcript=("evidence/gpu0.spdm", t))
+    observed = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}
+    observed["components"] = [part.to_cdx()]
+    factory = factory_doc([(gpu("f:gpu0", dev.serial, "GPU0"), dev)])
+    for doc, prefix in ((observed, "o:"), (factory, "f:")):
+        _rooted(doc, prefix)
+        doc["metadata"]["component"]["properties"] = [
+            {"name": "cdx:device:serialNumber", "value": serial}
+        ]
+    (d / "observed.cdx.json").write_text(json.dumps(observed))
+    (d / "expected.cdx.json").write_text(json.dumps(factory))
+    sign(trust, d / "expected.cdx.json")
+
+
+def test_shipment_verifies_each_servers_hardware_identity(
+    tmp_path: Path, pki: VendorPKI, trust: Trust
+) -> None:
+    ship = tmp_path / "shipment"
+    ship.mkdir()
+    _server_dir(ship / "srv-a", pki, trust, "SRV-A", tamper=False)
+    _server_dir(ship / "srv-b", pki, trust, "SRV-B", tamper=True)
+    roots = tmp_path / "acme.pem"
+    roots.write_bytes(pki.root_pem())
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(POLICY))
+    base = [
+        "verify-delivery", "--shipment", str(ship), "--signers",
+        str(write_signers(tmp_path / "signers.yaml")), "--trust-config", str(trust.trust_config),
+        "--offline", "-p", str(policy), "-f", "json",
+    ]  # fmt: skip
+    result = invoke(*base, "--hardware-roots", str(roots), "--report-dir", str(tmp_path / "out"))
+    assert result.exit_code == 3, result.stderr
+    summary = json.loads(result.stdout)
+    verdicts = {s["server"]: s for s in summary["servers"]}
+    assert verdicts["srv-a"]["verdict"] == "pass"
+    assert verdicts["srv-b"]["verdict"] == "fail"
+    reasons = " ".join(verdicts["srv-b"]["reasons"])
+    assert "hardware identity: f:gpu0" in reasons
+    assert Reason.EVIDENCE_DIGEST_MISMATCH.value in reasons  # the file no longer matches its digest
+    a = json.loads((tmp_path / "out" / "srv-a.delivery.json").read_text())
+    assert a["policy"]["verification_levels"]["hardware-verified"] == 1
+    # without the roots neither server reaches the level the policy asks of GPUs
+    without = invoke(*base)
+    assert without.exit_code == 1, without.stderr

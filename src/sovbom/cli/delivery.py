@@ -30,6 +30,7 @@ from sovbom.report.interface import ReportFormat, renderer_for
 if TYPE_CHECKING:
     from sovbom.delivery import DeliveryResult, ServerInputs
     from sovbom.delivery.shipment import ReportSink
+    from sovbom.identity import ChainValidator
     from sovbom.policy import Policy
     from sovbom.signing import BundleVerifier
 
@@ -55,7 +56,8 @@ if TYPE_CHECKING:
     "--hardware-roots",
     type=click.Path(exists=True),
     help="Hardware trust anchors (PEM file or directory): verify the observed parts' identity"
-    " evidence; a part the factory bound an identity to that does not prove it fails (exit 3).",
+    " evidence (with --shipment: each server's); a part the factory bound an identity to that"
+    " does not prove it fails (exit 3).",
 )
 @hardware_source_options
 @click.option(
@@ -131,10 +133,10 @@ def verify_delivery(
     if (expected is None) == (shipment is None):
         raise click.UsageError("give either --expected FILE (one server) or --shipment DIR")
     if shipment is not None:
-        if observed or sources.any() or bundle or hardware_roots:
+        if observed or sources.any() or bundle:
             raise click.UsageError(
                 "--shipment takes each server's files from its directory:"
-                " no --observed, --bundle, --hardware-roots or collection options"
+                " no --observed, --bundle or collection options"
             )
     else:
         if report_dir is not None:
@@ -170,8 +172,9 @@ def verify_delivery(
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
     if shipment is not None:
         code = _shipment(
-            shipment, report_dir, verifier, policy, fail_on, today, chosen, output, color, jobs
-        )
+            shipment, report_dir, verifier, policy, fail_on, today, chosen, output, color, jobs,
+            hardware_roots,
+        )  # fmt: skip
     else:
         assert expected is not None
         code = _single(expected, bundle, observed, sources, verifier, policy, fail_on, today,
@@ -272,6 +275,7 @@ def _shipment(
     output: str,
     color: bool,
     jobs: int | None,
+    hardware_roots: str | None = None,
 ) -> int:
     from sovbom.delivery import ShipmentResult, scan_shipment
     from sovbom.delivery.report_dir import StagedReportDir
@@ -296,7 +300,7 @@ def _shipment(
         staged = stack.enter_context(StagedReportDir(report_dir)) if report_dir else None
         results = _with_progress(
             layout.servers, verifier, policy, fail_on, today,
-            render if staged is not None else None, jobs, staged,
+            render if staged is not None else None, jobs, staged, _validator(hardware_roots),
         )  # fmt: skip
         shipment = ShipmentResult(
             directory=display_name(directory), servers=results, other_entries=layout.other_entries
@@ -322,6 +326,7 @@ def _with_progress(
     render: Callable[[DeliveryResult], bytes] | None,
     jobs: int | None,
     reports: ReportSink | None = None,
+    hardware: ChainValidator | None = None,
 ) -> list[DeliveryResult]:
     """Verify every server (reports to ``reports``); a progress bar on stderr on a terminal."""
     from sovbom.delivery import verify_shipment
@@ -337,7 +342,17 @@ def _with_progress(
             reports=reports,
             jobs=jobs,
             on_result=advance,
+            hardware=hardware,
         )
+
+
+def _validator(roots: str | None) -> ChainValidator | None:
+    """One chain validator over the hardware roots for the whole shipment (its cache shared)."""
+    if roots is None:
+        return None
+    from sovbom.identity import ChainValidator, load_roots
+
+    return ChainValidator(load_roots(roots))
 
 
 __all__ = ["verify_delivery"]

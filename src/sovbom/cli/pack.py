@@ -46,12 +46,13 @@ def _packed_attestation_roles(archive: str) -> tuple[str, ...]:
     return DEFAULT_ATTESTATION_ROLES
 
 
-def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
+def _bundle_pairs(values: tuple[str, ...], option: str = "--bundle") -> dict[str, str]:
     out: dict[str, str] = {}
     for v in values:
         bom, sep, bundle = v.partition("=")
         if not sep or not bom or not bundle:
-            raise click.BadParameter(f"expected BOM=BUNDLE, got {v!r}", param_hint="--bundle")
+            what = "BUNDLE" if option == "--bundle" else "HBOM"
+            raise click.BadParameter(f"expected BOM={what}, got {v!r}", param_hint=option)
         out[bom] = bundle
     return out
 
@@ -112,6 +113,20 @@ def _bundle_pairs(values: tuple[str, ...]) -> dict[str, str]:
     help="A claim result signed with 'sovbom sign --attest' (with its FILE.sigstore.json):"
     " verified, compared with the --claim re-evaluated on its packed BOM, and packed; repeatable.",
 )
+@click.option(
+    "--hardware-roots",
+    type=click.Path(exists=True),
+    help="Hardware trust anchors (PEM file or directory): packed, and each BOM's hardware"
+    " identity evidence (certificate chains, SPDM transcripts, captured OCSP/CRL responses) is"
+    " packed and verified; proved parts are hardware-verified in the packed check reports.",
+)
+@click.option(
+    "--observed",
+    "observed_pairs",
+    multiple=True,
+    help="BOM=HBOM: the observed HBOM carrying a BOM's identity evidence (default: the BOM"
+    " itself); needs --hardware-roots.",
+)
 @click.option("--as-of", help="The date the evidence is judged on (YYYY-MM-DD; default today).")
 @fail_on_option("The threshold recorded in the packed check reports.")
 @click.option(
@@ -140,6 +155,8 @@ def pack(
     evidence_files: tuple[str, ...],
     claim_path: str | None,
     claim_results: tuple[str, ...],
+    hardware_roots: str | None,
+    observed_pairs: tuple[str, ...],
     as_of: str | None,
     fail_on: str,
     identity_token: str | None,
@@ -176,6 +193,12 @@ def pack(
     unknown = set(pairs) - set(boms)
     if unknown:
         raise click.BadParameter(f"not a BOM given: {sorted(unknown)[0]}", param_hint="--bundle")
+    observed = _bundle_pairs(observed_pairs, "--observed")
+    if set(observed) - set(boms):
+        wrong = sorted(set(observed) - set(boms))[0]
+        raise click.BadParameter(f"not a BOM given: {wrong}", param_hint="--observed")
+    if observed and not hardware_roots:
+        raise click.UsageError("--observed needs --hardware-roots")
     trusted_root, trust_config, staging = (
         trust_args.trusted_root,
         trust_args.trust_config,
@@ -208,6 +231,8 @@ def pack(
             evidence=evidence_files,
             claim=claim_path,
             claim_results=claim_results,
+            hardware_roots=hardware_roots,
+            observed=observed,
         )
         builder = prepare_pack(request, check_report_dict)
         for warning in builder.warnings:
@@ -262,6 +287,12 @@ def pack(
     " index records; it never decides your verdict."
 )
 @click.option(
+    "--hardware-roots",
+    type=click.Path(exists=True),
+    help="YOUR hardware trust anchors (PEM file or directory) to re-verify the packed hardware"
+    " identity evidence with (default with --use-packed-trust: the pack's roots).",
+)
+@click.option(
     "--allow-unsigned-index",
     is_flag=True,
     help="Read a pack whose index is not signed (packed with --unsigned): the report says so,"
@@ -275,6 +306,7 @@ def inspect(
     output: str,
     extract: str | None,
     fail_on: str,
+    hardware_roots: str | None,
     allow_unsigned_index: bool,
 ) -> None:
     """Re-verify an evidence pack offline, with your own trust material.
@@ -286,6 +318,9 @@ def inspect(
     signed index records and compared whole (any difference is tampering); a packed origin
     claim is re-evaluated with it (each condition, and why it fails). Your own verdict on
     each re-checked BOM is then given at YOUR --fail-on, as 'sovbom check' gives it.
+    Packed hardware identity evidence is re-verified with YOUR --hardware-roots (or the pack's,
+    with --use-packed-trust) and each part compared with the packed report: a transcript, chain
+    or response altered in the pack fails, with the reason.
     The archive is read with limits (member count, sizes, compression ratio, total size) and
     refused when a name is absolute, has '..', a backslash or a drive letter, or a member is a
     link. Nothing is extracted from a pack that does not hold. The trust options are those of
@@ -322,6 +357,7 @@ def inspect(
             use_packed_trust=use_packed_trust,
             fail_on=fail_on,
             allow_unsigned_index=allow_unsigned_index,
+            hardware_roots=hardware_roots,
         )
         report, members = inspect_pack(archive, opts)
     for warning in report.warnings:

@@ -36,6 +36,7 @@ from sovbom.delivery.model import DeliveryResult, SourceInfo
 from sovbom.errors import InputError
 
 if TYPE_CHECKING:
+    from sovbom.identity import ChainValidator, HardwareReport
     from sovbom.policy import Policy
     from sovbom.signing import BundleVerifier
 
@@ -131,8 +132,12 @@ def verify_server(
     policy: Policy | None = None,
     fail_on: str = "high",
     today: dt.date | None = None,
+    hardware: ChainValidator | None = None,
 ) -> DeliveryResult:
-    """One server of a shipment: signature first; compared only when it verifies."""
+    """One server of a shipment: signature first; compared only when it verifies.
+
+    With ``hardware`` (a chain validator over the hardware trust anchors, shared by every
+    server) the server's identity evidence is verified too (:func:`server_identity`)."""
     data = read_bytes(inputs.expected)
     expected = parse_bom(data, display_name(inputs.expected))
     signature = check_signature(verifier, data, expected.source, inputs.bundle)
@@ -151,10 +156,30 @@ def verify_server(
         collected = collect_hardware(HardwareSources(inputs.sources))
         doc, complete, notes = collected.doc, collected.complete, collected.notes
         info = SourceInfo(", ".join(sorted(inputs.sources.values())))
+    identity = server_identity(inputs, expected.doc, doc, hardware)
     return assess(
         inputs.server, expected, signature, doc, info, observed_complete=complete,
-        observed_notes=notes, policy=policy, fail_on=fail_on, today=today,
+        observed_notes=notes, policy=policy, fail_on=fail_on, today=today, hardware=identity,
     )  # fmt: skip
+
+
+def server_identity(
+    inputs: ServerInputs,
+    expected: Mapping[str, Any],
+    observed: Mapping[str, Any],
+    validator: ChainValidator | None,
+) -> HardwareReport | None:
+    """The hardware identity step for one server of a shipment: the evidence its observed
+    inventory carries (files named relative to the server's directory) against the identities
+    its factory HBOM records; None without anchors."""
+    if validator is None:
+        return None
+    from sovbom.identity.levels import identity_of_bom
+
+    base = inputs.observed.parent if inputs.observed is not None else inputs.directory
+    return identity_of_bom(
+        expected, validator.store, observed=observed, base_dir=base, validator=validator
+    )
 
 
 ProgressCallback = Callable[[DeliveryResult], None]
@@ -191,6 +216,8 @@ class _State:
     duplicates: Mapping[str, list[str]] = field(default_factory=dict)
     #: set for the later passes: keep the fingerprint, with only the serials of these keys
     shared: frozenset[int] | None = None
+    #: hardware identity: a chain validator over the anchors (``--hardware-roots``), or None
+    hardware: ChainValidator | None = None
 
 
 _WORKER_STATE: _State | None = None
@@ -212,8 +239,9 @@ def _work(inputs: ServerInputs) -> _Item:
     state = _WORKER_STATE
     assert state is not None
     result = verify_server(
-        inputs, state.verifier, policy=state.policy, fail_on=state.fail_on, today=state.today
-    )
+        inputs, state.verifier, policy=state.policy, fail_on=state.fail_on, today=state.today,
+        hardware=state.hardware,
+    )  # fmt: skip
     result.duplicates = list(state.duplicates.get(inputs.server, ()))
     data = state.render(result) if state.render is not None else None
     if result.comparison is not None:
@@ -277,6 +305,7 @@ def verify_shipment(
     reports: ReportSink | None = None,
     jobs: int | None = None,
     on_result: ProgressCallback | None = None,
+    hardware: ChainValidator | None = None,
 ) -> list[DeliveryResult]:
     """Every server's result, in order; with ``render`` and ``reports``, its report written.
 
@@ -294,10 +323,13 @@ def verify_shipment(
     and serial keys): the servers that may be duplicates are verified again, to name what they
     share, and those that are get their reports rendered again, so that no report says pass for
     a server the shipment fails.
+
+    ``hardware`` (a chain validator over the hardware trust anchors) verifies each server's
+    identity evidence as ``verify-delivery --hardware-roots`` does for one server.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     jobs = _default_jobs(len(servers)) if jobs is None else max(1, jobs)
-    state = _State(verifier, policy, fail_on, today, render)
+    state = _State(verifier, policy, fail_on, today, render, hardware=hardware)
     results: list[DeliveryResult] = []
     index = DuplicateIndex()
     for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):

@@ -12,7 +12,9 @@ Modules: :mod:`.anchors` (trust anchors), :mod:`.chain` (chain validation, cache
 intermediate), :mod:`.spdm` (SPDM 1.1/1.2 GET_MEASUREMENTS transcripts), :mod:`.certs` (device
 identity in a certificate), :mod:`.revocation` (captured OCSP/CRL), :mod:`.evidence` and
 :mod:`.expected` (reading observed and factory HBOMs), :mod:`.cdx` (the CycloneDX
-representation), :mod:`.verify` (the step), :mod:`.render` (table and JSON output).
+representation), :mod:`.check` (one part's evidence), :mod:`.workers` (many parts, over forked
+worker processes), :mod:`.verify` (the step: binding, replays, the report), :mod:`.levels` (the
+hardware-verified level and what reports show per part), :mod:`.render` (table and JSON output).
 """
 
 from sovbom.identity.anchors import Anchor, TrustStore, load_roots, store_of

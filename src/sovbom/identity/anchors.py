@@ -48,7 +48,9 @@ class TrustStore:
     def __init__(self, anchors: list[Anchor]) -> None:
         if not anchors:
             raise InputError("no hardware trust anchor given", hint="pass --roots FILE|DIR")
-        self.anchors = anchors
+        self.anchors = tuple(anchors)
+        #: what identifies this set of anchors in a cache key (their DER, sorted)
+        self.key: tuple[bytes, ...] = tuple(sorted({a.der for a in anchors}))
         self._by_der = {a.der: a for a in anchors}
         self._by_subject: dict[bytes, list[Anchor]] = {}
         for a in anchors:
@@ -79,16 +81,25 @@ def _parse_file(data: bytes, source: str) -> list[Anchor]:
 
 def load_roots(path: str | os.PathLike[str]) -> TrustStore:
     """Read the anchors from a PEM file or a directory of them."""
+    return roots_from_bytes([(display_name(f), read_bytes(f)) for f in root_files(path)])
+
+
+def root_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The PEM files ``--roots FILE|DIR`` names (a directory: its *.pem, *.crt, *.cer)."""
     p = Path(path)
-    if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in _SUFFIXES and f.is_file())
-        if not files:
-            raise InputError("no *.pem, *.crt or *.cer file in the roots directory", source=str(p))
-    else:
-        files = [p]
+    if not p.is_dir():
+        return [p]
+    files = sorted(f for f in p.iterdir() if f.suffix.lower() in _SUFFIXES and f.is_file())
+    if not files:
+        raise InputError("no *.pem, *.crt or *.cer file in the roots directory", source=str(p))
+    return files
+
+
+def roots_from_bytes(files: list[tuple[str, bytes]]) -> TrustStore:
+    """The anchors of PEM files already read: (name, bytes), e.g. an evidence pack's members."""
     anchors: list[Anchor] = []
-    for f in files:
-        anchors.extend(_parse_file(read_bytes(f), display_name(f)))
+    for name, data in files:
+        anchors.extend(_parse_file(data, name))
     return TrustStore(anchors)
 
 

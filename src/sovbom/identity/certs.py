@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 from sovbom.identity import der
@@ -70,8 +71,10 @@ class DeviceIdentity:
         return frozenset(values)
 
 
-def spki_fingerprint(cert: x509.Certificate) -> str:
-    spki = cert.public_key().public_bytes(
+def spki_fingerprint(cert: x509.Certificate, key: CertificatePublicKeyTypes | None = None) -> str:
+    """SHA-256 of the SubjectPublicKeyInfo (``key``: the certificate's public key, if loaded)."""
+    public = key if key is not None else cert.public_key()
+    spki = public.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(spki).hexdigest()
@@ -159,13 +162,15 @@ def _encode(tlv: der.Tlv) -> bytes:
     return head + tlv.value
 
 
-def device_identity(cert: x509.Certificate) -> DeviceIdentity:
-    """The identity a (leaf) device certificate carries."""
+def device_identity(
+    cert: x509.Certificate, key: CertificatePublicKeyTypes | None = None
+) -> DeviceIdentity:
+    """The identity a (leaf) device certificate carries (``key``: its public key, if loaded)."""
     serials = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
     serial = serials[0].value if serials else None
     vendor, model, fwids = _tcb_infos(cert)
     return DeviceIdentity(
-        fingerprint=spki_fingerprint(cert),
+        fingerprint=spki_fingerprint(cert, key),
         device_ids=tuple(_other_names(cert)),
         subject_serial=serial if isinstance(serial, str) else None,
         fwids=tuple(fwids),

@@ -94,11 +94,17 @@ def parse_measurement(value: str) -> tuple[str, str, str] | None:
 
 
 class _Loader:
-    def __init__(self, base: Path | None) -> None:
+    def __init__(self, base: Path | None, files: Mapping[str, bytes] | None = None) -> None:
         self.base = base
+        self.files = files
 
     def load(self, url: str, sha256: str | None, what: str) -> bytes | Finding:
-        if url.startswith("data:"):
+        if self.files is not None and not url.startswith("data:"):
+            packed = self.files.get(url)
+            if packed is None:
+                return Finding(Reason.EVIDENCE_UNREADABLE, f"{what} {_short(url)} is not packed")
+            blob = packed
+        elif url.startswith("data:"):
             _, _, payload = url.partition(",")
             try:
                 blob = base64.b64decode(payload, validate=True)
@@ -183,12 +189,43 @@ def _time(value: str | None) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def evidence_of(part: Part, base: Path | None) -> DeviceEvidence:
-    """The evidence a part of an observed HBOM carries (possibly none)."""
+def carries_evidence(part: Part) -> bool:
+    """Whether a part names identity evidence (a certificate, a transcript, a response)."""
+    props = part.props
+    if cdx.TRANSCRIPT in props or cdx.REVOCATION in props:
+        return True
+    return any(
+        isinstance(c, Mapping) and c.get("type") == cdx.CRYPTO_ASSET
+        for c in part.doc.get("components") or ()
+    )
+
+
+def evidence_files(doc: Mapping[str, Any]) -> list[str]:
+    """The URLs of the evidence files an HBOM's parts name (``data:`` URIs aside), in order."""
+    urls: dict[str, None] = {}
+    for part in parts_of(doc):
+        for name in (cdx.TRANSCRIPT, cdx.REVOCATION):
+            for url in part.props.get(name, ()):
+                if url and not url.startswith("data:"):
+                    urls[url] = None
+    return list(urls)
+
+
+def read_evidence_file(url: str, base: Path | None) -> bytes | None:
+    """An evidence file's bytes as verification reads it (None: it cannot be read)."""
+    got = _Loader(base).load(url, None, "evidence")
+    return None if isinstance(got, Finding) else got
+
+
+def evidence_of(
+    part: Part, base: Path | None, files: Mapping[str, bytes] | None = None
+) -> DeviceEvidence:
+    """The evidence a part of an observed HBOM carries (possibly none); ``files``: evidence
+    files by URL (then nothing is read from disk)."""
     props, comp = part.props, part.doc
     ev = DeviceEvidence(part.ref, part.name, serial=part.serial, slot=part.slot, cls=part.cls)
     _chain(comp, ev)
-    loader = _Loader(base)
+    loader = _Loader(base, files)
     refs = _references(comp)
     url = _first(props, cdx.TRANSCRIPT)
     if url is not None:

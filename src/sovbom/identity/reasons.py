@@ -112,6 +112,13 @@ class ComponentResult:
     #: the factory HBOM component the part stands for (serial, slot, ref), bound or not
     paired_ref: str | None = None
     checked_at: str | None = None  # the time certificates were checked at (ISO 8601)
+    anchor_subject: str | None = None  # the configured root the chain leads to
+    anchor_sha256: str | None = None  # SHA-256 of that root's DER
+    #: "matched" (the nonce sent is the one signed), "not-sent" (none recorded), "mismatch"
+    nonce: str | None = None
+    #: the factory's expected measurements (index, or "fwid") the signed evidence matched
+    measurements_verified: list[str] = field(default_factory=list)
+    revocation_detail: str = ""
 
     @property
     def reasons(self) -> list[Reason]:
@@ -137,8 +144,13 @@ class ComponentResult:
             "signatureAlgorithm": self.signature_algorithm,
             "expectedRef": self.expected_ref,
             "checkedAt": self.checked_at,
+            "anchorSubject": self.anchor_subject,
+            "anchorSha256": self.anchor_sha256,
+            "nonce": self.nonce,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         if self.measurements:
             out["measurements"] = {str(k): v for k, v in sorted(self.measurements.items())}
+        if self.measurements_verified:
+            out["measurementsVerified"] = self.measurements_verified
         return out

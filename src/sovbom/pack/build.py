@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from sovbom.claims import Claim
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
+    from sovbom.identity import HardwareReport
+    from sovbom.pack.hardware import HardwarePacking
     from sovbom.policy import Policy
     from sovbom.signers import SignerPolicy
     from sovbom.signing import TrustOptions, Verdict
@@ -93,6 +95,8 @@ class PackBuilder:
     claim_results: list[dict[str, str]] = field(default_factory=list)
     #: what a person should know (e.g. a BOM packed unsigned); the caller shows them
     warnings: list[str] = field(default_factory=list)
+    #: the index's ``hardware`` section (:mod:`sovbom.pack.hardware`), when identity is packed
+    hardware: dict[str, Any] | None = None
 
     def add(self, role: str, filename: str, data: bytes, *, name: str | None = None) -> str:
         member = name or safe_member_name(role, filename)
@@ -172,6 +176,7 @@ class PackBuilder:
             "evidence": self.evidence,
             **({"claim": self.claim} if self.claim else {}),
             **({"claim_results": self.claim_results} if self.claim_results else {}),
+            **({"hardware": self.hardware} if self.hardware is not None else {}),
             "members": [
                 {"name": m.name, "role": m.role, "sha256": m.sha256, "size": len(m.data)}
                 for m in sorted(self.members.values(), key=lambda m: m.name)
@@ -207,6 +212,10 @@ class PackRequest:
     #: an origin claim evaluated with every BOM's check, and signed results of it
     claim: str | None = None
     claim_results: Sequence[str] = ()
+    #: hardware trust anchors (PEM file or directory): pack and verify identity evidence
+    hardware_roots: str | None = None
+    #: BOM path -> the observed HBOM carrying its identity evidence (default: the BOM itself)
+    observed: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +273,13 @@ def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> Pack
     builder = PackBuilder(as_of=request.as_of.isoformat())
     trust = _add_trust(builder, request)
     evidence = _add_evidence(builder, request.evidence, trust)
+    packing = None
+    if request.hardware_roots:
+        from sovbom.pack.hardware import add_roots
+
+        packing = add_roots(builder, request.hardware_roots, request.observed)
+    elif request.observed:
+        raise InputError("--observed needs --hardware-roots")
     policy = None
     if request.policy:
         builder.policy = builder.add("policy", request.policy, read_bytes(request.policy))
@@ -278,7 +294,7 @@ def prepare_pack(request: PackRequest, serialize: CheckReportSerializer) -> Pack
 
         claim = add_claim(builder, request.claim)
     for path in request.boms:
-        _add_bom(builder, request, path, policy, trust, evidence, serialize, claim)
+        _add_bom(builder, request, path, policy, trust, evidence, serialize, claim, packing)
     for path in request.reports:
         builder.add_report(path, read_bytes(path))
     if request.claim_results:
@@ -349,6 +365,7 @@ def _add_bom(
     evidence: Sequence[EvidenceFile],
     serialize: CheckReportSerializer,
     claim: Claim | None = None,
+    packing: HardwarePacking | None = None,
 ) -> None:
     from sovbom import signing
     from sovbom.checking import ensure_valid
@@ -366,6 +383,11 @@ def _add_bom(
     loaded = parse_bom(read_bytes(path), display_name(path))
     ensure_valid(loaded)  # every packed BOM is schema-valid; errors name the file given
     name = builder.add_bom(path, loaded, bundle)
+    hardware = None
+    if packing is not None:
+        from sovbom.pack.hardware import pack_bom_hardware
+
+        hardware = pack_bom_hardware(builder, packing, path, name, loaded, request.as_of)
     if policy is None:
         return
     loaded = dataclasses.replace(loaded, source=name)  # named as the inspector's re-check names it
@@ -386,6 +408,7 @@ def _add_bom(
         serialize=serialize,
         validate=False,
         claim=claim,
+        hardware=hardware,
     )
     stem = name.split("/", 1)[1]
     builder.add_report(stem, report, name=f"reports/check-{stem}")
@@ -408,6 +431,7 @@ def check_report_json(
     evidence: Sequence[EvidenceFile] = (),
     validate: bool = True,
     claim: Claim | None = None,
+    hardware: HardwareReport | None = None,
 ) -> bytes:
     """The JSON check report of one BOM, exactly as ``sovbom check -f json`` makes it."""
     from sovbom.checking import check_bom
@@ -421,5 +445,6 @@ def check_report_json(
         evidence=evidence,
         validate=validate,
         claim=claim,
+        hardware=hardware,
     )
     return report_json(serialize(report))

@@ -148,4 +148,6 @@ def references(index: Mapping[str, Any]) -> list[tuple[str | None, str]]:
             (c["bundle"], "claim-result-bundle"),
             (c["bom"], "bom"),
         ]
-    return refs
+    from sovbom.pack.hardware import references as hardware_references
+
+    return refs + hardware_references(index)

@@ -54,7 +54,7 @@ class Check:
     """One thing inspected, and whether it holds."""
 
     # index-signature | index | digest | signature | schema | integrity | policy | report
-    # | trust | evidence | claim
+    # | trust | evidence | claim | hardware
     kind: str
     subject: str
     ok: bool
@@ -186,6 +186,8 @@ class InspectOptions:
     use_packed_trust: bool = False
     fail_on: str = "high"
     allow_unsigned_index: bool = False
+    #: the inspector's hardware trust anchors (PEM file or directory), for identity evidence
+    hardware_roots: str | None = None
 
 
 def inspect_pack(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sovbom.claims import Claim
     from sovbom.cyclonedx.reader import LoadedBom
     from sovbom.evidence import EvidenceFile
+    from sovbom.identity import TrustStore
     from sovbom.policy import Policy
     from sovbom.signing import TrustOptions, Verdict
 
@@ -62,8 +63,11 @@ def inspect_contents(
     claim = claims.packed_claim(report, members)
     as_of = _date(report.index.get("as_of"), f"{report.archive}!{INDEX}")
     evidence = _packed_evidence(report, members, trust)
+    from sovbom.pack.hardware import inspect_roots
+
+    roots = inspect_roots(report, members, opts)
     for entry in report.index["boms"]:
-        _inspect_bom(report, entry, members, trust, policy, as_of, evidence, opts, claim)
+        _inspect_bom(report, entry, members, trust, policy, as_of, evidence, opts, claim, roots)
     _inspect_reports(report, members, policy is not None, opts)
     claims.inspect_claim_results(report, members, trust)
 
@@ -164,9 +168,11 @@ def _inspect_bom(
     evidence: Sequence[EvidenceFile],
     opts: InspectOptions,
     claim: Claim | None = None,
+    roots: TrustStore | None = None,
 ) -> None:
     from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import parse_bom
+    from sovbom.pack import hardware as hw
     from sovbom.pack.claims import judge_claim
     from sovbom.policy import fail_threshold
 
@@ -184,6 +190,9 @@ def _inspect_bom(
     if not _schema_and_integrity(report, item, loaded):
         return
     signature, ok = _signature(report, item, loaded, members, trust)
+    identity = hw.reverify(report, name, loaded, members, roots, as_of)
+    if identity is not None:
+        hw.compare_identity(report, name, identity, hw.packed_check_report(report, members, name))
     if policy is None or not ok:
         return
     # re-derived at the threshold the signed index records, to compare with the packed report;
@@ -198,6 +207,7 @@ def _inspect_bom(
         evidence=evidence if signature is not None else (),
         validate=False,
         claim=claim,
+        hardware=identity,
     )
     item.verdict = "fail" if item.check.result.fails(fail_threshold(opts.fail_on)) else "pass"
     judge_claim(report, item, opts.fail_on)

@@ -108,6 +108,11 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
         out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
     if report.claim is not None:
         out["claim"] = report.claim
+    from sovbom.report.hardware_views import hardware_dict
+
+    hardware = hardware_dict(report)
+    if hardware is not None:
+        out["hardware_identity"] = hardware
     return out
 
 

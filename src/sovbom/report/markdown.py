@@ -193,7 +193,9 @@ def _check(report: CheckReport) -> list[str]:
         lines += [
             f"| {_cell(c)} | {h} | {_cell(text)} |" for c, h, text in condition_rows(report.claim)
         ]
-    return lines + ["", "## Findings", "", *_findings(report)]
+    from sovbom.report.hardware_views import markdown_lines
+
+    return lines + markdown_lines(report) + ["", "## Findings", "", *_findings(report)]
 
 
 def _findings(report: CheckReport) -> list[str]:

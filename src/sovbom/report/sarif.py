@@ -249,12 +249,15 @@ class SarifRenderer(FleetSarifMixin):
         units = UnitNames.of(report.graph)
         for f in report.result.findings:
             _finding(run, index, f, report, lines, units)
+        from sovbom.report.hardware_views import sarif_properties
+
         return run.render(
             {
                 "policy": report.policy.source,
                 "asOf": report.as_of,
                 "domesticShare": report.result.total_share().to_dict(),
                 **origin_properties(report),
+                **sarif_properties(report),
             }
         )
 

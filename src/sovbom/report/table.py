@@ -145,6 +145,10 @@ def _check(console: Console, report: CheckReport) -> None:
             console.print(f"... and {len(r.findings) - MAX_ROWS} more (use --format json).")
     else:
         console.print("No findings.")
+    from sovbom.report.hardware_views import text_lines
+
+    for line in text_lines(report):
+        console.print(_t(line))
     counts = r.counts_by_severity()
     console.print("findings: " + ", ".join(f"{k} {v}" for k, v in reversed(counts.items())))
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sovbom.policy import CheckResult, Finding, fail_on_text, fail_threshold
 from sovbom.report.html.graph import graph_svg
+from sovbom.report.html.hardware import hardware_html, identity_marks
 from sovbom.report.html.origins import origins_sections
 from sovbom.report.html.page import dl, esc, page, signature_html
 from sovbom.report.html.status import statuses
@@ -182,15 +183,24 @@ def check_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> st
         + f"<{h}>Signature</{h}>"
         + signature_html(report.signature)
         + f'<{h} id="{esc(prefix)}-graph">Provenance graph</{h}>'
-        + graph_svg(report.graph, report.policy, r.findings, prefix)
+        + _graph(report, prefix)
         + f'<{h} id="{esc(prefix)}-findings-h">Findings ({len(r.findings):,})</{h}>'
         + findings_html(r.findings, prefix, UnitNames.of(report.graph))
         + f"<{h}>Domestic share by class</{h}>"
         + share_html(r)
         + origins_sections(report, prefix, level)
         + evidence
+        + hardware_html(report, h)
         + f"<{h}>Components ({len(report.graph.components):,})</{h}>"
         + components_html(report, prefix)
+    )
+
+
+def _graph(report: CheckReport, prefix: str) -> str:
+    """The provenance graph, with the hardware identity marks when it was checked."""
+    text = {p.ref: p.summary() for p in report.hardware_identity or ()}
+    return graph_svg(
+        report.graph, report.policy, report.result.findings, prefix, identity_marks(report), text
     )
 
 

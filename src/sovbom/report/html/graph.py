@@ -11,12 +11,13 @@ components listed below the picture.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sovbom.graph import CONTAINS, ProvenanceGraph
 from sovbom.policy import Finding, Policy
+from sovbom.report.html.hardware import legend_items, mark_of, tooltip
 from sovbom.report.html.page import esc, short
 from sovbom.report.html.status import STATUS_HELP, STATUSES, Status, statuses
 
@@ -191,6 +192,9 @@ class _Picture:
     texts: dict[int, str]
     mx: int = 110  # room on the left for the dependency arcs
     my: int = 34
+    #: bom-ref -> proved its hardware identity (None: not checked), and the basis or reason
+    identity: Mapping[str, bool] | None = None
+    identity_text: Mapping[str, str] = field(default_factory=dict)
 
     def xy(self, n: _VNode) -> tuple[float, float]:
         return self.mx + n.depth * _INDENT, self.my + n.y + _ROW / 2
@@ -217,12 +221,21 @@ def _picture(pg: ProvenanceGraph, st: Status) -> _Picture:
 
 
 def graph_svg(
-    pg: ProvenanceGraph, policy: Policy, findings: Sequence[Finding], prefix: str = "g"
+    pg: ProvenanceGraph,
+    policy: Policy,
+    findings: Sequence[Finding],
+    prefix: str = "g",
+    identity: Mapping[str, bool] | None = None,
+    identity_text: Mapping[str, str] | None = None,
 ) -> str:
-    """The picture of the server: an inline SVG, a legend and the list of folded flagged parts."""
+    """The picture of the server: an inline SVG, a legend and the list of folded flagged parts.
+
+    ``identity`` (bom-ref -> proved) marks the parts that proved their hardware identity, and
+    those that did not, with a ring (``identity_text``: the basis or reason, for the tooltip)."""
     if pg.root is None:
         return '<p class="warn">The BOM has no root component: no picture.</p>'
     pic = _picture(pg, statuses(pg, policy, findings))
+    pic.identity, pic.identity_text = identity, identity_text or {}
     width = max(pic.xy(n)[0] + 7.2 * len(pic.texts[id(n)]) + 60 for n in pic.nodes)
     width = max(width, 700)
     total_h = pic.my + len(pic.nodes) * _ROW + 10
@@ -243,7 +256,7 @@ def graph_svg(
     out += _dependencies(pic, findings)
     out += [_node(pic, n) for n in pic.nodes]
     out.append("</svg>")
-    return _legend() + f'<div class="graph">{"".join(out)}</div>' + _folded_details(pic)
+    return _legend(identity) + f'<div class="graph">{"".join(out)}</div>' + _folded_details(pic)
 
 
 def _containment(pic: _Picture) -> list[str]:
@@ -331,8 +344,12 @@ def _node(pic: _Picture, n: _VNode) -> str:
     )
     if n.flagged and not own_flag:
         tip.append(f"{n.flagged} flagged inside")
+    hw = tooltip(pic.identity, pic.identity_text, n.refs)
+    if hw:
+        tip.append(hw)
     return (
-        f'<g class="node" data-ref="{esc(ref)}"><circle class="{cls}" cx="{x:.0f}" cy="{y:.0f}" r="6"/>'
+        f'<g class="node" data-ref="{esc(ref)}">{_ring(pic, n, x, y)}'
+        f'<circle class="{cls}" cx="{x:.0f}" cy="{y:.0f}" r="6"/>'
         f'<text x="{x + 10:.0f}" y="{y + 4:.0f}"{flag_cls}>'
         f"{esc(pic.texts[id(n)])}"
         + (
@@ -344,13 +361,25 @@ def _node(pic: _Picture, n: _VNode) -> str:
     )
 
 
-def _legend() -> str:
+def _ring(pic: _Picture, n: _VNode, x: float, y: float) -> str:
+    """A ring around a part that proved its hardware identity (or failed to)."""
+    mark = mark_of(pic.identity, n.refs)
+    if mark is None:
+        return ""
+    return f'<circle class="{mark}" cx="{x:.0f}" cy="{y:.0f}" r="9"/>'
+
+
+def _legend(identity: Mapping[str, bool] | None = None) -> str:
     legend = '<div class="legend">' + "".join(
         f'<span class="l-{s}">{esc(s)}: {esc(STATUS_HELP[s])}</span>' for s in STATUSES
     )
-    return legend + (
-        "<span>dashed black ring: unverified</span><span>red line: path to a flagged part</span>"
-        "<span>purple dashed: dependency on that path</span><span>\u26a0N: flagged parts inside</span></div>"
+    return (
+        legend
+        + legend_items(identity)
+        + (
+            "<span>dashed black ring: unverified</span><span>red line: path to a flagged part</span>"
+            "<span>purple dashed: dependency on that path</span><span>\u26a0N: flagged parts inside</span></div>"
+        )
     )
 
 
