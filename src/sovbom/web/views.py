@@ -80,11 +80,11 @@ class Dashboard:
 
     # -- overview --------------------------------------------------------------------------
     def summary(self, as_of: dt.date | None, since: dt.date | None) -> SummaryReport:
-        from sovbom.fleet.summary import summarize
+        from sovbom.fleet.shares import summarize_shares
 
         return self._summaries.get(
             self.state(), (as_of, since),
-            lambda: summarize(self.store, self.policy, as_of=as_of, since=since),
+            lambda: summarize_shares(self.store, self.policy, as_of=as_of, since=since),
         )  # fmt: skip
 
     def overview(
