@@ -64,9 +64,7 @@ def _rows(conn: Connection, latest: Any) -> list[tuple[Any, ...]]:
     )  # fmt: skip
     rows: list[tuple[Any, ...]] = [tuple(r) for r in conn.execute(counted)]
     uncounted = (
-        select(latest.c.id)
-        .where(~exists().where(s.bom_id == latest.c.id))
-        .scalar_subquery()
+        select(latest.c.id).where(~exists().where(s.bom_id == latest.c.id)).scalar_subquery()
     )
     missing = conn.execute(select(boms.c.id).where(boms.c.id.in_(uncounted))).scalars().all()
     for bom_id in missing:  # stored before revision 0004 kept counts: count them here

@@ -172,8 +172,7 @@ def servers_json(request: Request) -> Response:
 
 
 def server_page(request: Request) -> Response:
-    from sovbom.report.html.check import findings_html
-    from sovbom.report.html.page import signature_html
+    from sovbom.report.html.check import finding_rows
     from sovbom.units import UnitNames
 
     d = _dashboard(request)
@@ -182,11 +181,10 @@ def server_page(request: Request) -> Response:
     checked = d.check(key, data["check"]["bom_sha256"])
     f = data["check"]["findings"]
     shown = checked.findings[f["offset"] : f["offset"] + f["limit"]]
-    findings = findings_html(shown, "f", UnitNames.of(checked.report.graph))
+    rows = finding_rows(shown, UnitNames.of(checked.report.graph))
     return _html("server.html.j2", title=f"sovbom fleet: {data['name'] or key}", s=data,
-                 graph=Markup(checked.graph_svg),  # noqa: S704 - escaped by its template
-                 findings=Markup(findings),  # noqa: S704 - escaped by findings_html
-                 signature=Markup(signature_html(checked.report.signature)),  # noqa: S704
+                 graph=Markup(checked.graph_svg),  # noqa: S704 - rendered by its template
+                 findings=rows, sig=checked.report.signature,
                  pager=pager(f"/servers/{key}", {}, f), nav="servers")  # fmt: skip
 
 
