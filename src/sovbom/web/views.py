@@ -65,13 +65,21 @@ class Dashboard:
     _checks: Cache = field(default_factory=lambda: Cache(16))
 
     def warm(self) -> None:
-        """Load the checking code and compute the overview's summary ahead of the first visit."""
+        """Ready the first views: load the checking code, compile every template, compute the
+        overview's summary (``sovbom serve`` calls this before it accepts connections)."""
         import gc
 
         import sovbom.checking  # noqa: F401
         import sovbom.cyclonedx.reader  # noqa: F401
+        import sovbom.fleet.query  # noqa: F401
         import sovbom.report.html.graph  # noqa: F401
+        import sovbom.signing  # noqa: F401
+        import sovbom.trace  # noqa: F401
+        from sovbom.report.html.page import environment
 
+        env = environment()
+        for name in env.list_templates(extensions=["j2"]):
+            env.get_template(name)
         self.summary(None, None)
         gc.freeze()  # what is loaded now stays out of the collector's scans
 
@@ -190,11 +198,13 @@ class Dashboard:
         from sovbom.trace import parse_query
 
         offset, limit = queries.clamp(offset, limit)
-        report = where_used(self.store, parse_query(query), as_of=as_of, limit=offset + limit)
-        matches = report.matches[offset:]
+        report = where_used(self.store, parse_query(query), as_of=as_of, limit=limit,
+                            offset=offset)  # fmt: skip
+        matches = report.matches
         return {
             "query": report.query, "as_of": report.as_of,
-            "servers_in_fleet": report.servers_in_fleet,
+            "servers_in_fleet": report.servers_in_fleet, "total": report.total,
+            "servers_matched": report.servers_matched,
             "offset": offset, "limit": limit, "more": report.truncated,
             "items": [
                 {"server": m.server, "server_name": m.server_name, "site": m.site,
