@@ -173,7 +173,6 @@ def servers_json(request: Request) -> Response:
 
 def server_page(request: Request) -> Response:
     from sovbom.report.html.check import finding_rows
-    from sovbom.units import UnitNames
 
     d = _dashboard(request)
     key = request.path_params["key"]
@@ -181,7 +180,7 @@ def server_page(request: Request) -> Response:
     checked = d.check(key, data["check"]["bom_sha256"])
     f = data["check"]["findings"]
     shown = checked.findings[f["offset"] : f["offset"] + f["limit"]]
-    rows = finding_rows(shown, UnitNames.of(checked.report.graph))
+    rows = finding_rows(shown, checked.names)
     return _html("server.html.j2", title=f"sovbom fleet: {data['name'] or key}", s=data,
                  graph=Markup(checked.graph_svg),  # noqa: S704 - rendered by its template
                  findings=rows, sig=checked.report.signature,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sovbom.fleet.store import FleetStore
     from sovbom.fleet.summary import Share, SummaryReport
     from sovbom.policy import Finding, Policy
+    from sovbom.units import UnitNames
 
 #: Suppliers shown in the overview (the largest by judged components).
 TOP_SUPPLIERS = 25
@@ -32,6 +33,7 @@ class ServerCheck:
     report: CheckReport
     graph_svg: str
     findings: list[Finding]
+    names: UnitNames
 
 
 def chart_rows(shares: dict[str, Share], *, limit: int | None = None) -> list[dict[str, Any]]:
@@ -150,6 +152,7 @@ class Dashboard:
     def check(self, key: str, sha256: str) -> ServerCheck:
         def compute() -> ServerCheck:
             from sovbom.report.html.graph import graph_svg
+            from sovbom.units import UnitNames
 
             report = queries.check_newest(
                 self.store, key, self.policy, as_of=self.as_of, fail_on=self.fail_on
@@ -157,14 +160,12 @@ class Dashboard:
             findings = sorted(report.result.findings,
                               key=lambda f: (-int(f.severity), f.rule.value, f.name or ""))  # fmt: skip
             svg = graph_svg(report.graph, report.policy, report.result.findings, "g")
-            return ServerCheck(report, svg, findings)
+            return ServerCheck(report, svg, findings, UnitNames.of(report.graph))
 
         return self._checks.get(self.state(), (key, sha256), compute)
 
     def server(self, key: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
         """A server's versions and verdicts, and a page of its newest BOM's findings."""
-        from sovbom.units import UnitNames
-
         detail = queries.server_detail(self.store, key)
         out = detail.to_dict()
         newest = detail.versions[0]
@@ -172,7 +173,7 @@ class Dashboard:
         report = checked.report
         offset, limit = queries.clamp(offset, limit)
         shown = checked.findings[offset : offset + limit]
-        names = UnitNames.of(report.graph)
+        names = checked.names
         items = []
         for f in shown:
             d = f.to_dict()
