@@ -68,7 +68,8 @@ class Dashboard:
 
     def warm(self) -> None:
         """Ready the first views: load the checking code, compile every template, compute the
-        overview's summary (``sovbom serve`` calls this before it accepts connections)."""
+        overview's summary, check one server (``sovbom serve`` calls this before it accepts
+        connections)."""
         import gc
 
         import sovbom.checking  # noqa: F401
@@ -83,6 +84,9 @@ class Dashboard:
         for name in env.list_templates(extensions=["j2"]):
             env.get_template(name)
         self.summary(None, None)
+        first = self.servers(limit=1).rows
+        if first:  # one server's page, to load what checking and drawing load on first use
+            self.server(first[0]["key"], limit=1)
         gc.freeze()  # what is loaded now stays out of the collector's scans
 
     def state(self) -> tuple[int, int, int]:
