@@ -78,7 +78,9 @@ def _facts(r: DeliveryResult) -> list[tuple[str, str | None, str]]:
         ("Expected sha256", r.expected.sha256, "code"),
     ]
     if r.observed is not None:
-        facts.append(("Observed", r.observed.source, "code" if r.observed_complete else "incomplete"))
+        facts.append(
+            ("Observed", r.observed.source, "code" if r.observed_complete else "incomplete")
+        )
     if r.policy_source:
         facts.append(("Policy", r.policy_source, "code"))
     return facts
