@@ -57,9 +57,10 @@ def _rows(conn: Connection, latest: Any) -> list[tuple[Any, ...]]:
     counted = (
         select(s.type, s.cls, s.country, s.supplier, servers.c.site, signed,
                s.verified, func.sum(s.n).label("n"))
-        .select_from(bom_shares.join(latest, latest.c.id == s.bom_id)
-                     .join(boms, boms.c.id == s.bom_id)
+        .select_from(bom_shares.join(boms, boms.c.id == s.bom_id)
                      .join(servers, servers.c.id == boms.c.server_id))
+        # IN, not a join: the newest BOMs are looked up once (a join re-reads them per row)
+        .where(s.bom_id.in_(select(latest.c.id)))
         .group_by(s.type, s.cls, s.country, s.supplier, servers.c.site, signed, s.verified)
     )  # fmt: skip
     rows: list[tuple[Any, ...]] = [tuple(r) for r in conn.execute(counted)]
