@@ -1,24 +1,34 @@
-"""Dashboard benchmark: a synthetic fleet (N servers of C components) in SQLite, served by
-``sovbom serve``'s application in a thread, timed over HTTP from the same machine.
+"""Dashboard benchmark: ``sovbom serve`` over a synthetic fleet, timed over HTTP from this machine.
 
-    PYTHONPATH=src python benchmarks/bench_web.py --servers 100 --components 3000 [--recheck]
+    PYTHONPATH=src python benchmarks/bench_web.py                # 1,000 servers x 3,000 components
+    PYTHONPATH=src python benchmarks/bench_web.py --quick        # 100 servers x 3,000 components
 
-Figures (one JSON line): the overview cold (the fleet summary computed) and warm (cached until
-the fleet changes), the server list, the server page cold (its newest BOM checked and drawn) and
-warm, where-used search over bench_fleet's query mix; p50 and p95 in milliseconds.
+The fleet is bench_fleet's generator (the same servers, sites and parts), ingested into SQLite in
+batches and rechecked once; the database is cached on disk (``--cache``, by size), so a second run
+starts at once. The server is the real command (``sovbom serve`` in a subprocess, started fresh,
+so every figure marked *first* is a first view: nothing computed or cached before it).
+
+Figures (one JSON line, milliseconds): per page, the first views and the repeated views (p50,
+p95, n), where-used search (``country=``, wildcards, exact), and the floor: ``/api``, an endpoint
+that only routes and answers (no database), measured in the same run; each page's p95 is also given
+as a ratio of the floor's p50. With wall time, the server's CPU seconds (user+sys, over the
+whole run), this script's own, and the load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
+import os
 import random
+import resource
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -29,12 +39,76 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "fleet"))
 
 from bench_fleet import QUERIES, make_fleet  # noqa: E402
-from fleet_support import policy  # noqa: E402
+from fleet_support import part, policy, server_bom, write  # noqa: E402
+
+#: Servers generated and ingested at a time (their files are deleted after each batch).
+BATCH = 50
+SEARCHES = [*QUERIES, "country=US", "part=GPU-1?"]
+#: A wildcard matching about 1,100 parts on every server (``--broad``): where-used reads every
+#: match to count them, so it grows with the fleet.
+BROAD = "name=DIMM 1*"
+
+
+def make_servers(directory: Path, start: int, stop: int, components: int) -> list[str]:
+    """Servers ``start`` to ``stop - 1`` of bench_fleet's :func:`make_fleet` (the same files)."""
+    paths = []
+    for i in range(start, stop):
+        parts = [part("hw:gpu", "GPU", "gpu", "CN" if i % 10 == 0 else "US", part_number=f"GPU-{i % 50}"),
+                 part("hw:nic", "NIC", "nic", "US", part_number=f"NIC-{i % 7}")]  # fmt: skip
+        doc = server_bom(f"S{i:05d}", parts=parts, n_fillers=components - 4,
+                         timestamp=f"2026-01-{1 + i % 28:02d}T00:00:00Z",
+                         site=f"Plant {'ABC'[i % 3]}")  # fmt: skip
+        paths.append(str(write(directory / f"s{i:05d}.json", doc)))
+    return paths
+
+
+def _same_generator(work: Path) -> None:
+    """This batch generator writes what bench_fleet's does (checked on a small fleet)."""
+    (work / "a").mkdir()
+    (work / "b").mkdir()
+    mine = make_servers(work / "a", 0, 12, 20)
+    theirs = make_fleet(work / "b", 12, 20)
+    assert [Path(p).read_bytes() for p in mine] == [Path(p).read_bytes() for p in theirs]
+
+
+def seed(db: Path, pol: Path, servers: int, components: int) -> dict[str, float]:
+    """Generate and ingest the fleet in batches, then store one recheck (cached by the caller)."""
+    from sovbom.fleet.ingest import IngestInput, ingest
+    from sovbom.fleet.recheck import recheck
+    from sovbom.fleet.store import open_store
+    from sovbom.policy import load_policy
+
+    tmp = db.with_suffix(".partial")
+    tmp.unlink(missing_ok=True)
+    store = open_store(f"sqlite:///{tmp}", create=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="sovbom-bench-web-") as work:
+        _same_generator(Path(work))
+        for first in range(0, servers, BATCH):
+            batch = Path(work) / f"b{first}"
+            batch.mkdir()
+            paths = make_servers(batch, first, min(servers, first + BATCH), components)
+            ingest(store, [IngestInput(p) for p in paths])
+            shutil.rmtree(batch)
+            print(f"ingested {first + len(paths)} of {servers} servers", file=sys.stderr)
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    recheck(store, load_policy(pol), as_of=dt.date(2026, 6, 1))
+    recheck_s = time.perf_counter() - started
+    store.close()
+    tmp.rename(db)
+    return {"ingest_s": round(ingest_s, 1), "recheck_s": round(recheck_s, 1)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def fetch(url: str) -> float:
     t = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=600) as r:
+    with urllib.request.urlopen(url, timeout=600) as r:  # noqa: S310 - the loopback server
         r.read()
         assert r.status == 200, url
     return time.perf_counter() - t
@@ -42,79 +116,104 @@ def fetch(url: str) -> float:
 
 def stats(times: list[float]) -> dict[str, float]:
     ms = sorted(t * 1000 for t in times)
-    p95 = statistics.quantiles(ms, n=20)[18] if len(ms) >= 2 else ms[0]
+    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) >= 2 else ms[0]
     return {"p50_ms": round(statistics.median(ms), 1), "p95_ms": round(p95, 1), "n": len(ms)}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--servers", type=int, default=100)
-    ap.add_argument("--components", type=int, default=3000)
-    ap.add_argument("--requests", type=int, default=20, help="requests per figure")
-    ap.add_argument("--recheck", action="store_true", help="also store a recheck (slow)")
-    args = ap.parse_args()
-    gc.disable()  # as the sovbom command line runs (ingest)
+def serve(db: Path, pol: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    cmd = [sys.executable, "-m", "sovbom", "serve", "--db", f"sqlite:///{db}", "--policy",
+           str(pol), "--port", str(port), "--as-of", "2026-06-01"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)  # noqa: S603 - our own command
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            fetch(f"http://127.0.0.1:{port}/api")
+            return proc
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.05)
 
-    import uvicorn
 
-    from sovbom.fleet.ingest import IngestInput, ingest
-    from sovbom.fleet.recheck import recheck
-    from sovbom.fleet.store import open_store
-    from sovbom.policy import load_policy
-    from sovbom.web.app import create_app
-    from sovbom.web.views import Dashboard
-
-    work = Path(tempfile.mkdtemp(prefix="sovbom-bench-web-"))
-    pol = load_policy(policy(work / "policy.yaml", denied=["CN"]))
-    paths = make_fleet(work, args.servers, args.components)
-    store = open_store(f"sqlite:///{work / 'fleet.db'}", create=True)
-    t = time.perf_counter()
-    ingest(store, [IngestInput(p) for p in paths])
-    ingest_s = time.perf_counter() - t
-    if args.recheck:
-        recheck(store, pol, as_of=dt.date(2026, 6, 1))
-
-    gc.enable()  # as sovbom serve runs
-    gc.set_threshold(50_000, 20, 20)
-    dashboard = Dashboard(store, pol)
-    server = uvicorn.Server(uvicorn.Config(create_app(dashboard), host="127.0.0.1",
-                                           port=0, log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    n = args.requests
+def measure(base: str, servers: int, n: int, searches: list[str]) -> dict[str, object]:
+    """First views (the server just started) and repeated views of every page."""
     rng = random.Random(7)
-    out: dict[str, object] = {
-        "servers": args.servers, "components": args.servers * args.components,
-        "ingest_s": round(ingest_s, 1),
+    keys = [
+        f"S{i:05d}" for i in rng.sample(range(1, servers), min(n, servers - 1))
+    ]  # S00000: warmed
+    out: dict[str, object] = {}
+    first = {"overview": [fetch(base + "/")], "api_overview": [fetch(base + "/api/overview")]}
+    first["server"] = [fetch(f"{base}/servers/{k}") for k in keys]
+    first["server_list"] = [fetch(f"{base}/servers?offset={rng.randrange(servers)}")]
+    first["search"] = [fetch(f"{base}/search?{urllib.parse.urlencode({'q': q})}")
+                       for q in searches]  # fmt: skip
+    first["rechecks"] = [fetch(base + "/rechecks")]
+    out["first"] = {k: stats(v) for k, v in first.items()}
+    again = {
+        "floor_api_index": [fetch(base + "/api") for _ in range(n)],
+        "overview": [fetch(base + "/") for _ in range(n)],
+        "api_overview": [fetch(base + "/api/overview") for _ in range(n)],
+        "server": [fetch(f"{base}/servers/{k}") for k in keys],
+        "server_list": [fetch(f"{base}/servers?offset={rng.randrange(servers)}")
+                        for _ in range(n)],
+        "server_list_filtered": [fetch(f"{base}/servers?site=Plant+B&verdict=fail&q=S00")
+                                 for _ in range(n)],
+        "search": [fetch(f"{base}/search?{urllib.parse.urlencode({'q': q})}")
+                   for _ in range(max(1, n // len(searches))) for q in searches],
+        "rechecks": [fetch(base + "/rechecks") for _ in range(n)],
     }  # fmt: skip
-    out["overview_cold_ms"] = round(fetch(base + "/") * 1000, 1)
-    out["overview"] = stats([fetch(base + "/") for _ in range(n)])
-    out["api_overview"] = stats([fetch(base + "/api/overview") for _ in range(n)])
-    # sovbom serve warms in a thread at start (imports, summary): here after the cold overview
-    dashboard.warm()
-    offsets = [rng.randrange(0, args.servers) for _ in range(n)]
-    out["server_list"] = stats([fetch(f"{base}/servers?offset={o}") for o in offsets])
-    # a server page is cached once viewed (the 16 most recent): cold is a first view, warm a
-    # repeated one
-    keys = [f"S{i:05d}" for i in rng.sample(range(args.servers), min(n, args.servers, 16))]
-    out["server_cold"] = stats([fetch(f"{base}/servers/{k}") for k in keys])
-    out["server_warm"] = stats([fetch(f"{base}/servers/{k}") for k in keys])
-    search = [fetch(f"{base}/search?{urllib.parse.urlencode({'q': q})}")
-              for _ in range(max(1, n // len(QUERIES))) for q in QUERIES]  # fmt: skip
-    out["search"] = stats(search)
-    out["search_by_query_ms"] = {
-        q: round(fetch(f"{base}/search?{urllib.parse.urlencode({'q': q})}") * 1000, 1)
-        for q in QUERIES
+    out["repeat"] = {k: stats(v) for k, v in again.items()}
+    # every view of a page, first and repeated, for the targets (p95 < 300 ms; search < 500 ms)
+    out["all_views"] = {k: stats(first[k] + again[k]) for k in ("overview", "server", "search")}
+    out["search_first_by_query_ms"] = {
+        q: round(t * 1000, 1) for q, t in zip(searches, first["search"], strict=True)
     }
-    if args.recheck:
-        out["recheck_page"] = stats([fetch(base + "/rechecks") for _ in range(n)])
-    server.should_exit = True
-    thread.join(10)
-    store.close()
+    floor = again["floor_api_index"]
+    out["ratio_p95_to_floor_p50"] = {
+        k: round(v["p95_ms"] / max(stats(floor)["p50_ms"], 0.1), 1)  # type: ignore[index]
+        for k, v in out["all_views"].items()  # type: ignore[attr-defined]
+    }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--servers", type=int, default=1000)
+    ap.add_argument("--components", type=int, default=3000)
+    ap.add_argument("--quick", action="store_true", help="100 servers (same components)")
+    ap.add_argument("--requests", type=int, default=30, help="views per figure")
+    ap.add_argument("--broad", action="store_true", help=f"also search {BROAD!r}")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "sovbom-bench-web",
+                    help="where the seeded fleet databases are kept between runs")  # fmt: skip
+    args = ap.parse_args()
+    servers = 100 if args.quick else args.servers
+    args.cache.mkdir(parents=True, exist_ok=True)
+    pol = policy(args.cache / "policy.yaml", denied=["CN"])
+    db = args.cache / f"fleet-{servers}x{args.components}.db"
+    out: dict[str, object] = {"servers": servers, "components": servers * args.components}
+    if not db.exists():
+        out["seeded"] = seed(db, pol, servers, args.components)
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    port = free_port()
+    proc = serve(db, pol, port)
+    try:
+        searches = [*SEARCHES, BROAD] if args.broad else SEARCHES
+        out.update(measure(f"http://127.0.0.1:{port}", servers, args.requests, searches))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    wall = time.perf_counter() - started
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    out["wall_s"] = round(wall, 1)
+    out["server_cpu_s"] = round(child.ru_utime + child.ru_stime - children.ru_utime
+                                - children.ru_stime, 1)  # fmt: skip
+    out["client_cpu_s"] = round(after.ru_utime + after.ru_stime - mine.ru_utime - mine.ru_stime, 1)
+    out["load_avg_1m"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+    out["cpus"] = os.cpu_count()
     print(json.dumps(out), flush=True)
 
 

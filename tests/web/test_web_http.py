@@ -221,6 +221,8 @@ def test_search_is_paged(base_url: str) -> None:
     second = get(base_url + "/api/search?q=part%3DNIC-1&limit=10&offset=10").json()
     assert first["more"] and len(first["items"]) == len(second["items"]) == 10
     assert first["items"] + second["items"] == every[:20]
+    assert first["total"] == second["total"] == 23 and first["servers_matched"] == 23
+    assert "23 match(es) for" in get(base_url + "/search?q=part%3DNIC-1&limit=10").text
 
 
 def test_recheck_page_lists_the_servers_a_policy_change_flipped(base_url: str) -> None:

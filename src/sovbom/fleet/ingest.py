@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sovbom._io import display_name, parse_json, read_bytes
 from sovbom.errors import ExitCode, InputError, SovbomError, VerificationFailed
 from sovbom.fleet.extract import COMPONENT_COLUMNS, FlatBom, flatten
+from sovbom.fleet.shares import count_shares
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -302,6 +303,7 @@ def _apply_late_deliveries(conn: Connection, deliveries: Mapping[str, DeliveryFa
                 .values(verified=bindparam("why"))
             )
             conn.execute(stmt, [{"r": r, "why": w} for r, w in facts.verified.items()])
+            count_shares(conn, int(bom_id))
 
 
 def _server_id(store: FleetStore, batch: Connection, flat: FlatBom, now: dt.datetime) -> int:
@@ -361,6 +363,7 @@ def _store(store: FleetStore, conn: Connection, p: _Prepared, now: dt.datetime) 
                         bom_id is not None, p.signature, p.identity)  # fmt: skip
     if bom_id is not None:
         _bulk_components(store, conn, int(bom_id), p.flat)
+        count_shares(conn, int(bom_id))
     return ingested
 
 

@@ -9,7 +9,9 @@
 * ``component_countries``: the countries tied to a component besides its judged one (revision
   0002), for indexed ``country=`` queries;
 * ``rechecks`` and ``recheck_results``: each policy re-evaluation of the fleet and each server's
-  verdict in it.
+  verdict in it;
+* ``bom_shares``: each BOM's components counted by what a fleet summary groups them by (revision
+  0004, kept by ingest), so that a summary adds up a few rows per server.
 
 The Alembic migrations in :mod:`sovbom.fleet.migrations` create exactly these tables; a test
 compares the migrated database with this metadata on both engines.
@@ -151,7 +153,24 @@ recheck_results = Table(
     Index(None, "server_id"),
 )
 
+#: Each BOM's components counted by type, class, judged country, supplier (else maker) and
+#: whether a delivery verified them: a fleet summary sums these rows over each server's newest BOM
+#: instead of grouping every component (:mod:`sovbom.fleet.shares` keeps them).
+bom_shares = Table(
+    "bom_shares",
+    metadata,
+    Column("bom_id", Integer, ForeignKey("boms.id"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("cls", Text, nullable=True),
+    Column("country", String(2), nullable=True),
+    Column("supplier", Text, nullable=True),
+    Column("verified", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index(None, "bom_id"),
+)
+
 __all__ = [
+    "bom_shares",
     "boms",
     "component_countries",
     "components",

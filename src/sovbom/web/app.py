@@ -128,117 +128,157 @@ def _guard(json: bool, handler: Handler) -> Handler:
     return endpoint
 
 
-def _routes(d: Dashboard) -> list[Route]:
-    def overview_data(request: Request) -> dict[str, Any]:
-        return d.overview(_date(request, "as_of"), _date(request, "since"))
-
-    def overview_page(request: Request) -> Response:
-        data = overview_data(request)
-        charts = d.overview_charts(_date(request, "as_of"), _date(request, "since"))
-        return _html("overview.html.j2", title="sovbom fleet", o=data, charts=charts,
-                     nav="overview")  # fmt: skip
-
-    def servers_params(request: Request) -> dict[str, Any]:
-        return {"site": _text(request, "site"), "text": _text(request, "q"),
-                "verdict": _text(request, "verdict")}  # fmt: skip
-
-    def servers_page(request: Request) -> Response:
-        params = servers_params(request)
-        page = d.servers(**params, **_paging(request)).to_dict()
-        from sovbom.web.queries import sites
-
-        return _html("servers.html.j2", title="sovbom fleet: servers", page=page,
-                     params=params, sites=sites(d.store), nav="servers",
-                     pager=pager("/servers", {"site": params["site"], "q": params["text"],
-                                              "verdict": params["verdict"]}, page))  # fmt: skip
-
-    def server_page(request: Request) -> Response:
-        key = request.path_params["key"]
-        data = d.server(key, **_paging(request))
-        checked = d.check(key, data["check"]["bom_sha256"])
-        from sovbom.report.html.check import findings_html
-        from sovbom.report.html.page import signature_html
-        from sovbom.units import UnitNames
-
-        f = data["check"]["findings"]
-        shown = checked.findings[f["offset"] : f["offset"] + f["limit"]]
-        findings = findings_html(shown, "f", UnitNames.of(checked.report.graph))
-        return _html("server.html.j2", title=f"sovbom fleet: {data['name'] or key}", s=data,
-                     graph=Markup(checked.graph_svg),  # noqa: S704 - escaped by graph_svg
-                     findings=Markup(findings),  # noqa: S704 - escaped by findings_html
-                     signature=Markup(signature_html(checked.report.signature)),  # noqa: S704
-                     pager=pager(f"/servers/{key}", {}, f), nav="servers")  # fmt: skip
-
-    def search_data(request: Request) -> dict[str, Any] | None:
-        query = _text(request, "q")
-        if query is None:
-            return None
-        return d.search(query, as_of=_date(request, "as_of"), **_paging(request))
-
-    def search_page(request: Request) -> Response:
-        query = _text(request, "q")
-        error = None
-        try:
-            data = search_data(request)
-        except InputError as e:
-            data, error = None, e.message
-        as_of = request.query_params.get("as_of", "")
-        return _html("search.html.j2", 200 if error is None else 400,
-                     title="sovbom fleet: where used", query=query or "", as_of=as_of,
-                     r=data, error=error, nav="search",
-                     pager=pager("/search", {"q": query, "as_of": as_of}, data) if data else None)  # fmt: skip
-
-    def recheck_id(request: Request) -> int | None:
-        value = request.path_params.get("rid")
-        return None if value is None else int(value)
-
-    def recheck_data(request: Request) -> dict[str, Any]:
-        changed = request.query_params.get("all") not in ("1", "true", "yes")
-        page = d.recheck(recheck_id(request), changed_only=changed, **_paging(request))
-        out = page.to_dict()
-        out["history"] = d.rechecks(limit=20).to_dict()
-        return out
-
-    def recheck_page(request: Request) -> Response:
-        try:
-            data = recheck_data(request)
-        except NotFound as e:
-            if recheck_id(request) is not None:
-                raise
-            return _html("error.html.j2", title="sovbom fleet: recheck", heading="No recheck",
-                         message=e.message, nav="rechecks")  # fmt: skip
-        path = f"/rechecks/{data['recheck']['id']}"
-        params = {} if data["changed_only"] else {"all": "1"}
-        return _html("recheck.html.j2", title="sovbom fleet: recheck", r=data, path=path,
-                     nav="rechecks", pager=pager(path, params, data["servers"]))  # fmt: skip
-
-    def api_index(request: Request) -> Response:
-        return _json({"endpoints": [str(r.path) for r in routes if r.path.startswith("/api/")]})
-
-    routes = [
-        Route("/", _guard(False, overview_page), name="overview"),
-        Route("/servers", _guard(False, servers_page)),
-        Route("/servers/{key:path}", _guard(False, server_page)),
-        Route("/search", _guard(False, search_page)),
-        Route("/rechecks", _guard(False, recheck_page)),
-        Route("/rechecks/{rid:int}", _guard(False, recheck_page)),
-        Route("/api", api_index),
-        Route("/api/overview", _guard(True, lambda r: _json(overview_data(r)))),
-        Route("/api/servers", _guard(True, lambda r: _json(
-            d.servers(**servers_params(r), **_paging(r)).to_dict())), name="api-servers"),
-        Route("/api/servers/{key:path}", _guard(True, lambda r: _json(
-            d.server(r.path_params["key"], **_paging(r))))),
-        Route("/api/search", _guard(True, lambda r: _json(
-            search_data(r) if _text(r, "q") else _raise(BadRequest("q (a query) is required"))))),
-        Route("/api/rechecks", _guard(True, lambda r: _json(d.rechecks(**_paging(r)).to_dict()))),
-        Route("/api/rechecks/latest", _guard(True, lambda r: _json(recheck_data(r)))),
-        Route("/api/rechecks/{rid:int}", _guard(True, lambda r: _json(recheck_data(r)))),
-    ]  # fmt: skip
-    return routes
+def _dashboard(request: Request) -> Dashboard:
+    dashboard: Dashboard = request.app.state.dashboard
+    return dashboard
 
 
-def _raise(e: Exception) -> Any:
-    raise e
+# -- overview ------------------------------------------------------------------------------
+def _overview_data(request: Request) -> dict[str, Any]:
+    return _dashboard(request).overview(_date(request, "as_of"), _date(request, "since"))
+
+
+def overview_page(request: Request) -> Response:
+    data = _overview_data(request)
+    charts = _dashboard(request).overview_charts(_date(request, "as_of"), _date(request, "since"))
+    return _html("overview.html.j2", title="sovbom fleet", o=data, charts=charts, nav="overview")
+
+
+def overview_json(request: Request) -> Response:
+    return _json(_overview_data(request))
+
+
+# -- servers -------------------------------------------------------------------------------
+def _servers_params(request: Request) -> dict[str, Any]:
+    return {"site": _text(request, "site"), "text": _text(request, "q"),
+            "verdict": _text(request, "verdict")}  # fmt: skip
+
+
+def servers_page(request: Request) -> Response:
+    from sovbom.web.queries import sites
+
+    d = _dashboard(request)
+    params = _servers_params(request)
+    page = d.servers(**params, **_paging(request)).to_dict()
+    links = pager("/servers", {"site": params["site"], "q": params["text"],
+                               "verdict": params["verdict"]}, page)  # fmt: skip
+    return _html("servers.html.j2", title="sovbom fleet: servers", page=page, params=params,
+                 sites=sites(d.store), nav="servers", pager=links)  # fmt: skip
+
+
+def servers_json(request: Request) -> Response:
+    page = _dashboard(request).servers(**_servers_params(request), **_paging(request))
+    return _json(page.to_dict())
+
+
+def server_page(request: Request) -> Response:
+    from sovbom.report.html.check import finding_rows
+
+    d = _dashboard(request)
+    key = request.path_params["key"]
+    data = d.server(key, **_paging(request))
+    checked = d.check(key, data["check"]["bom_sha256"])
+    f = data["check"]["findings"]
+    shown = checked.findings[f["offset"] : f["offset"] + f["limit"]]
+    rows = finding_rows(shown, checked.names)
+    return _html("server.html.j2", title=f"sovbom fleet: {data['name'] or key}", s=data,
+                 graph=Markup(checked.graph_svg),  # noqa: S704 - rendered by its template
+                 findings=rows, sig=checked.report.signature,
+                 pager=pager(f"/servers/{key}", {}, f), nav="servers")  # fmt: skip
+
+
+def server_json(request: Request) -> Response:
+    return _json(_dashboard(request).server(request.path_params["key"], **_paging(request)))
+
+
+# -- search --------------------------------------------------------------------------------
+def _search_data(request: Request) -> dict[str, Any] | None:
+    query = _text(request, "q")
+    if query is None:
+        return None
+    return _dashboard(request).search(query, as_of=_date(request, "as_of"), **_paging(request))
+
+
+def search_page(request: Request) -> Response:
+    query = _text(request, "q")
+    error = None
+    try:
+        data = _search_data(request)
+    except InputError as e:
+        data, error = None, e.message
+    as_of = request.query_params.get("as_of", "")
+    links = pager("/search", {"q": query, "as_of": as_of}, data) if data else None
+    return _html("search.html.j2", 200 if error is None else 400,
+                 title="sovbom fleet: where used", query=query or "", as_of=as_of, r=data,
+                 error=error, nav="search", pager=links)  # fmt: skip
+
+
+def search_json(request: Request) -> Response:
+    data = _search_data(request)
+    if data is None:
+        raise BadRequest("q (a query) is required")
+    return _json(data)
+
+
+# -- rechecks ------------------------------------------------------------------------------
+def _recheck_id(request: Request) -> int | None:
+    value = request.path_params.get("rid")
+    return None if value is None else int(value)
+
+
+def _recheck_data(request: Request) -> dict[str, Any]:
+    d = _dashboard(request)
+    changed = request.query_params.get("all") not in ("1", "true", "yes")
+    page = d.recheck(_recheck_id(request), changed_only=changed, **_paging(request))
+    out = page.to_dict()
+    out["history"] = d.rechecks(limit=20).to_dict()
+    return out
+
+
+def recheck_page(request: Request) -> Response:
+    try:
+        data = _recheck_data(request)
+    except NotFound as e:
+        if _recheck_id(request) is not None:
+            raise
+        return _html("error.html.j2", title="sovbom fleet: recheck", heading="No recheck",
+                     message=e.message, nav="rechecks")  # fmt: skip
+    path = f"/rechecks/{data['recheck']['id']}"
+    params = {} if data["changed_only"] else {"all": "1"}
+    return _html("recheck.html.j2", title="sovbom fleet: recheck", r=data, path=path,
+                 nav="rechecks", pager=pager(path, params, data["servers"]))  # fmt: skip
+
+
+def recheck_json(request: Request) -> Response:
+    return _json(_recheck_data(request))
+
+
+def rechecks_json(request: Request) -> Response:
+    return _json(_dashboard(request).rechecks(**_paging(request)).to_dict())
+
+
+def api_index(request: Request) -> Response:
+    paths = [str(r.path) for r in request.app.routes if str(r.path).startswith("/api/")]
+    return _json({"endpoints": paths})
+
+
+#: (path, endpoint, JSON answers errors) for every page and endpoint.
+ROUTES: list[tuple[str, Handler, bool]] = [
+    ("/", overview_page, False),
+    ("/servers", servers_page, False),
+    ("/servers/{key:path}", server_page, False),
+    ("/search", search_page, False),
+    ("/rechecks", recheck_page, False),
+    ("/rechecks/{rid:int}", recheck_page, False),
+    ("/api", api_index, True),
+    ("/api/overview", overview_json, True),
+    ("/api/servers", servers_json, True),
+    ("/api/servers/{key:path}", server_json, True),
+    ("/api/search", search_json, True),
+    ("/api/rechecks", rechecks_json, True),
+    ("/api/rechecks/latest", recheck_json, True),
+    ("/api/rechecks/{rid:int}", recheck_json, True),
+]
 
 
 def create_app(dashboard: Dashboard) -> Starlette:
@@ -250,7 +290,10 @@ def create_app(dashboard: Dashboard) -> Starlette:
         return _html("error.html.j2", 404, title="sovbom: 404", heading=404,
                      message="No such page.")  # fmt: skip
 
-    return Starlette(routes=_routes(dashboard), exception_handlers={404: not_found})
+    app = Starlette(routes=[Route(path, _guard(json, handler)) for path, handler, json in ROUTES],
+                    exception_handlers={404: not_found})  # fmt: skip
+    app.state.dashboard = dashboard
+    return app
 
 
-__all__ = ["WEB_CSP", "create_app", "pager"]
+__all__ = ["ROUTES", "WEB_CSP", "create_app", "pager"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,7 +60,7 @@ def serve(dashboard: Dashboard, host: str = DEFAULT_HOST, port: int = DEFAULT_PO
 
     from sovbom.web.app import create_app
 
-    threading.Thread(target=dashboard.warm, name="sovbom-warm", daemon=True).start()
+    dashboard.warm()  # before the first connection: every first view is served warm
     uvicorn.run(create_app(dashboard), host=host, port=port, log_level="warning",
                 server_header=False, proxy_headers=False)  # fmt: skip
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sovbom.fleet.store import FleetStore
     from sovbom.fleet.summary import Share, SummaryReport
     from sovbom.policy import Finding, Policy
+    from sovbom.units import UnitNames
 
 #: Suppliers shown in the overview (the largest by judged components).
 TOP_SUPPLIERS = 25
@@ -32,6 +33,7 @@ class ServerCheck:
     report: CheckReport
     graph_svg: str
     findings: list[Finding]
+    names: UnitNames
 
 
 def chart_rows(shares: dict[str, Share], *, limit: int | None = None) -> list[dict[str, Any]]:
@@ -65,14 +67,26 @@ class Dashboard:
     _checks: Cache = field(default_factory=lambda: Cache(16))
 
     def warm(self) -> None:
-        """Load the checking code and compute the overview's summary ahead of the first visit."""
+        """Ready the first views: load the checking code, compile every template, compute the
+        overview's summary, check one server (``sovbom serve`` calls this before it accepts
+        connections)."""
         import gc
 
         import sovbom.checking  # noqa: F401
         import sovbom.cyclonedx.reader  # noqa: F401
+        import sovbom.fleet.query  # noqa: F401
         import sovbom.report.html.graph  # noqa: F401
+        import sovbom.signing  # noqa: F401
+        import sovbom.trace  # noqa: F401
+        from sovbom.report.html.page import environment
 
+        env = environment()
+        for name in env.list_templates(extensions=["j2"]):
+            env.get_template(name)
         self.summary(None, None)
+        first = self.servers(limit=1).rows
+        if first:  # one server's page, to load what checking and drawing load on first use
+            self.server(first[0]["key"], limit=1)
         gc.freeze()  # what is loaded now stays out of the collector's scans
 
     def state(self) -> tuple[int, int, int]:
@@ -80,11 +94,11 @@ class Dashboard:
 
     # -- overview --------------------------------------------------------------------------
     def summary(self, as_of: dt.date | None, since: dt.date | None) -> SummaryReport:
-        from sovbom.fleet.summary import summarize
+        from sovbom.fleet.shares import summarize_shares
 
         return self._summaries.get(
             self.state(), (as_of, since),
-            lambda: summarize(self.store, self.policy, as_of=as_of, since=since),
+            lambda: summarize_shares(self.store, self.policy, as_of=as_of, since=since),
         )  # fmt: skip
 
     def overview(
@@ -142,6 +156,7 @@ class Dashboard:
     def check(self, key: str, sha256: str) -> ServerCheck:
         def compute() -> ServerCheck:
             from sovbom.report.html.graph import graph_svg
+            from sovbom.units import UnitNames
 
             report = queries.check_newest(
                 self.store, key, self.policy, as_of=self.as_of, fail_on=self.fail_on
@@ -149,14 +164,12 @@ class Dashboard:
             findings = sorted(report.result.findings,
                               key=lambda f: (-int(f.severity), f.rule.value, f.name or ""))  # fmt: skip
             svg = graph_svg(report.graph, report.policy, report.result.findings, "g")
-            return ServerCheck(report, svg, findings)
+            return ServerCheck(report, svg, findings, UnitNames.of(report.graph))
 
         return self._checks.get(self.state(), (key, sha256), compute)
 
     def server(self, key: str, *, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
         """A server's versions and verdicts, and a page of its newest BOM's findings."""
-        from sovbom.units import UnitNames
-
         detail = queries.server_detail(self.store, key)
         out = detail.to_dict()
         newest = detail.versions[0]
@@ -164,7 +177,7 @@ class Dashboard:
         report = checked.report
         offset, limit = queries.clamp(offset, limit)
         shown = checked.findings[offset : offset + limit]
-        names = UnitNames.of(report.graph)
+        names = checked.names
         items = []
         for f in shown:
             d = f.to_dict()
@@ -190,11 +203,13 @@ class Dashboard:
         from sovbom.trace import parse_query
 
         offset, limit = queries.clamp(offset, limit)
-        report = where_used(self.store, parse_query(query), as_of=as_of, limit=offset + limit)
-        matches = report.matches[offset:]
+        report = where_used(self.store, parse_query(query), as_of=as_of, limit=limit,
+                            offset=offset)  # fmt: skip
+        matches = report.matches
         return {
             "query": report.query, "as_of": report.as_of,
-            "servers_in_fleet": report.servers_in_fleet,
+            "servers_in_fleet": report.servers_in_fleet, "total": report.total,
+            "servers_matched": report.servers_matched,
             "offset": offset, "limit": limit, "more": report.truncated,
             "items": [
                 {"server": m.server, "server_name": m.server_name, "site": m.site,

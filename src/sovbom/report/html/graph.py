@@ -1,6 +1,7 @@
 """The picture of a server: its containment tree as an inline SVG, coloured by the policy's verdict.
 
-The tree is laid out left to right (the root at the left), nodes coloured by the policy's verdict on
+The layout is computed here; the markup is the template ``report/graph.html.j2`` (the dashboard's
+server page draws the same picture). The tree is laid out left to right (the root at the left), nodes coloured by the policy's verdict on
 their country (domestic, approved, other, denied, unknown, out of the origin scope), unverified
 components outlined, and the dependency paths to flagged components drawn. Identical sibling
 subtrees (eight GPUs with their VBIOS) are drawn once with a count; a node with too many children
@@ -17,8 +18,8 @@ from typing import Any
 
 from sovbom.graph import CONTAINS, ProvenanceGraph
 from sovbom.policy import Finding, Policy
-from sovbom.report.html.hardware import legend_items, mark_of, tooltip
-from sovbom.report.html.page import esc, short
+from sovbom.report.html.hardware import legend_lines, mark_of, tooltip
+from sovbom.report.html.page import macro, short
 from sovbom.report.html.status import STATUS_HELP, STATUSES, Status, statuses
 
 #: Most nodes drawn in one picture; beyond it, subtrees are folded.
@@ -228,40 +229,45 @@ def graph_svg(
     identity: Mapping[str, bool] | None = None,
     identity_text: Mapping[str, str] | None = None,
 ) -> str:
-    """The picture of the server: an inline SVG, a legend and the list of folded flagged parts.
+    """The picture of the server: an inline SVG, a legend and the list of folded flagged parts
+    (the template ``report/graph.html.j2``).
 
     ``identity`` (bom-ref -> proved) marks the parts that proved their hardware identity, and
     those that did not, with a ring (``identity_text``: the basis or reason, for the tooltip)."""
+    view = graph_view(pg, policy, findings, prefix, identity, identity_text)
+    return str(macro("report/graph.html.j2", "graph", view))
+
+
+def graph_view(
+    pg: ProvenanceGraph,
+    policy: Policy,
+    findings: Sequence[Finding],
+    prefix: str = "g",
+    identity: Mapping[str, bool] | None = None,
+    identity_text: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """What the picture draws, laid out (None when the BOM has no root)."""
     if pg.root is None:
-        return '<p class="warn">The BOM has no root component: no picture.</p>'
+        return None
     pic = _picture(pg, statuses(pg, policy, findings))
     pic.identity, pic.identity_text = identity, identity_text or {}
     width = max(pic.xy(n)[0] + 7.2 * len(pic.texts[id(n)]) + 60 for n in pic.nodes)
     width = max(width, 700)
     total_h = pic.my + len(pic.nodes) * _ROW + 10
-    out: list[str] = []
-    out.append(
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="{esc(prefix)}-svg" class="provenance-graph"'
-        f' width="{width:.0f}" height="{total_h:.0f}" viewBox="0 0 {width:.0f} {total_h:.0f}"'
-        f' role="img" aria-labelledby="{esc(prefix)}-svg-title">'
-        f'<title id="{esc(prefix)}-svg-title">Provenance graph of {esc(pg.label_of(pg.root))}</title>'
-    )
-    total = len(pg.components)
-    flagged_total = sum(1 for r in pg.components if pic.st.flagged(r))
-    out.append(
-        f'<text x="12" y="18">{total:,} components, {flagged_total:,} flagged (medium or worse);'
-        f" {len(pic.nodes):,} rows drawn; \u00d7N: N identical parts drawn once</text>"
-    )
-    out += _containment(pic)
-    out += _dependencies(pic, findings)
-    out += [_node(pic, n) for n in pic.nodes]
-    out.append("</svg>")
-    return _legend(identity) + f'<div class="graph">{"".join(out)}</div>' + _folded_details(pic)
+    return {
+        "prefix": prefix, "width": f"{width:.0f}", "height": f"{total_h:.0f}",
+        "root": pg.label_of(pg.root), "total": len(pg.components),
+        "flagged": sum(1 for r in pg.components if pic.st.flagged(r)),
+        "legend": [(s, STATUS_HELP[s]) for s in STATUSES], "identity": legend_lines(identity),
+        "edges": _containment(pic), "deps": _dependencies(pic, findings),
+        "nodes": [_node(pic, n) for n in pic.nodes], "folded": _folded_details(pic),
+    }  # fmt: skip
 
 
-def _containment(pic: _Picture) -> list[str]:
-    """Containment edges: a trunk down from each parent, a stub to each child (red when flagged)."""
-    out: list[str] = []
+def _containment(pic: _Picture) -> list[tuple[str, str]]:
+    """Containment edges (class, path): a trunk down from each parent, a stub to each child
+    (" hot", red, when flagged)."""
+    out: list[tuple[str, str]] = []
     for n in pic.nodes:
         if not n.children:
             continue
@@ -269,22 +275,22 @@ def _containment(pic: _Picture) -> list[str]:
         last_hot = max((pic.xy(c)[1] for c in n.children if c.flagged), default=None)
         last = pic.xy(n.children[-1])[1]
         if last_hot is not None:
-            out.append(f'<path class="e hot" d="M{x1:.0f} {y1 + 6:.0f}V{last_hot:.0f}"/>')
+            out.append((" hot", f"M{x1:.0f} {y1 + 6:.0f}V{last_hot:.0f}"))
         if last_hot is None or last > last_hot:
             start = last_hot if last_hot is not None else y1 + 6
-            out.append(f'<path class="e" d="M{x1:.0f} {start:.0f}V{last:.0f}"/>')
+            out.append(("", f"M{x1:.0f} {start:.0f}V{last:.0f}"))
         for c in n.children:
             x2, y2 = pic.xy(c)
-            hot = " hot" if c.flagged else ""
-            out.append(f'<path class="e{hot}" d="M{x1:.0f} {y2:.0f}H{x2 - 7:.0f}"/>')
+            out.append((" hot" if c.flagged else "", f"M{x1:.0f} {y2:.0f}H{x2 - 7:.0f}"))
     return out
 
 
-def _dependencies(pic: _Picture, findings: Sequence[Finding]) -> list[str]:
-    """Dependency edges on the paths to flagged components: arcs in the left margin."""
+def _dependencies(pic: _Picture, findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
+    """Dependency edges on the paths to flagged components: arcs in the left margin (path, from,
+    to)."""
     pg = pic.pg
     drawn: set[tuple[int, int]] = set()
-    deps: list[str] = []
+    deps: list[tuple[str, str, str]] = []
     for finding in findings:
         if not pic.st.flagged(finding.ref or ""):
             continue
@@ -302,34 +308,23 @@ def _dependencies(pic: _Picture, findings: Sequence[Finding]) -> list[str]:
             (x1, y1), (x2, y2) = pic.xy(a), pic.xy(b)
             bend = min(abs(y2 - y1) / 4 + 20, pic.mx - 10)
             left = min(x1, x2) - bend
-            deps.append(
-                f'<path class="dep" d="M{x1 - 7:.0f} {y1:.0f}C{left:.0f} {y1:.0f}'
-                f' {left:.0f} {y2:.0f} {x2 - 7:.0f} {y2:.0f}"><title>depends: '
-                f"{esc(pg.label_of(u))} \u2192 {esc(pg.label_of(v))}</title></path>"
-            )
+            d = (f"M{x1 - 7:.0f} {y1:.0f}C{left:.0f} {y1:.0f} {left:.0f} {y2:.0f}"
+                 f" {x2 - 7:.0f} {y2:.0f}")  # fmt: skip
+            deps.append((d, pg.label_of(u), pg.label_of(v)))
     return deps
 
 
-def _node(pic: _Picture, n: _VNode) -> str:
+def _node(pic: _Picture, n: _VNode) -> dict[str, Any]:
     """One row of the picture: a node and its label, with a tooltip."""
     pg, st = pic.pg, pic.st
     x, y = pic.xy(n)
     if n.fold_of is not None:
         label = pic.texts[id(n)]
-        warn_cls = ' class="warnt"' if n.flagged else ""
-        w = 7.4 * len(label) + 16
-        return (
-            f'<g class="folded"><rect class="fold" x="{x - 6:.0f}" y="{y - 9:.0f}" width="{w:.0f}"'
-            f' height="18" rx="4"/><text x="{x + 2:.0f}" y="{y + 4:.0f}"'
-            f"{warn_cls}>{esc(label)}</text>"
-            f"<title>{esc(label)} (inside {esc(pg.label_of(n.fold_of))});"
-            " the flagged ones are listed below the picture</title></g>"
-        )
+        return {"fold": True, "rx": f"{x - 6:.0f}", "ry": f"{y - 9:.0f}",
+                "w": f"{7.4 * len(label) + 16:.0f}", "tx": f"{x + 2:.0f}", "ty": f"{y + 4:.0f}",
+                "flagged": n.flagged, "text": label, "inside": pg.label_of(n.fold_of)}  # fmt: skip
     ref = n.refs[0]
-    cls = f"n {n.status}" + (" unverified" if n.unverified else "")
     mult = f" \u00d7{n.count}" if n.count > 1 else ""
-    own_flag = st.flagged(ref)
-    flag_cls = ' class="flag"' if own_flag else ""
     tip = [
         pg.label_of(ref) + mult,
         f"bom-ref: {ref}",
@@ -342,48 +337,21 @@ def _node(pic: _Picture, n: _VNode) -> str:
     tip.extend(
         f"{fd.severity.label}: {fd.rule.value}: {fd.message}" for fd in st.findings.get(ref, ())[:5]
     )
+    own_flag = st.flagged(ref)
     if n.flagged and not own_flag:
         tip.append(f"{n.flagged} flagged inside")
     hw = tooltip(pic.identity, pic.identity_text, n.refs)
     if hw:
         tip.append(hw)
-    return (
-        f'<g class="node" data-ref="{esc(ref)}">{_ring(pic, n, x, y)}'
-        f'<circle class="{cls}" cx="{x:.0f}" cy="{y:.0f}" r="6"/>'
-        f'<text x="{x + 10:.0f}" y="{y + 4:.0f}"{flag_cls}>'
-        f"{esc(pic.texts[id(n)])}"
-        + (
-            f'<tspan class="warnt"> \u26a0{n.flagged if n.flagged > 1 else ""}</tspan>'
-            if n.flagged
-            else ""
-        )
-        + f"</text><title>{esc(chr(10).join(tip))}</title></g>"
-    )
+    return {
+        "fold": False, "ref": ref, "cls": f"n {n.status}" + (" unverified" if n.unverified else ""),
+        "ring": mark_of(pic.identity, n.refs),
+        "x": f"{x:.0f}", "y": f"{y:.0f}", "tx": f"{x + 10:.0f}", "ty": f"{y + 4:.0f}",
+        "own_flag": own_flag, "text": pic.texts[id(n)], "flagged": n.flagged, "tip": "\n".join(tip),
+    }  # fmt: skip
 
 
-def _ring(pic: _Picture, n: _VNode, x: float, y: float) -> str:
-    """A ring around a part that proved its hardware identity (or failed to)."""
-    mark = mark_of(pic.identity, n.refs)
-    if mark is None:
-        return ""
-    return f'<circle class="{mark}" cx="{x:.0f}" cy="{y:.0f}" r="9"/>'
-
-
-def _legend(identity: Mapping[str, bool] | None = None) -> str:
-    legend = '<div class="legend">' + "".join(
-        f'<span class="l-{s}">{esc(s)}: {esc(STATUS_HELP[s])}</span>' for s in STATUSES
-    )
-    return (
-        legend
-        + legend_items(identity)
-        + (
-            "<span>dashed black ring: unverified</span><span>red line: path to a flagged part</span>"
-            "<span>purple dashed: dependency on that path</span><span>\u26a0N: flagged parts inside</span></div>"
-        )
-    )
-
-
-def _folded_details(pic: _Picture) -> str:
+def _folded_details(pic: _Picture) -> list[tuple[int, str, list[tuple[str, str, str]]]]:
     """The flagged components hidden in each folded node, listed below the picture."""
     pg, st = pic.pg, pic.st
     details = []
@@ -396,14 +364,10 @@ def _folded_details(pic: _Picture) -> str:
         hidden = hidden_in.get(id(f), [])
         if not hidden:
             continue
-        items = "".join(
-            f"<li>{esc(pg.label_of(r))} <code>{esc(r)}</code> \u2014 "
-            + esc("; ".join(fd.rule.value for fd in st.findings.get(r, ()) if fd.counts))
-            + "</li>"
+        items = [
+            (pg.label_of(r), r,
+             "; ".join(fd.rule.value for fd in st.findings.get(r, ()) if fd.counts))
             for r in sorted(hidden, key=pg.label_of)[:2000]
-        )
-        details.append(
-            f"<details><summary>{len(hidden):,} flagged components folded inside "
-            f"{esc(pg.label_of(f.fold_of))}</summary><ul>{items}</ul></details>"
-        )
-    return "".join(details)
+        ]  # fmt: skip
+        details.append((len(hidden), pg.label_of(f.fold_of), items))
+    return details

@@ -33,15 +33,17 @@ def mark_of(marks: Mapping[str, bool] | None, refs: list[str]) -> str | None:
     return PROVED if all(known) else NOT_PROVED
 
 
-def legend_items(marks: Mapping[str, bool] | None) -> str:
+def legend_lines(marks: Mapping[str, bool] | None) -> list[tuple[str, str]]:
+    """The graph legend's lines for the identity rings (none when identity was not checked)."""
     if marks is None:
-        return ""
-    return (
-        f'<span class="l-{PROVED}">green ring: proved its hardware identity (device key, chain to'
-        " a configured root)</span>"
-        f'<span class="l-{NOT_PROVED}">orange ring: hardware identity not proved (see the'
-        " reason)</span>"
-    )
+        return []
+    return [
+        (
+            PROVED,
+            "green ring: proved its hardware identity (device key, chain to a configured root)",
+        ),
+        (NOT_PROVED, "orange ring: hardware identity not proved (see the reason)"),
+    ]
 
 
 def tooltip(

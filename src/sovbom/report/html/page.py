@@ -5,9 +5,11 @@ hashes of the style and the script and forbids anything else, so the page loads 
 network and an injected script would not run.
 
 The frame (head, style, policy, footer, script) is the Jinja2 template ``frame.html.j2`` in
-``sovbom/templates``, shared with the dashboard (:mod:`sovbom.web`); templates autoescape, and
-:func:`environment`'s ``finalize`` drops control characters as :func:`esc` does. The sections of
-each report kind are still built as escaped strings (:func:`esc`) and set into the frame.
+``sovbom/templates``, shared with the dashboard (:mod:`sovbom.web`); each report kind's sections are
+templates under ``templates/report`` whose pieces (``report/macros.html.j2``: findings table,
+provenance paths, signature, share tables and charts) the dashboard pages use too. Templates
+autoescape, undefined names are errors, and :func:`environment`'s ``finalize`` drops control
+characters as :func:`esc` does.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import html
+import html as _html
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
@@ -58,22 +60,27 @@ _CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *
 
 def esc(value: object) -> str:
     """Escape anything for HTML text and attribute values (control characters removed)."""
-    return html.escape("" if value is None else str(value).translate(_CONTROLS), quote=True)
+    return _html.escape("" if value is None else str(value).translate(_CONTROLS), quote=True)
 
 
 def _finalize(value: object) -> object:
-    """What a template prints: nothing for None, text without control characters (as :func:`esc`)."""
-    if value is None:
-        return ""
+    """What a template prints: nothing for None, Markup as it is, anything else escaped by
+    :func:`esc` (control characters dropped), so that templates escape exactly as builders do."""
     if isinstance(value, Markup):
         return value
-    return str(value).translate(_CONTROLS)
+    return Markup(esc(value))  # noqa: S704 - escaped here
+
+
+def _num(value: int) -> str:
+    """A whole number with thousands separators."""
+    return f"{value:,}"
 
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    """The templates of reports and dashboard pages: autoescaping, undefined names an error."""
-    return jinja2.Environment(
+    """The templates of reports and dashboard pages, loaded once per process: autoescaping,
+    undefined names an error, compiled templates kept (the package's files do not change)."""
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("sovbom", "templates"),
         autoescape=True,
         finalize=_finalize,
@@ -81,7 +88,15 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
+    env.filters["num"] = _num
+    return env
+
+
+def macro(template: str, name: str, *args: Any) -> Markup:
+    """Call one macro of a template (e.g. ``report/macros.html.j2``'s ``findings_table``)."""
+    return Markup(getattr(environment().get_template(template).module, name)(*args))  # noqa: S704
 
 
 def frame_context(csp: str = REPORT_CSP) -> dict[str, Any]:
@@ -104,36 +119,19 @@ def page(title: str, body: str) -> str:
     return render("report.html.j2", title=title, body=Markup(body))  # noqa: S704
 
 
+def html(text: str) -> Markup:
+    """HTML text a builder in this package escaped (:func:`esc`), to set into a template."""
+    return Markup(text)  # noqa: S704 - escaped by its builder
+
+
 def dl(items: Iterable[tuple[str, str]]) -> str:
     """A definition list; values are already HTML."""
-    return '<dl class="kv">' + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+    return str(macro("report/macros.html.j2", "dl", [(k, html(v)) for k, v in items]))
 
 
 def signature_html(signature: Mapping[str, Any] | None) -> str:
     """Who signed, when, which log entry, against which trusted root."""
-    if not signature:
-        return '<p class="warn">No signature was checked: the BOM is only <em>declared</em>.</p>'
-    if not signature.get("ok", True):
-        return f'<p class="warn">Signature does not hold: {esc(signature.get("reason"))}</p>'
-    root = signature.get("trust_root") or {}
-    items = [
-        ("Signed by", f"<code>{esc(signature.get('identity'))}</code>"),
-        ("Issuer", f"<code>{esc(signature.get('issuer'))}</code>"),
-        ("Roles", esc(", ".join(signature.get("roles") or ()) or "none")),
-        ("Logged at", esc(signature.get("integrated_time") or "unknown")),
-        ("Log index", esc(signature.get("log_index"))),
-    ]
-    if signature.get("bundle"):
-        items.append(("Bundle", f"<code>{esc(signature.get('bundle'))}</code>"))
-    if root:
-        items.append(
-            (
-                "Trusted root",
-                f"<code>sha256:{esc(root.get('sha256'))}</code> ({esc(root.get('source'))};"
-                f" {esc(root.get('freshness'))})",
-            )
-        )
-    return dl(items)
+    return str(macro("report/macros.html.j2", "signature", signature))
 
 
 def short(text: str, n: int = LABEL_CHARS) -> str:

@@ -1,0 +1,115 @@
+"""Per-BOM component counts (``bom_shares``): the fleet summary added up from them is the summary
+counted from every component, however the BOMs came in (ingest, late delivery, older revision)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from fleet_support import part, policy, server_bom, write
+from sqlalchemy import text
+
+from sovbom.fleet.ingest import DeliveryFacts, IngestInput, ingest
+from sovbom.fleet.shares import shares_summary, summarize_shares
+from sovbom.fleet.store import open_store
+from sovbom.fleet.summary import fleet_summary, summarize
+from sovbom.policy import load_policy
+
+
+def _fleet(directory: Path) -> list[Path]:
+    paths = []
+    for i in range(6):
+        parts = [part("hw:gpu", "GPU", "gpu", "CN" if i % 2 else "US", part_number=f"GPU-{i}"),
+                 part("hw:nic", "NIC", "nic", "TW", supplier=f"Maker {i % 3}"),
+                 part("hw:x", "Unknown part", "nic", "DE")]  # fmt: skip
+        doc = server_bom(f"Q{i:03d}", parts=parts, n_fillers=3 + i,
+                         timestamp=f"2026-0{1 + i % 3}-01T00:00:00Z",
+                         site=f"Plant {'AB'[i % 2]}")  # fmt: skip
+        paths.append(write(directory / f"q{i}.json", doc))
+    later = server_bom("Q001", parts=[part("hw:gpu", "GPU", "gpu", "JP")], n_fillers=2,
+                       timestamp="2026-05-01T00:00:00Z", site="Plant B")  # fmt: skip
+    paths.append(write(directory / "q1-v2.json", later))
+    return paths
+
+
+def _same(store: object, pol: object, days: list[dt.date | None]) -> None:
+    for day in days:
+        expected = fleet_summary(store, pol, as_of=day).to_dict()  # type: ignore[arg-type]
+        assert shares_summary(store, pol, as_of=day).to_dict() == expected, day  # type: ignore[arg-type]
+
+
+def test_summary_from_counts_is_the_summary_of_every_component(db_url: str, tmp_path: Path) -> None:
+    pol = load_policy(policy(tmp_path / "p.yaml", denied=["CN"]))
+    paths = _fleet(tmp_path)
+    store = open_store(db_url, create=True)
+    try:
+        ingest(store, [IngestInput(str(p)) for p in paths[:4]])
+        ingest(store, [IngestInput(str(p)) for p in paths[4:]])
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM bom_shares")).scalar() > 0
+        _same(store, pol, [None, dt.date(2026, 1, 15), dt.date(2026, 4, 30), dt.date(2025, 1, 1)])
+        now = fleet_summary(store, pol, as_of=None)
+        assert now.servers == 6 and now.by["country"]["CN"].total > 0
+        expected = summarize(store, pol, as_of=None, since=dt.date(2026, 1, 31))
+        got = summarize_shares(store, pol, as_of=None, since=dt.date(2026, 1, 31))
+        assert got.now.to_dict() == expected.now.to_dict()
+        assert got.trend("class") == expected.trend("class") != {}
+    finally:
+        store.close()
+
+
+def test_a_late_delivery_recounts_the_verified_components(db_url: str, tmp_path: Path) -> None:
+    pol = load_policy(policy(tmp_path / "p.yaml"))
+    paths = _fleet(tmp_path)
+    store = open_store(db_url, create=True)
+    try:
+        ingest(store, [IngestInput(str(p)) for p in paths])
+        before = shares_summary(store, pol, as_of=None).unverified_components
+        sha = hashlib.sha256(paths[0].read_bytes()).hexdigest()
+        facts = DeliveryFacts("delivery.json", "pass", {"hw:gpu": "delivery", "hw:nic": "delivery"})
+        ingest(store, [], deliveries={sha: facts})
+        after = shares_summary(store, pol, as_of=None).unverified_components
+        assert after == before - 2
+        _same(store, pol, [None])
+    finally:
+        store.close()
+
+
+def test_newest_boms_without_counts_are_counted_from_their_components(
+    db_url: str, tmp_path: Path
+) -> None:
+    pol = load_policy(policy(tmp_path / "p.yaml", denied=["CN"]))
+    store = open_store(db_url, create=True)
+    try:
+        ingest(store, [IngestInput(str(p)) for p in _fleet(tmp_path)])
+        with store.engine.begin() as conn:  # as an older sovbom stored them
+            conn.execute(text("DELETE FROM bom_shares WHERE bom_id IN (1, 2, 7)"))
+        _same(store, pol, [None, dt.date(2026, 2, 15)])
+    finally:
+        store.close()
+
+
+def test_migration_0004_counts_the_boms_already_stored(db_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from sovbom.fleet.store import FleetStore, migrate, resolve_url
+
+    pol = load_policy(policy(tmp_path / "p.yaml", denied=["CN"]))
+    store = open_store(db_url, create=True)
+    try:
+        ingest(store, [IngestInput(str(p)) for p in _fleet(tmp_path)])
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE bom_shares"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    finally:
+        store.close()
+    migrate(FleetStore(create_engine(resolve_url(db_url)), db_url))
+    store = open_store(db_url)
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(text("SELECT count(DISTINCT bom_id) FROM bom_shares")).scalar()
+        assert rows == 7
+        _same(store, pol, [None])
+    finally:
+        store.close()
