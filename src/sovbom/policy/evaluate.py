@@ -181,11 +181,11 @@ class CheckResult:
         return threshold is not None and worst is not None and worst >= threshold
 
     def counts_by_severity(self) -> dict[str, int]:
-        out = {s.label: 0 for s in Severity}
+        counts = [0] * len(Severity)
         for f in self.findings:
-            if f.counts:
-                out[f.severity.label] += 1
-        return out
+            if f.exempted_by is None:
+                counts[f.severity] += 1
+        return {s.label: counts[s] for s in Severity}
 
 
 def effective_country(prov: Provenance) -> tuple[str | None, str]:

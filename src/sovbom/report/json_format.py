@@ -140,26 +140,24 @@ class _PathTable:
         self._index: dict[int, int] = {}  # id(route) -> node; the findings keep the routes alive
 
     def ids(self, routes: Iterable[Route]) -> list[int]:
-        return [self.id(route) for route in routes]
-
-    def id(self, route: Route) -> int:
-        index = self._index
-        found = index.get(id(route))
-        if found is not None:
-            return found
-        chain = []
-        node: Route | None = route
-        while node is not None and id(node) not in index:
-            chain.append(node)
-            node = node[1]
-        parent = None if node is None else index[id(node)]
-        nodes = self.nodes
-        for n in reversed(chain):
-            index[id(n)] = len(nodes)
-            nodes.append({"ref": n[0], "parent": parent})
-            parent = len(nodes) - 1
-        assert parent is not None
-        return parent
+        index, nodes = self._index, self.nodes
+        out = []
+        for route in routes:
+            found = index.get(id(route))
+            if found is None:
+                chain = []
+                node: Route | None = route
+                while node is not None and id(node) not in index:
+                    chain.append(node)
+                    node = node[1]
+                found = None if node is None else index[id(node)]
+                for n in reversed(chain):
+                    index[id(n)] = len(nodes)
+                    nodes.append({"ref": n[0], "parent": found})
+                    found = len(nodes) - 1
+                assert found is not None
+            out.append(found)
+        return out
 
 
 def spell_out_paths(doc: Mapping[str, Any]) -> list[list[list[str]]]:
