@@ -174,7 +174,10 @@ class ProvenanceGraph:
             up = self.route(p)
             if up is not None and not _passes(up, first):
                 out.append((ref, up, up[2] + 1))
-        if len(out) > 1:
+        if len(out) == 2:
+            if out[1][2] < out[0][2]:
+                out.reverse()
+        elif len(out) > 2:
             out.sort(key=_route_length)
         return out
 

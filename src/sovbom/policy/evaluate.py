@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sovbom.graph import label, route_refs
-from sovbom.model import Provenance
+from sovbom.graph import route_refs
+from sovbom.model import Provenance, provenance_of
 from sovbom.policy.config import Exemption, Policy
 from sovbom.policy.rules import (
     LEVEL_LABELS,
@@ -317,9 +317,11 @@ def evaluate(
     from sovbom.origins import StageShares
 
     stage_shares = StageShares(policy.domestic)
-    provenance = pg.provenance
+    known = pg._provenance  # pg.provenance(ref), without a call per component
     for ref, comp in pg.components.items():
-        prov = provenance(ref)
+        prov = known.get(ref)
+        if prov is None:
+            prov = known[ref] = provenance_of(comp)
         ctype = comp.get("type") or "library"
         if type(ctype) is not str:
             ctype = str(ctype)
@@ -414,7 +416,7 @@ class _FindingMaker:
     ) -> list[Finding]:
         pg = self.pg
         routes = pg.parent_routes(ref, limit=self.max_paths) if pg.root else []
-        where = _Where(ref, comp, prov, level, routes)
+        where = _Where(ref, comp, prov, level, routes, pg.label_of(ref))
         out: list[Finding] = []
         expired_reported: set[int] = set()
         for rule, message in raised:
@@ -451,19 +453,17 @@ class _Where:
     prov: Provenance
     level: Level
     routes: list[Route]
-    _name: str | None = None
+    name: str
 
     def finding(self, rule: Rule, severity: Severity, message: str) -> Finding:
         comp, prov = self.comp, self.prov
-        if self._name is None:
-            self._name = label(comp, self.ref)
         purl = comp.get("purl")
         return Finding(
             rule,
             severity,
             message,
             ref=self.ref,
-            name=self._name,
+            name=self.name,
             type=str(comp.get("type") or ""),
             cls=prov.cls,
             purl=purl if isinstance(purl, str) else None,
