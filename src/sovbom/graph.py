@@ -277,52 +277,67 @@ class _Walk:
 
 
 def _walk(doc: Mapping[str, Any], problems: list[GraphProblem]) -> _Walk:
-    """Nodes and containment edges, in document order (an explicit stack: no recursion limit)."""
+    """Nodes and containment edges, in document order (an explicit stack: no recursion limit).
+
+    The stack holds one iterator per open ``components`` list (its JSON path and the ref of the
+    component holding it): a child list is walked in place, not copied onto the stack."""
     w = _Walk()
     components, json_locations = w.components, w.json_locations
+    contains, parent_of = w.contains, w.parent_of
     anonymous = 0
-    stack: list[tuple[tuple[str | int, ...], Any, str | None]] = []
+    Frame = tuple[Iterator[tuple[Any, Any]], tuple[str | int, ...], str | None]
+    stack: list[Frame] = []
     top = doc.get("components")
     if isinstance(top, list):
-        stack.extend((("components", i), c, None) for i, c in reversed(list(enumerate(top))))
+        stack.append((enumerate(top), ("components",), None))
     metadata = doc.get("metadata")
     if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), dict):
-        stack.append((("metadata", "component"), metadata["component"], None))
+        stack.append((iter([("component", metadata["component"])]), ("metadata",), None))
     while stack:
-        path, comp, parent = stack.pop()
-        if not isinstance(comp, dict):
-            continue
-        ref = comp.get("bom-ref")
-        if not isinstance(ref, str) or not ref:
-            anonymous += 1
-            ref = anonymous_ref(anonymous, comp)
-        if ref in components:
-            from sovbom._io import json_pointer
+        items, base, parent = stack[-1]
+        for key, comp in items:
+            if type(comp) is not dict and not isinstance(comp, dict):
+                continue
+            path = (*base, key)
+            ref = comp.get("bom-ref")
+            if not ref or not isinstance(ref, str):
+                anonymous += 1
+                ref = anonymous_ref(anonymous, comp)
+            if ref in components:
+                from sovbom._io import json_pointer
 
-            problems.append(
-                GraphProblem(
-                    "duplicate-bom-ref", f"bom-ref {ref!r} is used twice", ref, json_pointer(path)
+                problems.append(
+                    GraphProblem(
+                        "duplicate-bom-ref",
+                        f"bom-ref {ref!r} is used twice",
+                        ref,
+                        json_pointer(path),
+                    )
                 )
-            )
+            else:
+                components[ref] = comp
+                json_locations[ref] = path
+            if parent is not None and parent != ref:
+                contains.append((parent, ref))
+                parent_of[ref] = parent
+            xrefs = comp.get("externalReferences")
+            if xrefs:
+                _sub_boms(ref, xrefs, w.sub_boms)
+            children = comp.get("components")
+            if children:
+                stack.append((enumerate(children), (*path, "components"), ref))
+                break  # walk the children first (document order), then come back
         else:
-            components[ref] = comp
-            json_locations[ref] = path
-        if parent is not None and parent != ref:
-            w.contains.append((parent, ref))
-            w.parent_of[ref] = parent
-        children = comp.get("components")
-        if children:
-            stack.extend(
-                ((*path, "components", i), c, ref) for i, c in reversed(list(enumerate(children)))
-            )
-        xrefs = comp.get("externalReferences")
-        if xrefs:
-            for xref in xrefs:
-                if isinstance(xref, Mapping) and xref.get("type") == "bom":
-                    url = xref.get("url")
-                    if isinstance(url, str) and url.startswith(_BOM_LINK):
-                        w.sub_boms.append((ref, url))
+            stack.pop()
     return w
+
+
+def _sub_boms(ref: str, xrefs: Iterable[Any], out: list[tuple[str, str]]) -> None:
+    for xref in xrefs:
+        if isinstance(xref, Mapping) and xref.get("type") == "bom":
+            url = xref.get("url")
+            if isinstance(url, str) and url.startswith(_BOM_LINK):
+                out.append((ref, url))
 
 
 def _dependency_edges(
