@@ -248,6 +248,9 @@ def _graph_findings(pg: ProvenanceGraph, policy: Policy, spec: RuleSpec) -> Iter
 
 
 _RULE_ORDER = {spec.rule: i for i, spec in enumerate(RULES)}
+_LEVELS = tuple(Level)  # by value: DECLARED is 0 ... HARDWARE_VERIFIED is 3
+_HARDWARE, _VERIFIED = int(Level.HARDWARE_VERIFIED), int(Level.VERIFIED)
+assert all(lvl == i for i, lvl in enumerate(_LEVELS))
 _Raised = tuple[tuple[Rule, str], ...]
 
 
@@ -277,7 +280,14 @@ class _Tally:
                 if country in self.policy.approved
                 else "other"
             )
-        setattr(share, kind, getattr(share, kind) + 1)
+        if kind == "domestic":
+            share.domestic += 1
+        elif kind == "approved":
+            share.approved += 1
+        elif kind == "other":
+            share.other += 1
+        else:
+            share.unknown += 1
 
 
 def evaluate(
@@ -308,6 +318,7 @@ def evaluate(
     hardware = context.hardware
     failures = context.hardware_failures
     tally = _Tally(policy)
+    base = int(base_level)
     terms_of: dict[tuple[str, str | None], _Terms] = {}
     verdicts: dict[tuple[object, ...], _Raised] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
@@ -329,11 +340,10 @@ def evaluate(
         terms = terms_of.get((ctype, cls))
         if terms is None:
             terms = terms_of[(ctype, cls)] = _terms(policy, ctype, cls)
-        if ref in hardware:
-            level = Level.HARDWARE_VERIFIED
-        else:
-            level = Level.VERIFIED if ref in verified else base_level
-        tally.levels[level] += 1
+        # levels as ints in the hot path: an enum member hashes through a Python call
+        lv = _HARDWARE if ref in hardware else _VERIFIED if ref in verified else base
+        level = _LEVELS[lv]
+        tally.levels[lv] += 1
         if prov.production:
             stage_shares.add(prov)
         country, basis = effective_country(prov)
@@ -342,7 +352,7 @@ def evaluate(
         if terms.in_scope:
             tally.share(cls or ctype, country)
         shortfall = failures.get(ref)
-        key = (terms, country, basis, prov.countries(), level, shortfall)
+        key = (terms, country, basis, prov.countries(), lv, shortfall)
         raised = verdicts.get(key)
         if raised is None or terms.per_component:
             subject.prov, subject.ref, subject.country, subject.basis = prov, ref, country, basis
