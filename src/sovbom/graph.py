@@ -448,7 +448,9 @@ def _bulk_digraph(
         out = succ[u]
         for v in targets:
             out[v] = pred[v][u] = {}
-    nx._clear_cache(g)
+    clear_cache = getattr(nx, "_clear_cache", None)  # networkx 3.3+ caches per graph
+    if clear_cache is not None:
+        clear_cache(g)
     return g
 
 
