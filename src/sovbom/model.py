@@ -239,6 +239,20 @@ def properties_of(component: Mapping[str, Any]) -> dict[str, list[str]]:
     return out
 
 
+#: normalize_country, once per distinct spelling (a 100k-component BOM names a few countries)
+_COUNTRIES: dict[str, str | None] = {}
+
+
+def _country(value: str) -> str | None:
+    try:
+        return _COUNTRIES[value]
+    except KeyError:
+        if len(_COUNTRIES) > 4096:  # bounded: values come from untrusted documents
+            _COUNTRIES.clear()
+        found = _COUNTRIES[value] = normalize_country(value)
+        return found
+
+
 def _entity(component: Mapping[str, Any], key: str) -> tuple[str | None, str | None]:
     entity = component.get(key)
     # ``type(...) is dict`` first: parsed documents hold dicts, and the Mapping check is slow
@@ -252,7 +266,7 @@ def _entity(component: Mapping[str, Any], key: str) -> tuple[str | None, str | N
     if address and (type(address) is dict or isinstance(address, Mapping)):
         value = address.get("country")
         if isinstance(value, str):
-            country = normalize_country(value)
+            country = _country(value)
     return name, country
 
 
@@ -378,22 +392,26 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
     """
     found: dict[str, str] = {}
     steps: dict[str, dict[str, str]] | None = None
-    seen_by: list[str] = []
+    seen_by: list[str] | None = None
     props = component.get("properties")
     if props:
         prefix = tx.PRODUCTION_PREFIX
         seen_by_name = tx.SEEN_BY
+        fields = _PROP_FIELDS
         for p in props:
             if type(p) is not dict and not isinstance(p, Mapping):
                 continue
             name = p.get("name")
             value = p.get("value")
-            if not isinstance(name, str) or not isinstance(value, str) or not value:
+            if not value or not isinstance(name, str) or not isinstance(value, str):
                 continue
-            key = _PROP_FIELDS.get(name)
+            key = fields.get(name)
             if key is not None:
-                found.setdefault(key, value)
+                if key not in found:
+                    found[key] = value
             elif name == seen_by_name:
+                if seen_by is None:
+                    seen_by = []
                 seen_by.append(value)
             elif name.startswith(prefix):
                 step, _, fname = name[len(prefix) :].rpartition(":")
@@ -401,28 +419,30 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
                     if steps is None:
                         steps = {}
                     steps.setdefault(step, {}).setdefault(fname, value)
-    manufacturer, manufacturer_country = _entity(component, "manufacturer")
+    manufacturer, manufacturer_country = (
+        _entity(component, "manufacturer") if "manufacturer" in component else (None, None)
+    )
     if manufacturer is None and isinstance(component.get("author"), str):
         manufacturer = component["author"]
-    supplier, supplier_country = _entity(component, "supplier")
-    origin = (
-        (_standard_origin(component) if "origins" in component else None)
-        or found.get("origin")
-        or found.get("origin2")
+    supplier, supplier_country = (
+        _entity(component, "supplier") if "supplier" in component else (None, None)
     )
-    production = _steps(steps) if steps else ()
+    production: tuple[ProductionStep, ...] = _steps(steps) if steps else ()
     if "origins" in component:
+        origin = _standard_origin(component) or found.get("origin") or found.get("origin2")
         production = _merge_origin_stages(production, component["origins"])
+    else:
+        origin = found.get("origin") or found.get("origin2") if found else None
     return Provenance(
-        manufacturer=manufacturer,
-        manufacturer_country=manufacturer_country,
-        supplier=supplier,
-        supplier_country=supplier_country,
-        origin_country=normalize_country(origin),
-        part_number=found.get("part_number"),
-        serial=found.get("serial"),
-        cls=found.get("cls"),
-        slot=found.get("slot") or found.get("slot2"),
-        production=production,
-        seen_by=tuple(seen_by),
+        manufacturer,
+        manufacturer_country,
+        supplier,
+        supplier_country,
+        _country(origin) if origin else None,
+        found.get("part_number"),
+        found.get("serial"),
+        found.get("cls"),
+        found.get("slot") or found.get("slot2"),
+        production,
+        tuple(seen_by) if seen_by else (),
     )

@@ -7,6 +7,8 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
+from sovbom.report.json_format import spell_out_paths
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 SCHEMAS = REPO / "schemas"
@@ -57,13 +59,13 @@ def test_check_json_report_is_schema_valid_and_fails_on_high(run_cli: Any, tmp_p
     assert [f["component"]["bom-ref"] for f in exempted] == ["hw:chassis/baseboard/bmc"]
     every = {f["component"]["bom-ref"] for f in report["findings"] if "component" in f}
     assert "hw:chassis/hgx/gpu3" in every
-    gpu = next(
-        f
-        for f in report["findings"]
+    gpu_paths = next(
+        paths
+        for f, paths in zip(report["findings"], spell_out_paths(report), strict=True)
         if f.get("component", {}).get("bom-ref") == "hw:chassis/hgx/gpu3"
     )
-    assert gpu["paths"][0] == ["hw:server", "hw:chassis", "hw:chassis/hgx", "hw:chassis/hgx/gpu3"]
-    assert [report["names"][r] for r in gpu["paths"][0][:2]] == [
+    assert gpu_paths[0] == ["hw:server", "hw:chassis", "hw:chassis/hgx", "hw:chassis/hgx/gpu3"]
+    assert [report["names"][r] for r in gpu_paths[0][:2]] == [
         "YCS AIX-8B A",
         "YCS 8U AI chassis",
     ]
@@ -296,10 +298,14 @@ def test_check_on_a_composed_server_bom(run_cli: Any, tmp_path: Path) -> None:
     integrity = [f for f in report["findings"] if f["rule"] == "integrity"]
     # Debian's libc6 and libgcc-s1 depend on each other: reported as a low-severity cycle
     assert [(f["severity"], f["message"].split(":")[0]) for f in integrity] == [("low", "cycle")]
-    packages = [f for f in report["findings"] if f.get("component", {}).get("type") == "library"]
+    packages = [
+        paths
+        for f, paths in zip(report["findings"], spell_out_paths(report), strict=True)
+        if f.get("component", {}).get("type") == "library"
+    ]
     assert packages, "the packages are checked too"
     # a package's path runs from the server root through the operating system
-    first = packages[0]["paths"][0]
+    first = packages[0][0]
     assert first[0] == "hw:server"
     assert any(report["names"][r].startswith("debian") or "os" in r for r in first[1:-1]), first
 

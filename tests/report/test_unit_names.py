@@ -13,6 +13,7 @@ import pytest
 
 from sovbom.graph import build_graph
 from sovbom.report import ReportFormat
+from sovbom.report.json_format import spell_out_paths
 from sovbom.units import UnitNames
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,8 +109,8 @@ def _vbios_rows(fmt: ReportFormat, out: str) -> list[str]:
         ]
     doc = json.loads(out)
     return [
-        " > ".join(doc["names"][ref] for ref in f["paths"][0])
-        for f in doc["findings"]
+        " > ".join(doc["names"][ref] for ref in paths[0])
+        for f, paths in zip(doc["findings"], spell_out_paths(doc), strict=True)
         if f["rule"] == "insufficient-verification" and "vbios" in f["component"]["bom-ref"]
     ]
 

@@ -162,6 +162,9 @@ def check(
         claim=definition,
     )
     chosen = ReportFormat(fmt or default_format(output))
+    if chosen is not ReportFormat.SARIF:  # only SARIF reads the BOM's bytes (line numbers):
+        report.bom_raw = b""  # let them go before the report is built (peak memory)
+    del loaded
     color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
     write_bytes(output, renderer_for(chosen, color=color).check(report))
     claim_fails = False

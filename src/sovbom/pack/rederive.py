@@ -370,6 +370,10 @@ def _compare_check(
     """The packed check report against its re-derivation at the packed threshold (any
     difference is tampering); the inspector's own verdict is said alongside, never compared."""
     derived = orjson.loads(orjson.dumps(opts.serialize(check)))
+    if packed.get("format_version") == 1 and derived.get("format_version") != 1:
+        from sovbom.report.json_format import as_format_version_1
+
+        derived = as_format_version_1(derived)  # a report written before paths were shared
     item.packed_verdict = str(packed.get("verdict"))
     report.add(
         "policy",

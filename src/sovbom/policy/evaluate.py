@@ -9,12 +9,12 @@ summary of domestic shares.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sovbom.graph import label
-from sovbom.model import Provenance
+from sovbom.graph import route_refs
+from sovbom.model import Provenance, provenance_of
 from sovbom.policy.config import Exemption, Policy
 from sovbom.policy.rules import (
     LEVEL_LABELS,
@@ -29,7 +29,7 @@ from sovbom.policy.rules import (
 )
 
 if TYPE_CHECKING:
-    from sovbom.graph import ProvenanceGraph
+    from sovbom.graph import ProvenanceGraph, Route
     from sovbom.origins import StageShares
 
 
@@ -77,8 +77,9 @@ class Finding:
     serial: str | None = None
     countries: tuple[str, ...] = ()
     level: Level | None = None
-    #: bom-refs from the server root to the component, shortest first
-    paths: list[list[str]] = field(default_factory=list)
+    #: provenance paths from the server root to the component, shortest first, as shared
+    #: routes (:data:`sovbom.graph.Route`); :attr:`paths` spells them out
+    routes: list[Route] = field(default_factory=list)
     json_path: str | None = None
     exempted_by: Exemption | None = None
 
@@ -87,7 +88,14 @@ class Finding:
         """Exempted findings are reported but never fail a run."""
         return self.exempted_by is None
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def paths(self) -> list[list[str]]:
+        """The provenance paths as bom-refs, from the server root to the component."""
+        return [route_refs(r) for r in self.routes]
+
+    def to_dict(self, path_ids: Sequence[int] | None = None) -> dict[str, Any]:
+        """The finding as JSON; its ``paths`` spelled out as bom-refs, or given as ``path_ids``
+        (indices into a report's path table, which stores each path once)."""
         out: dict[str, Any] = {
             "rule": self.rule.value,
             "severity": SEVERITY_LABELS[self.severity],
@@ -111,7 +119,10 @@ class Finding:
             if self.level is not None:
                 component["verification"] = LEVEL_LABELS[self.level]
             out["component"] = component
-        if self.paths:
+        if path_ids is not None:
+            if path_ids:
+                out["paths"] = list(path_ids)
+        elif self.routes:
             out["paths"] = self.paths
         if self.json_path:
             out["json_path"] = self.json_path
@@ -170,11 +181,11 @@ class CheckResult:
         return threshold is not None and worst is not None and worst >= threshold
 
     def counts_by_severity(self) -> dict[str, int]:
-        out = {s.label: 0 for s in Severity}
+        counts = [0] * len(Severity)
         for f in self.findings:
-            if f.counts:
-                out[f.severity.label] += 1
-        return out
+            if f.exempted_by is None:
+                counts[f.severity] += 1
+        return {s.label: counts[s] for s in Severity}
 
 
 def effective_country(prov: Provenance) -> tuple[str | None, str]:
@@ -188,20 +199,39 @@ def effective_country(prov: Provenance) -> tuple[str | None, str]:
     return None, "unknown"
 
 
-#: Per (type, class) of component, what the policy asks: critical?, the rules that apply, and
-#: the verification level needed.
-_Terms = tuple[bool, tuple[tuple[Rule, ComponentCheck], ...], Level]
+_Checks = tuple[tuple[Rule, ComponentCheck], ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: one per run
+class _Terms:
+    """What the policy asks of one (type, class) of component: whether it is critical, the
+    rules that apply (those evaluated once per distinct value, and those read per component),
+    the verification level needed, and whether it counts towards the domestic shares."""
+
+    critical: bool
+    by_value: _Checks
+    per_component: _Checks
+    needed: Level
+    in_scope: bool
 
 
 def _terms(policy: Policy, ctype: str, cls: str | None) -> _Terms:
     critical = policy.is_critical(ctype, cls)
     in_scope = policy.in_origin_scope(ctype, cls)
-    checks = tuple(
-        (spec.rule, spec.component)
+    specs = [
+        spec
         for spec in RULES
         if spec.component is not None and (in_scope or not spec.origin_scoped)
+    ]
+    return _Terms(
+        critical,
+        tuple((spec.rule, spec.component) for spec in specs if spec.by_value and spec.component),
+        tuple(
+            (spec.rule, spec.component) for spec in specs if not spec.by_value and spec.component
+        ),
+        policy.required_level(ctype, cls, critical),
+        in_scope,
     )
-    return critical, checks, policy.required_level(ctype, cls, critical)
 
 
 def _graph_findings(pg: ProvenanceGraph, policy: Policy, spec: RuleSpec) -> Iterable[Finding]:
@@ -217,6 +247,49 @@ def _graph_findings(pg: ProvenanceGraph, policy: Policy, spec: RuleSpec) -> Iter
         )
 
 
+_RULE_ORDER = {spec.rule: i for i, spec in enumerate(RULES)}
+_LEVELS = tuple(Level)  # by value: DECLARED is 0 ... HARDWARE_VERIFIED is 3
+_HARDWARE, _VERIFIED = int(Level.HARDWARE_VERIFIED), int(Level.VERIFIED)
+assert all(lvl == i for i, lvl in enumerate(_LEVELS))
+_Raised = tuple[tuple[Rule, str], ...]
+
+
+@dataclass(slots=True)
+class _Tally:
+    """The counts a run adds up: verification levels, and domestic shares per class."""
+
+    policy: Policy
+    levels: list[int] = field(default_factory=lambda: [0] * len(Level))
+    by_class: dict[str, ClassShare] = field(default_factory=dict)
+    #: country -> which share it counts in (once per distinct country)
+    kinds: dict[str | None, str] = field(default_factory=dict)
+
+    def share(self, key: str, country: str | None) -> None:
+        share = self.by_class.get(key)
+        if share is None:
+            share = self.by_class[key] = ClassShare()
+        share.total += 1
+        kind = self.kinds.get(country)
+        if kind is None:
+            kind = self.kinds[country] = (
+                "unknown"
+                if country is None
+                else "domestic"
+                if country in self.policy.domestic
+                else "approved"
+                if country in self.policy.approved
+                else "other"
+            )
+        if kind == "domestic":
+            share.domestic += 1
+        elif kind == "approved":
+            share.approved += 1
+        elif kind == "other":
+            share.other += 1
+        else:
+            share.unknown += 1
+
+
 def evaluate(
     pg: ProvenanceGraph,
     policy: Policy,
@@ -225,7 +298,11 @@ def evaluate(
     today: dt.date | None = None,
     max_paths: int = 5,
 ) -> CheckResult:
-    """Apply ``policy`` to every component of the graph."""
+    """Apply ``policy`` to every component of the graph.
+
+    Work that only depends on a value many components share (the rules' verdict on a country,
+    basis and level; the terms of a type and class; a country's share) is done once per value.
+    """
     context = context or VerificationContext()
     today = today or dt.datetime.now(dt.UTC).date()
     findings: list[Finding] = []
@@ -240,74 +317,58 @@ def evaluate(
     verified = context.verified
     hardware = context.hardware
     failures = context.hardware_failures
-    counts = [0] * len(Level)
-    by_class: dict[str, ClassShare] = {}
+    tally = _Tally(policy)
+    base = int(base_level)
     terms_of: dict[tuple[str, str | None], _Terms] = {}
-    scope_of: dict[tuple[str, str | None], bool] = {}
+    verdicts: dict[tuple[object, ...], _Raised] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
     subject.stages = policy.stages
     subject.graph = pg
+    make = _FindingMaker(pg, policy, today, max_paths)
     from sovbom.origins import StageShares
 
     stage_shares = StageShares(policy.domestic)
+    known = pg._provenance  # pg.provenance(ref), without a call per component
     for ref, comp in pg.components.items():
-        prov = pg.provenance(ref)
+        prov = known.get(ref)
+        if prov is None:
+            prov = known[ref] = provenance_of(comp)
         ctype = comp.get("type") or "library"
-        if not isinstance(ctype, str):
+        if type(ctype) is not str:
             ctype = str(ctype)
         cls = prov.cls
         terms = terms_of.get((ctype, cls))
         if terms is None:
             terms = terms_of[(ctype, cls)] = _terms(policy, ctype, cls)
-        critical, checks, needed = terms
-        if ref in hardware:
-            level = Level.HARDWARE_VERIFIED
-        else:
-            level = Level.VERIFIED if ref in verified else base_level
-        counts[level] += 1
-        subject.shortfall = failures.get(ref)
-        subject.prov = prov
-        subject.ref = ref
+        # levels as ints in the hot path: an enum member hashes through a Python call
+        lv = _HARDWARE if ref in hardware else _VERIFIED if ref in verified else base
+        level = _LEVELS[lv]
+        tally.levels[lv] += 1
         if prov.production:
             stage_shares.add(prov)
-        subject.country, subject.basis = effective_country(prov)
-        subject.level = level
-        subject.needed = needed
+        country, basis = effective_country(prov)
         # shares are over what the policy's origin scope covers: out-of-scope components (an
         # OS's packages under origin_scope [device, firmware]) have no origin to count
-        in_scope = scope_of.get((ctype, cls))
-        if in_scope is None:
-            in_scope = scope_of[(ctype, cls)] = policy.in_origin_scope(ctype, cls)
-        if in_scope:
-            share = by_class.get(cls or ctype)
-            if share is None:
-                share = by_class[cls or ctype] = ClassShare()
-            share.total += 1
-            country = subject.country
-            if country is None:
-                share.unknown += 1
-            elif country in policy.domestic:
-                share.domestic += 1
-            elif country in policy.approved:
-                share.approved += 1
-            else:
-                share.other += 1
-        raised: list[tuple[Rule, str]] = []
-        for rule, check in checks:
-            message = check(subject)
-            if message is not None:
-                raised.append((rule, message))
+        if terms.in_scope:
+            tally.share(cls or ctype, country)
+        shortfall = failures.get(ref)
+        key = (terms, country, basis, prov.countries(), lv, shortfall)
+        raised = verdicts.get(key)
+        if raised is None or terms.per_component:
+            subject.prov, subject.ref, subject.country, subject.basis = prov, ref, country, basis
+            subject.level, subject.needed, subject.shortfall = level, terms.needed, shortfall
+            if raised is None:
+                raised = verdicts[key] = _raise(terms.by_value, subject)
+            if terms.per_component:
+                raised = _merge(raised, _raise(terms.per_component, subject))
         if raised:
-            paths = pg.parent_paths(ref, limit=max_paths) if pg.root else []
-            findings.extend(
-                _exempted(raised, policy, today, critical, (ref, comp, prov, level, paths))
-            )
+            findings.extend(make(raised, terms.critical, ref, comp, prov, level))
 
-    levels = {lvl.label: counts[lvl] for lvl in Level}
-    findings.sort(key=lambda f: (-int(f.severity), f.rule.value, f.ref or ""))
+    levels = {lvl.label: tally.levels[lvl] for lvl in Level}
+    findings.sort(key=_finding_order)
     return CheckResult(
         findings,
-        dict(sorted(by_class.items())),
+        dict(sorted(tally.by_class.items())),
         levels,
         len(pg.components),
         pg.root,
@@ -315,58 +376,110 @@ def evaluate(
     )
 
 
-_Where = tuple[str, Mapping[str, Any], Provenance, Level, list[list[str]]]
+def _finding_order(f: Finding) -> tuple[int, str, str]:
+    return -int(f.severity), f.rule.value, f.ref or ""
 
 
-def _exempted(
-    raised: list[tuple[Rule, str]], policy: Policy, today: dt.date, critical: bool, where: _Where
-) -> list[Finding]:
-    """The findings of one component, each with the exemption covering it; an expired
-    exemption that would have covered one is itself a finding (once per component)."""
-    ref, comp, prov, _, _ = where
-    out: list[Finding] = []
-    expired_reported: set[int] = set()
-    for rule, message in raised:
-        exemption = None
-        for ex in policy.exemptions:
-            if not ex.covers(rule) or not ex.matches(ref, comp, prov):
-                continue
-            if ex.expires is not None and ex.expires < today:
-                if ex.index not in expired_reported:
-                    expired_reported.add(ex.index)
-                    out.append(
-                        _finding(
-                            Rule.EXPIRED_EXEMPTION,
-                            policy.severity(Rule.EXPIRED_EXEMPTION, critical),
-                            f"{ex.describe()} expired on {ex.expires.isoformat()}"
-                            f" (approved by {ex.approved_by}: {ex.reason})",
-                            where,
+def _raise(checks: _Checks, subject: Subject) -> _Raised:
+    out = []
+    for rule, check in checks:
+        message = check(subject)
+        if message is not None:
+            out.append((rule, message))
+    return tuple(out)
+
+
+def _merge(first: _Raised, second: _Raised) -> _Raised:
+    """Both lists of raised rules, in the order of :data:`RULES`."""
+    if not first or not second:
+        return first or second
+    return tuple(sorted(first + second, key=lambda r: _RULE_ORDER[r[0]]))
+
+
+class _FindingMaker:
+    """Makes the findings of one component: each with the exemption covering it (an expired
+    exemption that would have covered one is itself a finding, once per component), its
+    severity, and its provenance routes. Severities and the exemptions that cover each rule are
+    worked out once per run."""
+
+    def __init__(self, pg: ProvenanceGraph, policy: Policy, today: dt.date, max_paths: int):
+        self.pg, self.policy, self.today, self.max_paths = pg, policy, today, max_paths
+        self.severities: dict[tuple[Rule, bool], Severity] = {}
+        self.exemptions = {
+            rule: tuple(ex for ex in policy.exemptions if ex.covers(rule)) for rule in Rule
+        }
+
+    def severity(self, rule: Rule, critical: bool) -> Severity:
+        sev = self.severities.get((rule, critical))
+        if sev is None:
+            sev = self.severities[(rule, critical)] = self.policy.severity(rule, critical)
+        return sev
+
+    def __call__(
+        self,
+        raised: _Raised,
+        critical: bool,
+        ref: str,
+        comp: Mapping[str, Any],
+        prov: Provenance,
+        level: Level,
+    ) -> list[Finding]:
+        pg = self.pg
+        routes = pg.parent_routes(ref, limit=self.max_paths) if pg.root else []
+        where = _Where(ref, comp, prov, level, routes, pg.label_of(ref))
+        out: list[Finding] = []
+        expired_reported: set[int] = set()
+        for rule, message in raised:
+            exemption = None
+            for ex in self.exemptions[rule]:
+                if not ex.matches(ref, comp, prov):
+                    continue
+                if ex.expires is not None and ex.expires < self.today:
+                    if ex.index not in expired_reported:
+                        expired_reported.add(ex.index)
+                        out.append(
+                            where.finding(
+                                Rule.EXPIRED_EXEMPTION,
+                                self.severity(Rule.EXPIRED_EXEMPTION, critical),
+                                f"{ex.describe()} expired on {ex.expires.isoformat()}"
+                                f" (approved by {ex.approved_by}: {ex.reason})",
+                            )
                         )
-                    )
-                continue
-            exemption = ex
-            break
-        f = _finding(rule, policy.severity(rule, critical), message, where)
-        f.exempted_by = exemption
-        out.append(f)
-    return out
+                    continue
+                exemption = ex
+                break
+            f = where.finding(rule, self.severity(rule, critical), message)
+            f.exempted_by = exemption
+            out.append(f)
+        return out
 
 
-def _finding(rule: Rule, severity: Severity, message: str, where: _Where) -> Finding:
-    ref, comp, prov, level, paths = where
-    purl = comp.get("purl")
-    return Finding(
-        rule,
-        severity,
-        message,
-        ref=ref,
-        name=label(comp, ref),
-        type=str(comp.get("type") or ""),
-        cls=prov.cls,
-        purl=purl if isinstance(purl, str) else None,
-        part_number=prov.part_number,
-        serial=prov.serial,
-        countries=prov.countries(),
-        level=level,
-        paths=paths,
-    )
+@dataclass(slots=True)
+class _Where:
+    """One component as its findings describe it (read once for all its findings)."""
+
+    ref: str
+    comp: Mapping[str, Any]
+    prov: Provenance
+    level: Level
+    routes: list[Route]
+    name: str
+
+    def finding(self, rule: Rule, severity: Severity, message: str) -> Finding:
+        comp, prov = self.comp, self.prov
+        purl = comp.get("purl")
+        return Finding(
+            rule,
+            severity,
+            message,
+            ref=self.ref,
+            name=self.name,
+            type=str(comp.get("type") or ""),
+            cls=prov.cls,
+            purl=purl if isinstance(purl, str) else None,
+            part_number=prov.part_number,
+            serial=prov.serial,
+            countries=prov.countries(),
+            level=self.level,
+            routes=self.routes,
+        )

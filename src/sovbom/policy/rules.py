@@ -146,6 +146,9 @@ class RuleSpec:
     """One rule: its identity, default severity, help text and evaluation.
 
     ``origin_scoped``: applies only to components within the policy's ``origin_scope``.
+    ``by_value``: the check reads only the subject's country, basis, countries, level, needed
+    level and shortfall (and the policy's terms), so it runs once per distinct combination of
+    them, not once per component.
     """
 
     rule: Rule
@@ -155,6 +158,7 @@ class RuleSpec:
     component: ComponentCheck | None = None
     graph: GraphCheck | None = None
     origin_scoped: bool = False
+    by_value: bool = False
 
     @property
     def id(self) -> str:
@@ -273,6 +277,7 @@ RULES: tuple[RuleSpec, ...] = (
         "The component comes from a country that is neither domestic nor approved.",
         component=_non_domestic,
         origin_scoped=True,
+        by_value=True,
     ),
     RuleSpec(
         Rule.NON_DOMESTIC_APPROVED,
@@ -281,6 +286,7 @@ RULES: tuple[RuleSpec, ...] = (
         "The component comes from an approved, but not domestic, country.",
         component=_non_domestic_approved,
         origin_scoped=True,
+        by_value=True,
     ),
     RuleSpec(
         Rule.DENIED_COUNTRY,
@@ -289,6 +295,7 @@ RULES: tuple[RuleSpec, ...] = (
         "The component is tied to a denied country (origin, maker, supplier or a production step).",
         component=_denied_country,
         origin_scoped=True,
+        by_value=True,
     ),
     RuleSpec(
         Rule.UNKNOWN_ORIGIN,
@@ -297,6 +304,7 @@ RULES: tuple[RuleSpec, ...] = (
         "Nobody states where the component comes from.",
         component=_unknown_origin,
         origin_scoped=True,
+        by_value=True,
     ),
     RuleSpec(
         Rule.INSUFFICIENT_VERIFICATION,
@@ -304,6 +312,7 @@ RULES: tuple[RuleSpec, ...] = (
         True,
         "The component's verification level is below what the policy requires.",
         component=_insufficient_verification,
+        by_value=True,
     ),
     RuleSpec(
         Rule.EXPIRED_EXEMPTION,

@@ -12,14 +12,20 @@ from sovbom.report.fleet import FleetJsonMixin
 from sovbom.report.text import share_scope
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
     from sovbom.diff import DiffReport
+    from sovbom.graph import Route
     from sovbom.pack.inspect import InspectReport
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 REPORT_FORMAT_VERSION = 1
+#: Check reports: version 2 stores each provenance path once, in the report's ``path_nodes``
+#: table (version 1 spelled every path out in every finding: quadratic in a chain's length).
+CHECK_REPORT_FORMAT_VERSION = 2
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 
@@ -56,12 +62,21 @@ class JsonRenderer(FleetJsonMixin):
         return _dump(diff_dict(report))
 
 
-def check_report_dict(report: CheckReport) -> dict[str, Any]:
+def check_report_dict(
+    report: CheckReport, *, format_version: int = CHECK_REPORT_FORMAT_VERSION
+) -> dict[str, Any]:
+    """The JSON check report (``schemas/check-report.schema.json``).
+
+    Each finding's ``paths`` are indices into ``path_nodes``: ``{"ref", "parent"}`` entries, a
+    node's parent (an index, null at the server root) before it, every path stored once and
+    sharing its prefix with the paths it extends (:func:`spell_out_paths` reads them back).
+    ``format_version=1`` writes the earlier shape, every path spelled out in its finding.
+    """
     r = report.result
     total = r.total_share()
     out: dict[str, Any] = {
         "sovbom_report": "check",
-        "format_version": REPORT_FORMAT_VERSION,
+        "format_version": format_version,
         "tool": {"name": "sovbom", "version": __version__},
         "as_of": report.as_of,
         "bom": {
@@ -96,13 +111,20 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
             "by_class": {k: v.to_dict() for k, v in r.by_class.items()},
             **({"by_stage": r.stages.to_dict()} if r.stages else {}),
         },
-        "findings": [f.to_dict() for f in r.findings],
     }
+    refs: Iterable[str]
+    if format_version == 1:
+        out["findings"] = [f.to_dict() for f in r.findings]
+        # in order of first appearance: deterministic (the findings are sorted), unlike a set
+        refs = dict.fromkeys(ref for f in r.findings for p in f.paths for ref in p)
+    else:
+        table = _PathTable()
+        out["findings"] = [f.to_dict(table.ids(f.routes)) for f in r.findings]
+        out["path_nodes"] = table.nodes
+        refs = dict.fromkeys(node["ref"] for node in table.nodes)
     from sovbom.units import UnitNames
 
     units = UnitNames.of(report.graph)  # a label shared by several units names the unit
-    # in order of first appearance: deterministic (the findings are sorted), unlike a set
-    refs = dict.fromkeys(ref for f in r.findings for p in f.paths for ref in p)
     out["names"] = {ref: units(ref) for ref in refs}
     if report.verified_evidence:
         out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
@@ -113,6 +135,76 @@ def check_report_dict(report: CheckReport) -> dict[str, Any]:
     hardware = hardware_dict(report)
     if hardware is not None:
         out["hardware_identity"] = hardware
+    return out
+
+
+class _PathTable:
+    """Routes (:data:`sovbom.graph.Route`) as a table of ``{"ref", "parent"}`` nodes, each
+    route once: linear in the number of distinct routes, however long the paths."""
+
+    def __init__(self) -> None:
+        self.nodes: list[dict[str, Any]] = []
+        self._index: dict[int, int] = {}  # id(route) -> node; the findings keep the routes alive
+
+    def ids(self, routes: Iterable[Route]) -> list[int]:
+        index, nodes = self._index, self.nodes
+        out = []
+        for route in routes:
+            found = index.get(id(route))
+            if found is None:
+                chain = []
+                node: Route | None = route
+                while node is not None and id(node) not in index:
+                    chain.append(node)
+                    node = node[1]
+                found = None if node is None else index[id(node)]
+                for n in reversed(chain):
+                    index[id(n)] = len(nodes)
+                    nodes.append({"ref": n[0], "parent": found})
+                    found = len(nodes) - 1
+                assert found is not None
+            out.append(found)
+        return out
+
+
+def spell_out_paths(doc: Mapping[str, Any]) -> list[list[list[str]]]:
+    """Each finding's provenance paths as bom-refs (root first), from a check report of any
+    format version: version 2 reports are read through their ``path_nodes`` table."""
+    findings = doc.get("findings") or []
+    if doc.get("format_version") == 1:
+        return [list(f.get("paths") or []) for f in findings]
+    nodes = doc.get("path_nodes") or []
+
+    def path(i: int) -> list[str]:
+        out = []
+        seen = 0
+        node: int | None = i
+        while node is not None and seen <= len(nodes):
+            out.append(nodes[node]["ref"])
+            node = nodes[node]["parent"]
+            seen += 1
+        out.reverse()
+        return out
+
+    return [[path(i) for i in f.get("paths") or []] for f in findings]
+
+
+def as_format_version_1(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A check report in the version 1 shape (every path spelled out in its finding): how an
+    earlier report is compared with a re-derived one."""
+    if doc.get("format_version") == 1:
+        return dict(doc)
+    out = {k: v for k, v in doc.items() if k != "path_nodes"}
+    out["format_version"] = 1
+    out["findings"] = []
+    for f, paths in zip(doc.get("findings") or [], spell_out_paths(doc), strict=True):
+        f = dict(f)
+        if paths:
+            f["paths"] = paths
+        out["findings"].append(f)
+    refs = dict.fromkeys(ref for paths in spell_out_paths(out) for p in paths for ref in p)
+    names = doc.get("names") or {}
+    out["names"] = {ref: names[ref] for ref in refs if ref in names}
     return out
 
 
