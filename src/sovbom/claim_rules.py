@@ -79,9 +79,9 @@ def claim_rules_result(
             message = check(subject)
             if message is None:
                 continue
-            paths = pg.parent_paths(ref, limit=1) if pg.root else []
+            routes = pg.parent_routes(ref, limit=1) if pg.root else []
             findings.append(
-                Finding(rule, policy.severity(rule, term[0]), message, ref=ref, paths=paths)
+                Finding(rule, policy.severity(rule, term[0]), message, ref=ref, routes=routes)
             )
     findings.sort(key=lambda f: (-int(f.severity), f.rule.value, f.ref or ""))
     return CheckResult(findings, {}, {}, len(pg.components), pg.root, shares if shares else None)
