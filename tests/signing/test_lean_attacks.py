@@ -1,0 +1,323 @@
+"""Adversarial tests of the lean verifier: it must never vouch for a bundle that sigstore-python
+(sovbom's full path) rejects, nor for one that should not verify, and must decline (never crash)
+on whatever bytes a bundle carries.
+
+Bundles are made here without the server: this module plays the CA, the CT log and the
+transparency log of a local instance (:class:`Forge`), so that it can also issue what a
+misbehaving CA or log would, and check that the lean verifier declines it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import hashlib
+import json
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from sigstore_local.log import TransparencyLog
+from sigstore_local.pki import (
+    DEFAULT_ISSUER,
+    OID_ISSUER_V1,
+    OID_ISSUER_V2,
+    OID_SCT_LIST,
+    InstanceKeys,
+    _der_octet_string,
+    _der_utf8,
+    key_id,
+)
+from sovbom.signers import IdentityRule
+from sovbom.signing import ANY_PREDICATE_TYPE, BundleVerifier, TrustMaterial
+from sovbom.signing.lean import Decline, LeanVerifier
+from sovbom.signing.lean.identity import certificate_issuer
+
+IDENTITY = "signer@acme-servers.example"
+RULE = IdentityRule(identity=IDENTITY, issuer=DEFAULT_ISSUER)
+V03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+DATA = b'{"bomFormat": "CycloneDX"}\n'
+
+_KU_NAMES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def _usage(**on: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(**{n: on.get(n, False) for n in _KU_NAMES})
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+Extensions = list[tuple[x509.ExtensionType, bool]]
+
+
+@dataclass
+class Forge:
+    """A local instance's CA, CT log and transparency log, driven directly."""
+
+    keys: InstanceKeys = field(default_factory=InstanceKeys)
+    signer: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
+
+    def __post_init__(self) -> None:
+        self.log = TransparencyLog(self.keys)
+
+    def leaf_extensions(self, issuer: str = DEFAULT_ISSUER) -> Extensions:
+        pub = self.signer.public_key()
+        return [
+            (_usage(digital_signature=True), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (x509.SubjectKeyIdentifier.from_public_key(pub), False),
+            (
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                    self.keys.intermediate_key.public_key()
+                ),
+                False,
+            ),
+            (x509.SubjectAlternativeName([x509.RFC822Name(IDENTITY)]), True),
+            (x509.UnrecognizedExtension(OID_ISSUER_V1, issuer.encode()), False),
+            (x509.UnrecognizedExtension(OID_ISSUER_V2, _der_utf8(issuer)), False),
+        ]
+
+    def leaf(
+        self,
+        extensions: Extensions | None = None,
+        *,
+        ca_key: ec.EllipticCurvePrivateKey | None = None,
+        ca_cert: x509.Certificate | None = None,
+        sct_edit: Callable[[bytes], bytes] | None = None,
+    ) -> x509.Certificate:
+        """A code-signing certificate with an SCT over its precertificate TBS."""
+        ca_key = ca_key or self.keys.intermediate_key
+        ca_cert = ca_cert or self.keys.intermediate_cert
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=5)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([]))
+            .issuer_name(ca_cert.subject)
+            .public_key(self.signer.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(minutes=10))
+        )
+        for ext, critical in extensions if extensions is not None else self.leaf_extensions():
+            builder = builder.add_extension(ext, critical=critical)
+        pre = builder.sign(ca_key, hashes.SHA256())
+        sct = self._sct(pre.tbs_certificate_bytes, ca_cert.public_key())
+        if sct_edit is not None:
+            sct = sct_edit(sct)
+        sct_list = struct.pack(">H", len(sct)) + sct
+        octet = _der_octet_string(struct.pack(">H", len(sct_list)) + sct_list)
+        return builder.add_extension(
+            x509.UnrecognizedExtension(OID_SCT_LIST, octet), critical=False
+        ).sign(ca_key, hashes.SHA256())
+
+    def _sct(self, tbs: bytes, issuer_key: Any) -> bytes:
+        ts_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000) - 4000
+        signed = (
+            struct.pack(">BBQH", 0, 0, ts_ms, 1)
+            + key_id(issuer_key)
+            + len(tbs).to_bytes(3, "big")
+            + tbs
+            + struct.pack(">H", 0)
+        )
+        signature = self.keys.ct_key.sign(signed, ec.ECDSA(hashes.SHA256()))
+        return (
+            bytes([0])
+            + key_id(self.keys.ct_key.public_key())
+            + struct.pack(">Q", ts_ms)
+            + struct.pack(">H", 0)
+            + bytes([4, 3])
+            + struct.pack(">H", len(signature))
+            + signature
+        )
+
+    def bundle(self, cert: x509.Certificate, data: bytes = DATA) -> dict[str, Any]:
+        """A v0.3 message-signature bundle for ``data``, logged in the transparency log."""
+        digest = hashlib.sha256(data).digest()
+        from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+        signature = self.signer.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        pem = _b64(cert.public_bytes(serialization.Encoding.PEM))
+        proposed = {
+            "apiVersion": "0.0.1",
+            "kind": "hashedrekord",
+            "spec": {
+                "data": {"hash": {"algorithm": "sha256", "value": digest.hex()}},
+                "signature": {"content": _b64(signature), "publicKey": {"content": pem}},
+            },
+        }
+        reply = next(iter(self.log.add(proposed).values()))
+        proof = reply["verification"]["inclusionProof"]
+        return {
+            "mediaType": V03,
+            "verificationMaterial": {
+                "certificate": {"rawBytes": _b64(cert.public_bytes(serialization.Encoding.DER))},
+                "tlogEntries": [
+                    {
+                        "logIndex": str(reply["logIndex"]),
+                        "logId": {"keyId": _b64(bytes.fromhex(reply["logID"]))},
+                        "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+                        "integratedTime": str(reply["integratedTime"]),
+                        "inclusionPromise": {
+                            "signedEntryTimestamp": reply["verification"]["signedEntryTimestamp"]
+                        },
+                        "inclusionProof": {
+                            "logIndex": str(proof["logIndex"]),
+                            "rootHash": _b64(bytes.fromhex(proof["rootHash"])),
+                            "treeSize": str(proof["treeSize"]),
+                            "hashes": [_b64(bytes.fromhex(h)) for h in proof["hashes"]],
+                            "checkpoint": {"envelope": proof["checkpoint"]},
+                        },
+                        "canonicalizedBody": reply["body"],
+                    }
+                ],
+            },
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": _b64(digest)},
+                "signature": _b64(signature),
+            },
+        }
+
+    def root_doc(self) -> dict[str, Any]:
+        return self.keys.trusted_root("http://127.0.0.1:1")
+
+    def trust(self, tmp: Path, doc: dict[str, Any] | None = None) -> TrustMaterial:
+        path = tmp / f"root-{len(list(tmp.glob('root-*')))}.json"
+        path.write_text(json.dumps(doc if doc is not None else self.root_doc()))
+        return TrustMaterial.from_trusted_root_file(path)
+
+
+@dataclass
+class Outcome:
+    vouched: bool
+    lean_status: str
+    full_status: str
+    reason: str | None
+
+
+def _status(verifier: BundleVerifier, data: bytes, bundle: bytes) -> tuple[str, str | None]:
+    v = verifier.verify_bytes(data, bundle, name="f", bundle_name="f.sigstore.json")
+    return str(v.status), v.reason
+
+
+def verify_both(
+    trust: TrustMaterial,
+    bundle: dict[str, Any] | bytes,
+    data: bytes = DATA,
+    rules: list[IdentityRule] | None = None,
+) -> Outcome:
+    """The lean verifier's answer, and sovbom's verdict with the lean path on and off."""
+    rules = rules or [RULE]
+    raw = bundle if isinstance(bundle, bytes) else json.dumps(bundle).encode()
+    vouched = False
+    assert trust.lean is not None
+    try:
+        from sovbom._io import parse_json
+
+        LeanVerifier(trust.lean, rules).verify(parse_json(raw, "b"), hashlib.sha256(data).digest())
+        vouched = True
+    except Decline:
+        pass
+    kw: dict[str, Any] = {"predicate_types": (ANY_PREDICATE_TYPE,)}
+    lean_status, _ = _status(BundleVerifier(trust, rules, **kw), data, raw)
+    full_status, reason = _status(BundleVerifier(trust, rules, lean=False, **kw), data, raw)
+    return Outcome(vouched, lean_status, full_status, reason)
+
+
+@pytest.fixture(scope="module")
+def forge() -> Forge:
+    return Forge()
+
+
+def test_forged_bundle_is_vouched_for(forge: Forge, tmp_path: Path) -> None:
+    """The harness itself: a well-formed bundle is vouched for, and sigstore-python agrees."""
+    out = verify_both(forge.trust(tmp_path), forge.bundle(forge.leaf()))
+    assert out == Outcome(True, "verified", "verified", "")
+
+
+def _never_more_lenient(out: Outcome) -> None:
+    """The lean path's verdict is the full path's, and it vouches only for what that verifies."""
+    assert out.lean_status == out.full_status, out
+    if out.vouched:
+        assert out.full_status == "verified", out
+
+
+def _replace(exts: Extensions, kind: type | x509.ObjectIdentifier, new: Extensions) -> Extensions:
+    def match(e: x509.ExtensionType) -> bool:
+        if isinstance(kind, x509.ObjectIdentifier):
+            return e.oid == kind
+        return isinstance(e, kind)
+
+    return [e for e in exts if not match(e[0])] + new
+
+
+UNKNOWN = x509.ObjectIdentifier("1.3.6.1.4.1.99999.7")
+
+
+def _leaf_variants(f: Forge) -> dict[str, Extensions]:
+    base = f.leaf_extensions()
+    return {
+        "unknown critical extension": base + [(x509.UnrecognizedExtension(UNKNOWN, b"\x05\x00"), True)],
+        "key usage also keyCertSign": _replace(
+            base, x509.KeyUsage, [(_usage(digital_signature=True, key_cert_sign=True), True)]
+        ),
+        "no digitalSignature": _replace(
+            base, x509.KeyUsage, [(_usage(content_commitment=True), True)]
+        ),
+        "no code signing EKU": _replace(
+            base,
+            x509.ExtendedKeyUsage,
+            [(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)],
+        ),
+        "a CA": _replace(
+            base, x509.BasicConstraints, [(x509.BasicConstraints(ca=True, path_length=None), True)]
+        ),
+        "critical EKU": _replace(
+            base,
+            x509.ExtendedKeyUsage,
+            [(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), True)],
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "unknown critical extension",
+        "key usage also keyCertSign",
+        "no digitalSignature",
+        "no code signing EKU",
+        "a CA",
+        "critical EKU",
+    ],
+)
+def test_leaf_profile_violations_are_not_vouched_for(
+    forge: Forge, tmp_path: Path, name: str
+) -> None:
+    cert = forge.leaf(_leaf_variants(forge)[name])
+    out = verify_both(forge.trust(tmp_path), forge.bundle(cert))
+    _never_more_lenient(out)
+    assert not out.vouched, out
