@@ -37,6 +37,7 @@ from sigstore_local.pki import (
     _der_utf8,
     key_id,
 )
+from sovbom.errors import InputError
 from sovbom.signers import IdentityRule
 from sovbom.signing import ANY_PREDICATE_TYPE, BundleVerifier, TrustMaterial
 from sovbom.signing.lean import Decline, LeanVerifier
@@ -219,7 +220,10 @@ class Outcome:
 
 
 def _status(verifier: BundleVerifier, data: bytes, bundle: bytes) -> tuple[str, str | None]:
-    v = verifier.verify_bytes(data, bundle, name="f", bundle_name="f.sigstore.json")
+    try:
+        v = verifier.verify_bytes(data, bundle, name="f", bundle_name="f.sigstore.json")
+    except InputError as e:
+        return "input error", e.message
     return str(v.status), v.reason
 
 
@@ -321,3 +325,73 @@ def test_leaf_profile_violations_are_not_vouched_for(
     out = verify_both(forge.trust(tmp_path), forge.bundle(cert))
     _never_more_lenient(out)
     assert not out.vouched, out
+
+
+def _as_v02(bundle: dict[str, Any]) -> dict[str, Any]:
+    doc = copy.deepcopy(bundle)
+    material = doc["verificationMaterial"]
+    material["x509CertificateChain"] = {"certificates": [material.pop("certificate")]}
+    doc["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2"
+    return doc
+
+
+def test_v02_leaf_with_non_critical_basic_constraints(forge: Forge, tmp_path: Path) -> None:
+    """sigstore-python refuses a v0.1/v0.2 bundle whose first certificate is not a valid leaf
+    (non-critical BasicConstraints): the lean verifier must not vouch for it."""
+    exts = _replace(
+        forge.leaf_extensions(),
+        x509.BasicConstraints,
+        [(x509.BasicConstraints(ca=False, path_length=None), False)],
+    )
+    bundle = forge.bundle(forge.leaf(exts))
+    _never_more_lenient(verify_both(forge.trust(tmp_path), _as_v02(bundle)))
+    _never_more_lenient(verify_both(forge.trust(tmp_path), bundle))
+
+
+def _intermediate(forge: Forge, *exts: tuple[x509.ExtensionType, bool]) -> x509.Certificate:
+    k = forge.keys
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(k.intermediate_cert.subject)
+        .issuer_name(k.root_cert.subject)
+        .public_key(k.intermediate_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(k.not_before)
+        .not_valid_after(k.not_before + dt.timedelta(days=30))
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(k.root_key.public_key()), False
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(k.intermediate_key.public_key()), False
+        )
+    )
+    for ext, critical in exts:
+        builder = builder.add_extension(ext, critical=critical)
+    return builder.sign(k.root_key, hashes.SHA384())
+
+
+def _root_with_intermediate(forge: Forge, inter: x509.Certificate) -> dict[str, Any]:
+    doc = forge.root_doc()
+    doc["certificateAuthorities"][0]["certChain"]["certificates"][0] = {
+        "rawBytes": _b64(inter.public_bytes(serialization.Encoding.DER))
+    }
+    return doc
+
+
+@pytest.mark.parametrize(
+    "name", ["no key usage", "non-critical basic constraints", "no keyCertSign"]
+)
+def test_sct_issuer_must_be_a_ca_as_sigstore_python_sees_it(
+    forge: Forge, tmp_path: Path, name: str
+) -> None:
+    ca_usage = _usage(key_cert_sign=True, crl_sign=True)
+    bc = x509.BasicConstraints(ca=True, path_length=0)
+    exts = {
+        "no key usage": [(bc, True)],
+        "non-critical basic constraints": [(bc, False), (ca_usage, True)],
+        "no keyCertSign": [(bc, True), (_usage(crl_sign=True), True)],
+    }[name]
+    inter = _intermediate(forge, *exts)
+    cert = forge.leaf(ca_cert=inter)
+    trust = forge.trust(tmp_path, _root_with_intermediate(forge, inter))
+    _never_more_lenient(verify_both(trust, forge.bundle(cert)))

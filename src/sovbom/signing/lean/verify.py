@@ -73,13 +73,17 @@ def _read_leaf(der: bytes) -> _Leaf:
         cert = x509.load_der_x509_certificate(der)
         if cert.version is not x509.Version.v3:
             raise Unsupported("certificate version")
-        try:
-            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-            if constraints.ca:
-                raise Rejected("signing certificate is a CA")
-        except x509.ExtensionNotFound:
-            pass
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        try:
+            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+        except x509.ExtensionNotFound:
+            constraints = None
+        # sigstore-python refuses (as a CA, or as inconsistent) a leaf with BasicConstraints that
+        # is not critical, says CA, or whose KeyUsage allows certificate signing.
+        if constraints is not None and (not constraints.critical or constraints.value.ca):
+            raise Rejected("signing certificate: CA or non-critical basic constraints")
+        if usage.key_cert_sign:
+            raise Rejected("signing certificate may sign certificates")
         extended = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         key = cert.public_key()
         identities, issuer = certificate_identities(cert), certificate_issuer(cert)
