@@ -395,3 +395,50 @@ def test_sct_issuer_must_be_a_ca_as_sigstore_python_sees_it(
     cert = forge.leaf(ca_cert=inter)
     trust = forge.trust(tmp_path, _root_with_intermediate(forge, inter))
     _never_more_lenient(verify_both(trust, forge.bundle(cert)))
+
+
+
+def _issuer_exts(v1: bytes | None, v2: bytes | None) -> Callable[[Forge], Extensions]:
+    def make(f: Forge) -> Extensions:
+        exts = [
+            e for e in f.leaf_extensions() if e[0].oid not in (OID_ISSUER_V1, OID_ISSUER_V2)
+        ]
+        if v1 is not None:
+            exts.append((x509.UnrecognizedExtension(OID_ISSUER_V1, v1), False))
+        if v2 is not None:
+            exts.append((x509.UnrecognizedExtension(OID_ISSUER_V2, v2), False))
+        return exts
+
+    return make
+
+
+_ISS = DEFAULT_ISSUER.encode()
+#: Issuer extensions naming the allowed issuer only through a malformed or ambiguous encoding.
+BAD_ISSUERS = {
+    ".1.8 trailing bytes after the UTF8String": (None, _der_utf8(DEFAULT_ISSUER) + b"x"),
+    ".1.8 length longer than its content": (None, bytes([0x0C, len(_ISS) + 5]) + _ISS),
+    ".1.8 length shorter than its content": (None, bytes([0x0C, len(_ISS) - 4]) + _ISS),
+    ".1.8 non-minimal long-form length": (None, bytes([0x0C, 0x81, len(_ISS)]) + _ISS),
+    ".1.8 an IA5String, .1.1 the issuer": (_ISS, bytes([0x16, len(_ISS)]) + _ISS),
+    ".1.8 malformed, .1.1 the issuer": (_ISS, b"\x0c\x85" + _ISS),
+    ".1.8 another issuer, .1.1 the issuer": (_ISS, _der_utf8("https://evil.example")),
+    ".1.1 not UTF-8": (_ISS + b"\xff", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ISSUERS))
+def test_malformed_issuer_extensions_name_no_issuer(
+    forge: Forge, tmp_path: Path, name: str
+) -> None:
+    cert = forge.leaf(_issuer_exts(*BAD_ISSUERS[name])(forge))
+    assert certificate_issuer(cert) is None
+    out = verify_both(forge.trust(tmp_path), forge.bundle(cert))
+    _never_more_lenient(out)
+    assert not out.vouched and out.full_status == "failed", out
+
+
+@pytest.mark.parametrize(
+    ("v1", "v2"), [(_ISS, None), (None, _der_utf8(DEFAULT_ISSUER)), (_ISS, _der_utf8(DEFAULT_ISSUER))]
+)
+def test_well_formed_issuer_extensions(forge: Forge, v1: bytes | None, v2: bytes | None) -> None:
+    assert certificate_issuer(forge.leaf(_issuer_exts(v1, v2)(forge))) == DEFAULT_ISSUER
