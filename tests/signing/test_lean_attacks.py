@@ -442,3 +442,109 @@ def test_malformed_issuer_extensions_name_no_issuer(
 )
 def test_well_formed_issuer_extensions(forge: Forge, v1: bytes | None, v2: bytes | None) -> None:
     assert certificate_issuer(forge.leaf(_issuer_exts(v1, v2)(forge))) == DEFAULT_ISSUER
+
+
+
+def _with_leaf(bundle: dict[str, Any], der: bytes) -> dict[str, Any]:
+    doc = copy.deepcopy(bundle)
+    doc["verificationMaterial"]["certificate"]["rawBytes"] = _b64(der)
+    return doc
+
+
+def _self_signed(
+    key: Any, exts: Extensions, algorithm: hashes.HashAlgorithm | None = None
+) -> bytes:
+    now = dt.datetime.now(dt.UTC)
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "x")])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+    )
+    for ext, critical in exts:
+        builder = builder.add_extension(ext, critical=critical)
+    return builder.sign(key, algorithm).public_bytes(serialization.Encoding.DER)
+
+
+def _duplicate_extension() -> bytes:
+    """A certificate carrying the same extension twice (built with two OIDs of one length,
+    then one renamed: its signature no longer verifies, which does not matter here)."""
+    other = x509.ObjectIdentifier("1.3.6.1.4.1.99999.8")
+    exts: Extensions = [
+        (_usage(digital_signature=True), True),
+        (x509.UnrecognizedExtension(UNKNOWN, b"\x05\x00"), False),
+        (x509.UnrecognizedExtension(other, b"\x05\x00"), False),
+    ]
+    der = _self_signed(ec.generate_private_key(ec.SECP256R1()), exts, hashes.SHA256())
+    return _swap_oid(der, other, UNKNOWN)
+
+
+def _oid_der(oid: x509.ObjectIdentifier) -> bytes:
+    parts = [int(p) for p in oid.dotted_string.split(".")]
+    body = bytearray([40 * parts[0] + parts[1]])
+    for p in parts[2:]:
+        chunk = [p & 0x7F]
+        p >>= 7
+        while p:
+            chunk.append(0x80 | (p & 0x7F))
+            p >>= 7
+        body.extend(reversed(chunk))
+    return bytes([0x06, len(body)]) + bytes(body)
+
+
+def _swap_oid(der: bytes, old: x509.ObjectIdentifier, new: x509.ObjectIdentifier) -> bytes:
+    a, b = _oid_der(old), _oid_der(new)
+    assert der.count(a) == 1 and len(a) == len(b)  # equal lengths keep every DER length right
+    return der.replace(a, b)
+
+
+
+def _unknown_key_algorithm() -> bytes:
+    """A certificate whose subject public key has an algorithm no library knows (its OID
+    renamed): it parses, and asking for its public key fails."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = _self_signed(key, [(_usage(digital_signature=True), True)], hashes.SHA256())
+    ec_public_key = x509.ObjectIdentifier("1.2.840.10045.2.1")
+    return _swap_oid(der, ec_public_key, x509.ObjectIdentifier("1.2.840.10045.2.9"))
+
+
+def _v1_certificate() -> bytes:
+    der = bytearray(_self_signed(ec.generate_private_key(ec.SECP256R1()), [], hashes.SHA256()))
+    i = der.index(bytes.fromhex("a003020102"))  # [0] EXPLICIT INTEGER 2 (v3)
+    der[i + 4] = 0
+    return bytes(der)
+
+
+LEAF_BYTES: dict[str, Callable[[], bytes]] = {
+    "duplicate extension": _duplicate_extension,
+    "unknown public key algorithm": _unknown_key_algorithm,
+    "version 1 certificate": _v1_certificate,
+    "not DER": lambda: b"\x30\x03\x02\x01",
+    "empty": lambda: b"",
+    "self-signed code-signing leaf": lambda: _self_signed(
+        ec.generate_private_key(ec.SECP256R1()),
+        [
+            (_usage(digital_signature=True), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
+            (x509.SubjectAlternativeName([x509.RFC822Name(IDENTITY)]), True),
+            (x509.UnrecognizedExtension(OID_ISSUER_V2, _der_utf8(DEFAULT_ISSUER)), False),
+        ],
+        hashes.SHA256(),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEAF_BYTES))
+def test_any_certificate_bytes_are_declined_not_raised(
+    forge: Forge, tmp_path: Path, name: str
+) -> None:
+    """An attacker controls the bundle's bytes: whatever certificate it carries, the lean
+    verifier declines (no exception escapes it) and the verdict is a failure."""
+    doc = _with_leaf(forge.bundle(forge.leaf()), LEAF_BYTES[name]())
+    out = verify_both(forge.trust(tmp_path), doc)
+    _never_more_lenient(out)
+    assert not out.vouched and out.full_status in ("failed", "input error"), out

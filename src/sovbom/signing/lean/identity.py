@@ -41,6 +41,8 @@ def certificate_identities(cert: x509.Certificate) -> list[str]:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return []
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType):
+        return []  # extensions that do not parse (or repeat) name nobody
     out: list[str] = [*san.get_values_for_type(x509.RFC822Name)]
     out.extend(san.get_values_for_type(x509.UniformResourceIdentifier))
     for other in san.get_values_for_type(x509.OtherName):
@@ -59,6 +61,10 @@ def certificate_issuer(cert: x509.Certificate) -> str | None:
     policy matches.
     """
     v2 = v1 = None
+    try:
+        cert.extensions  # noqa: B018 - extensions that do not parse (or repeat) name nobody
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType):
+        return None
     try:
         ext = cert.extensions.get_extension_for_oid(_OID_ISSUER_V2).value
         if not isinstance(ext, x509.UnrecognizedExtension):

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -87,7 +87,13 @@ def _read_leaf(der: bytes) -> _Leaf:
         extended = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         key = cert.public_key()
         identities, issuer = certificate_identities(cert), certificate_issuer(cert)
-    except (ValueError, x509.ExtensionNotFound, x509.UnsupportedGeneralNameType) as e:
+    except (
+        ValueError,
+        UnsupportedAlgorithm,
+        x509.DuplicateExtension,
+        x509.ExtensionNotFound,
+        x509.UnsupportedGeneralNameType,
+    ) as e:  # whatever the bundle's bytes hold: declined, never raised
         raise Unsupported(f"signing certificate: {e}") from e
     if not usage.digital_signature or ExtendedKeyUsageOID.CODE_SIGNING not in extended:
         raise Rejected("signing certificate is not for code signing")
