@@ -108,7 +108,7 @@ class Forge:
         *,
         ca_key: ec.EllipticCurvePrivateKey | None = None,
         ca_cert: x509.Certificate | None = None,
-        sct_edit: Callable[[bytes], bytes] | None = None,
+        sct_edit: Callable[[bytes], list[bytes]] | None = None,
     ) -> x509.Certificate:
         """A code-signing certificate with an SCT over its precertificate TBS."""
         ca_key = ca_key or self.keys.intermediate_key
@@ -127,9 +127,8 @@ class Forge:
             builder = builder.add_extension(ext, critical=critical)
         pre = builder.sign(ca_key, hashes.SHA256())
         sct = self._sct(pre.tbs_certificate_bytes, ca_cert.public_key())
-        if sct_edit is not None:
-            sct = sct_edit(sct)
-        sct_list = struct.pack(">H", len(sct)) + sct
+        scts = sct_edit(sct) if sct_edit is not None else [sct]
+        sct_list = b"".join(struct.pack(">H", len(s)) + s for s in scts)
         octet = _der_octet_string(struct.pack(">H", len(sct_list)) + sct_list)
         return builder.add_extension(
             x509.UnrecognizedExtension(OID_SCT_LIST, octet), critical=False
@@ -548,3 +547,120 @@ def test_any_certificate_bytes_are_declined_not_raised(
     out = verify_both(forge.trust(tmp_path), doc)
     _never_more_lenient(out)
     assert not out.vouched and out.full_status in ("failed", "input error"), out
+
+
+
+def _other_ct_key_sct(forge: Forge) -> Callable[[bytes], list[bytes]]:
+    """The SCT re-signed by another CT key, still naming the trusted CT log's id."""
+    other = ec.generate_private_key(ec.SECP256R1())
+
+    def edit(sct: bytes) -> list[bytes]:
+        fake = Forge(keys=forge.keys, signer=forge.signer)
+        fake.keys = copy.copy(forge.keys)
+        fake.keys.ct_key = other
+        resigned = fake._sct(b"", forge.keys.intermediate_cert.public_key())
+        return [sct[:1] + key_id(forge.keys.ct_key.public_key()) + resigned[33:]]
+
+    return edit
+
+
+SCT_EDITS: dict[str, Callable[[Forge], Callable[[bytes], list[bytes]]]] = {
+    "unknown log id": lambda f: lambda sct: [sct[:1] + bytes(32) + sct[33:]],
+    "another timestamp": lambda f: lambda sct: [
+        sct[:33] + struct.pack(">Q", struct.unpack(">Q", sct[33:41])[0] + 1) + sct[41:]
+    ],
+    "two SCTs": lambda f: lambda sct: [sct, sct],
+    "signed by another key": _other_ct_key_sct,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCT_EDITS))
+def test_sct_forgeries_are_not_vouched_for(forge: Forge, tmp_path: Path, name: str) -> None:
+    cert = forge.leaf(sct_edit=SCT_EDITS[name](forge))
+    out = verify_both(forge.trust(tmp_path), forge.bundle(cert))
+    _never_more_lenient(out)
+    assert not out.vouched, out
+    # sigstore-python takes an SCT's log id as a hint: with no key of that id it tries every
+    # CT key, so a genuine SCT naming an unknown log still verifies there
+    assert out.full_status == ("verified" if name == "unknown log id" else "failed"), out
+
+
+def _checkpoint_edit(bundle: dict[str, Any], edit: Callable[[str, str], str]) -> dict[str, Any]:
+    doc = copy.deepcopy(bundle)
+    cp = doc["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]
+    head, _, sigs = cp["envelope"].partition("\n\n")
+    cp["envelope"] = head + "\n\n" + edit(head, sigs)
+    return doc
+
+
+def _sig_line(name: str, hint: bytes, sig: bytes) -> str:
+    return f"\u2014 {name} {_b64(hint + sig)}\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "vouched"),
+    [
+        ("bogus signature with the log's hint first", False),
+        ("another signer first", True),
+        ("another signer after", True),
+        ("trailing text", False),
+        ("no signature with the log's hint", False),
+    ],
+)
+def test_checkpoint_signature_lines(
+    forge: Forge, tmp_path: Path, name: str, vouched: bool
+) -> None:
+    hint = key_id(forge.keys.log_key.public_key())[:4]
+    other = ec.generate_private_key(ec.SECP256R1())
+
+    def edit(head: str, sigs: str) -> str:
+        bogus = other.sign((head + "\n").encode(), ec.ECDSA(hashes.SHA256()))
+        return {
+            "bogus signature with the log's hint first": _sig_line("x", hint, bogus) + sigs,
+            "another signer first": _sig_line("x", b"abcd", bogus) + sigs,
+            "another signer after": sigs + _sig_line("x", b"abcd", bogus),
+            "trailing text": sigs + "junk\n",
+            "no signature with the log's hint": _sig_line("x", b"abcd", bogus),
+        }[name]
+
+    doc = _checkpoint_edit(forge.bundle(forge.leaf()), edit)
+    out = verify_both(forge.trust(tmp_path), doc)
+    _never_more_lenient(out)
+    assert out.vouched is vouched, out
+
+
+def _duplicated_key(bundle: dict[str, Any], key: str, decoy: Any, first: bool) -> bytes:
+    """The bundle's JSON with ``key`` (top level) given twice: the decoy first or last."""
+    real = json.dumps(bundle[key])
+    rest = json.dumps({k: v for k, v in bundle.items() if k != key})[1:-1]
+    pair = [f'"{key}": {json.dumps(decoy)}', f'"{key}": {real}']
+    return ("{" + rest + ", " + ", ".join(pair if first else pair[::-1]) + "}").encode()
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["decoy first", "decoy last"])
+def test_duplicate_json_keys_are_read_as_sigstore_python_reads_them(
+    forge: Forge, tmp_path: Path, first: bool
+) -> None:
+    good = forge.bundle(forge.leaf())
+    decoy = forge.bundle(forge.leaf(), data=b"other bytes")["messageSignature"]
+    raw = _duplicated_key(good, "messageSignature", decoy, first)
+    out = verify_both(forge.trust(tmp_path), raw)
+    _never_more_lenient(out)
+    assert out.vouched is first  # the last value wins, in both readers
+
+
+@pytest.mark.parametrize("ring", ["tlogs", "ctlogs"])
+def test_a_log_key_listed_again_with_another_algorithm(
+    forge: Forge, tmp_path: Path, ring: str
+) -> None:
+    """sigstore-python keeps the last entry of a key listed twice, with that entry's hash: a
+    P-256 key listed again as P-384/SHA-384 makes it reject SHA-256 signatures."""
+    doc = forge.root_doc()
+    again = copy.deepcopy(doc[ring][0])
+    again["publicKey"]["keyDetails"] = "PKIX_ECDSA_P384_SHA_384"
+    doc[ring].append(again)
+    trust = forge.trust(tmp_path, doc)
+    assert trust.lean is None  # the lean path leaves such a root to sigstore-python
+    assert BundleVerifier(trust, [RULE]).verify_bytes(
+        DATA, json.dumps(forge.bundle(forge.leaf())).encode()
+    ).status == "failed"
