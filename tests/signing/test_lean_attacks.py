@@ -219,8 +219,11 @@ class Outcome:
     reason: str | None
 
 
-def _status(verifier: BundleVerifier, data: bytes, bundle: bytes) -> tuple[str, str | None]:
+def _status(
+    trust: TrustMaterial, rules: list[IdentityRule], lean: bool, data: bytes, bundle: bytes
+) -> tuple[str, str | None]:
     try:
+        verifier = BundleVerifier(trust, rules, lean=lean, predicate_types=(ANY_PREDICATE_TYPE,))
         v = verifier.verify_bytes(data, bundle, name="f", bundle_name="f.sigstore.json")
     except InputError as e:
         return "input error", e.message
@@ -244,9 +247,8 @@ def verify_both(
             vouched = True
         except Decline:
             pass
-    kw: dict[str, Any] = {"predicate_types": (ANY_PREDICATE_TYPE,)}
-    lean_status, _ = _status(BundleVerifier(trust, rules, **kw), data, raw)
-    full_status, reason = _status(BundleVerifier(trust, rules, lean=False, **kw), data, raw)
+    lean_status, _ = _status(trust, rules, True, data, raw)
+    full_status, reason = _status(trust, rules, False, data, raw)
     return Outcome(vouched, lean_status, full_status, reason)
 
 
