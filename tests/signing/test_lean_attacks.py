@@ -42,7 +42,7 @@ from sovbom.errors import InputError
 from sovbom.signers import IdentityRule
 from sovbom.signing import ANY_PREDICATE_TYPE, BundleVerifier, TrustMaterial
 from sovbom.signing.lean import Decline, LeanVerifier
-from sovbom.signing.lean.identity import certificate_issuer
+from sovbom.signing.lean.identity import certificate_identities, certificate_issuer
 
 IDENTITY = "signer@acme-servers.example"
 RULE = IdentityRule(identity=IDENTITY, issuer=DEFAULT_ISSUER)
@@ -745,3 +745,45 @@ def test_keys_only_vouch_inside_their_window(
     out = verify_both(forge.trust(tmp_path, doc), bundle)
     _never_more_lenient(out)
     assert out.vouched is ok and (out.full_status == "verified") is ok, out
+
+
+
+OTHERNAME_IDENTITY = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        (_der_utf8(IDENTITY), [IDENTITY]),
+        (bytes([0x16, len(IDENTITY)]) + IDENTITY.encode(), []),  # an IA5String
+    ],
+    ids=["UTF8String", "IA5String"],
+)
+def test_other_name_identities_are_read_strictly(
+    forge: Forge, tmp_path: Path, value: bytes, names: list[str]
+) -> None:
+    """A Sigstore other-name SAN names its DER UTF8String, else nobody (its raw bytes, tag and
+    length included, must not reach an identity regexp)."""
+    san = x509.SubjectAlternativeName([x509.OtherName(OTHERNAME_IDENTITY, value)])
+    cert = forge.leaf(_replace(forge.leaf_extensions(), x509.SubjectAlternativeName, [(san, True)]))
+    assert certificate_identities(cert) == names
+    rules = [IdentityRule(identity_regexp=r".*signer@acme-servers\.example", issuer=DEFAULT_ISSUER)]
+    out = verify_both(forge.trust(tmp_path), forge.bundle(cert), rules=rules)
+    _never_more_lenient(out)
+    assert out.vouched is bool(names) and (out.full_status == "verified") is bool(names), out
+
+
+@pytest.mark.parametrize(
+    ("rule", "san", "ok"),
+    [
+        (r"signer@acme-servers\.example", "signer@acme-servers.example.evil.test", False),
+        (r"signer@acme-servers\.example", "evil-signer@acme-servers.example", False),
+        (r"signer@acme-servers\.example|x", "signer@acme-servers.example.evil.test", False),
+        (r".*@acme-servers\.example", "a@acme-servers.example\nb@evil.test", False),
+        (r".*@acme-servers\.example", "a@acme-servers.example", True),
+    ],
+)
+def test_identity_regexps_match_the_whole_identity(rule: str, san: str, ok: bool) -> None:
+    r = IdentityRule(identity_regexp=rule, issuer=DEFAULT_ISSUER)
+    assert r.matches(san, DEFAULT_ISSUER) is ok
+    assert r.matches(san, DEFAULT_ISSUER + "/") is False
