@@ -170,6 +170,14 @@ class Forge:
                 "signature": {"content": _b64(signature), "publicKey": {"content": pem}},
             },
         }
+        doc = self._bundle(cert, proposed, "hashedrekord")
+        doc["messageSignature"] = {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": _b64(digest)},
+            "signature": _b64(signature),
+        }
+        return doc
+
+    def _bundle(self, cert: x509.Certificate, proposed: Any, kind: str) -> dict[str, Any]:
         reply = next(iter(self.log.add(proposed).values()))
         proof = reply["verification"]["inclusionProof"]
         return {
@@ -180,7 +188,7 @@ class Forge:
                     {
                         "logIndex": str(reply["logIndex"]),
                         "logId": {"keyId": _b64(bytes.fromhex(reply["logID"]))},
-                        "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+                        "kindVersion": {"kind": kind, "version": "0.0.1"},
                         "integratedTime": str(reply["integratedTime"]),
                         "inclusionPromise": {
                             "signedEntryTimestamp": reply["verification"]["signedEntryTimestamp"]
@@ -196,11 +204,33 @@ class Forge:
                     }
                 ],
             },
-            "messageSignature": {
-                "messageDigest": {"algorithm": "SHA2_256", "digest": _b64(digest)},
-                "signature": _b64(signature),
-            },
         }
+
+    def dsse_bundle(
+        self,
+        cert: x509.Certificate,
+        payload: bytes,
+        payload_type: str = "application/vnd.in-toto+json",
+        signatures: int = 1,
+    ) -> dict[str, Any]:
+        """A v0.3 DSSE bundle; the log records an envelope with ``signatures`` signatures (the
+        bundle's envelope keeps the first)."""
+        kind = payload_type.encode()
+        pae = b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
+        sigs = [
+            {"sig": _b64(self.signer.sign(pae, ec.ECDSA(hashes.SHA256())))}
+            for _ in range(signatures)
+        ]
+        envelope = {"payload": _b64(payload), "payloadType": payload_type, "signatures": sigs}
+        pem = _b64(cert.public_bytes(serialization.Encoding.PEM))
+        proposed = {
+            "apiVersion": "0.0.1",
+            "kind": "dsse",
+            "spec": {"proposedContent": {"envelope": json.dumps(envelope), "verifiers": [pem]}},
+        }
+        doc = self._bundle(cert, proposed, "dsse")
+        doc["dsseEnvelope"] = {**envelope, "signatures": sigs[:1]}
+        return doc
 
     def root_doc(self) -> dict[str, Any]:
         return self.keys.trusted_root("http://127.0.0.1:1")
@@ -263,10 +293,11 @@ def test_forged_bundle_is_vouched_for(forge: Forge, tmp_path: Path) -> None:
     assert out == Outcome(True, "verified", "verified", "")
 
 
-def _never_more_lenient(out: Outcome) -> None:
-    """The lean path's verdict is the full path's, and it vouches only for what that verifies."""
+def _never_more_lenient(out: Outcome, *, envelope: bool = False) -> None:
+    """The lean path's verdict is the full path's, and it vouches only for what that verifies
+    (for a DSSE ``envelope``: the envelope, whose statement sovbom then checks on both paths)."""
     assert out.lean_status == out.full_status, out
-    if out.vouched:
+    if out.vouched and not envelope:
         assert out.full_status == "verified", out
 
 
@@ -787,3 +818,64 @@ def test_identity_regexps_match_the_whole_identity(rule: str, san: str, ok: bool
     r = IdentityRule(identity_regexp=rule, issuer=DEFAULT_ISSUER)
     assert r.matches(san, DEFAULT_ISSUER) is ok
     assert r.matches(san, DEFAULT_ISSUER + "/") is False
+
+
+
+def _statement(*digests: str) -> bytes:
+    return json.dumps(
+        {
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "f", "digest": {"sha256": d}} for d in digests],
+            "predicateType": "https://cyclonedx.org/bom",
+            "predicate": {},
+        }
+    ).encode()
+
+
+FILE_SHA256 = hashlib.sha256(DATA).hexdigest()
+OTHER_SHA256 = hashlib.sha256(b"other").hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "vouched", "verified"),
+    [
+        ("statement for the file", True, True),
+        ("statement for the file among others", True, True),
+        ("statement for another file", True, False),
+        ("not an in-toto payload type", True, False),
+        ("log recorded two signatures", False, False),
+    ],
+)
+def test_dsse_envelopes(
+    forge: Forge, tmp_path: Path, name: str, vouched: bool, verified: bool
+) -> None:
+    cert = forge.leaf()
+    doc = {
+        "statement for the file": lambda: forge.dsse_bundle(cert, _statement(FILE_SHA256)),
+        "statement for the file among others": lambda: forge.dsse_bundle(
+            cert, _statement(OTHER_SHA256, FILE_SHA256)
+        ),
+        "statement for another file": lambda: forge.dsse_bundle(cert, _statement(OTHER_SHA256)),
+        "not an in-toto payload type": lambda: forge.dsse_bundle(
+            cert, _statement(FILE_SHA256), payload_type="application/json"
+        ),
+        "log recorded two signatures": lambda: forge.dsse_bundle(
+            cert, _statement(FILE_SHA256), signatures=2
+        ),
+    }[name]()
+    out = verify_both(forge.trust(tmp_path), doc)
+    _never_more_lenient(out, envelope=True)
+    assert out.vouched is vouched and (out.full_status == "verified") is verified, out
+
+
+def test_dsse_envelope_in_a_message_signature_entry_is_declined(
+    forge: Forge, tmp_path: Path
+) -> None:
+    dsse = forge.dsse_bundle(forge.leaf(), _statement(FILE_SHA256))
+    message = forge.bundle(forge.leaf())
+    mixed = copy.deepcopy(message)
+    del mixed["messageSignature"]
+    mixed["dsseEnvelope"] = dsse["dsseEnvelope"]
+    out = verify_both(forge.trust(tmp_path), mixed)
+    _never_more_lenient(out)
+    assert not out.vouched and out.full_status != "verified", out
