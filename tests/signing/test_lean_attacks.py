@@ -879,3 +879,85 @@ def test_dsse_envelope_in_a_message_signature_entry_is_declined(
     out = verify_both(forge.trust(tmp_path), mixed)
     _never_more_lenient(out)
     assert not out.vouched and out.full_status != "verified", out
+
+
+
+def _entry(doc: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = doc["verificationMaterial"]["tlogEntries"][0]
+    return entry
+
+
+def _bump(obj: dict[str, Any], key: str, by: int) -> None:
+    obj[key] = str(int(obj[key]) + by)
+
+
+def _splice_entry(forge: Forge) -> Callable[[dict[str, Any]], None]:
+    """Another (genuine) log entry of the same signer, for another file, in place of this one's."""
+    other = forge.bundle(forge.leaf(), data=b"another file")
+
+    def edit(doc: dict[str, Any]) -> None:
+        doc["verificationMaterial"]["tlogEntries"] = other["verificationMaterial"]["tlogEntries"]
+
+    return edit
+
+
+def _refreshed_proof(forge: Forge) -> Callable[[dict[str, Any]], None]:
+    """The entry's proof and checkpoint from a later, larger tree (a genuine, newer proof)."""
+
+    def edit(doc: dict[str, Any]) -> None:
+        forge.bundle(forge.leaf(), data=b"later entry")  # the tree grows
+        entry = _entry(doc)
+        index = int(entry["inclusionProof"]["logIndex"])
+        size = len(forge.log.tree.leaves)
+        root = forge.log.tree.root()
+        entry["inclusionProof"].update(
+            treeSize=str(size),
+            rootHash=_b64(root),
+            hashes=[_b64(h) for h in forge.log.tree.audit_path(index)],
+            checkpoint={"envelope": forge.log._checkpoint(size, root)},
+        )
+
+    return edit
+
+
+TAMPERING: dict[str, tuple[Callable[[Forge], Callable[[dict[str, Any]], None]], bool]] = {
+    "entry log index + 1": (lambda f: lambda d: _bump(_entry(d), "logIndex", 1), False),
+    "proof log index - 1": (
+        lambda f: lambda d: _bump(_entry(d)["inclusionProof"], "logIndex", -1),
+        False,
+    ),
+    "tree size + 1": (lambda f: lambda d: _bump(_entry(d)["inclusionProof"], "treeSize", 1), False),
+    "log id of the CT log": (
+        lambda f: lambda d: _entry(d)["logId"].update(keyId=_b64(key_id(f.keys.ct_key.public_key()))),
+        False,
+    ),
+    "entry kind dsse": (lambda f: lambda d: _entry(d)["kindVersion"].update(kind="dsse"), False),
+    "another file's log entry": (_splice_entry, False),
+    "a newer proof of the same entry": (_refreshed_proof, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAMPERING))
+def test_log_entry_tampering(forge: Forge, tmp_path: Path, name: str) -> None:
+    make, ok = TAMPERING[name]
+    doc = forge.bundle(forge.leaf())
+    make(forge)(doc)
+    out = verify_both(forge.trust(tmp_path), doc)
+    _never_more_lenient(out)
+    assert out.vouched is ok and (out.full_status == "verified") is ok, out
+
+
+def test_a_leaf_from_another_instances_ca(forge: Forge, tmp_path: Path) -> None:
+    other = InstanceKeys(name="elsewhere")
+    cert = forge.leaf(ca_key=other.intermediate_key, ca_cert=other.intermediate_cert)
+    out = verify_both(forge.trust(tmp_path), forge.bundle(cert))
+    _never_more_lenient(out)
+    assert not out.vouched and out.full_status == "failed", out
+    # with the foreign intermediate in a v0.2 chain: still not ours
+    doc = _as_v02(forge.bundle(cert))
+    doc["verificationMaterial"]["x509CertificateChain"]["certificates"].append(
+        {"rawBytes": _b64(other.intermediate_cert.public_bytes(serialization.Encoding.DER))}
+    )
+    out = verify_both(forge.trust(tmp_path), doc)
+    _never_more_lenient(out)
+    assert not out.vouched and out.full_status == "failed", out
