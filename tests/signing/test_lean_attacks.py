@@ -316,7 +316,8 @@ UNKNOWN = x509.ObjectIdentifier("1.3.6.1.4.1.99999.7")
 def _leaf_variants(f: Forge) -> dict[str, Extensions]:
     base = f.leaf_extensions()
     return {
-        "unknown critical extension": base + [(x509.UnrecognizedExtension(UNKNOWN, b"\x05\x00"), True)],
+        "unknown critical extension": base
+        + [(x509.UnrecognizedExtension(UNKNOWN, b"\x05\x00"), True)],
         "key usage also keyCertSign": _replace(
             base, x509.KeyUsage, [(_usage(digital_signature=True, key_cert_sign=True), True)]
         ),
@@ -429,12 +430,9 @@ def test_sct_issuer_must_be_a_ca_as_sigstore_python_sees_it(
     _never_more_lenient(verify_both(trust, forge.bundle(cert)))
 
 
-
 def _issuer_exts(v1: bytes | None, v2: bytes | None) -> Callable[[Forge], Extensions]:
     def make(f: Forge) -> Extensions:
-        exts = [
-            e for e in f.leaf_extensions() if e[0].oid not in (OID_ISSUER_V1, OID_ISSUER_V2)
-        ]
+        exts = [e for e in f.leaf_extensions() if e[0].oid not in (OID_ISSUER_V1, OID_ISSUER_V2)]
         if v1 is not None:
             exts.append((x509.UnrecognizedExtension(OID_ISSUER_V1, v1), False))
         if v2 is not None:
@@ -470,11 +468,11 @@ def test_malformed_issuer_extensions_name_no_issuer(
 
 
 @pytest.mark.parametrize(
-    ("v1", "v2"), [(_ISS, None), (None, _der_utf8(DEFAULT_ISSUER)), (_ISS, _der_utf8(DEFAULT_ISSUER))]
+    ("v1", "v2"),
+    [(_ISS, None), (None, _der_utf8(DEFAULT_ISSUER)), (_ISS, _der_utf8(DEFAULT_ISSUER))],
 )
 def test_well_formed_issuer_extensions(forge: Forge, v1: bytes | None, v2: bytes | None) -> None:
     assert certificate_issuer(forge.leaf(_issuer_exts(v1, v2)(forge))) == DEFAULT_ISSUER
-
 
 
 def _with_leaf(bundle: dict[str, Any], der: bytes) -> dict[str, Any]:
@@ -534,7 +532,6 @@ def _swap_oid(der: bytes, old: x509.ObjectIdentifier, new: x509.ObjectIdentifier
     return der.replace(a, b)
 
 
-
 def _unknown_key_algorithm() -> bytes:
     """A certificate whose subject public key has an algorithm no library knows (its OID
     renamed): it parses, and asking for its public key fails."""
@@ -582,7 +579,6 @@ def test_any_certificate_bytes_are_declined_not_raised(
     assert not out.vouched and out.full_status in ("failed", "input error"), out
 
 
-
 def _other_ct_key_sct(forge: Forge) -> Callable[[bytes], list[bytes]]:
     """The SCT re-signed by another CT key, still naming the trusted CT log's id."""
     other = ec.generate_private_key(ec.SECP256R1())
@@ -599,9 +595,11 @@ def _other_ct_key_sct(forge: Forge) -> Callable[[bytes], list[bytes]]:
 
 SCT_EDITS: dict[str, Callable[[Forge], Callable[[bytes], list[bytes]]]] = {
     "unknown log id": lambda f: lambda sct: [sct[:1] + bytes(32) + sct[33:]],
-    "another timestamp": lambda f: lambda sct: [
-        sct[:33] + struct.pack(">Q", struct.unpack(">Q", sct[33:41])[0] + 1) + sct[41:]
-    ],
+    "another timestamp": lambda f: (
+        lambda sct: [
+            sct[:33] + struct.pack(">Q", struct.unpack(">Q", sct[33:41])[0] + 1) + sct[41:]
+        ]
+    ),
     "two SCTs": lambda f: lambda sct: [sct, sct],
     "signed by another key": _other_ct_key_sct,
 }
@@ -640,9 +638,7 @@ def _sig_line(name: str, hint: bytes, sig: bytes) -> str:
         ("no signature with the log's hint", False),
     ],
 )
-def test_checkpoint_signature_lines(
-    forge: Forge, tmp_path: Path, name: str, vouched: bool
-) -> None:
+def test_checkpoint_signature_lines(forge: Forge, tmp_path: Path, name: str, vouched: bool) -> None:
     hint = key_id(forge.keys.log_key.public_key())[:4]
     other = ec.generate_private_key(ec.SECP256R1())
 
@@ -694,10 +690,12 @@ def test_a_log_key_listed_again_with_another_algorithm(
     doc[ring].append(again)
     trust = forge.trust(tmp_path, doc)
     assert trust.lean is None  # the lean path leaves such a root to sigstore-python
-    assert BundleVerifier(trust, [RULE]).verify_bytes(
-        DATA, json.dumps(forge.bundle(forge.leaf())).encode()
-    ).status == "failed"
-
+    assert (
+        BundleVerifier(trust, [RULE])
+        .verify_bytes(DATA, json.dumps(forge.bundle(forge.leaf())).encode())
+        .status
+        == "failed"
+    )
 
 
 @pytest.mark.parametrize(
@@ -757,7 +755,9 @@ def test_keys_only_vouch_inside_their_window(
     bundle = forge.bundle(cert)
     doc = forge.root_doc()
     item = doc[ring][0]
-    valid_for = item["validFor"] if ring == "certificateAuthorities" else item["publicKey"]["validFor"]
+    valid_for = (
+        item["validFor"] if ring == "certificateAuthorities" else item["publicKey"]["validFor"]
+    )
     start = valid_for["start"]
     second = dt.timedelta(seconds=1)
     if window == "ends at the integrated time":
@@ -769,14 +769,15 @@ def test_keys_only_vouch_inside_their_window(
     else:
         valid_for["end"] = _iso(t - second)
         current = copy.deepcopy(item)
-        (current["validFor"] if ring == "certificateAuthorities" else current["publicKey"][
-            "validFor"
-        ]).update(start=start, end=_iso(t + 60 * second))
+        (
+            current["validFor"]
+            if ring == "certificateAuthorities"
+            else current["publicKey"]["validFor"]
+        ).update(start=start, end=_iso(t + 60 * second))
         doc[ring].append(current)
     out = verify_both(forge.trust(tmp_path, doc), bundle)
     _never_more_lenient(out)
     assert out.vouched is ok and (out.full_status == "verified") is ok, out
-
 
 
 OTHERNAME_IDENTITY = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
@@ -818,7 +819,6 @@ def test_identity_regexps_match_the_whole_identity(rule: str, san: str, ok: bool
     r = IdentityRule(identity_regexp=rule, issuer=DEFAULT_ISSUER)
     assert r.matches(san, DEFAULT_ISSUER) is ok
     assert r.matches(san, DEFAULT_ISSUER + "/") is False
-
 
 
 def _statement(*digests: str) -> bytes:
@@ -881,7 +881,6 @@ def test_dsse_envelope_in_a_message_signature_entry_is_declined(
     assert not out.vouched and out.full_status != "verified", out
 
 
-
 def _entry(doc: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = doc["verificationMaterial"]["tlogEntries"][0]
     return entry
@@ -928,7 +927,9 @@ TAMPERING: dict[str, tuple[Callable[[Forge], Callable[[dict[str, Any]], None]], 
     ),
     "tree size + 1": (lambda f: lambda d: _bump(_entry(d)["inclusionProof"], "treeSize", 1), False),
     "log id of the CT log": (
-        lambda f: lambda d: _entry(d)["logId"].update(keyId=_b64(key_id(f.keys.ct_key.public_key()))),
+        lambda f: (
+            lambda d: _entry(d)["logId"].update(keyId=_b64(key_id(f.keys.ct_key.public_key())))
+        ),
         False,
     ),
     "entry kind dsse": (lambda f: lambda d: _entry(d)["kindVersion"].update(kind="dsse"), False),
