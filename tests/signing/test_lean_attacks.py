@@ -962,3 +962,20 @@ def test_a_leaf_from_another_instances_ca(forge: Forge, tmp_path: Path) -> None:
     out = verify_both(forge.trust(tmp_path), doc)
     _never_more_lenient(out)
     assert not out.vouched and out.full_status == "failed", out
+
+
+@pytest.mark.parametrize("where", ["checkpoint", "payload type", "DSSE key id"])
+def test_strings_utf8_cannot_encode_are_declined(forge: Forge, tmp_path: Path, where: str) -> None:
+    """A JSON reader other than sovbom's may give lone surrogates: declined, never raised."""
+    doc = forge.dsse_bundle(forge.leaf(), _statement(FILE_SHA256))
+    if where == "checkpoint":
+        cp = _entry(doc)["inclusionProof"]["checkpoint"]
+        cp["envelope"] = "\ud800" + cp["envelope"]
+    elif where == "payload type":
+        doc["dsseEnvelope"]["payloadType"] += "\ud800"
+    else:
+        doc["dsseEnvelope"]["signatures"][0]["keyid"] = "\ud800"
+    trust = forge.trust(tmp_path)
+    assert trust.lean is not None
+    with pytest.raises(Decline):
+        LeanVerifier(trust.lean, [RULE]).verify(doc, hashlib.sha256(DATA).digest())

@@ -202,7 +202,7 @@ class LeanVerifier:
     def _check_signature(bundle: LeanBundle, leaf: _Leaf, sha256: bytes) -> None:
         try:
             body = json.loads(bundle.entry.body)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise Unsupported("log entry body is not JSON") from e
         sig_b64 = base64.b64encode(bundle.signature).decode()
         envelope = bundle.envelope
