@@ -4,7 +4,8 @@ For a bundle read by :mod:`~sovbom.signing.lean.bundle`, at its verified time ``
 integrated time its signed entry timestamp binds), with only the trusted root's keys valid at
 ``t`` (:mod:`~sovbom.signing.lean.root`):
 
-1. the signing certificate is an X.509 v3 leaf (not a CA) for digital signatures and code
+1. the signing certificate is an X.509 v3 leaf (not a CA, BasicConstraints critical when present,
+   no certificate signing: as sigstore-python reads a leaf) for digital signatures and code
    signing, valid at ``t``, and chains to a certificate authority (:mod:`.chain`);
 2. its embedded SCT verifies with a CT log key (:mod:`.sct`);
 3. it names an allowed signer: a SAN identity and the OIDC issuer (extensions 1.3.6.1.4.1.57264.1.8
