@@ -47,8 +47,14 @@ def obj(
 
 
 def text(value: Any, where: str) -> str:
+    """A string that UTF-8 can encode (a JSON reader may give lone surrogates)."""
     if not isinstance(value, str):
         raise Unsupported(f"{where}: not a string")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise Unsupported(f"{where}: not UTF-8") from e
     return value
 
 

@@ -90,8 +90,12 @@ def _log_key(public_key: dict[str, Any], window: KeyWindow) -> tuple[bytes, LogK
         return None  # as sigstore-python, which leaves such a key out of its keyring
     if details in _EC_HASHES:
         curve, algorithm = _EC_HASHES[details]
-        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, curve):
-            return None
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return None  # as sigstore-python, which leaves such a key out of its keyring
+        if not isinstance(key.curve, curve):
+            # sigstore-python uses such a key with the hash its details name (and, when a key
+            # is listed twice, with the last entry's hash only): the lean path does not.
+            raise Unsupported("trusted root: a key of another curve than its details name")
         return key_id(key), LogKey(key, algorithm, window, started)
     if details == "PKIX_ED25519" and isinstance(key, ed25519.Ed25519PublicKey):
         return key_id(key), LogKey(key, None, window, started)

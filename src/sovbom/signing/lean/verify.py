@@ -4,7 +4,8 @@ For a bundle read by :mod:`~sovbom.signing.lean.bundle`, at its verified time ``
 integrated time its signed entry timestamp binds), with only the trusted root's keys valid at
 ``t`` (:mod:`~sovbom.signing.lean.root`):
 
-1. the signing certificate is an X.509 v3 leaf (not a CA) for digital signatures and code
+1. the signing certificate is an X.509 v3 leaf (not a CA, BasicConstraints critical when present,
+   no certificate signing: as sigstore-python reads a leaf) for digital signatures and code
    signing, valid at ``t``, and chains to a certificate authority (:mod:`.chain`);
 2. its embedded SCT verifies with a CT log key (:mod:`.sct`);
 3. it names an allowed signer: a SAN identity and the OIDC issuer (extensions 1.3.6.1.4.1.57264.1.8
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -73,17 +74,27 @@ def _read_leaf(der: bytes) -> _Leaf:
         cert = x509.load_der_x509_certificate(der)
         if cert.version is not x509.Version.v3:
             raise Unsupported("certificate version")
-        try:
-            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-            if constraints.ca:
-                raise Rejected("signing certificate is a CA")
-        except x509.ExtensionNotFound:
-            pass
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        try:
+            constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+        except x509.ExtensionNotFound:
+            constraints = None
+        # sigstore-python refuses (as a CA, or as inconsistent) a leaf with BasicConstraints that
+        # is not critical, says CA, or whose KeyUsage allows certificate signing.
+        if constraints is not None and (not constraints.critical or constraints.value.ca):
+            raise Rejected("signing certificate: CA or non-critical basic constraints")
+        if usage.key_cert_sign:
+            raise Rejected("signing certificate may sign certificates")
         extended = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         key = cert.public_key()
         identities, issuer = certificate_identities(cert), certificate_issuer(cert)
-    except (ValueError, x509.ExtensionNotFound, x509.UnsupportedGeneralNameType) as e:
+    except (
+        ValueError,
+        UnsupportedAlgorithm,
+        x509.DuplicateExtension,
+        x509.ExtensionNotFound,
+        x509.UnsupportedGeneralNameType,
+    ) as e:  # whatever the bundle's bytes hold: declined, never raised
         raise Unsupported(f"signing certificate: {e}") from e
     if not usage.digital_signature or ExtendedKeyUsageOID.CODE_SIGNING not in extended:
         raise Rejected("signing certificate is not for code signing")
@@ -192,7 +203,7 @@ class LeanVerifier:
     def _check_signature(bundle: LeanBundle, leaf: _Leaf, sha256: bytes) -> None:
         try:
             body = json.loads(bundle.entry.body)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise Unsupported("log entry body is not JSON") from e
         sig_b64 = base64.b64encode(bundle.signature).decode()
         envelope = bundle.envelope
