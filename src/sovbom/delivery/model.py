@@ -48,6 +48,11 @@ class FieldStatus(StrEnum):
     ABSENT = "absent"  # the part itself is missing or unexpected
 
 
+_FIELD_STATUS_TEXT = {s: str(s) for s in FieldStatus}
+_PART_STATUS_TEXT = {s: str(s) for s in PartStatus}
+_NOT_OBSERVED = FieldStatus.NOT_OBSERVED
+
+
 class Verdict(StrEnum):
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
@@ -70,7 +75,7 @@ class FieldCheck:
             "field": self.field,
             "expected": self.expected,
             "found": self.found,
-            "status": str(self.status),
+            "status": _FIELD_STATUS_TEXT[self.status],
         }
         if self.firmware is not None:
             out["firmware"] = self.firmware
@@ -103,7 +108,7 @@ class PartResult:
         """Declared fields the observed inventory did not give (not compared)."""
         out: list[str] = []
         for f in self.fields:
-            if f.status is FieldStatus.NOT_OBSERVED:
+            if f.status is _NOT_OBSERVED:
                 label = f"{f.field} ({f.firmware})" if f.firmware else f.field
                 if label not in out:
                     out.append(label)
@@ -111,7 +116,7 @@ class PartResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "status": str(self.status),
+            "status": _PART_STATUS_TEXT[self.status],
             "class": self.cls,
             "name": self.name,
             "expected_ref": self.expected_ref,
