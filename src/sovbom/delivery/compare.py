@@ -23,6 +23,7 @@ firmware of the part on both sides. The server itself
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sovbom.companies import same_company
@@ -103,6 +104,15 @@ def pick_firmware(efw: Firmware, pool: list[Firmware], declared: int) -> Firmwar
     return None
 
 
+#: Field checks shared by the comparisons made under no ``ignore_fields`` and with the default
+#: supplier registry (the result of a check is then a function of the field, the two values and
+#: the firmware named): (field, expected, found, firmware) -> the check, frozen. Serials, which do
+#: not repeat from server to server, are not kept.
+_SHARED: dict[tuple[str, str | None, str | None, str | None], FieldCheck] = {}
+#: Checks kept at most.
+SHARED_LIMIT = 20_000
+
+
 class _Comparer:
     """Compares fields under the tolerances, and records what the comparison verifies."""
 
@@ -113,17 +123,33 @@ class _Comparer:
         self.registry = registry
         self.verified: dict[str, str] = {}
         self.ignored = tolerances.ignore_fields
+        self.shared = not self.ignored and registry is None
 
-    def check(self, name: str, expected: str | None, found: str | None) -> FieldCheck:
+    def check(
+        self, name: str, expected: str | None, found: str | None, firmware: str | None = None
+    ) -> FieldCheck:
+        if not self.shared or name == "serial":
+            return self._check(name, expected, found, firmware)
+        key = (name, expected, found, firmware)
+        done = _SHARED.get(key)
+        if done is None:
+            done = self._check(name, expected, found, firmware)
+            if len(_SHARED) < SHARED_LIMIT:
+                _SHARED[key] = done
+        return done
+
+    def _check(
+        self, name: str, expected: str | None, found: str | None, firmware: str | None
+    ) -> FieldCheck:
         if self.ignored and name in self.ignored:
-            return FieldCheck(name, expected, found, _IGNORED)
+            return FieldCheck(name, expected, found, _IGNORED, firmware)
         if expected is None:
-            return FieldCheck(name, expected, found, _NOT_DECLARED)
+            return FieldCheck(name, expected, found, _NOT_DECLARED, firmware)
         if found is None:
-            return FieldCheck(name, expected, found, _NOT_OBSERVED)
+            return FieldCheck(name, expected, found, _NOT_OBSERVED, firmware)
         if expected == found or same_value(name, expected, found, self.registry):
-            return FieldCheck(name, expected, found, _MATCH)
-        return FieldCheck(name, expected, found, _MISMATCH)
+            return FieldCheck(name, expected, found, _MATCH, firmware)
+        return FieldCheck(name, expected, found, _MISMATCH, firmware)
 
     def identity(self, e: Part | None, o: Part | None, loose: list[Firmware]) -> list[FieldCheck]:
         """The server itself: its identity fields, and its firmware (observed anywhere)."""
@@ -145,8 +171,7 @@ class _Comparer:
         check = self.check
         rev = check("revision", e.revision, o.revision)
         if rev.status is _MISMATCH and e.cls in self.t.accept_revision_drift:
-            rev.status = FieldStatus.ACCEPTED
-            rev.note = f"accept_revision_drift: {e.cls}"
+            rev = replace(rev, status=_ACCEPTED, note=f"accept_revision_drift: {e.cls}")
         out = [
             check("manufacturer", e.manufacturer, o.manufacturer),
             check("model", e.model, o.model),
@@ -176,16 +201,14 @@ class _Comparer:
 
     def firmware_version(self, e: Part, efw: Firmware, ofw: Firmware | None) -> FieldCheck:
         found = ofw.version if ofw else None
-        version = self.check("firmware_version", efw.version, found)
-        version.firmware = efw.name
+        version = self.check("firmware_version", efw.version, found, efw.name)
         if (
             version.status is FieldStatus.MISMATCH
             and efw.version
             and found
             and self.t.accepts_firmware(e.cls, efw.version, found)
         ):
-            version.status = FieldStatus.ACCEPTED
-            version.note = "accept_newer_firmware"
+            version = replace(version, status=_ACCEPTED, note="accept_newer_firmware")
         return version
 
     def hash_field(self, efw: Firmware, ofw: Firmware | None) -> FieldCheck:
@@ -336,4 +359,11 @@ def compare_parts(
     )
 
 
-__all__ = ["compare", "compare_parts", "pick_firmware", "same_manufacturer", "same_value"]
+__all__ = [
+    "SHARED_LIMIT",
+    "compare",
+    "compare_parts",
+    "pick_firmware",
+    "same_manufacturer",
+    "same_value",
+]

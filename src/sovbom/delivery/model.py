@@ -58,9 +58,12 @@ class Verdict(StrEnum):
     FAIL = "fail"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class FieldCheck:
-    """One compared field: what the signed HBOM declares and what was found."""
+    """One compared field: what the signed HBOM declares and what was found.
+
+    Frozen: equal checks are shared by the comparisons of a shipment's servers.
+    """
 
     field: str
     expected: str | None
