@@ -22,7 +22,11 @@ from /proc, shared pages counted once) and the largest single process (``ru_maxr
 under 500 MB, whatever the shipment's size.
 
     python benchmarks/bench_delivery.py [--sizes 100,1000] [--with-10000] [--runs 3]
-                                        [--cache DIR] [-j N] [--policy]
+                                        [--cache DIR] [-j N] [--policy] [--quick]
+
+``--quick``: 100 servers, one run. The goals are checked on both ratios, wall time and CPU
+seconds (the process and its workers): on a machine shared with other work, wall time stretches
+with the load average (printed), CPU seconds much less.
 """
 
 from __future__ import annotations
@@ -401,7 +405,10 @@ def main() -> int:
     parser.add_argument("-j", "--jobs", type=int, help="worker processes (default: sovbom's)")
     parser.add_argument("--policy", action="store_true", help="with samples/policy.yaml")
     parser.add_argument("--max-seconds-1000", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="100 servers, one run")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.runs = "100", 1
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.with_10000 and 10_000 not in sizes:
         sizes.append(10_000)
@@ -414,13 +421,17 @@ def main() -> int:
     report(rows)
     ok = True
     for r in rows:
-        ratio = r["wall"] / r["floor_wall"]
-        if r["n"] == 1000 and (r["wall"] >= args.max_seconds_1000 or ratio > 5):
-            print(f"1,000 servers: {r['wall']:.2f} s, {ratio:.2f}x the floor: goal MISSED")
-            ok = False
-        if r["n"] == 10_000 and (r["wall"] >= 100 or r["pss"] >= 500e6):
-            print(f"10,000 servers: {r['wall']:.1f} s, peak {_mb(r['pss'])}: goal MISSED")
-            ok = False
+        ratio, cpu_ratio = r["wall"] / r["floor_wall"], r["cpu"] / r["floor_cpu"]
+        if r["n"] == 1000:
+            met = r["wall"] < args.max_seconds_1000 and ratio <= 5 and cpu_ratio <= 5
+            print(f"1,000 servers: {r['wall']:.2f} s, {ratio:.2f}x the floor's wall time,"
+                  f" {cpu_ratio:.2f}x its CPU seconds: goal {'met' if met else 'MISSED'}")  # fmt: skip
+            ok = ok and met
+        if r["n"] == 10_000:
+            met = r["wall"] < 100 and r["pss"] < 500e6
+            print(f"10,000 servers: {r['wall']:.1f} s ({r['cpu']:.1f} CPU seconds), peak"
+                  f" {_mb(r['pss'])}: goal {'met' if met else 'MISSED'}")  # fmt: skip
+            ok = ok and met
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         growth = (b["cpu"] / b["n"]) / (a["cpu"] / a["n"])

@@ -108,9 +108,15 @@ def unexpected_findings(
 
 
 def fingerprint(
-    expected: LoadedBom, root: Part | None, parts: Sequence[Part], observed_sha256: str | None
+    expected: LoadedBom,
+    root: Part | None,
+    parts: Sequence[Part],
+    observed_sha256: str | None,
+    expected_sha256: str | None = None,
 ) -> Fingerprint:
-    """What must be unique to this server within a shipment: its HBOM, inventory and serials."""
+    """What must be unique to this server within a shipment: its HBOM, inventory and serials.
+
+    ``expected_sha256``: the digest of ``expected.raw`` when already known."""
     serials: dict[str, str] = {}
     if root is not None and root.serial:
         serials[norm_id(root.serial)] = f"server serial {root.serial}"
@@ -118,7 +124,7 @@ def fingerprint(
         if p.serial:
             where = f" at {p.slot or p.bus}" if p.slot or p.bus else ""
             serials.setdefault(norm_id(p.serial), f"serial {p.serial} of {p.name}{where}")
-    return Fingerprint(sha256_hex(expected.raw), observed_sha256, serials)
+    return Fingerprint(expected_sha256 or sha256_hex(expected.raw), observed_sha256, serials)
 
 
 def _result(
@@ -185,7 +191,11 @@ def assess(
     )
     result.comparison = comparison
     result.fingerprint = fingerprint(
-        expected, eroot, eparts, observed.sha256 if observed is not None else None
+        expected,
+        eroot,
+        eparts,
+        observed.sha256 if observed is not None else None,
+        result.expected.sha256,
     )
     if hardware is not None:
         from sovbom.identity.levels import bound_failures

@@ -23,11 +23,12 @@ firmware of the part on both sides. The server itself
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sovbom.companies import same_company
 from sovbom.delivery.extract import Firmware, Part, extract
-from sovbom.delivery.match import match_parts, norm, norm_id
+from sovbom.delivery.match import match_parts, norm, norm_id, norm_name
 from sovbom.delivery.model import (
     IDENTITY_FIELDS,
     Comparison,
@@ -55,9 +56,12 @@ _STATUS_ORDER = {
         )
     )
 }
-#: Field statuses that mean the field was observed and compared.
-_COMPARED = (FieldStatus.MATCH, FieldStatus.MISMATCH, FieldStatus.ACCEPTED)
 _HASH_VERIFIES = (FieldStatus.MATCH, FieldStatus.NOT_OBSERVED, FieldStatus.IGNORED)
+_FIRMWARE_AND_HASH = "firmware version and hash observed at delivery match the signed declaration"
+_FIRMWARE_VERSION = "firmware version observed at delivery match the signed declaration"
+_MATCH, _MISMATCH = FieldStatus.MATCH, FieldStatus.MISMATCH
+_NOT_OBSERVED, _NOT_DECLARED = FieldStatus.NOT_OBSERVED, FieldStatus.NOT_DECLARED
+_IGNORED, _ACCEPTED = FieldStatus.IGNORED, FieldStatus.ACCEPTED
 
 
 def same_manufacturer(a: str, b: str, registry: SupplierRegistry | None = None) -> bool:
@@ -78,6 +82,9 @@ def same_value(field_name: str, a: str, b: str, registry: SupplierRegistry | Non
 
 
 def _show_hashes(hashes: Mapping[str, str], algs: Iterable[str]) -> str | None:
+    if len(hashes) == 1 and hashes is algs:  # the usual case: one hash, all shown
+        for a, value in hashes.items():
+            return f"{a}:{value}"
     shown = [f"{a}:{hashes[a]}" for a in sorted(algs)]
     return " ".join(shown) if shown else None
 
@@ -85,16 +92,25 @@ def _show_hashes(hashes: Mapping[str, str], algs: Iterable[str]) -> str | None:
 def pick_firmware(efw: Firmware, pool: list[Firmware], declared: int) -> Firmware | None:
     if not pool:
         return None
-    name = norm(efw.name)
+    name = norm_name(efw.name)
     for ofw in pool:
-        if norm(ofw.name) == name:
+        if norm_name(ofw.name) == name:
             return ofw
     for ofw in pool:
-        if ofw.software_id and norm(ofw.software_id) == name:
+        if ofw.software_id and norm_name(ofw.software_id) == name:
             return ofw
     if declared == 1 and len(pool) == 1:
         return pool[0]
     return None
+
+
+#: Field checks shared by the comparisons made under no ``ignore_fields`` and with the default
+#: supplier registry (the result of a check is then a function of the field, the two values and
+#: the firmware named): (field, expected, found, firmware) -> the check, frozen. Serials, which do
+#: not repeat from server to server, are not kept.
+_SHARED: dict[tuple[str, str | None, str | None, str | None], FieldCheck] = {}
+#: Checks kept at most.
+SHARED_LIMIT = 20_000
 
 
 class _Comparer:
@@ -106,16 +122,34 @@ class _Comparer:
         self.t = tolerances
         self.registry = registry
         self.verified: dict[str, str] = {}
+        self.ignored = tolerances.ignore_fields
+        self.shared = not self.ignored and registry is None
 
-    def check(self, name: str, expected: str | None, found: str | None) -> FieldCheck:
-        if name in self.t.ignore_fields:
-            return FieldCheck(name, expected, found, FieldStatus.IGNORED)
+    def check(
+        self, name: str, expected: str | None, found: str | None, firmware: str | None = None
+    ) -> FieldCheck:
+        if not self.shared or name == "serial":
+            return self._check(name, expected, found, firmware)
+        key = (name, expected, found, firmware)
+        done = _SHARED.get(key)
+        if done is None:
+            done = self._check(name, expected, found, firmware)
+            if len(_SHARED) < SHARED_LIMIT:
+                _SHARED[key] = done
+        return done
+
+    def _check(
+        self, name: str, expected: str | None, found: str | None, firmware: str | None
+    ) -> FieldCheck:
+        if self.ignored and name in self.ignored:
+            return FieldCheck(name, expected, found, _IGNORED, firmware)
         if expected is None:
-            return FieldCheck(name, expected, found, FieldStatus.NOT_DECLARED)
+            return FieldCheck(name, expected, found, _NOT_DECLARED, firmware)
         if found is None:
-            return FieldCheck(name, expected, found, FieldStatus.NOT_OBSERVED)
-        ok = same_value(name, expected, found, self.registry)
-        return FieldCheck(name, expected, found, FieldStatus.MATCH if ok else FieldStatus.MISMATCH)
+            return FieldCheck(name, expected, found, _NOT_OBSERVED, firmware)
+        if expected == found or same_value(name, expected, found, self.registry):
+            return FieldCheck(name, expected, found, _MATCH, firmware)
+        return FieldCheck(name, expected, found, _MISMATCH, firmware)
 
     def identity(self, e: Part | None, o: Part | None, loose: list[Firmware]) -> list[FieldCheck]:
         """The server itself: its identity fields, and its firmware (observed anywhere)."""
@@ -134,18 +168,19 @@ class _Comparer:
         return out
 
     def part_fields(self, e: Part, o: Part) -> list[FieldCheck]:
+        check = self.check
+        rev = check("revision", e.revision, o.revision)
+        if rev.status is _MISMATCH and e.cls in self.t.accept_revision_drift:
+            rev = replace(rev, status=_ACCEPTED, note=f"accept_revision_drift: {e.cls}")
         out = [
-            self.check("manufacturer", e.manufacturer, o.manufacturer),
-            self.check("model", e.model, o.model),
-            self.check("part_number", e.part_number, o.part_number),
-            self.check("serial", e.serial, o.serial),
+            check("manufacturer", e.manufacturer, o.manufacturer),
+            check("model", e.model, o.model),
+            check("part_number", e.part_number, o.part_number),
+            check("serial", e.serial, o.serial),
+            rev,
         ]
-        rev = self.check("revision", e.revision, o.revision)
-        if rev.status is FieldStatus.MISMATCH and e.cls in self.t.accept_revision_drift:
-            rev.status = FieldStatus.ACCEPTED
-            rev.note = f"accept_revision_drift: {e.cls}"
-        out.append(rev)
-        out.extend(self.firmware_fields(e, o))
+        if e.firmware:
+            out.extend(self.firmware_fields(e, o))
         return out
 
     def firmware_fields(self, e: Part, o: Part) -> list[FieldCheck]:
@@ -158,29 +193,22 @@ class _Comparer:
             version = self.firmware_version(e, efw, ofw)
             digest = self.hash_field(efw, ofw)
             out += (version, digest)
-            if (
-                ofw is not None
-                and version.status is FieldStatus.MATCH
-                and digest.status in _HASH_VERIFIES
-            ):
-                what = "version and hash" if digest.status is FieldStatus.MATCH else "version"
+            if ofw is not None and version.status is _MATCH and digest.status in _HASH_VERIFIES:
                 self.verified[efw.ref] = (
-                    f"firmware {what} observed at delivery match the signed declaration"
+                    _FIRMWARE_AND_HASH if digest.status is _MATCH else _FIRMWARE_VERSION
                 )
         return out
 
     def firmware_version(self, e: Part, efw: Firmware, ofw: Firmware | None) -> FieldCheck:
         found = ofw.version if ofw else None
-        version = self.check("firmware_version", efw.version, found)
-        version.firmware = efw.name
+        version = self.check("firmware_version", efw.version, found, efw.name)
         if (
             version.status is FieldStatus.MISMATCH
             and efw.version
             and found
             and self.t.accepts_firmware(e.cls, efw.version, found)
         ):
-            version.status = FieldStatus.ACCEPTED
-            version.note = "accept_newer_firmware"
+            version = replace(version, status=_ACCEPTED, note="accept_newer_firmware")
         return version
 
     def hash_field(self, efw: Firmware, ofw: Firmware | None) -> FieldCheck:
@@ -205,34 +233,38 @@ class _Comparer:
     def pair(self, e: Part, o: Part, how: str, observed_label: str) -> PartResult:
         """The result for a matched pair: matched, drifted or substituted."""
         fields = self.part_fields(e, o)
-        bad = {f.field for f in fields if f.status is FieldStatus.MISMATCH}
-        if bad & IDENTITY_FIELDS:
+        identity_bad = other_bad = compared = unobserved = False
+        for f in fields:
+            st = f.status
+            if st is _MISMATCH:
+                if f.field in IDENTITY_FIELDS:
+                    identity_bad = True
+                else:
+                    other_bad = True
+            elif st is _MATCH or st is _ACCEPTED:
+                compared = True
+            elif st is _NOT_OBSERVED:
+                unobserved = True
+        if identity_bad:
             status = PartStatus.SUBSTITUTED
             for fw in e.firmware:  # another unit: its firmware says nothing about the declared one
                 self.verified.pop(fw.ref, None)
-        elif bad:
+        elif other_bad:
             status = PartStatus.DRIFTED
-        elif _nothing_observed(fields):
+        elif unobserved and not compared:
+            # the observed inventory gave none of the fields the HBOM declares for the part
+            # (a part found only as present: dmidecode's BMC, a Redfish entry with no details)
             status = PartStatus.NOT_OBSERVED
             for fw in e.firmware:
                 self.verified.pop(fw.ref, None)
         else:
             status = PartStatus.MATCHED
-            serial = next(f for f in fields if f.field == "serial")
-            if serial.status is FieldStatus.MATCH:
+            if fields[3].status is _MATCH:  # the serial
                 self.verified[e.ref] = (
                     f"serial {e.serial} observed at {observed_label} matches the signed declaration"
                 )
         location = e.slot or e.bus or o.slot or o.bus
         return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location, fields)
-
-
-def _nothing_observed(fields: list[FieldCheck]) -> bool:
-    """Whether the observed inventory gave none of the fields the HBOM declares for a part
-    (a part found only as present: dmidecode's BMC, a Redfish entry with no details)."""
-    return not any(f.status in _COMPARED for f in fields) and any(
-        f.status is FieldStatus.NOT_OBSERVED for f in fields
-    )
 
 
 def _absent_fields(p: Part, side: str) -> list[FieldCheck]:
@@ -327,4 +359,11 @@ def compare_parts(
     )
 
 
-__all__ = ["compare", "compare_parts", "pick_firmware", "same_manufacturer", "same_value"]
+__all__ = [
+    "SHARED_LIMIT",
+    "compare",
+    "compare_parts",
+    "pick_firmware",
+    "same_manufacturer",
+    "same_value",
+]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from sovbom import taxonomy as tx
-from sovbom.cyclonedx.walk import walk_components
+from sovbom.cyclonedx.walk import anonymous_ref
 from sovbom.placeholders import is_placeholder
 
 
@@ -41,7 +42,8 @@ class Part:
 
 
 _KNOWN_VALUES: dict[str, str | None] = {}
-#: Values cached at most (names, part numbers, slots repeat from server to server; serials do not).
+#: Values cached at most (names, part numbers, slots repeat from server to server; serials,
+#: which do not, are never cached).
 _CACHED = 20_000
 _UNKNOWN = "\0unknown"
 
@@ -57,6 +59,13 @@ def _value(v: Any) -> str | None:
     if len(_KNOWN_VALUES) < _CACHED:
         _KNOWN_VALUES[v] = out
     return out
+
+
+def _unique_value(v: str | None) -> str | None:
+    """:func:`_value` of a value that seldom repeats (a serial): computed, not cached."""
+    if v is None or is_placeholder(v):
+        return None
+    return v.strip()
 
 
 def _hashes(comp: Mapping[str, Any]) -> dict[str, str]:
@@ -108,6 +117,7 @@ def _props(comp: Mapping[str, Any]) -> dict[str, str]:
 def _part(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Part:
     m = comp.get("manufacturer")
     get = props.get
+    version = comp.get("version")
     return Part(
         ref,
         str(comp.get("name") or ref),
@@ -115,8 +125,8 @@ def _part(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Part:
         _value(m.get("name")) if m.__class__ is dict else None,
         get("model"),
         _value(get("part_number")),
-        _value(get("serial")),
-        _value(comp.get("version")) or _value(get("revision")),
+        _unique_value(get("serial")),
+        (_value(version) if version is not None else None) or _value(get("revision")),
         _value(get("slot") or get("slot2")),
         _value(get("bus")),
     )
@@ -137,15 +147,37 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
 
     A firmware component belongs to the part named by its ``sovbom:runs-on`` property, else (or
     when that names no part) to the nearest device it is nested in. One pass over the
-    components; parts and firmware are placed once all are read.
+    components, in the order (and with the names of components without a bom-ref) of
+    :func:`~sovbom.cyclonedx.walk.walk_components`; parts and firmware are placed once all are
+    read.
     """
+    stack: list[tuple[Any, str | None]] = []
+    top = doc.get("components")
+    if isinstance(top, list):
+        stack.extend(zip(reversed(top), repeat(None)))  # noqa: B905 - repeat() is endless
+    metadata = doc.get("metadata")
+    root: Any = metadata.get("component") if isinstance(metadata, Mapping) else None
+    if isinstance(root, dict):
+        stack.append((root, None))
     root_ref: str | None = None
     parts: dict[str, Part] = {}
     firmware: list[tuple[Firmware, str | None, str | None]] = []
     #: ref -> the nearest device at or above it (the owner of firmware nested there)
     owner_of: dict[str, str | None] = {}
-    for ref, comp, parent, _, is_root in walk_components(doc):
-        if is_root:
+    anonymous = 0
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        comp, parent = pop()
+        if not isinstance(comp, dict):
+            continue
+        ref = comp.get("bom-ref")
+        if not isinstance(ref, str) or not ref:
+            anonymous += 1
+            ref = anonymous_ref(anonymous, comp)
+        children = comp.get("components")
+        if children and isinstance(children, list):
+            extend(zip(reversed(children), repeat(ref)))  # noqa: B905
+        if parent is None and comp is root:
             root_ref = ref
         ctype = comp.get("type")
         if ctype == "device":
@@ -165,8 +197,8 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
             loose.append(fw)
         else:
             target.firmware.append(fw)
-    root = parts.get(root_ref) if root_ref else None
-    return root, [p for r, p in parts.items() if r != root_ref], loose
+    part = parts.get(root_ref) if root_ref else None
+    return part, [p for r, p in parts.items() if r != root_ref], loose
 
 
 def observed_complete(doc: Mapping[str, Any]) -> tuple[bool, list[str]]:

@@ -35,6 +35,21 @@ def norm(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+_NAMES: dict[str, str] = {}
+#: Names :func:`norm_name` remembers at most.
+_NAMES_CACHED = 20_000
+
+
+def norm_name(value: str) -> str:
+    """:func:`norm` of a value that repeats from server to server (a name), remembered."""
+    out = _NAMES.get(value)
+    if out is None:
+        out = norm(value)
+        if len(_NAMES) < _NAMES_CACHED:
+            _NAMES[value] = out
+    return out
+
+
 def norm_id(value: str) -> str:
     """A serial or part number as compared: case folded, without white space."""
     return norm(value).replace(" ", "")
@@ -181,4 +196,12 @@ def _same_part_number(a: str, b: str, a_normalised: str) -> bool:
     return a == b or a_normalised == norm_id(b)
 
 
-__all__ = ["SINGLETON_CLASSES", "Matching", "match_parts", "norm", "norm_id", "norm_location"]
+__all__ = [
+    "SINGLETON_CLASSES",
+    "Matching",
+    "match_parts",
+    "norm",
+    "norm_id",
+    "norm_location",
+    "norm_name",
+]

@@ -48,14 +48,22 @@ class FieldStatus(StrEnum):
     ABSENT = "absent"  # the part itself is missing or unexpected
 
 
+_FIELD_STATUS_TEXT = {s: str(s) for s in FieldStatus}
+_PART_STATUS_TEXT = {s: str(s) for s in PartStatus}
+_NOT_OBSERVED = FieldStatus.NOT_OBSERVED
+
+
 class Verdict(StrEnum):
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     FAIL = "fail"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class FieldCheck:
-    """One compared field: what the signed HBOM declares and what was found."""
+    """One compared field: what the signed HBOM declares and what was found.
+
+    Frozen: equal checks are shared by the comparisons of a shipment's servers.
+    """
 
     field: str
     expected: str | None
@@ -70,7 +78,7 @@ class FieldCheck:
             "field": self.field,
             "expected": self.expected,
             "found": self.found,
-            "status": str(self.status),
+            "status": _FIELD_STATUS_TEXT[self.status],
         }
         if self.firmware is not None:
             out["firmware"] = self.firmware
@@ -103,7 +111,7 @@ class PartResult:
         """Declared fields the observed inventory did not give (not compared)."""
         out: list[str] = []
         for f in self.fields:
-            if f.status is FieldStatus.NOT_OBSERVED:
+            if f.status is _NOT_OBSERVED:
                 label = f"{f.field} ({f.firmware})" if f.firmware else f.field
                 if label not in out:
                     out.append(label)
@@ -111,7 +119,7 @@ class PartResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "status": str(self.status),
+            "status": _PART_STATUS_TEXT[self.status],
             "class": self.cls,
             "name": self.name,
             "expected_ref": self.expected_ref,

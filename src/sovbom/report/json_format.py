@@ -231,13 +231,16 @@ def delivery_result_dict(r: DeliveryResult, as_of: str) -> dict[str, Any]:
     from sovbom.delivery.model import PartStatus
 
     c = r.comparison
+    parts = [p.to_dict() for p in c.parts] if c else []
+    unverified = (0 if c is None else c.unverified_count if c.unverified_count is not None
+                  else sum(len(p["unverified"]) for p in parts))  # c.unverified_total(), once
     summary: dict[str, Any] = {
         "expected_parts": c.expected_parts if c else None,
         "observed_parts": c.observed_parts if c else None,
         **(c.counts() if c else dict.fromkeys(map(str, PartStatus), 0)),
         "ignored_unexpected": c.ignored_unexpected if c else 0,
         "verified_components": c.verified_total() if c else 0,
-        "unverified_fields": c.unverified_total() if c else 0,
+        "unverified_fields": unverified,
     }  # fmt: skip
     return {
         "sovbom_report": "delivery",
@@ -258,7 +261,7 @@ def delivery_result_dict(r: DeliveryResult, as_of: str) -> dict[str, Any]:
             {"ok": c.identity_ok, "fields": [f.to_dict() for f in c.identity]} if c else None
         ),
         "summary": summary,
-        "parts": [p.to_dict() for p in c.parts] if c else [],
+        "parts": parts,
         "verified": dict(sorted(c.verified.items())) if c else {},
         "policy": _policy_dict(r),
     }

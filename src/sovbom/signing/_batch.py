@@ -7,8 +7,14 @@ its bundles are integrated within the same few seconds. :class:`BatchVerifier` r
 results of these steps for identical inputs only, so every check still runs on every bundle:
 
 * keyrings are built once per verifier (they depend on the trusted root alone);
-* a certificate chain is validated once per (certificate, verified time) pair: the validation is a
-  function of the certificate, the trusted CA certificates (fixed per verifier) and the time;
+* a signing certificate's chain is validated once per certificate: the validation is a function
+  of the certificate, the trusted CA certificates (fixed per verifier) and the time, and it
+  depends on the time only through the validity periods of the certificates of the chain. The
+  chain found is reused for a later time only when that time lies within the validity period of
+  every certificate of it (leaf, intermediates and root: inclusive bounds, as X.509 has them);
+  any other time validates again. The trust root's own windows (``validFor``) are applied before
+  this verifier is chosen (:meth:`sovbom.signing.TrustMaterial.verifier_at`: one verifier, and
+  one memory, per set of CA keys valid at the bundle's times);
 * a CT log signature is checked once per (key id, signature, signed data) triple.
 
 Only successes are remembered; a failure is recomputed (and raised) each time. The memories are
@@ -17,15 +23,17 @@ bounded (:data:`MEMO_LIMIT` entries each, then emptied).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.x509 import Certificate
 from sigstore._internal.trust import Keyring, KeyringPurpose
 from sigstore.models import TrustedRoot
 from sigstore.verify import Verifier
 
 if TYPE_CHECKING:
-    from cryptography.x509 import Certificate
     from sigstore._internal.timestamp import TimestampVerificationResult
     from sigstore._internal.trust import CTKeyring, RekorKeyring
     from sigstore._utils import KeyID
@@ -76,21 +84,45 @@ def _ct(ring: Keyring) -> CTKeyring:
     return _MemoKeyring(ring)  # type: ignore[return-value]  # CTKeyring is NewType(Keyring)
 
 
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """A validated chain (without the leaf) and the period in which all of it is valid."""
+
+    certificates: tuple[Certificate, ...]
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+
+    def covers(self, t: dt.datetime) -> bool:
+        return self.valid_from <= t <= self.valid_until
+
+
+def _valid_period(certificates: list[Certificate]) -> tuple[dt.datetime, dt.datetime]:
+    """The period in which every one of ``certificates`` is valid (may be empty: start > end)."""
+    start = max(c.not_valid_before_utc for c in certificates)
+    end = min(c.not_valid_after_utc for c in certificates)
+    return start, end
+
+
 class BatchVerifier(Verifier):
     """sigstore-python's ``Verifier``, remembering results that many bundles share."""
 
     def __init__(self, *, trusted_root: TrustedRoot) -> None:
         super().__init__(trusted_root=_BatchRoot(trusted_root))
-        self._chains: dict[tuple[bytes, object], list[Certificate]] = {}
+        #: SHA-256 of the leaf certificate (DER) -> its validated chain and the chain's period
+        self._chains: dict[bytes, _Chain] = {}
 
     def _verify_chain_at_time(
         self, certificate: Certificate, timestamp_result: TimestampVerificationResult
     ) -> list[Certificate]:
-        key = (certificate.fingerprint(hashes.SHA256()), timestamp_result.time)
-        chain = self._chains.get(key)
-        if chain is None:
-            chain = super()._verify_chain_at_time(certificate, timestamp_result)
+        key = certificate.fingerprint(hashes.SHA256())
+        t = timestamp_result.time
+        known = self._chains.get(key)
+        if known is not None and known.covers(t):
+            return list(known.certificates)
+        chain = super()._verify_chain_at_time(certificate, timestamp_result)
+        start, end = _valid_period([certificate, *chain])
+        if start <= t <= end:  # else: not reused (a validator that ignored a period)
             if len(self._chains) >= MEMO_LIMIT:
                 self._chains.clear()
-            self._chains[key] = chain
+            self._chains[key] = _Chain(tuple(chain), start, end)
         return list(chain)
