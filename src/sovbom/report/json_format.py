@@ -232,8 +232,13 @@ def delivery_result_dict(r: DeliveryResult, as_of: str) -> dict[str, Any]:
 
     c = r.comparison
     parts = [p.to_dict() for p in c.parts] if c else []
-    unverified = (0 if c is None else c.unverified_count if c.unverified_count is not None
-                  else sum(len(p["unverified"]) for p in parts))  # c.unverified_total(), once
+    unverified = (
+        0
+        if c is None
+        else c.unverified_count
+        if c.unverified_count is not None
+        else sum(len(p["unverified"]) for p in parts)
+    )  # c.unverified_total(), once
     summary: dict[str, Any] = {
         "expected_parts": c.expected_parts if c else None,
         "observed_parts": c.observed_parts if c else None,
