@@ -10,6 +10,7 @@ fastest statement.
   the fleet builds the secondary indexes once at its end, in the same transaction
   (:func:`deferred_indexes`): building an index from sorted rows is several times cheaper than
   updating it row by row, and readers (WAL) keep seeing the committed fleet with its indexes.
+  PostgreSQL does the same under the tables' exclusive lock (:func:`lock_components`).
 """
 
 from __future__ import annotations
@@ -114,17 +115,46 @@ def sqlite_rows(
 DEFER_MIN_BOMS = 32
 
 
+def should_defer(conn: Connection, new_boms: int) -> bool:
+    """Whether a batch of ``new_boms`` BOMs builds the component indexes at its end."""
+    from sqlalchemy import func, select
+
+    from sovbom.fleet.schema import boms
+
+    if new_boms < DEFER_MIN_BOMS:
+        return False
+    return new_boms >= (conn.execute(select(func.count()).select_from(boms)).scalar() or 0)
+
+
+def lock_components(conn: Connection, defer: bool) -> None:
+    """On PostgreSQL, take the component tables' lock before any row of the batch is written.
+
+    Every batch locks them first (ROW EXCLUSIVE, what its COPY takes anyway; ACCESS EXCLUSIVE
+    when it rebuilds their indexes), so two batches never wait on each other in opposite
+    orders: a batch that rebuilds the indexes waits for the others to commit and they for it.
+    """
+    from sqlalchemy import text
+
+    if conn.dialect.name == "postgresql":
+        mode = "ACCESS EXCLUSIVE" if defer else "ROW EXCLUSIVE"
+        conn.execute(text(f"LOCK TABLE components, component_countries IN {mode} MODE"))
+
+
 @contextlib.contextmanager
 def deferred_indexes(conn: Connection, enabled: bool) -> Iterator[bool]:
-    """On SQLite, drop the component tables' secondary indexes now and build them at the end.
+    """Drop the component tables' secondary indexes now and build them at the end.
 
-    Runs only inside an open transaction (``DROP INDEX`` would otherwise commit on its own): a
-    failed batch rolls the drop back with everything else. Yields whether it deferred.
+    Runs only inside an open transaction (on SQLite ``DROP INDEX`` would otherwise commit on its
+    own): a failed batch rolls the drop back with everything else. On PostgreSQL the caller
+    holds the tables' ACCESS EXCLUSIVE lock (:func:`lock_components`): readers of the component
+    tables wait for the batch, which is what a first, large load of a fleet costs. Yields
+    whether it deferred.
     """
     from sovbom.fleet.schema import component_countries, components
 
     dbapi: Any = conn.connection.driver_connection
-    if not enabled or conn.dialect.name != "sqlite" or not dbapi.in_transaction:
+    in_transaction = conn.dialect.name == "postgresql" or bool(dbapi.in_transaction)
+    if not enabled or not in_transaction:
         yield False
         return
     indexes = sorted(
@@ -144,6 +174,8 @@ __all__ = [
     "copy_rows",
     "copy_text",
     "deferred_indexes",
+    "lock_components",
+    "should_defer",
     "sqlite_rows",
     "with_id",
 ]

@@ -30,10 +30,11 @@ from sovbom.errors import ExitCode, InputError, SovbomError, VerificationFailed
 from sovbom.fleet.bulk import (
     COPY_COMPONENTS,
     COPY_COUNTRIES,
-    DEFER_MIN_BOMS,
     copy_rows,
     copy_text,
     deferred_indexes,
+    lock_components,
+    should_defer,
     sqlite_rows,
 )
 from sovbom.fleet.extract import FlatBom, flatten
@@ -336,20 +337,18 @@ def _store_all(
     now: dt.datetime,
 ) -> None:
     """Prepare (in the workers) and store each new BOM, in SHA-256 order."""
-    from sqlalchemy import func, select
-
-    from sovbom.fleet.schema import boms
-
-    defer = False
-    if not store.is_postgres and len(todo) >= DEFER_MIN_BOMS:
-        defer = len(todo) >= (conn.execute(select(func.count()).select_from(boms)).scalar() or 0)
+    defer = should_defer(conn, len(todo))
+    lock_components(conn, defer)
     with contextlib.ExitStack() as stack:
+        if store.is_postgres:
+            stack.enter_context(deferred_indexes(conn, defer))
+            defer = False
         for (_, index, item), prepared in zip(todo, pmap(_prepare_one, todo), strict=True):
             if isinstance(prepared, Skipped):
                 _skip_or_raise(report, prepared.source, _error_of(prepared), on_error, progress)
                 continue
             done[index] = _store(store, conn, prepared, now)
-            if defer:  # after the first INSERT: the transaction is open
+            if defer:  # SQLite: after the first INSERT, the transaction is open
                 stack.enter_context(deferred_indexes(conn, True))
                 defer = False
             if progress is not None:
