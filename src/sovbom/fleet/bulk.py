@@ -50,12 +50,19 @@ def copy_text(rows: Sequence[tuple[str | None, ...]]) -> bytes:
     if not rows:
         return b""
     width = len(rows[0])
-    null = _NULL
+    field, null = _FIELD, _NULL
+    lines = []
+    nulls = 0
     try:
-        text = _ROW.join(_FIELD.join(null if v is None else v for v in row) for row in rows)
+        for row in rows:
+            if None in row:
+                nulls += row.count(None)
+                lines.append(field.join([null if v is None else v for v in row]))
+            else:
+                lines.append(field.join(row))  # type: ignore[arg-type]
     except TypeError:  # not a str: the per-value path says so clearly
         return _copy_text_slow(rows)
-    nulls = sum(row.count(None) for row in rows)
+    text = _ROW.join(lines)
     if (
         text.count(_FIELD) != len(rows) * (width - 1)
         or text.count(_ROW) != len(rows) - 1
