@@ -100,7 +100,10 @@ def copy_rows(dbapi: Any, statement: str, payload: bytes, bom_id: int) -> None:
 
 
 def sqlite_rows(
-    dbapi: Any, bom_id: int, rows: Sequence[ComponentRow], extras: Sequence[tuple[str, str]]
+    dbapi: Any,
+    bom_id: int,
+    rows: Sequence[ComponentRow | list[str | None]],
+    extras: Sequence[tuple[str, str] | list[str]],
 ) -> None:
     """The BOM's rows by ``executemany`` (sqlite3 connection); ``bom_id`` is an int literal."""
     bom = int(bom_id)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from sovbom._io import display_name, parse_json, read_bytes
 from sovbom.errors import ExitCode, InputError, SovbomError, VerificationFailed
 from sovbom.fleet.bulk import (
@@ -130,6 +132,9 @@ class _Prepared:
     delivery_verdict: str | None
     copy_components: bytes = b""
     copy_countries: bytes = b""
+    #: SQLite: the rows and extra countries as JSON (cheaper to pass between processes than
+    #: pickled tuples; ``executemany`` takes the lists as they are)
+    rows_json: bytes = b""
 
 
 def load_delivery_reports(paths: Sequence[str]) -> dict[str, DeliveryFacts]:
@@ -189,6 +194,12 @@ def _prepare(
     if postgres:  # the rows travel as COPY text, cheaper to pass between processes
         prepared.copy_components = copy_text(flat.rows)
         prepared.copy_countries = copy_text(flat.extra_countries)
+        flat.rows, flat.extra_countries = [], []
+    else:
+        try:
+            prepared.rows_json = orjson.dumps([flat.rows, flat.extra_countries])
+        except orjson.JSONEncodeError:  # a string orjson refuses: the tuples are pickled
+            return prepared
         flat.rows, flat.extra_countries = [], []
     return prepared
 
@@ -460,6 +471,9 @@ def _store(store: FleetStore, conn: Connection, p: _Prepared, now: dt.datetime) 
         if store.is_postgres:
             copy_rows(dbapi, COPY_COMPONENTS, p.copy_components, int(bom_id))
             copy_rows(dbapi, COPY_COUNTRIES, p.copy_countries, int(bom_id))
+        elif p.rows_json:
+            rows, extras = orjson.loads(p.rows_json)
+            sqlite_rows(dbapi, int(bom_id), rows, extras)
         else:
             sqlite_rows(dbapi, int(bom_id), p.flat.rows, p.flat.extra_countries)
     return ingested
