@@ -201,6 +201,7 @@ def run(url: str, floor_url: str, paths: list[str], policy_path: Path) -> dict[s
             assert found.matches, q
     with measured() as rc:
         recheck(store, load_policy(policy_path), as_of=dt.date(2026, 6, 1))
+    size = _size(store, url)
     store.close()
     r1 = lambda x: round(x, 1)  # noqa: E731
     out: dict[str, object] = {
@@ -214,12 +215,24 @@ def run(url: str, floor_url: str, paths: list[str], policy_path: Path) -> dict[s
         "where_used_p50_ms": r1(statistics.median(times) * 1000),
         "where_used_p95_ms": r1(statistics.quantiles(times, n=20)[18] * 1000),
         "recheck_wall_s": round(rc["wall_s"], 2), "recheck_cpu_s": round(rc["cpu_s"], 2),
+        "db_bytes_per_component": round(size / n),
         "load_1min": r1(os.getloadavg()[0]), "cpus": os.cpu_count(),
     }  # fmt: skip
     if "server_cpu_s" in ing:
         out["ingest_server_cpu_s"] = round(ing["server_cpu_s"], 2)
         out["floor_server_cpu_s"] = round(base.get("server_cpu_s", 0.0), 2)
     return out
+
+
+def _size(store: Any, url: str) -> int:
+    """The database's size on disk (SQLite file and its WAL; PostgreSQL's database)."""
+    from sqlalchemy import text
+
+    if store.is_postgres:
+        with store.engine.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    path = Path(url.removeprefix("sqlite:///"))
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
 def _table(results: list[dict[str, object]]) -> str:
