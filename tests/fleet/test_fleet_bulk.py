@@ -108,3 +108,21 @@ def test_copy_text_escapes_as_postgresql_reads_it() -> None:
     odd = [("x\x01y", None, "\x00"), ("\x02", "z", None)]
     assert copy_text(odd) == b"x\x01y\t\\N\t\x00\t\n\x02\tz\t\\N\t\n"
     assert copy_text([]) == b""
+
+
+def test_a_bom_already_stored_is_not_read_again(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _fleet(tmp_path / "f", 2)
+    store = open_store(db_url, create=True)
+    first = ingest(store, [IngestInput(p) for p in paths], jobs=1)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a stored BOM was parsed again")
+
+    monkeypatch.setattr("sovbom.fleet.ingest._prepare", refuse)
+    again = ingest(store, [IngestInput(p) for p in paths], jobs=1)
+    assert again.added == []
+    assert [(i.sha256, i.server, i.components) for i in again.ingested] == [
+        (i.sha256, i.server, i.components) for i in first.ingested
+    ]
