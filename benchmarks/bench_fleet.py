@@ -119,7 +119,7 @@ def floor(url: str, paths: list[str]) -> dict[str, float]:
     import orjson
     from sqlalchemy import text
 
-    from sovbom.fleet.bulk import deferred_indexes, lock_components, should_defer
+    from sovbom.fleet.bulk import deferred_indexes, should_defer
     from sovbom.fleet.extract import COMPONENT_COLUMNS, flatten
     from sovbom.fleet.store import open_store
 
@@ -132,7 +132,6 @@ def floor(url: str, paths: list[str]) -> dict[str, float]:
         dbapi: Any = conn.connection.driver_connection
         pg0 = _pg_server_cpu(store)
         defer = should_defer(conn, len(paths))
-        lock_components(conn, defer)
         if store.is_postgres:
             stack.enter_context(deferred_indexes(conn, defer))
         for i, path in enumerate(paths, 1):

@@ -126,3 +126,38 @@ def test_a_bom_already_stored_is_not_read_again(
     assert [(i.sha256, i.server, i.components) for i in again.ingested] == [
         (i.sha256, i.server, i.components) for i in first.ingested
     ]
+
+
+def test_a_role_that_cannot_drop_indexes_still_ingests_a_large_batch(
+    pg_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a role allowed to insert but not to own the tables keeps the indexes."""
+    import uuid
+
+    from pg_cluster import new_pg_database
+
+    monkeypatch.setattr(bulk, "DEFER_MIN_BOMS", 2)
+    url = new_pg_database(pg_server)
+    open_store(url, create=True).close()  # the schema, owned by the cluster's user
+    role = f"ingest_{uuid.uuid4().hex[:8]}"
+    owner = open_store(url)
+    with owner.engine.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}"))
+        conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    paths = _fleet(tmp_path / "f", 3)
+    store = open_store(url.replace("sovbom@", f"{role}@"))
+    report = ingest(store, [IngestInput(p) for p in paths], jobs=1)
+    assert len(report.added) == len(paths)
+    assert _rows(owner) == _rows(store) != []
+    assert len(_indexes(owner)) == len(
+        [i for t in ("components", "component_countries") for i in _table_indexes(t)]
+    )
+    store.close()
+    owner.close()
+
+
+def _table_indexes(table: str) -> list[object]:
+    from sovbom.fleet.schema import metadata
+
+    return list(metadata.tables[table].indexes)

@@ -136,18 +136,39 @@ def should_defer(conn: Connection, new_boms: int) -> bool:
     return new_boms >= (conn.execute(select(func.count()).select_from(boms)).scalar() or 0)
 
 
-def lock_components(conn: Connection, defer: bool) -> None:
+def lock_components(conn: Connection) -> None:
     """On PostgreSQL, take the component tables' lock before any row of the batch is written.
 
     Every batch locks them first (ROW EXCLUSIVE, what its COPY takes anyway; ACCESS EXCLUSIVE
-    when it rebuilds their indexes), so two batches never wait on each other in opposite
-    orders: a batch that rebuilds the indexes waits for the others to commit and they for it.
+    in :func:`deferred_indexes` when it rebuilds their indexes), so two batches never wait on
+    each other in opposite orders.
     """
     from sqlalchemy import text
 
     if conn.dialect.name == "postgresql":
-        mode = "ACCESS EXCLUSIVE" if defer else "ROW EXCLUSIVE"
-        conn.execute(text(f"LOCK TABLE components, component_countries IN {mode} MODE"))
+        conn.execute(text("LOCK TABLE components, component_countries IN ROW EXCLUSIVE MODE"))
+
+
+def _drop_exclusively(conn: Connection, indexes: list[Any]) -> bool:
+    """PostgreSQL: lock the component tables exclusively and drop their indexes, in a savepoint.
+
+    A role that may insert rows but not drop indexes (or lock exclusively) keeps the indexes:
+    the savepoint is rolled back (releasing what it locked) and the batch goes on row by row.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                text("LOCK TABLE components, component_countries IN ACCESS EXCLUSIVE MODE")
+            )
+            for index in indexes:
+                index.drop(conn)
+    except DBAPIError:
+        lock_components(conn)
+        return False
+    return True
 
 
 @contextlib.contextmanager
@@ -155,23 +176,30 @@ def deferred_indexes(conn: Connection, enabled: bool) -> Iterator[bool]:
     """Drop the component tables' secondary indexes now and build them at the end.
 
     Runs only inside an open transaction (on SQLite ``DROP INDEX`` would otherwise commit on its
-    own): a failed batch rolls the drop back with everything else. On PostgreSQL the caller
-    holds the tables' ACCESS EXCLUSIVE lock (:func:`lock_components`): readers of the component
-    tables wait for the batch, which is what a first, large load of a fleet costs. Yields
-    whether it deferred.
+    own): a failed batch rolls the drop back with everything else. On PostgreSQL it first takes
+    the tables' ACCESS EXCLUSIVE lock: readers of the component tables wait for the batch, which
+    is what a first, large load of a fleet costs; without the privilege to drop the indexes the
+    batch keeps them (:func:`_drop_exclusively`). Yields whether it deferred.
     """
     from sovbom.fleet.schema import component_countries, components
 
     dbapi: Any = conn.connection.driver_connection
-    in_transaction = conn.dialect.name == "postgresql" or bool(dbapi.in_transaction)
-    if not enabled or not in_transaction:
-        yield False
-        return
+    postgres = conn.dialect.name == "postgresql"
     indexes = sorted(
         [*components.indexes, *component_countries.indexes], key=lambda i: str(i.name)
     )
-    for index in indexes:
-        index.drop(conn)
+    if not enabled or not (postgres or dbapi.in_transaction):
+        if postgres:
+            lock_components(conn)
+        yield False
+        return
+    if postgres:
+        if not _drop_exclusively(conn, indexes):
+            yield False
+            return
+    else:
+        for index in indexes:
+            index.drop(conn)
     yield True
     for index in indexes:
         index.create(conn)

@@ -35,7 +35,6 @@ from sovbom.fleet.bulk import (
     copy_rows,
     copy_text,
     deferred_indexes,
-    lock_components,
     should_defer,
     sqlite_rows,
 )
@@ -354,9 +353,8 @@ def _store_all(
 ) -> None:
     """Prepare (in the workers) and store each new BOM, in SHA-256 order."""
     defer = should_defer(conn, len(todo))
-    lock_components(conn, defer)
     with contextlib.ExitStack() as stack:
-        if store.is_postgres:
+        if store.is_postgres:  # the component tables locked before any row is written
             stack.enter_context(deferred_indexes(conn, defer))
             defer = False
         for (_, index, item), prepared in zip(todo, pmap(_prepare_one, todo), strict=True):
