@@ -3,7 +3,7 @@
 
     PYTHONPATH=src python benchmarks/bench_fleet.py              # 100 and 300 servers
     PYTHONPATH=src python benchmarks/bench_fleet.py --full       # also 1,000 (3 million rows)
-    PYTHONPATH=src python benchmarks/bench_fleet.py --quick      # 10 and 30 servers
+    PYTHONPATH=src python benchmarks/bench_fleet.py --quick      # 10 and 40 servers
     ... [--servers 100 300] [--components 3000] [--engines sqlite postgresql] [--pg URL]
 
 The generated BOMs are cached on disk (``--cache``, default under the system's temporary
@@ -250,13 +250,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--servers", type=int, nargs="+")
     ap.add_argument("--full", action="store_true", help="also 1,000 servers (3 million rows)")
-    ap.add_argument("--quick", action="store_true", help="10 and 30 servers")
+    ap.add_argument("--quick", action="store_true", help="10 and 40 servers")
     ap.add_argument("--components", type=int, default=3000)
     ap.add_argument("--pg", help="a PostgreSQL server URL (a new database is created per run)")
     ap.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"])
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="generated BOMs")
     args = ap.parse_args()
-    sizes = args.servers or ([10, 30] if args.quick else [100, 300, *([1000] if args.full else [])])
+    sizes = args.servers or ([10, 40] if args.quick else [100, 300, *([1000] if args.full else [])])
     gc.disable()  # as the sovbom command line runs
     work = Path(tempfile.mkdtemp(prefix="sovbom-bench-fleet-"))
     pol = policy(work / "policy.yaml", denied=["CN"])
