@@ -44,7 +44,7 @@ from pg_cluster import new_pg_database, pg_bin, throwaway_cluster  # noqa: E402
 
 #: Each matches something in a generated fleet: a part on 2% of the servers, one serial, one slot
 #: on every server, the denied country (10%), a part-number prefix and a serial prefix.
-QUERIES = ["part=GPU-7", "serial=S00017-M5", "name=DIMM 7", "country=CN", "part=NIC-*",
+QUERIES = ["part=GPU-7", "serial=S00007-M5", "name=DIMM 7", "country=CN", "part=NIC-*",
            "serial=S0000*-M1"]  # fmt: skip
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "sovbom-bench-fleet"
 
