@@ -7,11 +7,15 @@ was given (the bundle is verified first, fail closed) and which components a del
 verified. A batch is one transaction: with ``on_error=fail`` a bad file leaves the database as
 it was; with ``skip`` the bad file is reported and the others are stored.
 
-Components go in through the fastest path of each engine: PostgreSQL's ``COPY ... FROM STDIN``
-(psycopg's copy) and SQLite's ``executemany`` inside the batch's one transaction. Concurrent
-ingests into PostgreSQL neither duplicate nor lose rows: servers are upserted in their own short
-transactions, BOMs are inserted in SHA-256 order with ``ON CONFLICT DO NOTHING`` (a second writer
-of the same BOM waits for the first and then adds nothing; one lock order, so no deadlock).
+Components go in through the fastest path of each engine (:mod:`sovbom.fleet.bulk`): worker
+processes read, validate and flatten the BOMs and encode their rows; this process writes them by
+PostgreSQL's ``COPY ... FROM STDIN`` or SQLite's ``executemany`` inside the batch's one
+transaction, and a batch that at least doubles the fleet builds the component indexes at its end.
+A BOM already stored is recognised by its SHA-256 and not read again. Concurrent ingests into
+PostgreSQL neither duplicate nor lose rows: servers are upserted in their own short transactions,
+each batch locks the component tables before it writes a row, and BOMs are inserted in SHA-256
+order with ``ON CONFLICT DO NOTHING`` (a second writer of the same BOM waits for the first and
+then adds nothing; one lock order, so no deadlock).
 """
 
 from __future__ import annotations
