@@ -84,7 +84,9 @@ def test_a_large_batch_stores_the_rows_one_bom_at_a_time_stores(
     from sovbom.fleet.query import where_used
 
     for q in ("part=P\t3", "country=TW", "name=*slash*"):
-        assert where_used(store, parse_query(q)).total == where_used(one_by_one, parse_query(q)).total
+        assert (
+            where_used(store, parse_query(q)).total == where_used(one_by_one, parse_query(q)).total
+        )
     # a second large batch into a fleet as large keeps the indexes up to date row by row
     deferred.clear()
     more = _fleet(tmp_path / "g", 6, fillers=3)[:6]

@@ -185,9 +185,7 @@ def deferred_indexes(conn: Connection, enabled: bool) -> Iterator[bool]:
 
     dbapi: Any = conn.connection.driver_connection
     postgres = conn.dialect.name == "postgresql"
-    indexes = sorted(
-        [*components.indexes, *component_countries.indexes], key=lambda i: str(i.name)
-    )
+    indexes = sorted([*components.indexes, *component_countries.indexes], key=lambda i: str(i.name))
     if not enabled or not (postgres or dbapi.in_transaction):
         if postgres:
             lock_components(conn)
