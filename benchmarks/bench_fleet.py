@@ -156,7 +156,9 @@ def floor(url: str, paths: list[str]) -> dict[str, float]:
                     with cur.copy(f"COPY components ({', '.join(cols)}) FROM STDIN") as copy:
                         for row in tuples:
                             copy.write_row(row)
-                    with cur.copy("COPY component_countries (bom_id, ref, country) FROM STDIN") as copy:
+                    with cur.copy(
+                        "COPY component_countries (bom_id, ref, country) FROM STDIN"
+                    ) as copy:
                         for row in extras:
                             copy.write_row(row)
             else:
@@ -231,7 +233,9 @@ def _size(store: Any, url: str) -> int:
 
     if store.is_postgres:
         with store.engine.connect() as conn:
-            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+            return int(
+                conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+            )
     path = Path(url.removeprefix("sqlite:///"))
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
@@ -271,7 +275,9 @@ def main() -> None:
             paths = cached_fleet(args.cache, n, args.components)
             for engine in args.engines:
                 if engine == "sqlite":
-                    url, floor_url = (f"sqlite:///{work / f'{name}-{n}.db'}" for name in ("fleet", "floor"))
+                    url, floor_url = (
+                        f"sqlite:///{work / f'{name}-{n}.db'}" for name in ("fleet", "floor")
+                    )
                 else:
                     url, floor_url = new_pg_database(pg), new_pg_database(pg)
                 results.append(run(url, floor_url, paths, pol))

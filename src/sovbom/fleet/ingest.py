@@ -258,7 +258,11 @@ def _workers(count: int, jobs: int | None, state: _State) -> Iterator[_Map]:
     _STATE = state
     try:
         n = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-        if n > 1 and count >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+        if (
+            n > 1
+            and count >= PARALLEL_THRESHOLD
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
             # imported once here, not once in every forked worker
             import sovbom.checking
             import sovbom.cyclonedx.reader
