@@ -298,3 +298,32 @@ def test_where_used_pages_through_matches_and_counts_them_all(db_url: str, tmp_p
     assert where_used(store, parse_query("part=NIC-[!13]")).total == 3
     assert where_used(store, parse_query("country=CN")).total == 2
     store.close()
+
+
+def test_recheck_says_what_check_says_for_every_server(db_url: str, tmp_path: Path) -> None:
+    """Each server's stored verdict, worst severity, counts and share equal ``check``'s on the
+    same BOM under the same policy."""
+    from sovbom.checking import check_bom
+    from sovbom.cyclonedx.reader import load_bom
+
+    store = open_store(db_url, create=True)
+    _fleet(tmp_path, store)
+    ingest(store, [IngestInput(p) for p in SAMPLE_BOMS])
+    pol = load_policy(policy(tmp_path / "p.yaml", approved=["US"], denied=["CN"]))
+    day = dt.date(2026, 6, 1)
+    report = recheck(store, pol, as_of=day, jobs=1)
+    files = {**{f"S{i}": tmp_path / f"s{i}.json" for i in range(1, 7)}}
+    for path in SAMPLE_BOMS:
+        files[next(i.server for i in ingest(store, [IngestInput(path)]).ingested)] = Path(path)
+    assert {s.server for s in report.servers} == set(files)
+    verdicts = set()
+    for s in report.servers:
+        expected = check_bom(load_bom(files[s.server]), pol, as_of=day, fail_on="high")
+        worst = expected.result.worst()
+        assert (s.verdict, s.worst, s.findings) == (
+            expected.verdict, worst.label if worst else None,
+            expected.result.counts_by_severity(),
+        ), s.server  # fmt: skip
+        assert s.domestic_share == expected.result.total_share().to_dict()["domestic_share"]
+        verdicts.add(s.verdict)
+    assert verdicts == {"pass", "fail"}

@@ -7,26 +7,42 @@ was given (the bundle is verified first, fail closed) and which components a del
 verified. A batch is one transaction: with ``on_error=fail`` a bad file leaves the database as
 it was; with ``skip`` the bad file is reported and the others are stored.
 
-Components go in through the fastest path of each engine: PostgreSQL's ``COPY ... FROM STDIN``
-(psycopg's copy) and SQLite's ``executemany`` inside the batch's one transaction. Concurrent
-ingests into PostgreSQL neither duplicate nor lose rows: servers are upserted in their own short
-transactions, BOMs are inserted in SHA-256 order with ``ON CONFLICT DO NOTHING`` (a second writer
-of the same BOM waits for the first and then adds nothing; one lock order, so no deadlock).
+Components go in through the fastest path of each engine (:mod:`sovbom.fleet.bulk`): worker
+processes read, validate and flatten the BOMs and encode their rows; this process writes them by
+PostgreSQL's ``COPY ... FROM STDIN`` or SQLite's ``executemany`` inside the batch's one
+transaction, and a batch that at least doubles the fleet builds the component indexes at its end.
+A BOM already stored is recognised by its SHA-256 and not read again. Concurrent ingests into
+PostgreSQL neither duplicate nor lose rows: servers are upserted in their own short transactions,
+each batch locks the component tables before it writes a row, and BOMs are inserted in SHA-256
+order with ``ON CONFLICT DO NOTHING`` (a second writer of the same BOM waits for the first and
+then adds nothing; one lock order, so no deadlock).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from sovbom._io import display_name, parse_json, read_bytes
 from sovbom.errors import ExitCode, InputError, SovbomError, VerificationFailed
-from sovbom.fleet.extract import COMPONENT_COLUMNS, FlatBom, flatten
+from sovbom.fleet.bulk import (
+    COPY_COMPONENTS,
+    COPY_COUNTRIES,
+    copy_rows,
+    copy_text,
+    deferred_indexes,
+    should_defer,
+    sqlite_rows,
+)
+from sovbom.fleet.extract import FlatBom, flatten
 from sovbom.fleet.shares import count_shares
 
 if TYPE_CHECKING:
@@ -104,16 +120,25 @@ class IngestReport:
 
 @dataclass(slots=True)
 class _Prepared:
+    """One BOM ready to store: its rows precomputed (COPY text for PostgreSQL, tuples for
+    SQLite) and its document compressed, all by the worker process that read it."""
+
     source: str
     sha256: str
-    raw: bytes
+    document: bytes
     spec_version: str
     flat: FlatBom
+    count: int
     signature: str
     identity: str | None
     issuer: str | None
     roles: str | None
     delivery_verdict: str | None
+    copy_components: bytes = b""
+    copy_countries: bytes = b""
+    #: SQLite: the rows and extra countries as JSON (cheaper to pass between processes than
+    #: pickled tuples; ``executemany`` takes the lists as they are)
+    rows_json: bytes = b""
 
 
 def load_delivery_reports(paths: Sequence[str]) -> dict[str, DeliveryFacts]:
@@ -147,8 +172,9 @@ def _prepare(
     sha: str,
     trust: TrustOptions | None,
     delivery: DeliveryFacts | None,
+    postgres: bool,
 ) -> _Prepared:
-    """Parse, validate, verify and flatten one BOM (no database access)."""
+    """Parse, validate, verify, flatten and encode one BOM (no database access)."""
     from sovbom.checking import ensure_valid
     from sovbom.cyclonedx.reader import parse_bom
 
@@ -165,53 +191,88 @@ def _prepare(
         signature, identity, issuer = "verified", verdict.identity, verdict.issuer
         roles = ",".join(sorted(verdict.roles))
     flat = flatten(bom.doc, source, delivery.verified if delivery else None)
-    return _Prepared(
-        source, sha, raw, bom.spec_version, flat, signature, identity, issuer, roles,
-        delivery.verdict if delivery else None,
+    prepared = _Prepared(
+        source, sha, zlib.compress(raw, 1), bom.spec_version, flat, len(flat.rows), signature,
+        identity, issuer, roles, delivery.verdict if delivery else None,
     )  # fmt: skip
+    if postgres:  # the rows travel as COPY text, cheaper to pass between processes
+        prepared.copy_components = copy_text(flat.rows)
+        prepared.copy_countries = copy_text(flat.extra_countries)
+        flat.rows, flat.extra_countries = [], []
+    else:
+        try:
+            prepared.rows_json = orjson.dumps([flat.rows, flat.extra_countries])
+        except orjson.JSONEncodeError:  # a string orjson refuses: the tuples are pickled
+            return prepared
+        flat.rows, flat.extra_countries = [], []
+    return prepared
 
 
-#: From this many BOMs on, forked worker processes parse and flatten them (the database writes
-#: stay in this process, in one transaction).
+#: From this many BOMs on, forked worker processes read, hash, parse and flatten them (the
+#: database writes stay in this process, in one transaction).
 PARALLEL_THRESHOLD = 8
-_STATE: tuple[TrustOptions | None, Mapping[str, DeliveryFacts]] | None = None
+
+
+@dataclass(slots=True)
+class _State:
+    trust: TrustOptions | None
+    deliveries: Mapping[str, DeliveryFacts]
+    postgres: bool
+
+
+_STATE: _State | None = None
+
+
+def _hash_one(entry: tuple[int, IngestInput]) -> tuple[str, int, IngestInput] | Skipped:
+    index, item = entry
+    try:
+        return hashlib.sha256(read_bytes(item.path)).hexdigest(), index, item
+    except SovbomError as e:
+        return Skipped(display_name(item.path), e.message, int(e.exit_code))
 
 
 def _prepare_one(entry: tuple[str, int, IngestInput]) -> _Prepared | Skipped:
     """Read, check and flatten one BOM; a bad one becomes a Skipped record (picklable)."""
     sha, _, item = entry
     assert _STATE is not None
-    trust, deliveries = _STATE
     try:
         raw = read_bytes(item.path)
         if hashlib.sha256(raw).hexdigest() != sha:
             raise InputError("the file changed while it was being ingested",
                              source=display_name(item.path))  # fmt: skip
-        return _prepare(item, raw, sha, trust, deliveries.get(sha))
+        return _prepare(item, raw, sha, _STATE.trust, _STATE.deliveries.get(sha),
+                        _STATE.postgres)  # fmt: skip
     except SovbomError as e:
         return Skipped(display_name(item.path), e.message, int(e.exit_code))
 
 
-def _prepare_all(
-    hashed: Sequence[tuple[str, int, IngestInput]],
-    trust: TrustOptions | None,
-    deliveries: Mapping[str, DeliveryFacts],
-    jobs: int | None,
-) -> Iterator[_Prepared | Skipped]:
-    """Each BOM prepared, in order; in forked workers for large batches."""
+_Map = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
+
+
+@contextlib.contextmanager
+def _workers(count: int, jobs: int | None, state: _State) -> Iterator[_Map]:
+    """``map`` over forked worker processes for large batches (in order), else the builtin."""
     import multiprocessing
     import os
 
     global _STATE
-    _STATE = (trust, deliveries)
+    _STATE = state
     try:
         n = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-        fork = "fork" in multiprocessing.get_all_start_methods()
-        if n > 1 and len(hashed) >= PARALLEL_THRESHOLD and fork:
+        if (
+            n > 1
+            and count >= PARALLEL_THRESHOLD
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
+            # imported once here, not once in every forked worker
+            import sovbom.checking
+            import sovbom.cyclonedx.reader
+            import sovbom.cyclonedx.schema  # noqa: F401
+
             with multiprocessing.get_context("fork").Pool(n) as pool:
-                yield from pool.imap(_prepare_one, hashed, chunksize=1)
+                yield lambda f, xs: pool.imap(f, xs, chunksize=1)
         else:
-            yield from map(_prepare_one, hashed)
+            yield map
     finally:
         _STATE = None
 
@@ -227,37 +288,98 @@ def ingest(
     now: dt.datetime | None = None,
     jobs: int | None = None,
 ) -> IngestReport:
-    """Ingest a batch of BOMs (one transaction); see the module's description."""
+    """Ingest a batch of BOMs (one transaction); see the module's description.
+
+    A BOM already in the fleet is not read again (unless its signature is to be verified or a
+    delivery report in the batch is about it).
+    """
     import time
 
     started = time.perf_counter()
-    deliveries = dict(deliveries or {})
+    given = dict(deliveries or {})
     now = now or dt.datetime.now(dt.UTC)
     report = IngestReport(store.display)
-    hashed: list[tuple[str, int, IngestInput]] = []
-    for index, item in enumerate(items):
-        try:
-            hashed.append((hashlib.sha256(read_bytes(item.path)).hexdigest(), index, item))
-        except SovbomError as e:
-            _skip_or_raise(report, display_name(item.path), e, on_error, progress)
-    hashed.sort(key=lambda entry: entry[:2])  # one lock order for concurrent writers
     done: dict[int, Ingested] = {}
-    batch_deliveries = {sha: deliveries.pop(sha) for sha, _, _ in hashed if sha in deliveries}
-    with store.engine.begin() as conn:
-        for (_, index, item), prepared in zip(
-            hashed, _prepare_all(hashed, trust, batch_deliveries, jobs), strict=True
-        ):
-            if isinstance(prepared, Skipped):
-                error = _error_of(prepared)
-                _skip_or_raise(report, prepared.source, error, on_error, progress)
-                continue
-            done[index] = _store(store, conn, prepared, now)
-            if progress is not None:
-                progress(item)
-        _apply_late_deliveries(conn, deliveries)
+    with _workers(len(items), jobs, _State(trust, given, store.is_postgres)) as pmap:
+        hashed: list[tuple[str, int, IngestInput]] = []
+        for entry in pmap(_hash_one, enumerate(items)):
+            if isinstance(entry, Skipped):
+                _skip_or_raise(report, entry.source, _error_of(entry), on_error, progress)
+            else:
+                hashed.append(entry)
+        hashed.sort(key=lambda entry: entry[:2])  # one lock order for concurrent writers
+        in_batch = {sha for sha, _, _ in hashed}
+        late = {sha: facts for sha, facts in given.items() if sha not in in_batch}
+        present = {} if trust is not None else _present(store, hashed, given)
+        todo = [entry for entry in hashed if entry[0] not in present]
+        for sha, index, item in hashed:
+            if sha in present:
+                key, count = present[sha]
+                done[index] = Ingested(display_name(item.path), sha, key, count, False)
+                if progress is not None:
+                    progress(item)
+        with store.engine.begin() as conn:
+            _store_all(store, conn, todo, pmap, report, done, on_error, progress, now)
+            _apply_late_deliveries(conn, late)
     report.ingested = [done[i] for i in sorted(done)]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _present(
+    store: FleetStore,
+    hashed: Sequence[tuple[str, int, IngestInput]],
+    deliveries: Mapping[str, DeliveryFacts],
+) -> dict[str, tuple[str, int]]:
+    """The BOMs of the batch already in the fleet: SHA-256 -> (server key, components)."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, servers
+
+    shas = sorted({sha for sha, _, _ in hashed if sha not in deliveries})
+    out: dict[str, tuple[str, int]] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(shas), 500):
+            stmt = (
+                select(boms.c.sha256, servers.c.key, boms.c.components)
+                .join(servers, servers.c.id == boms.c.server_id)
+                .where(boms.c.sha256.in_(shas[start : start + 500]))
+            )
+            out.update({r.sha256: (r.key, int(r.components)) for r in conn.execute(stmt)})
+    return out
+
+
+def _store_all(
+    store: FleetStore,
+    conn: Connection,
+    todo: Sequence[tuple[str, int, IngestInput]],
+    pmap: _Map,
+    report: IngestReport,
+    done: dict[int, Ingested],
+    on_error: OnError,
+    progress: Callable[[Any], None] | None,
+    now: dt.datetime,
+) -> None:
+    """Prepare (in the workers) and store each new BOM, in SHA-256 order; then count each new
+    BOM's shares (once the component indexes exist again, when their building was deferred)."""
+    defer = should_defer(conn, len(todo))
+    new_boms: list[int] = []
+    with contextlib.ExitStack() as stack:
+        if store.is_postgres:  # the component tables locked before any row is written
+            stack.enter_context(deferred_indexes(conn, defer))
+            defer = False
+        for (_, index, item), prepared in zip(todo, pmap(_prepare_one, todo), strict=True):
+            if isinstance(prepared, Skipped):
+                _skip_or_raise(report, prepared.source, _error_of(prepared), on_error, progress)
+                continue
+            done[index] = _store(store, conn, prepared, now, new_boms)
+            if defer:  # SQLite: after the first INSERT, the transaction is open
+                stack.enter_context(deferred_indexes(conn, True))
+                defer = False
+            if progress is not None:
+                progress(item)
+    for bom_id in new_boms:
+        count_shares(conn, bom_id)
 
 
 def _error_of(skipped: Skipped) -> SovbomError:
@@ -342,7 +464,9 @@ def _insert(store: FleetStore) -> Any:
     return sqlite_insert
 
 
-def _store(store: FleetStore, conn: Connection, p: _Prepared, now: dt.datetime) -> Ingested:
+def _store(
+    store: FleetStore, conn: Connection, p: _Prepared, now: dt.datetime, new_boms: list[int]
+) -> Ingested:
     from sovbom.fleet.schema import boms
 
     server_id = _server_id(store, conn, p.flat, now)
@@ -351,46 +475,28 @@ def _store(store: FleetStore, conn: Connection, p: _Prepared, now: dt.datetime) 
         .values(
             sha256=p.sha256, server_id=server_id, serial=p.flat.serial, source=p.source,
             spec_version=p.spec_version, produced_at=p.flat.produced_at or now,
-            ingested_at=now, components=len(p.flat.rows), signature=p.signature,
+            ingested_at=now, components=p.count, signature=p.signature,
             signer_identity=p.identity, signer_issuer=p.issuer, signer_roles=p.roles,
-            delivery_verdict=p.delivery_verdict, document=zlib.compress(p.raw, 1),
+            delivery_verdict=p.delivery_verdict, document=p.document,
         )
         .on_conflict_do_nothing(index_elements=["sha256"])
         .returning(boms.c.id)
     )  # fmt: skip
     bom_id = conn.execute(stmt).scalar()
-    ingested = Ingested(p.source, p.sha256, p.flat.server_key, len(p.flat.rows),
-                        bom_id is not None, p.signature, p.identity)  # fmt: skip
+    ingested = Ingested(p.source, p.sha256, p.flat.server_key, p.count, bom_id is not None,
+                        p.signature, p.identity)  # fmt: skip
     if bom_id is not None:
-        _bulk_components(store, conn, int(bom_id), p.flat)
-        count_shares(conn, int(bom_id))
+        dbapi: Any = conn.connection.driver_connection
+        if store.is_postgres:
+            copy_rows(dbapi, COPY_COMPONENTS, p.copy_components, int(bom_id))
+            copy_rows(dbapi, COPY_COUNTRIES, p.copy_countries, int(bom_id))
+        elif p.rows_json:
+            rows, extras = orjson.loads(p.rows_json)
+            sqlite_rows(dbapi, int(bom_id), rows, extras)
+        else:
+            sqlite_rows(dbapi, int(bom_id), p.flat.rows, p.flat.extra_countries)
+        new_boms.append(int(bom_id))
     return ingested
-
-
-def _bulk_components(store: FleetStore, conn: Connection, bom_id: int, flat: FlatBom) -> None:
-    """The BOM's component rows (and extra countries) as ready tuples, in bulk."""
-    columns = ("bom_id", *COMPONENT_COLUMNS)
-    extras = [(bom_id, ref, country) for ref, country in flat.extra_countries]
-    dbapi: Any = conn.connection.driver_connection
-    if store.is_postgres:
-        with dbapi.cursor() as cur:
-            with cur.copy(f"COPY components ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in flat.rows:
-                    copy.write_row((bom_id, *row))
-            if extras:
-                with cur.copy("COPY component_countries (bom_id, ref, country) FROM STDIN") as copy:
-                    for extra in extras:
-                        copy.write_row(extra)
-    else:
-        marks = ", ".join("?" * len(columns))
-        dbapi.executemany(
-            f"INSERT INTO components ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - fixed names
-            [(bom_id, *row) for row in flat.rows],
-        )
-        if extras:
-            dbapi.executemany(
-                "INSERT INTO component_countries (bom_id, ref, country) VALUES (?, ?, ?)", extras
-            )
 
 
 __all__ = [

@@ -181,6 +181,11 @@ def _run(
         and len(work) >= PARALLEL_THRESHOLD
         and "fork" in multiprocessing.get_all_start_methods()
     ):
+        # imported once here, not once in every forked worker
+        import sovbom.checking
+        import sovbom.cyclonedx.reader
+        import sovbom.signing  # noqa: F401
+
         out = []
         with multiprocessing.get_context("fork").Pool(n) as pool:
             for result in pool.imap(_evaluate, work, chunksize=4):
