@@ -79,6 +79,10 @@ def test_a_large_batch_stores_the_rows_one_bom_at_a_time_stores(
     assert _rows(store) == _rows(one_by_one)
     assert any(ODD in r for r in _rows(store))
     assert _indexes(store) == _indexes(one_by_one) != []
+    with store.engine.connect() as conn, one_by_one.engine.connect() as other:
+        counts = text("SELECT type, cls, country, supplier, verified, n FROM bom_shares")
+        ours = sorted(map(tuple, conn.execute(counts)), key=repr)
+        assert ours == sorted(map(tuple, other.execute(counts)), key=repr) != []
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     from sovbom.fleet.query import where_used

@@ -379,7 +379,7 @@ def _store_all(
             if progress is not None:
                 progress(item)
     for bom_id in new_boms:
-        count_shares(conn, bom_id)
+        count_shares(conn, bom_id, new=True)
 
 
 def _error_of(skipped: Skipped) -> SovbomError:

@@ -37,11 +37,14 @@ def _grouped(bom_id: Any = None) -> Select[Any]:
     return stmt.group_by(c.bom_id, c.type, c.cls, c.country, supplier, verified)
 
 
-def count_shares(conn: Connection, bom_id: int) -> None:
-    """(Re)count one stored BOM's components into ``bom_shares`` (in the caller's transaction)."""
+def count_shares(conn: Connection, bom_id: int, *, new: bool = False) -> None:
+    """(Re)count one stored BOM's components into ``bom_shares`` (in the caller's transaction);
+    ``new``: the BOM was just stored and has no counts yet (nothing to delete, so an ingesting
+    role needs no DELETE privilege)."""
     from sovbom.fleet.schema import bom_shares
 
-    conn.execute(bom_shares.delete().where(bom_shares.c.bom_id == bom_id))
+    if not new:
+        conn.execute(bom_shares.delete().where(bom_shares.c.bom_id == bom_id))
     columns = ["bom_id", "type", "cls", "country", "supplier", "verified", "n"]
     conn.execute(bom_shares.insert().from_select(columns, _grouped(bom_id)))
 
