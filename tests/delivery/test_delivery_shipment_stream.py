@@ -174,3 +174,50 @@ def test_compact_keys_name_the_same_duplicates_as_full_fingerprints(seed: int) -
         restricted.append(DeliveryResult(results[i].server, SourceInfo("x"), None, None, True,
                                           fingerprint=restrict(fp, shared)))  # fmt: skip
     assert duplicate_reasons(restricted) == expected
+
+
+class _NoBytesToParent(StagedReportDir):
+    """A staging directory that refuses reports handed to it: the workers must write them."""
+
+    recorded: list[str]
+
+    def write(self, name: str, data: bytes) -> None:
+        raise AssertionError(f"the report {name} travelled to the parent process")
+
+    def record(self, name: str) -> None:
+        self.recorded.append(name)
+        super().record(name)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_workers_write_their_reports_into_the_staging_directory(tmp_path: Path, jobs: int) -> None:
+    ship = _shipment(tmp_path, 6, copy_of={5: 2})
+    servers = discover_shipment(ship)
+    verifier: Any = AcceptAll()
+    out = tmp_path / "out"
+    with _NoBytesToParent(out) as staged:
+        staged.recorded = []
+        results = verify_shipment(servers, verifier, render=_render, reports=staged, jobs=jobs)
+        assert not out.exists()  # nothing in place before the commit
+        staged.commit()
+    names = [report_name(s.server) for s in servers]
+    # every report recorded as its server finished; the duplicates' again once re-rendered
+    assert staged.recorded == [*names, names[2], names[5]]
+    assert sorted(p.name for p in out.iterdir()) == names
+    for r in results:
+        doc = orjson.loads((out / report_name(r.server)).read_bytes())
+        assert (doc["server"], doc["verdict"]) == (r.server, str(r.verdict))
+        assert bool(doc["reasons"]) == bool(r.duplicates)
+    assert [r.server for r in results if r.duplicates] == ["server-00002", "server-00005"]
+
+
+def test_a_report_recorded_but_not_written_fails_the_commit(tmp_path: Path) -> None:
+    from sovbom.errors import InputError
+
+    out = tmp_path / "out"
+    with StagedReportDir(out) as staged:
+        staged.record("server-1.delivery.json")
+        with pytest.raises(InputError, match="cannot write the reports"):
+            staged.commit()
+    assert not out.exists()
+    assert not list(tmp_path.iterdir())  # the staging directory is gone too
