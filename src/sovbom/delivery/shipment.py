@@ -141,10 +141,11 @@ def verify_server(
     server) the server's identity evidence is verified too (:func:`server_identity`)."""
     data = read_bytes(inputs.expected)
     expected = parse_bom(data, display_name(inputs.expected))
-    signature = check_signature(verifier, data, expected.source, inputs.bundle)
+    digest = sha256_hex(data)  # once: the signature's, the report's and the fingerprint's
+    signature = check_signature(verifier, data, expected.source, inputs.bundle, sha256=digest)
     if not signature.ok:
         return assess(inputs.server, expected, signature, None, None, policy=policy,
-                      fail_on=fail_on, today=today)  # fmt: skip
+                      fail_on=fail_on, today=today, expected_sha256=digest)  # fmt: skip
     if inputs.observed is not None:
         raw = read_bytes(inputs.observed)
         loaded = parse_bom(raw, display_name(inputs.observed))
@@ -161,6 +162,7 @@ def verify_server(
     return assess(
         inputs.server, expected, signature, doc, info, observed_complete=complete,
         observed_notes=notes, policy=policy, fail_on=fail_on, today=today, hardware=identity,
+        expected_sha256=digest,
     )  # fmt: skip
 
 
