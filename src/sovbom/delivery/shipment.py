@@ -331,7 +331,9 @@ def verify_shipment(
 
     Servers are verified as they are read and each report is handed to ``reports`` (as
     :func:`report_name`) as soon as it is rendered: memory depends on the number of workers,
-    not on the shipment. Results come back *slim*
+    not on the shipment. A :class:`StagingSink` (a StagedReportDir) gets its files written by
+    the process that renders them, into its staging directory, and only records them: no
+    report travels between processes. Results come back *slim*
     (:meth:`~sovbom.delivery.model.Comparison.slim`: only the parts that are not matched, and
     totals) and without their fingerprint. With ``jobs`` > 1 (default: one per CPU, at most 8,
     from :data:`PARALLEL_THRESHOLD` servers on) forked worker processes share the work; they
@@ -428,6 +430,7 @@ __all__ = [
     "ReportSink",
     "ServerInputs",
     "ShipmentLayout",
+    "StagingSink",
     "discover_shipment",
     "report_name",
     "scan_shipment",
