@@ -29,7 +29,9 @@ class AcceptAll:
 
     trust = SimpleNamespace(info=None)
 
-    def verify_bytes(self, data: bytes, bundle: bytes, *, name: str, bundle_name: str) -> Any:
+    def verify_bytes(
+        self, data: bytes, bundle: bytes, *, name: str, bundle_name: str, sha256: str | None = None
+    ) -> Any:
         return signing.Verdict(
             file=name, bundle=bundle_name, ok=True, status=signing.Status.VERIFIED,
             sha256=hashlib.sha256(data).hexdigest(), identity="factory@example.com",
@@ -174,3 +176,86 @@ def test_compact_keys_name_the_same_duplicates_as_full_fingerprints(seed: int) -
         restricted.append(DeliveryResult(results[i].server, SourceInfo("x"), None, None, True,
                                           fingerprint=restrict(fp, shared)))  # fmt: skip
     assert duplicate_reasons(restricted) == expected
+
+
+class _NoBytesToParent(StagedReportDir):
+    """A staging directory that refuses reports handed to it: the workers must write them."""
+
+    recorded: list[str]
+
+    def write(self, name: str, data: bytes) -> None:
+        raise AssertionError(f"the report {name} travelled to the parent process")
+
+    def record(self, name: str) -> None:
+        self.recorded.append(name)
+        super().record(name)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_workers_write_their_reports_into_the_staging_directory(tmp_path: Path, jobs: int) -> None:
+    ship = _shipment(tmp_path, 6, copy_of={5: 2})
+    servers = discover_shipment(ship)
+    verifier: Any = AcceptAll()
+    out = tmp_path / "out"
+    with _NoBytesToParent(out) as staged:
+        staged.recorded = []
+        results = verify_shipment(servers, verifier, render=_render, reports=staged, jobs=jobs)
+        assert not out.exists()  # nothing in place before the commit
+        staged.commit()
+    names = [report_name(s.server) for s in servers]
+    # every report recorded as its server finished; the duplicates' again once re-rendered
+    assert staged.recorded == [*names, names[2], names[5]]
+    assert sorted(p.name for p in out.iterdir()) == names
+    for r in results:
+        doc = orjson.loads((out / report_name(r.server)).read_bytes())
+        assert (doc["server"], doc["verdict"]) == (r.server, str(r.verdict))
+        assert bool(doc["reasons"]) == bool(r.duplicates)
+    assert [r.server for r in results if r.duplicates] == ["server-00002", "server-00005"]
+
+
+def test_a_report_recorded_but_not_written_fails_the_commit(tmp_path: Path) -> None:
+    from sovbom.errors import InputError
+
+    out = tmp_path / "out"
+    staged = StagedReportDir(out)
+    with staged, pytest.raises(InputError, match="cannot write the reports"):
+        staged.record("server-1.delivery.json")  # the error surfaces here or at the commit
+        staged.commit()
+    assert not out.exists()
+    assert not list(tmp_path.iterdir())  # the staging directory is gone too
+
+
+def test_the_expected_hbom_is_hashed_once_per_server(tmp_path: Path, monkeypatch: Any) -> None:
+    """The digest the signature is checked with is the one the report and fingerprint carry."""
+    import importlib
+
+    from sovbom.delivery.shipment import verify_server
+
+    assess_module = importlib.import_module("sovbom.delivery.assess")
+    shipment_module = importlib.import_module("sovbom.delivery.shipment")
+    inputs = discover_shipment(_shipment(tmp_path, 1))[0]
+    data = inputs.expected.read_bytes()
+    assert inputs.observed is not None
+    inputs.observed.write_bytes(data + b"\n")  # another size: its own digest is not counted
+    given: list[str | None] = []
+
+    class Recording(AcceptAll):
+        def verify_bytes(self, data: bytes, bundle: bytes, *, name: str, bundle_name: str,
+                         sha256: str | None = None) -> Any:  # fmt: skip
+            given.append(sha256)
+            return super().verify_bytes(data, bundle, name=name, bundle_name=bundle_name)
+
+    hashed: list[int] = []
+
+    def counting(b: bytes) -> str:
+        hashed.append(len(b))
+        return hashlib.sha256(b).hexdigest()
+
+    monkeypatch.setattr(assess_module, "sha256_hex", counting)
+    monkeypatch.setattr(shipment_module, "sha256_hex", counting)
+    verifier: Any = Recording()
+    result = verify_server(inputs, verifier)
+    digest = hashlib.sha256(data).hexdigest()
+    assert given == [digest]
+    assert result.expected.sha256 == digest
+    assert hashed.count(len(data)) == 1  # the expected HBOM, once (the observed one apart)

@@ -292,8 +292,10 @@ def _shipment(
             )
     as_of = today.isoformat()
 
+    json_renderer = renderer_for(ReportFormat.JSON)  # imported once, before workers fork
+
     def render(result: DeliveryResult) -> bytes:
-        return renderer_for(ReportFormat.JSON).delivery(DeliveryReport(result, as_of))
+        return json_renderer.delivery(DeliveryReport(result, as_of))
 
     with contextlib.ExitStack() as stack:
         # reports are written as servers finish, into a staging directory put in place at the end

@@ -40,13 +40,13 @@ def sha256_hex(data: bytes) -> str:
 
 
 def check_signature(
-    verifier: BundleVerifier, data: bytes, source: str, bundle: Path
+    verifier: BundleVerifier, data: bytes, source: str, bundle: Path, *, sha256: str | None = None
 ) -> SignatureVerdict:
     """Verify the expected HBOM's bundle with a reused :class:`sovbom.signing.BundleVerifier`.
 
     The verdict is not ``ok`` (with a reason) when it does not verify, or when there is no
     bundle: the HBOM is then unsigned; a malformed bundle raises
-    :class:`~sovbom.errors.InputError`.
+    :class:`~sovbom.errors.InputError`. ``sha256``: the digest of ``data`` when known.
     """
     from sovbom import signing
 
@@ -57,11 +57,11 @@ def check_signature(
             ok=False,
             status=signing.Status.FAILED,
             reason=f"not signed: no Sigstore bundle at {bundle}",
-            sha256=sha256_hex(data),
+            sha256=sha256 or sha256_hex(data),
             trust_root=verifier.trust.info,
         )
     return verifier.verify_bytes(
-        data, read_bytes(bundle), name=source, bundle_name=display_name(bundle)
+        data, read_bytes(bundle), name=source, bundle_name=display_name(bundle), sha256=sha256
     )
 
 
@@ -134,14 +134,14 @@ def _result(
     observed: SourceInfo | None,
     policy: Policy | None,
     fail_on: str,
+    expected_sha256: str | None = None,
 ) -> DeliveryResult:
     """A server's result before any comparison: what was read, the signature's verdict."""
     serial = expected.doc.get("serialNumber")
+    digest = expected_sha256 or sha256_hex(expected.raw)
     result = DeliveryResult(
         server=server,
-        expected=SourceInfo(
-            expected.source, sha256_hex(expected.raw), serial if isinstance(serial, str) else None
-        ),
+        expected=SourceInfo(expected.source, digest, serial if isinstance(serial, str) else None),
         observed=observed,
         signature=signature.to_dict() if signature is not None else None,
         signature_ok=bool(signature is not None and signature.ok),
@@ -169,6 +169,7 @@ def assess(
     today: dt.date | None = None,
     companies: SupplierRegistry | None = None,
     hardware: HardwareReport | None = None,
+    expected_sha256: str | None = None,
 ) -> DeliveryResult:
     """Compare and check one server whose signature was verified (or give its failed verdict).
 
@@ -178,9 +179,10 @@ def assess(
     ``hardware``: the hardware identity step's results for the observed parts; with a policy,
     the parts that proved their identity are hardware-verified, and a part the factory bound an
     identity to that does not prove it fails the delivery.
+    ``expected_sha256``: the SHA-256 of ``expected.raw`` when the caller computed it already.
     """
     today = today or dt.datetime.now(dt.UTC).date()
-    result = _result(server, expected, signature, observed, policy, fail_on)
+    result = _result(server, expected, signature, observed, policy, fail_on, expected_sha256)
     result.observed_complete = observed_complete
     result.observed_notes = list(observed_notes)
     if signature is None or not signature.ok or observed_doc is None:

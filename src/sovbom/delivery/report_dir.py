@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +36,36 @@ def _write(path: Path, data: bytes) -> None:
     os.chmod(path, 0o644)
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+
+
+def write_staged(staging: str | os.PathLike[str], name: str, data: bytes) -> None:
+    """Write (or replace) one file of a staging directory, not yet flushed to disk: what a
+    worker process does before the parent takes it in (:meth:`StagedReportDir.record`)."""
+    directory = Path(staging)
+    _check_name(name, directory)
+    path = directory / name
+    try:
+        fd = os.open(path, _CREATE, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, 0o644)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise _failed(directory, e) from e
+
+
+def _sync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _check_name(name: str, out: Path) -> None:
     if not name or name in (".", "..") or "/" in name or os.sep in name or "\0" in name:
         raise InputError(f"not a plain file name for a report: {name!r}", source=str(out))
@@ -52,7 +82,9 @@ def _failed(target: Path, e: OSError) -> InputError:
 class StagedReportDir:
     """A report directory written file by file into a staging directory, put in place at once.
 
-    Use as a context manager: :meth:`write` each file (again to replace it), then :meth:`commit`.
+    Use as a context manager: :meth:`write` each file (again to replace it), or have worker
+    processes write it into :attr:`staging` (:func:`write_staged`) and :meth:`record` it, then
+    :meth:`commit`.
     Leaving the block without committing (or on an error) removes the staging directory.
     """
 
@@ -85,9 +117,19 @@ class StagedReportDir:
     def write(self, name: str, data: bytes) -> None:
         """Write (or replace) one file; an error surfaces here or at :meth:`commit`."""
         _check_name(name, self.target)
+        self._submit(_write, self.staging / name, data)
+
+    def record(self, name: str) -> None:
+        """Take in a file written into :attr:`staging` by another process
+        (:func:`write_staged`): it is flushed to disk (an error surfaces here or at
+        :meth:`commit`, as for :meth:`write`)."""
+        _check_name(name, self.target)
+        self._submit(_sync, self.staging / name)
+
+    def _submit(self, fn: Callable[..., None], *args: object) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="report-writer")
-        self._pending.append(self._pool.submit(_write, self.staging / name, data))
+        self._pending.append(self._pool.submit(fn, *args))
         while len(self._pending) > IN_FLIGHT or (self._pending and self._pending[0].done()):
             self._wait(self._pending.popleft())
 
@@ -150,4 +192,4 @@ def _move_into(staging: Path, target: Path) -> None:
         os.replace(staging / name, target / name)
 
 
-__all__ = ["StagedReportDir", "write_report_dir"]
+__all__ = ["StagedReportDir", "write_report_dir", "write_staged"]

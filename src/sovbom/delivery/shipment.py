@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.reader import parse_bom
@@ -33,6 +33,7 @@ from sovbom.delivery.duplicates import (
 )
 from sovbom.delivery.extract import observed_complete
 from sovbom.delivery.model import DeliveryResult, SourceInfo
+from sovbom.delivery.report_dir import write_staged
 from sovbom.errors import InputError
 
 if TYPE_CHECKING:
@@ -140,10 +141,11 @@ def verify_server(
     server) the server's identity evidence is verified too (:func:`server_identity`)."""
     data = read_bytes(inputs.expected)
     expected = parse_bom(data, display_name(inputs.expected))
-    signature = check_signature(verifier, data, expected.source, inputs.bundle)
+    digest = sha256_hex(data)  # once: the signature's, the report's and the fingerprint's
+    signature = check_signature(verifier, data, expected.source, inputs.bundle, sha256=digest)
     if not signature.ok:
         return assess(inputs.server, expected, signature, None, None, policy=policy,
-                      fail_on=fail_on, today=today)  # fmt: skip
+                      fail_on=fail_on, today=today, expected_sha256=digest)  # fmt: skip
     if inputs.observed is not None:
         raw = read_bytes(inputs.observed)
         loaded = parse_bom(raw, display_name(inputs.observed))
@@ -160,6 +162,7 @@ def verify_server(
     return assess(
         inputs.server, expected, signature, doc, info, observed_complete=complete,
         observed_notes=notes, policy=policy, fail_on=fail_on, today=today, hardware=identity,
+        expected_sha256=digest,
     )  # fmt: skip
 
 
@@ -192,6 +195,17 @@ class ReportSink(Protocol):
     def write(self, name: str, data: bytes) -> None: ...
 
 
+@runtime_checkable
+class StagingSink(ReportSink, Protocol):
+    """A sink whose files may be written straight into its ``staging`` directory (by the
+    worker that renders them: no report travels between processes), then recorded by
+    the parent (e.g. a StagedReportDir: the files are put in place all at once or not at all)."""
+
+    staging: Path
+
+    def record(self, name: str) -> None: ...
+
+
 #: From this many servers on, a shipment is verified by one worker process per CPU.
 PARALLEL_THRESHOLD = 40
 #: Servers handed to the workers and not yet consumed, per worker and chunk (bounds memory).
@@ -218,6 +232,9 @@ class _State:
     shared: frozenset[int] | None = None
     #: hardware identity: a chain validator over the anchors (``--hardware-roots``), or None
     hardware: ChainValidator | None = None
+    #: the staging directory the workers write each rendered report into, or None (the
+    #: report then goes back to the parent)
+    staging: Path | None = None
 
 
 _WORKER_STATE: _State | None = None
@@ -244,6 +261,9 @@ def _work(inputs: ServerInputs) -> _Item:
     )  # fmt: skip
     result.duplicates = list(state.duplicates.get(inputs.server, ()))
     data = state.render(result) if state.render is not None else None
+    if data is not None and state.staging is not None:
+        write_staged(state.staging, report_name(inputs.server), data)
+        data = None
     if result.comparison is not None:
         result.comparison = result.comparison.slim()
     fp, keys = result.fingerprint, None
@@ -311,7 +331,9 @@ def verify_shipment(
 
     Servers are verified as they are read and each report is handed to ``reports`` (as
     :func:`report_name`) as soon as it is rendered: memory depends on the number of workers,
-    not on the shipment. Results come back *slim*
+    not on the shipment. A :class:`StagingSink` (a StagedReportDir) gets its files written by
+    the process that renders them, into its staging directory, and only records them: no
+    report travels between processes. Results come back *slim*
     (:meth:`~sovbom.delivery.model.Comparison.slim`: only the parts that are not matched, and
     totals) and without their fingerprint. With ``jobs`` > 1 (default: one per CPU, at most 8,
     from :data:`PARALLEL_THRESHOLD` servers on) forked worker processes share the work; they
@@ -329,18 +351,33 @@ def verify_shipment(
     """
     today = today or dt.datetime.now(dt.UTC).date()
     jobs = _default_jobs(len(servers)) if jobs is None else max(1, jobs)
-    state = _State(verifier, policy, fail_on, today, render, hardware=hardware)
+    if reports is None:
+        render = None
+    staging = reports.staging if isinstance(reports, StagingSink) and render else None
+    state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging)
     results: list[DeliveryResult] = []
     index = DuplicateIndex()
     for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):
         index.add(i, keys)
-        if data is not None and reports is not None:
-            reports.write(report_name(result.server), data)
+        _deliver(reports, state, result.server, data)
         results.append(result)
         if on_result is not None:
             on_result(result)
     _duplicates(servers, results, index, state, jobs, reports)
     return results
+
+
+def _deliver(
+    reports: ReportSink | None, state: _State, server: str, data: bytes | None
+) -> None:
+    """Hand a server's report to ``reports``: record the file its worker wrote, or write it."""
+    if reports is None or state.render is None:
+        return
+    if state.staging is not None:
+        assert isinstance(reports, StagingSink)
+        reports.record(report_name(server))
+    else:
+        reports.write(report_name(server), data or b"")
 
 
 def _same_files(inputs: ServerInputs, index: DuplicateIndex, i: int, r: DeliveryResult) -> None:
@@ -383,7 +420,7 @@ def _duplicates(
         _same_files(servers[i], index, i, r)
         r.fingerprint = None
         results[i] = r
-        reports.write(report_name(r.server), data or b"")
+        _deliver(reports, last, r.server, data)
 
 
 __all__ = [
@@ -393,6 +430,7 @@ __all__ = [
     "ReportSink",
     "ServerInputs",
     "ShipmentLayout",
+    "StagingSink",
     "discover_shipment",
     "report_name",
     "scan_shipment",

@@ -179,9 +179,12 @@ class BundleVerifier:
         *,
         name: str = "<data>",
         bundle_name: str = "<bundle>",
+        sha256: str | None = None,
     ) -> Verdict:
-        """Verify ``data`` against a bundle. A malformed bundle raises :class:`InputError`."""
-        digest = hashlib.sha256(data).hexdigest()
+        """Verify ``data`` against a bundle. A malformed bundle raises :class:`InputError`.
+
+        ``sha256``: the SHA-256 of ``data`` (hex) when the caller computed it already."""
+        digest = sha256 if sha256 is not None else hashlib.sha256(data).hexdigest()
         verdict = Verdict(
             file=name,
             bundle=bundle_name,
