@@ -199,18 +199,18 @@ class Dashboard:
         self, query: str, *, as_of: dt.date | None = None, offset: int = 0,
         limit: int = PAGE_SIZE,
     ) -> dict[str, Any]:  # fmt: skip
-        from sovbom.fleet.query import where_used
+        from sovbom.fleet.paged import where_used_page
         from sovbom.trace import parse_query
 
         offset, limit = queries.clamp(offset, limit)
-        report = where_used(self.store, parse_query(query), as_of=as_of, limit=limit,
-                            offset=offset)  # fmt: skip
+        report = where_used_page(self.store, parse_query(query), as_of=as_of, limit=limit,
+                                 offset=offset)  # fmt: skip
         matches = report.matches
         return {
             "query": report.query, "as_of": report.as_of,
             "servers_in_fleet": report.servers_in_fleet, "total": report.total,
-            "servers_matched": report.servers_matched,
-            "offset": offset, "limit": limit, "more": report.truncated,
+            "more_than": report.more_than, "servers_matched": report.servers_matched,
+            "offset": offset, "limit": limit, "more": report.more,
             "items": [
                 {"server": m.server, "server_name": m.server_name, "site": m.site,
                  "bom_sha256": m.bom_sha256,
