@@ -80,3 +80,33 @@ def test_a_broad_query_is_not_counted_past_the_cap(db_url: str, tmp_path: Path) 
         assert exact.total == 7 and exact.servers_matched == 7 and exact.more_than is None
     finally:
         store.close()
+
+
+def test_the_server_list_pages_newest_boms_versions_and_verdicts(
+    db_url: str, tmp_path: Path
+) -> None:
+    from fleet_support import policy
+
+    from sovbom.fleet.recheck import recheck
+    from sovbom.policy import load_policy
+    from sovbom.web.queries import list_servers
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        recheck(store, load_policy(policy(tmp_path / "p.yaml")), as_of=dt.date(2026, 6, 1))
+        every = list_servers(store, limit=500)
+        keys = [r["key"] for r in every.rows]
+        assert keys == sorted(keys) and every.total == len(keys) == 9 and not every.more
+        s1 = next(r for r in every.rows if r["key"] == "S1")
+        newest = where_used(store, parse_query("part=NIC-5")).matches[0]
+        assert s1["versions"] == 2 and s1["bom_sha256"] == newest.bom_sha256
+        assert {r["versions"] for r in every.rows if r["key"] != "S1"} == {1}
+        assert all(r["verdict"] in ("pass", "fail") for r in every.rows)
+        second = list_servers(store, offset=3, limit=3)
+        assert second.rows == every.rows[3:6] and second.total == 9 and second.more
+        failing = list_servers(store, verdict="fail", limit=2)
+        expected = [r for r in every.rows if r["verdict"] == "fail"]
+        assert failing.total == len(expected) and failing.rows == expected[:2] and expected
+        assert list_servers(store, text="s1").total == 1
+    finally:
+        store.close()
