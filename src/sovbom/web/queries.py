@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.fleet.store import FleetStore
     from sovbom.policy import Policy
+    from sovbom.signing import Verdict
 
 
 class NotFound(InputError):
@@ -289,6 +290,34 @@ def server_detail(store: FleetStore, key: str, *, rechecks_shown: int = 20) -> S
     return out
 
 
+def _signature(row: Any) -> Verdict | None:
+    """The signer a BOM's check is given: its bundle verified at ingest (None when unsigned)."""
+    from sovbom.signing import Status, Verdict
+
+    if row.signature != "verified":
+        return None
+    return Verdict(
+        file=row.source, bundle="(verified at ingest)", ok=True, status=Status.VERIFIED,
+        sha256=row.sha256, identity=row.signer_identity, issuer=row.signer_issuer,
+        roles=[r for r in (row.signer_roles or "").split(",") if r],
+    )  # fmt: skip
+
+
+def ingest_signature(store: FleetStore, sha256: str) -> Verdict | None:
+    """:func:`_signature` of the BOM with that SHA-256."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms
+
+    c = boms.c
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(c.source, c.sha256, c.signature, c.signer_identity, c.signer_issuer,
+                   c.signer_roles).where(c.sha256 == sha256)
+        ).first()  # fmt: skip
+    return None if row is None else _signature(row)
+
+
 def check_newest(
     store: FleetStore, key: str, policy: Policy, *, as_of: dt.date, fail_on: str
 ) -> CheckReport:
@@ -300,7 +329,6 @@ def check_newest(
     from sovbom.cyclonedx.reader import parse_bom
     from sovbom.fleet.query import latest_boms
     from sovbom.fleet.schema import boms, components, servers
-    from sovbom.signing import Status, Verdict
 
     latest = latest_boms(None)
     with store.engine.connect() as conn:
@@ -321,14 +349,7 @@ def check_newest(
             )
         }
     bom = parse_bom(zlib.decompress(row.document), row.source)
-    signature = None
-    if row.signature == "verified":
-        signature = Verdict(
-            file=row.source, bundle="(verified at ingest)", ok=True, status=Status.VERIFIED,
-            sha256=row.sha256, identity=row.signer_identity, issuer=row.signer_issuer,
-            roles=[r for r in (row.signer_roles or "").split(",") if r],
-        )  # fmt: skip
-    return check_bom(bom, policy, as_of=as_of, fail_on=fail_on, signature=signature,
+    return check_bom(bom, policy, as_of=as_of, fail_on=fail_on, signature=_signature(row),
                      observed=verified, validate=False)  # fmt: skip
 
 
@@ -490,6 +511,6 @@ def failing_servers(store: FleetStore) -> tuple[int, int] | None:
 
 __all__ = [
     "MAX_PAGE_SIZE", "PAGE_SIZE", "Cache", "NotFound", "Page", "RecheckPage", "ServerDetail", "check_newest",
-    "clamp", "failing_servers", "fleet_state", "list_servers", "recheck_servers", "rechecks_list",
+    "clamp", "failing_servers", "fleet_state", "ingest_signature", "list_servers", "recheck_servers", "rechecks_list",
     "server_detail", "sites",
 ]  # fmt: skip
