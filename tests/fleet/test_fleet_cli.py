@@ -146,3 +146,22 @@ def test_recheck_policy_change_through_the_cli(run_cli, tmp_path: Path) -> None:
     out = run_cli("fleet", "--db", db, "recheck", "-p", str(denied), "-f", "json")
     assert out.exit_code == 1
     assert orjson.loads(out.stdout)["changed"] == ["A"]
+
+
+def test_recheck_stores_the_dashboard_checks_unless_told_not_to(run_cli, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    db = str(tmp_path / "f.db")
+    a = write(tmp_path / "a.json", server_bom("A", parts=[part("hw:psu", "PSU", "psu", "CN")]))
+    assert run_cli("fleet", "--db", db, "ingest", str(a), "-f", "json").exit_code == 0
+    ok = policy(tmp_path / "ok.yaml", approved=["CN"])
+    engine = create_engine(f"sqlite:///{db}")
+
+    def stored() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM check_views")).scalar_one())
+
+    args = ("fleet", "--db", db, "recheck", "-p", str(ok), "-f", "json", "--as-of", "2026-06-01")
+    assert run_cli(*args, "--no-views").exit_code == 0 and stored() == 0
+    assert run_cli(*args).exit_code == 0 and stored() == 1
+    engine.dispose()

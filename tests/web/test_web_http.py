@@ -262,3 +262,18 @@ def test_templates_drop_control_characters_as_reports_do() -> None:
 
     rendered = environment().from_string("{{ v }}").render(v="a\x07<b>\x1bc")
     assert rendered == esc("a\x07<b>\x1bc") == "a&lt;b&gt;c"
+
+
+def test_a_broad_search_pages_without_counting_every_match(
+    base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sovbom.fleet.paged
+
+    every = get(base_url + "/api/search?q=part%3DNIC-1&limit=500").json()["items"]
+    monkeypatch.setattr(sovbom.fleet.paged, "COUNT_CAP", 5)
+    first = get(base_url + "/api/search?q=part%3DNIC-1&limit=10").json()
+    second = get(base_url + "/api/search?q=part%3DNIC-1&limit=10&offset=10").json()
+    assert first["total"] is None and first["more_than"] == 5 and first["more"]
+    assert first["items"] + second["items"] == every[:20]
+    html = get(base_url + "/search?q=part%3DNIC-1&limit=10").text
+    assert "More than 5 match(es) for" in html and 'rel="next"' in html

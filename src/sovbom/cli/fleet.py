@@ -249,11 +249,16 @@ def summary_cmd(ctx: click.Context, policy_path: str, as_of: str | None, since: 
     type=click.IntRange(1, 64),
     help="Worker processes (default: one per CPU, at most 8).",
 )
+@click.option(
+    "--views/--no-views",
+    default=True,
+    help="Also store each server's check as the dashboard shows it (default: store).",
+)
 @fail_on_option("A server fails when a finding reaches this severity; exit 1 when one does.")
 @_format_options
 @click.pass_context
 def recheck_cmd(ctx: click.Context, policy_path: str, as_of: str | None, jobs: int | None,
-                fail_on: str, fmt: str | None, output: str) -> None:  # fmt: skip
+                views: bool, fail_on: str, fmt: str | None, output: str) -> None:  # fmt: skip
     """Re-evaluate every server's newest BOM under a policy; show which servers changed verdict.
 
     The verdicts are stored; the next recheck compares with them. Exit 1 when a server fails.
@@ -265,7 +270,7 @@ def recheck_cmd(ctx: click.Context, policy_path: str, as_of: str | None, jobs: i
     store = _store(ctx)
     with progress_bar("rechecking servers", _count_servers(store)) as advance:
         report = recheck(store, policy, as_of=parse_as_of(as_of), fail_on=fail_on, jobs=jobs,
-                         progress=advance)  # fmt: skip
+                         progress=advance, views=views)  # fmt: skip
     write_bytes(output, _renderer(fmt, output).recheck(report))
     if report.fails:
         ctx.exit(int(ExitCode.FINDINGS))

@@ -94,17 +94,19 @@ class _Job:
     verified: dict[str, str]
 
 
-_STATE: tuple[Policy, dt.date, str] | None = None
+_STATE: tuple[Policy, dt.date, str, bool] | None = None
+#: A server's verdict, worst severity, counted findings, domestic share and stored view (or None).
+_Result = tuple[str, str | None, dict[str, int], float | None, bytes | None]
 
 
-def _evaluate(job: _Job) -> tuple[str, str | None, dict[str, int], float | None]:
+def _evaluate(job: _Job) -> _Result:
     """One server's verdict (runs in a worker process when there are many)."""
     from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import parse_bom
     from sovbom.signing import Status, Verdict
 
     assert _STATE is not None
-    policy, as_of, fail_on = _STATE
+    policy, as_of, fail_on, views = _STATE
     bom = parse_bom(zlib.decompress(job.document), job.source)
     signature = None
     if job.signature == "verified":
@@ -113,15 +115,23 @@ def _evaluate(job: _Job) -> tuple[str, str | None, dict[str, int], float | None]
             sha256=job.sha256, identity=job.identity, issuer=job.issuer,
             roles=[r for r in (job.roles or "").split(",") if r],
         )  # fmt: skip
+    # the stored view lists paths as the dashboard's own check does (up to its default)
+    paths: dict[str, Any] = {} if views else {"max_paths": 1}
     report = check_bom(bom, policy, as_of=as_of, fail_on=fail_on, signature=signature,
-                       observed=job.verified, max_paths=1, validate=False)  # fmt: skip
+                       observed=job.verified, validate=False, **paths)  # fmt: skip
     worst = report.result.worst()
     share = report.result.total_share().to_dict()["domestic_share"]
+    view = None
+    if views:
+        from sovbom.fleet.checkviews import build_view
+
+        view = build_view(report).to_bytes()
     return (
         report.verdict,
         worst.label if worst is not None else None,
         (report.result.counts_by_severity()),
         share,
+        view,
     )
 
 
@@ -160,11 +170,15 @@ def recheck(
     jobs: int | None = None,
     progress: Callable[[Any], None] | None = None,
     now: dt.datetime | None = None,
+    views: bool = True,
 ) -> RecheckReport:
-    """Re-evaluate the fleet under ``policy``, store the verdicts, compare with the last recheck."""
+    """Re-evaluate the fleet under ``policy``, store the verdicts, compare with the last recheck.
+
+    With ``views`` (and a policy read from a file, so that it has a SHA-256) each server's check
+    is also stored as the dashboard shows it (:mod:`sovbom.fleet.checkviews`)."""
     global _STATE
     work = list(_jobs(store))
-    _STATE = (policy, as_of, fail_on)
+    _STATE = (policy, as_of, fail_on, views and policy.sha256 is not None)
     try:
         results = _run(work, jobs, progress)
     finally:
@@ -174,7 +188,7 @@ def recheck(
 
 def _run(
     work: list[_Job], jobs: int | None, progress: Callable[[Any], None] | None
-) -> list[tuple[str, str | None, dict[str, int], float | None]]:
+) -> list[_Result]:
     n = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if (
         n > 1
@@ -207,7 +221,7 @@ def _save(
     as_of: dt.date,
     fail_on: str,
     work: list[_Job],
-    results: list[tuple[str, str | None, dict[str, int], float | None]],
+    results: list[_Result],
     now: dt.datetime,
 ) -> RecheckReport:
     from sqlalchemy import func, select
@@ -230,15 +244,20 @@ def _save(
         rows = [
             {"recheck_id": recheck_id, "server_id": j.server_id, "bom_id": j.bom_id,
              "verdict": v, "worst": w, "findings": orjson.dumps(f).decode(), "domestic_share": s}
-            for j, (v, w, f, s) in zip(work, results, strict=True)
+            for j, (v, w, f, s, _) in zip(work, results, strict=True)
         ]  # fmt: skip
         if rows:
             conn.execute(recheck_results.insert(), rows)
+        views = [(j.bom_id, r[4]) for j, r in zip(work, results, strict=True) if r[4] is not None]
+        if views and policy.sha256 is not None:
+            from sovbom.fleet.checkviews import save_views
+
+            save_views(conn, policy.sha256, as_of, fail_on, views)
     report = RecheckReport(policy.source, policy.sha256, as_of.isoformat(), fail_on,
                            int(recheck_id), previous_id)  # fmt: skip
     report.servers = [
         ServerVerdict(j.server, j.server_name, j.sha256, v, w, f, s, previous.get(j.server_id))
-        for j, (v, w, f, s) in zip(work, results, strict=True)
+        for j, (v, w, f, s, _) in zip(work, results, strict=True)
     ]
     return report
 

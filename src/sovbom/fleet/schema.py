@@ -11,7 +11,9 @@
 * ``rechecks`` and ``recheck_results``: each policy re-evaluation of the fleet and each server's
   verdict in it;
 * ``bom_shares``: each BOM's components counted by what a fleet summary groups them by (revision
-  0004, kept by ingest), so that a summary adds up a few rows per server.
+  0004, kept by ingest), so that a summary adds up a few rows per server;
+* ``check_views``: what the dashboard shows of a server's check under a policy (revision 0005,
+  kept by ``fleet recheck``).
 
 The Alembic migrations in :mod:`sovbom.fleet.migrations` create exactly these tables; a test
 compares the migrated database with this metadata on both engines.
@@ -169,9 +171,24 @@ bom_shares = Table(
     Index(None, "bom_id"),
 )
 
+#: What the dashboard's server page shows of a BOM's check under one policy, as-of date and
+#: fail-on level (compressed JSON, the picture included), kept by ``fleet recheck`` (revision
+#: 0005, :mod:`sovbom.fleet.checkviews`).
+check_views = Table(
+    "check_views",
+    metadata,
+    Column("bom_id", Integer, ForeignKey("boms.id"), nullable=False),
+    Column("policy_sha256", String(64), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("fail_on", String(16), nullable=False),
+    Column("view", LargeBinary, nullable=False),
+    UniqueConstraint("bom_id", "policy_sha256", "as_of", "fail_on"),
+)
+
 __all__ = [
     "bom_shares",
     "boms",
+    "check_views",
     "component_countries",
     "components",
     "metadata",

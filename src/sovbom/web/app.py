@@ -172,18 +172,15 @@ def servers_json(request: Request) -> Response:
 
 
 def server_page(request: Request) -> Response:
-    from sovbom.report.html.check import finding_rows
-
     d = _dashboard(request)
     key = request.path_params["key"]
     data = d.server(key, **_paging(request))
     checked = d.check(key, data["check"]["bom_sha256"])
     f = data["check"]["findings"]
-    shown = checked.findings[f["offset"] : f["offset"] + f["limit"]]
-    rows = finding_rows(shown, checked.names)
+    rows = checked.view.rows[f["offset"] : f["offset"] + f["limit"]]
     return _html("server.html.j2", title=f"sovbom fleet: {data['name'] or key}", s=data,
-                 graph=Markup(checked.graph_svg),  # noqa: S704 - rendered by its template
-                 findings=rows, sig=checked.report.signature,
+                 graph=Markup(checked.view.graph_svg),  # noqa: S704 - rendered by its template
+                 findings=rows, sig=checked.signature,
                  pager=pager(f"/servers/{key}", {}, f), nav="servers")  # fmt: skip
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sovbom.checking import CheckReport
     from sovbom.fleet.store import FleetStore
     from sovbom.policy import Policy
+    from sovbom.signing import Verdict
 
 
 class NotFound(InputError):
@@ -127,31 +128,56 @@ def _latest_verdicts() -> Any:
     )
 
 
-def _server_rows(stmt: Select[Any]) -> Select[Any]:
-    from sqlalchemy import func, select
+def _filtered_servers(site: str | None, text: str | None, verdict: str | None) -> Select[Any]:
+    """The servers the list shows (those with a BOM), filtered in SQL, with their newest verdict."""
+    from sqlalchemy import exists, or_, select
 
-    from sovbom.fleet.query import latest_boms
     from sovbom.fleet.schema import boms, servers
 
-    latest = latest_boms(None)
     verdicts = _latest_verdicts()
-    versions = (
-        select(boms.c.server_id, func.count().label("versions"))
-        .group_by(boms.c.server_id)
-        .subquery("versions")
-    )
+    stmt = (
+        select(servers.c.id, servers.c.key, servers.c.name, servers.c.site,
+               verdicts.c.verdict, verdicts.c.worst)
+        .select_from(servers.outerjoin(verdicts, verdicts.c.server_id == servers.c.id))
+        .where(exists().where(boms.c.server_id == servers.c.id))
+    )  # fmt: skip
+    if site:
+        stmt = stmt.where(servers.c.site == site)
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(servers.c.key.ilike(pattern, escape="\\"),
+                              servers.c.name.ilike(pattern, escape="\\")))  # fmt: skip
+    if verdict:
+        stmt = stmt.where(verdicts.c.verdict == verdict)
+    return stmt
+
+
+def _newest_of_page(page: Any) -> Select[Any]:
+    """A page of servers with each one's newest BOM and number of versions: one pass over the
+    page's BOMs through the ``(server_id, produced_at)`` index."""
+    from sqlalchemy import func, literal_column, select
+
+    from sovbom.fleet.schema import boms
+
+    ranked = (
+        select(
+            boms.c.id, boms.c.server_id,
+            func.row_number().over(partition_by=boms.c.server_id,
+                                   order_by=(boms.c.produced_at.desc(), boms.c.id.desc()))
+            .label("rank"),
+            func.count().over(partition_by=boms.c.server_id).label("versions"),
+        )
+        .where(boms.c.server_id.in_(select(page.c.id)))
+        .subquery("ranked")
+    )  # fmt: skip
+    first: Any = literal_column("1")
     return (
-        stmt.add_columns(
-            servers.c.key, servers.c.name, servers.c.site, boms.c.sha256, boms.c.produced_at,
-            boms.c.components, boms.c.signature, boms.c.signer_identity,
-            boms.c.delivery_verdict, versions.c.versions, verdicts.c.verdict, verdicts.c.worst,
-        )
-        .select_from(
-            servers.join(latest, latest.c.server_id == servers.c.id)
-            .join(boms, boms.c.id == latest.c.id)
-            .join(versions, versions.c.server_id == servers.c.id)
-            .outerjoin(verdicts, verdicts.c.server_id == servers.c.id)
-        )
+        select(page.c.key, page.c.name, page.c.site, page.c.verdict, page.c.worst,
+               boms.c.sha256, boms.c.produced_at, boms.c.components, boms.c.signature,
+               boms.c.signer_identity, boms.c.delivery_verdict, ranked.c.versions)
+        .select_from(page.join(ranked, (ranked.c.server_id == page.c.id) & (ranked.c.rank == first))
+                     .join(boms, boms.c.id == ranked.c.id))
+        .order_by(page.c.key)
     )  # fmt: skip
 
 
@@ -173,24 +199,16 @@ def list_servers(
     text: str | None = None,
     verdict: str | None = None,
 ) -> Page:
-    """Servers in key order, filtered in SQL by site, by text in key or name, by verdict."""
-    from sqlalchemy import func, or_, select
-
-    from sovbom.fleet.schema import servers
+    """Servers in key order, filtered in SQL by site, by text in key or name, by verdict; the
+    page is chosen first, then its servers' newest BOMs are read (never the whole fleet's)."""
+    from sqlalchemy import func, select
 
     offset, limit = clamp(offset, limit)
-    stmt = _server_rows(select())
-    if site:
-        stmt = stmt.where(servers.c.site == site)
-    if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(servers.c.key.ilike(pattern, escape="\\"),
-                              servers.c.name.ilike(pattern, escape="\\")))  # fmt: skip
-    if verdict:
-        stmt = stmt.where(stmt.selected_columns.verdict == verdict)
+    chosen = _filtered_servers(site, text, verdict)
+    page_q = chosen.order_by(chosen.selected_columns.key).offset(offset).limit(limit)
     with store.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        rows = conn.execute(stmt.order_by(servers.c.key).offset(offset).limit(limit)).all()
+        total = conn.execute(select(func.count()).select_from(chosen.subquery())).scalar_one()
+        rows = conn.execute(_newest_of_page(page_q.subquery("page"))).all()
     page = [_server_dict(r) for r in rows]
     return Page(page, offset, limit, int(total), offset + len(page) < total)
 
@@ -272,6 +290,34 @@ def server_detail(store: FleetStore, key: str, *, rechecks_shown: int = 20) -> S
     return out
 
 
+def _signature(row: Any) -> Verdict | None:
+    """The signer a BOM's check is given: its bundle verified at ingest (None when unsigned)."""
+    from sovbom.signing import Status, Verdict
+
+    if row.signature != "verified":
+        return None
+    return Verdict(
+        file=row.source, bundle="(verified at ingest)", ok=True, status=Status.VERIFIED,
+        sha256=row.sha256, identity=row.signer_identity, issuer=row.signer_issuer,
+        roles=[r for r in (row.signer_roles or "").split(",") if r],
+    )  # fmt: skip
+
+
+def ingest_signature(store: FleetStore, sha256: str) -> Verdict | None:
+    """:func:`_signature` of the BOM with that SHA-256."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms
+
+    c = boms.c
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(c.source, c.sha256, c.signature, c.signer_identity, c.signer_issuer,
+                   c.signer_roles).where(c.sha256 == sha256)
+        ).first()  # fmt: skip
+    return None if row is None else _signature(row)
+
+
 def check_newest(
     store: FleetStore, key: str, policy: Policy, *, as_of: dt.date, fail_on: str
 ) -> CheckReport:
@@ -283,7 +329,6 @@ def check_newest(
     from sovbom.cyclonedx.reader import parse_bom
     from sovbom.fleet.query import latest_boms
     from sovbom.fleet.schema import boms, components, servers
-    from sovbom.signing import Status, Verdict
 
     latest = latest_boms(None)
     with store.engine.connect() as conn:
@@ -304,14 +349,7 @@ def check_newest(
             )
         }
     bom = parse_bom(zlib.decompress(row.document), row.source)
-    signature = None
-    if row.signature == "verified":
-        signature = Verdict(
-            file=row.source, bundle="(verified at ingest)", ok=True, status=Status.VERIFIED,
-            sha256=row.sha256, identity=row.signer_identity, issuer=row.signer_issuer,
-            roles=[r for r in (row.signer_roles or "").split(",") if r],
-        )  # fmt: skip
-    return check_bom(bom, policy, as_of=as_of, fail_on=fail_on, signature=signature,
+    return check_bom(bom, policy, as_of=as_of, fail_on=fail_on, signature=_signature(row),
                      observed=verified, validate=False)  # fmt: skip
 
 
@@ -473,6 +511,6 @@ def failing_servers(store: FleetStore) -> tuple[int, int] | None:
 
 __all__ = [
     "MAX_PAGE_SIZE", "PAGE_SIZE", "Cache", "NotFound", "Page", "RecheckPage", "ServerDetail", "check_newest",
-    "clamp", "failing_servers", "fleet_state", "list_servers", "recheck_servers", "rechecks_list",
+    "clamp", "failing_servers", "fleet_state", "ingest_signature", "list_servers", "recheck_servers", "rechecks_list",
     "server_detail", "sites",
 ]  # fmt: skip

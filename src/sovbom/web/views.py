@@ -15,11 +15,10 @@ from sovbom.web import queries
 from sovbom.web.queries import PAGE_SIZE, Cache, Page
 
 if TYPE_CHECKING:
-    from sovbom.checking import CheckReport
+    from sovbom.fleet.checkviews import CheckView
     from sovbom.fleet.store import FleetStore
     from sovbom.fleet.summary import Share, SummaryReport
-    from sovbom.policy import Finding, Policy
-    from sovbom.units import UnitNames
+    from sovbom.policy import Policy
 
 #: Suppliers shown in the overview (the largest by judged components).
 TOP_SUPPLIERS = 25
@@ -28,12 +27,12 @@ _KINDS = ("domestic", "approved", "other", "unknown")
 
 @dataclass(slots=True)
 class ServerCheck:
-    """A server's newest BOM checked, and its picture (drawn once)."""
+    """A server's newest BOM checked (stored by ``fleet recheck``, else checked here), and the
+    signature the check was given (verified at ingest)."""
 
-    report: CheckReport
-    graph_svg: str
-    findings: list[Finding]
-    names: UnitNames
+    view: CheckView
+    #: the signature as the check report gives it (``Verdict.to_dict``), None when unsigned
+    signature: dict[str, Any] | None
 
 
 def chart_rows(shares: dict[str, Share], *, limit: int | None = None) -> list[dict[str, Any]]:
@@ -154,17 +153,19 @@ class Dashboard:
         return queries.list_servers(self.store, **filters)
 
     def check(self, key: str, sha256: str) -> ServerCheck:
-        def compute() -> ServerCheck:
-            from sovbom.report.html.graph import graph_svg
-            from sovbom.units import UnitNames
+        """The server's newest BOM (``sha256``) checked: the view ``fleet recheck`` stored under
+        this policy, date and level, else checked here (and kept while the fleet is unchanged)."""
+        from sovbom.fleet.checkviews import build_view, load_view
 
+        def compute() -> ServerCheck:
+            stored = load_view(self.store, sha256, self.policy.sha256, self.as_of, self.fail_on)
+            if stored is not None:
+                verdict = queries.ingest_signature(self.store, sha256)
+                return ServerCheck(stored, None if verdict is None else verdict.to_dict())
             report = queries.check_newest(
                 self.store, key, self.policy, as_of=self.as_of, fail_on=self.fail_on
             )
-            findings = sorted(report.result.findings,
-                              key=lambda f: (-int(f.severity), f.rule.value, f.name or ""))  # fmt: skip
-            svg = graph_svg(report.graph, report.policy, report.result.findings, "g")
-            return ServerCheck(report, svg, findings, UnitNames.of(report.graph))
+            return ServerCheck(build_view(report), report.signature)
 
         return self._checks.get(self.state(), (key, sha256), compute)
 
@@ -173,24 +174,15 @@ class Dashboard:
         detail = queries.server_detail(self.store, key)
         out = detail.to_dict()
         newest = detail.versions[0]
-        checked = self.check(key, newest["sha256"])
-        report = checked.report
+        view = self.check(key, newest["sha256"]).view
         offset, limit = queries.clamp(offset, limit)
-        shown = checked.findings[offset : offset + limit]
-        names = checked.names
-        items = []
-        for f in shown:
-            d = f.to_dict()
-            d["path_labels"] = [[names(r) for r in p] for p in f.paths[:3]]
-            items.append(d)
-        counts = report.result.counts_by_severity()
+        shown = view.items[offset : offset + limit]
         out["check"] = {
-            "bom_sha256": newest["sha256"], "policy": self.policy.source, "as_of": report.as_of,
-            "fail_on": report.fail_on, "verdict": report.verdict,
-            "counts": {k: v for k, v in counts.items() if v},
-            "domestic_share": report.result.total_share().to_dict()["domestic_share"],
-            "findings": Page(items, offset, limit, len(checked.findings),
-                             offset + len(shown) < len(checked.findings)).to_dict(),
+            "bom_sha256": newest["sha256"], "policy": self.policy.source, "as_of": view.as_of,
+            "fail_on": view.fail_on, "verdict": view.verdict, "counts": view.counts,
+            "domestic_share": view.domestic_share,
+            "findings": Page(shown, offset, limit, len(view.items),
+                             offset + len(shown) < len(view.items)).to_dict(),
         }  # fmt: skip
         return out
 
@@ -199,18 +191,18 @@ class Dashboard:
         self, query: str, *, as_of: dt.date | None = None, offset: int = 0,
         limit: int = PAGE_SIZE,
     ) -> dict[str, Any]:  # fmt: skip
-        from sovbom.fleet.query import where_used
+        from sovbom.fleet.paged import where_used_page
         from sovbom.trace import parse_query
 
         offset, limit = queries.clamp(offset, limit)
-        report = where_used(self.store, parse_query(query), as_of=as_of, limit=limit,
-                            offset=offset)  # fmt: skip
+        report = where_used_page(self.store, parse_query(query), as_of=as_of, limit=limit,
+                                 offset=offset)  # fmt: skip
         matches = report.matches
         return {
             "query": report.query, "as_of": report.as_of,
             "servers_in_fleet": report.servers_in_fleet, "total": report.total,
-            "servers_matched": report.servers_matched,
-            "offset": offset, "limit": limit, "more": report.truncated,
+            "more_than": report.more_than, "servers_matched": report.servers_matched,
+            "offset": offset, "limit": limit, "more": report.more,
             "items": [
                 {"server": m.server, "server_name": m.server_name, "site": m.site,
                  "bom_sha256": m.bom_sha256,

@@ -1,0 +1,112 @@
+"""Where-used paged and counted in SQL: the same matches, in the same order, as the full answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fleet_support import SAMPLES, part, server_bom, write
+
+from sovbom.fleet.ingest import IngestInput, ingest
+from sovbom.fleet.paged import where_used_page
+from sovbom.fleet.query import where_used
+from sovbom.fleet.store import FleetStore, open_store
+from sovbom.trace import parse_query
+
+SAMPLE_BOMS = sorted(str(p) for p in SAMPLES.glob("*.hbom.cdx.json"))
+QUERIES = ["part=NIC-*", "name=dimm*", "name=DIMM [12]", "part=NIC-[!13]", "country=CN",
+           "country=US", "*bmc*", "AST2600A3-GP", "name=nothing-*", "part=NIC-?"]  # fmt: skip
+
+
+def _fleet(tmp_path: Path, db_url: str) -> FleetStore:
+    paths = list(SAMPLE_BOMS)
+    for i in range(7):
+        parts = [part("hw:nic", "NIC", "nic", "CN" if i % 2 else "US", part_number=f"NIC-{i}")]
+        parts += [part(f"hw:dimm{d}", f"DIMM {d}", "memory", "KR") for d in range(i % 4)]
+        doc = server_bom(f"S{6 - i}", parts=parts, n_fillers=3, timestamp="2026-02-01T00:00:00Z")
+        paths.append(str(write(tmp_path / f"s{i}.json", doc)))
+    # an older version of S1 with other parts: as_of sees it, now does not
+    old = server_bom("S1", parts=[part("hw:nic", "NIC", "nic", "JP", part_number="NIC-9")],
+                     timestamp="2026-01-01T00:00:00Z")  # fmt: skip
+    paths.append(str(write(tmp_path / "s1-old.json", old)))
+    store = open_store(db_url, create=True)
+    ingest(store, [IngestInput(p) for p in paths])
+    return store
+
+
+def _key(m: object) -> tuple[str, str, tuple[str, ...]]:
+    return (m.server, m.ref, tuple(r for r, _ in m.path))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("count_cap", [10_000, 2])
+def test_pages_hold_what_where_used_finds_in_its_order(
+    db_url: str, tmp_path: Path, count_cap: int
+) -> None:
+    store = _fleet(tmp_path, db_url)
+    try:
+        for query in QUERIES:
+            for as_of in (None, dt.date(2026, 1, 15)):
+                q = parse_query(query)
+                whole = where_used(store, q, as_of=as_of)
+                got, offset = [], 0
+                while True:
+                    page = where_used_page(store, q, as_of=as_of, offset=offset, limit=3,
+                                           count_cap=count_cap)  # fmt: skip
+                    got += [_key(m) for m in page.matches]
+                    assert page.servers_in_fleet == whole.servers_in_fleet
+                    if page.total is not None:
+                        assert page.total == whole.total and page.more_than is None
+                        assert page.servers_matched == whole.servers_matched
+                    else:  # counted only up to the cap: more than it
+                        assert page.more_than == count_cap < (whole.total or 0)
+                    if not page.more:
+                        break
+                    offset += 3
+                assert got == [_key(m) for m in whole.matches], (query, as_of, count_cap)
+    finally:
+        store.close()
+
+
+def test_a_broad_query_is_not_counted_past_the_cap(db_url: str, tmp_path: Path) -> None:
+    store = _fleet(tmp_path, db_url)
+    try:
+        page = where_used_page(store, parse_query("part=NIC-*"), limit=2, count_cap=3)
+        assert page.total is None and page.more_than == 3 and page.more
+        assert [m.server for m in page.matches] == ["S0", "S1"]
+        last = where_used_page(store, parse_query("part=NIC-*"), offset=6, limit=2, count_cap=3)
+        assert [m.server for m in last.matches] == ["S6"] and not last.more
+        exact = where_used_page(store, parse_query("part=NIC-*"), limit=2)
+        assert exact.total == 7 and exact.servers_matched == 7 and exact.more_than is None
+    finally:
+        store.close()
+
+
+def test_the_server_list_pages_newest_boms_versions_and_verdicts(
+    db_url: str, tmp_path: Path
+) -> None:
+    from fleet_support import policy
+
+    from sovbom.fleet.recheck import recheck
+    from sovbom.policy import load_policy
+    from sovbom.web.queries import list_servers
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        recheck(store, load_policy(policy(tmp_path / "p.yaml")), as_of=dt.date(2026, 6, 1))
+        every = list_servers(store, limit=500)
+        keys = [r["key"] for r in every.rows]
+        assert keys == sorted(keys) and every.total == len(keys) == 9 and not every.more
+        s1 = next(r for r in every.rows if r["key"] == "S1")
+        newest = where_used(store, parse_query("part=NIC-5")).matches[0]
+        assert s1["versions"] == 2 and s1["bom_sha256"] == newest.bom_sha256
+        assert {r["versions"] for r in every.rows if r["key"] != "S1"} == {1}
+        assert all(r["verdict"] in ("pass", "fail") for r in every.rows)
+        second = list_servers(store, offset=3, limit=3)
+        assert second.rows == every.rows[3:6] and second.total == 9 and second.more
+        failing = list_servers(store, verdict="fail", limit=2)
+        expected = [r for r in every.rows if r["verdict"] == "fail"]
+        assert failing.total == len(expected) and failing.rows == expected[:2] and expected
+        assert list_servers(store, text="s1").total == 1
+    finally:
+        store.close()
