@@ -47,6 +47,7 @@ def test_recheck_stores_the_check_the_dashboard_would_make(
             fresh = build_view(queries.check_newest(store, key, pol, as_of=DAY, fail_on="high"))
             assert stored == fresh, key
         assert load_view(store, _sha(store, "S1"), pol.sha256, DAY, "high").verdict == "fail"  # type: ignore[union-attr]
+
         # the page comes from the stored view: the dashboard does not check the BOM again
         def no_check(*args: object, **kwargs: object) -> None:
             raise AssertionError("checked again")
@@ -59,7 +60,9 @@ def test_recheck_stores_the_check_the_dashboard_would_make(
         store.close()
 
 
-def test_a_view_is_never_shown_for_another_policy_date_or_level(db_url: str, tmp_path: Path) -> None:
+def test_a_view_is_never_shown_for_another_policy_date_or_level(
+    db_url: str, tmp_path: Path
+) -> None:
     store = _fleet(tmp_path, db_url)
     try:
         lenient = load_policy(policy(tmp_path / "lenient.yaml"))
@@ -76,5 +79,26 @@ def test_a_view_is_never_shown_for_another_policy_date_or_level(db_url: str, tmp
         # a second recheck under the same key replaces the stored views
         recheck(store, lenient, as_of=DAY, jobs=1)
         assert load_view(store, sha, lenient.sha256, DAY, "high") is not None
+    finally:
+        store.close()
+
+
+def test_a_view_made_by_another_sovbom_version_is_not_shown(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored check carries the version that made it: after an upgrade (rules or drawing may
+    differ) the page checks the BOM itself until the next recheck stores new views."""
+    from sovbom.fleet import checkviews
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        pol = load_policy(policy(tmp_path / "p.yaml"))
+        recheck(store, pol, as_of=DAY, jobs=1)
+        sha = _sha(store, "S1")
+        assert load_view(store, sha, pol.sha256, DAY, "high") is not None
+        monkeypatch.setattr(checkviews, "__version__", "99.0.0")
+        assert load_view(store, sha, pol.sha256, DAY, "high") is None
+        recheck(store, pol, as_of=DAY, jobs=1)
+        assert load_view(store, sha, pol.sha256, DAY, "high").made_by == "99.0.0"  # type: ignore[union-attr]
     finally:
         store.close()

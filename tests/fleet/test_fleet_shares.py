@@ -90,7 +90,7 @@ def test_newest_boms_without_counts_are_counted_from_their_components(
         store.close()
 
 
-def test_migration_0004_counts_the_boms_already_stored(db_url: str, tmp_path: Path) -> None:
+def test_migration_0003_counts_the_boms_already_stored(db_url: str, tmp_path: Path) -> None:
     from sqlalchemy import create_engine
 
     from sovbom.fleet.store import FleetStore, migrate, resolve_url
@@ -100,7 +100,7 @@ def test_migration_0004_counts_the_boms_already_stored(db_url: str, tmp_path: Pa
     try:
         ingest(store, [IngestInput(str(p)) for p in _fleet(tmp_path)])
         with store.engine.begin() as conn:
-            conn.execute(text("DROP TABLE check_views"))  # revision 0005, after this one
+            conn.execute(text("DROP TABLE check_views"))  # revision 0004, after this one
             conn.execute(text("DROP TABLE bom_shares"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     finally:

@@ -367,9 +367,7 @@ def verify_shipment(
     return results
 
 
-def _deliver(
-    reports: ReportSink | None, state: _State, server: str, data: bytes | None
-) -> None:
+def _deliver(reports: ReportSink | None, state: _State, server: str, data: bytes | None) -> None:
     """Hand a server's report to ``reports``: record the file its worker wrote, or write it."""
     if reports is None or state.render is None:
         return

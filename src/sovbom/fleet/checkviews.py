@@ -4,7 +4,7 @@ Checking a 3,000-component BOM and drawing its picture takes about a second; the
 server page must answer in a fraction of that. So ``fleet recheck`` keeps, with each verdict, what
 the page shows of that check: the verdict and counts, every finding (as the JSON endpoint gives it
 and as the findings table shows it, with its provenance paths) and the picture. A stored view is
-keyed by the BOM, the policy's SHA-256, the as-of date and the fail-on level (revision 0005), so
+keyed by the BOM, the policy's SHA-256, the as-of date and the fail-on level (revision 0004), so
 the page never shows a check made of another document or under another policy; without a stored
 view the dashboard checks the BOM itself.
 """
@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from sovbom import __version__
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -39,6 +41,9 @@ class CheckView:
     #: each finding as the findings table shows it (the same order)
     rows: list[dict[str, Any]]
     graph_svg: str
+    #: the sovbom version that made it: another version's stored check is not shown (its rules
+    #: or its drawing may differ), the dashboard checks the BOM itself instead
+    made_by: str = ""
 
     def to_bytes(self) -> bytes:
         return zlib.compress(orjson.dumps(asdict(self)), 6)
@@ -69,6 +74,7 @@ def build_view(report: CheckReport) -> CheckView:
         items=orjson.loads(orjson.dumps(items)), rows=orjson.loads(orjson.dumps(
             finding_rows(findings, names))),
         graph_svg=graph_svg(report.graph, report.policy, report.result.findings, "g"),
+        made_by=__version__,
     )  # fmt: skip
 
 
@@ -110,7 +116,13 @@ def load_view(
             .where(boms.c.sha256 == bom_sha256, cv.c.policy_sha256 == policy_sha256,
                    cv.c.as_of == as_of, cv.c.fail_on == fail_on)
         ).scalar()  # fmt: skip
-    return None if data is None else CheckView.from_bytes(data)
+    if data is None:
+        return None
+    try:
+        view = CheckView.from_bytes(data)
+    except (zlib.error, orjson.JSONDecodeError, TypeError):
+        return None  # unreadable: checked afresh, as when none is stored
+    return view if view.made_by == __version__ else None
 
 
 __all__ = ["CheckView", "build_view", "load_view", "save_views"]

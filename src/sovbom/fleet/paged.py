@@ -143,7 +143,9 @@ def _found(q: Query, latest: Subquery, dialect: str, cap: int) -> Subquery:
 
     from sovbom.fleet.schema import components, servers
 
-    stmts = [s.with_only_columns(servers.c.key, components.c.id) for s in _candidates(q, latest, dialect)]
+    stmts = [
+        s.with_only_columns(servers.c.key, components.c.id) for s in _candidates(q, latest, dialect)
+    ]
     inner: Any = stmts[0] if len(stmts) == 1 else union(*stmts)
     found: Subquery = inner.limit(cap + 1).subquery("found")
     return found

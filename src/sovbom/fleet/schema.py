@@ -11,8 +11,8 @@
 * ``rechecks`` and ``recheck_results``: each policy re-evaluation of the fleet and each server's
   verdict in it;
 * ``bom_shares``: each BOM's components counted by what a fleet summary groups them by (revision
-  0004, kept by ingest), so that a summary adds up a few rows per server;
-* ``check_views``: what the dashboard shows of a server's check under a policy (revision 0005,
+  0003, kept by ingest), so that a summary adds up a few rows per server;
+* ``check_views``: what the dashboard shows of a server's check under a policy (revision 0004,
   kept by ``fleet recheck``).
 
 The Alembic migrations in :mod:`sovbom.fleet.migrations` create exactly these tables; a test
@@ -173,7 +173,7 @@ bom_shares = Table(
 
 #: What the dashboard's server page shows of a BOM's check under one policy, as-of date and
 #: fail-on level (compressed JSON, the picture included), kept by ``fleet recheck`` (revision
-#: 0005, :mod:`sovbom.fleet.checkviews`).
+#: 0004, :mod:`sovbom.fleet.checkviews`).
 check_views = Table(
     "check_views",
     metadata,

@@ -71,7 +71,7 @@ def _rows(conn: Connection, latest: Any) -> list[tuple[Any, ...]]:
         select(latest.c.id).where(~exists().where(s.bom_id == latest.c.id)).scalar_subquery()
     )
     missing = conn.execute(select(boms.c.id).where(boms.c.id.in_(uncounted))).scalars().all()
-    for bom_id in missing:  # stored before revision 0004 kept counts: count them here
+    for bom_id in missing:  # stored before revision 0003 kept counts: count them here
         site, is_signed = conn.execute(
             select(servers.c.site, boms.c.signature == "verified")
             .select_from(boms.join(servers, servers.c.id == boms.c.server_id))

@@ -5,7 +5,7 @@
   these few rows per server instead of grouping every component of the fleet. Filled here from the
   BOMs ingested before this revision; ingest keeps it from then on.
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -5,8 +5,8 @@
   Empty after this revision: the next recheck fills it (the dashboard checks a BOM itself until
   then).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -30,7 +30,10 @@ def upgrade() -> None:
         sa.Column("view", sa.LargeBinary, nullable=False),
         sa.ForeignKeyConstraint(["bom_id"], ["boms.id"], name="fk_check_views_bom_id_boms"),
         sa.UniqueConstraint(
-            "bom_id", "policy_sha256", "as_of", "fail_on",
+            "bom_id",
+            "policy_sha256",
+            "as_of",
+            "fail_on",
             name="uq_check_views_bom_id_policy_sha256_as_of_fail_on",
         ),
     )
