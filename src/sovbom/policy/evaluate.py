@@ -221,7 +221,9 @@ def _terms(policy: Policy, ctype: str, cls: str | None) -> _Terms:
     specs = [
         spec
         for spec in RULES
-        if spec.component is not None and (in_scope or not spec.origin_scoped)
+        if spec.component is not None
+        and (in_scope or not spec.origin_scoped)
+        and (policy.stages or not spec.stage_scoped)
     ]
     return _Terms(
         critical,
@@ -426,60 +428,45 @@ class _FindingMaker:
     ) -> list[Finding]:
         pg = self.pg
         routes = pg.parent_routes(ref, limit=self.max_paths) if pg.root else []
-        where = _Where(ref, comp, prov, level, routes, pg.label_of(ref))
+        purl = comp.get("purl")
+        # what every finding of the component says about it, read once
+        about = (
+            ref,
+            pg.label_of(ref),
+            str(comp.get("type") or ""),
+            prov.cls,
+            purl if isinstance(purl, str) else None,
+            prov.part_number,
+            prov.serial,
+            prov.countries(),
+            level,
+            routes,
+        )
         out: list[Finding] = []
-        expired_reported: set[int] = set()
+        expired_reported: set[int] | None = None
         for rule, message in raised:
             exemption = None
             for ex in self.exemptions[rule]:
                 if not ex.matches(ref, comp, prov):
                     continue
                 if ex.expires is not None and ex.expires < self.today:
+                    if expired_reported is None:
+                        expired_reported = set()
                     if ex.index not in expired_reported:
                         expired_reported.add(ex.index)
                         out.append(
-                            where.finding(
+                            Finding(
                                 Rule.EXPIRED_EXEMPTION,
                                 self.severity(Rule.EXPIRED_EXEMPTION, critical),
                                 f"{ex.describe()} expired on {ex.expires.isoformat()}"
                                 f" (approved by {ex.approved_by}: {ex.reason})",
+                                *about,
                             )
                         )
                     continue
                 exemption = ex
                 break
-            f = where.finding(rule, self.severity(rule, critical), message)
-            f.exempted_by = exemption
-            out.append(f)
+            out.append(
+                Finding(rule, self.severity(rule, critical), message, *about, None, exemption)
+            )
         return out
-
-
-@dataclass(slots=True)
-class _Where:
-    """One component as its findings describe it (read once for all its findings)."""
-
-    ref: str
-    comp: Mapping[str, Any]
-    prov: Provenance
-    level: Level
-    routes: list[Route]
-    name: str
-
-    def finding(self, rule: Rule, severity: Severity, message: str) -> Finding:
-        comp, prov = self.comp, self.prov
-        purl = comp.get("purl")
-        return Finding(
-            rule,
-            severity,
-            message,
-            ref=self.ref,
-            name=self.name,
-            type=str(comp.get("type") or ""),
-            cls=prov.cls,
-            purl=purl if isinstance(purl, str) else None,
-            part_number=prov.part_number,
-            serial=prov.serial,
-            countries=prov.countries(),
-            level=self.level,
-            routes=self.routes,
-        )
