@@ -63,6 +63,9 @@ class VerificationContext:
         return Level.DECLARED, "only declared in the BOM"
 
 
+_RULE_IDS = {rule: rule.value for rule in Rule}  # an enum's .value is a Python-level lookup
+
+
 @dataclass(slots=True)
 class Finding:
     rule: Rule
@@ -97,7 +100,7 @@ class Finding:
         """The finding as JSON; its ``paths`` spelled out as bom-refs, or given as ``path_ids``
         (indices into a report's path table, which stores each path once)."""
         out: dict[str, Any] = {
-            "rule": self.rule.value,
+            "rule": _RULE_IDS[self.rule],
             "severity": SEVERITY_LABELS[self.severity],
             "message": self.message,
         }
@@ -379,7 +382,7 @@ def evaluate(
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
-    return -int(f.severity), f.rule.value, f.ref or ""
+    return -f.severity, _RULE_IDS[f.rule], f.ref or ""
 
 
 def _raise(checks: _Checks, subject: Subject) -> _Raised:
