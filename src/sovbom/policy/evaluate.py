@@ -269,11 +269,12 @@ class _Tally:
     #: country -> which share it counts in (once per distinct country)
     kinds: dict[str | None, str] = field(default_factory=dict)
 
-    def share(self, key: str, country: str | None) -> None:
+    def share(self, key: str, country: str | None, n: int = 1) -> None:
+        """Count ``n`` components of class ``key`` from ``country``."""
         share = self.by_class.get(key)
         if share is None:
             share = self.by_class[key] = ClassShare()
-        share.total += 1
+        share.total += n
         kind = self.kinds.get(country)
         if kind is None:
             kind = self.kinds[country] = (
@@ -286,13 +287,13 @@ class _Tally:
                 else "other"
             )
         if kind == "domestic":
-            share.domestic += 1
+            share.domestic += n
         elif kind == "approved":
-            share.approved += 1
+            share.approved += n
         elif kind == "other":
-            share.other += 1
+            share.other += n
         else:
-            share.unknown += 1
+            share.unknown += n
 
 
 def evaluate(
@@ -334,6 +335,7 @@ def evaluate(
 
     stage_shares = StageShares(policy.domestic)
     known = pg._provenance  # pg.provenance(ref), without a call per component
+    shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
     for ref, comp in pg.components.items():
         prov = known.get(ref)
         if prov is None:
@@ -355,7 +357,8 @@ def evaluate(
         # shares are over what the policy's origin scope covers: out-of-scope components (an
         # OS's packages under origin_scope [device, firmware]) have no origin to count
         if terms.in_scope:
-            tally.share(cls or ctype, country)
+            counted = (cls or ctype, country)  # counted here, added up once per value below
+            shares[counted] = shares.get(counted, 0) + 1
         shortfall = failures.get(ref)
         key = (terms, country, basis, prov.countries(), lv, shortfall)
         raised = verdicts.get(key)
@@ -369,6 +372,8 @@ def evaluate(
         if raised:
             findings.extend(make(raised, terms.critical, ref, comp, prov, level))
 
+    for (key, country), n in shares.items():
+        tally.share(key, country, n)
     levels = {lvl.label: tally.levels[lvl] for lvl in Level}
     findings.sort(key=_finding_order)
     return CheckResult(
