@@ -372,8 +372,8 @@ def evaluate(
         if raised:
             findings.extend(make(raised, terms.critical, ref, comp, prov, level))
 
-    for (key, country), n in shares.items():
-        tally.share(key, country, n)
+    for (of_class, country), n in shares.items():
+        tally.share(of_class, country, n)
     levels = {lvl.label: tally.levels[lvl] for lvl in Level}
     findings.sort(key=_finding_order)
     return CheckResult(
