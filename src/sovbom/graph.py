@@ -260,9 +260,13 @@ def _dependency_entries(doc: Mapping[str, Any]) -> Iterator[tuple[int, str, list
     if not isinstance(deps, list):
         return
     for i, dep in enumerate(deps):
-        if isinstance(dep, Mapping) and isinstance(dep.get("ref"), str):
+        # ``type(...) is dict`` first: parsed documents hold dicts, and the Mapping check is slow
+        if type(dep) is not dict and not isinstance(dep, Mapping):
+            continue
+        ref = dep.get("ref")
+        if isinstance(ref, str):
             on = dep.get("dependsOn")
-            yield i, dep["ref"], on if isinstance(on, list) else []
+            yield i, ref, on if type(on) is list or isinstance(on, list) else []
 
 
 @dataclass(slots=True)
@@ -347,7 +351,7 @@ def _dependency_edges(
     an external node (in ``external``)."""
     components = w.components
     keys = components.keys()
-    parent_of = w.parent_of.get
+    get = w.parent_of.get
     depends: list[tuple[str, list[str]]] = []
     for i, ref, on in _dependency_entries(doc):
         if ref not in components and ref not in external:
@@ -371,7 +375,7 @@ def _dependency_edges(
         if targets is not None and ref not in targets and keys >= targets:
             # the common case: every target a component (nesting repeated in dependencies
             # stays "contains")
-            depends.append((ref, [t for t in on if parent_of(t) != ref]))
+            depends.append((ref, [t for t in on if get(t) != ref]))
         else:
             depends.append((ref, _checked_targets(i, ref, on, w, external, problems)))
     return depends

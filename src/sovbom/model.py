@@ -428,21 +428,27 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
         _entity(component, "supplier") if "supplier" in component else (None, None)
     )
     production: tuple[ProductionStep, ...] = _steps(steps) if steps else ()
+    get = found.get
     if "origins" in component:
-        origin = _standard_origin(component) or found.get("origin") or found.get("origin2")
+        origin = _standard_origin(component) or get("origin") or get("origin2")
         production = _merge_origin_stages(production, component["origins"])
     else:
-        origin = found.get("origin") or found.get("origin2") if found else None
+        origin = get("origin") or get("origin2") if found else None
+    if found:
+        part_number, serial, cls = get("part_number"), get("serial"), get("cls")
+        slot = get("slot") or get("slot2")
+    else:
+        part_number = serial = cls = slot = None
     return Provenance(
         manufacturer,
         manufacturer_country,
         supplier,
         supplier_country,
         _country(origin) if origin else None,
-        found.get("part_number"),
-        found.get("serial"),
-        found.get("cls"),
-        found.get("slot") or found.get("slot2"),
+        part_number,
+        serial,
+        cls,
+        slot,
         production,
         tuple(seen_by) if seen_by else (),
     )

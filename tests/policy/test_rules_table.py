@@ -126,3 +126,24 @@ def test_critical_components_raise_every_rule_one_step(spec: object) -> None:
     critical, plain = by_kind[(rule, "hw")], by_kind[(rule, "lib")]
     assert plain == {SPECS[rule].default}
     assert critical == {SPECS[rule].default.raised()}, f"{rule.value} not raised when critical"
+
+
+def test_stage_scoped_rules_raise_nothing_without_a_stage_table() -> None:
+    """A policy without ``stages`` skips the stage-scoped rules: each must be silent then, even
+    for a component whose production stages are all abroad."""
+    from sovbom.model import ProductionStep, Provenance
+    from sovbom.policy.rules import RULES, Subject
+
+    prov = Provenance(
+        None, "CN", None, "CN", "CN", None, None, "cpu", None,
+        (ProductionStep(step="assembly", site=None, country="CN"),),
+        (),
+    )  # fmt: skip
+    scoped = [spec for spec in RULES if spec.stage_scoped]
+    assert {spec.rule.value for spec in scoped} == {"stage-origin", "traceability-chain"}
+    subject = Subject(frozenset({"JP"}), frozenset(), frozenset({"CN"}), True, prov=prov, ref="x")
+    for spec in scoped:
+        assert spec.component is not None
+        assert spec.component(subject) is None
+    subject.stages = {"cpu": {"assembly": "domestic"}}
+    assert any(spec.component(subject) is not None for spec in scoped if spec.component)

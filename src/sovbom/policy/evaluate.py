@@ -63,6 +63,9 @@ class VerificationContext:
         return Level.DECLARED, "only declared in the BOM"
 
 
+_RULE_IDS = {rule: rule.value for rule in Rule}  # an enum's .value is a Python-level lookup
+
+
 @dataclass(slots=True)
 class Finding:
     rule: Rule
@@ -97,7 +100,7 @@ class Finding:
         """The finding as JSON; its ``paths`` spelled out as bom-refs, or given as ``path_ids``
         (indices into a report's path table, which stores each path once)."""
         out: dict[str, Any] = {
-            "rule": self.rule.value,
+            "rule": _RULE_IDS[self.rule],
             "severity": SEVERITY_LABELS[self.severity],
             "message": self.message,
         }
@@ -221,7 +224,9 @@ def _terms(policy: Policy, ctype: str, cls: str | None) -> _Terms:
     specs = [
         spec
         for spec in RULES
-        if spec.component is not None and (in_scope or not spec.origin_scoped)
+        if spec.component is not None
+        and (in_scope or not spec.origin_scoped)
+        and (policy.stages or not spec.stage_scoped)
     ]
     return _Terms(
         critical,
@@ -264,11 +269,12 @@ class _Tally:
     #: country -> which share it counts in (once per distinct country)
     kinds: dict[str | None, str] = field(default_factory=dict)
 
-    def share(self, key: str, country: str | None) -> None:
+    def share(self, key: str, country: str | None, n: int = 1) -> None:
+        """Count ``n`` components of class ``key`` from ``country``."""
         share = self.by_class.get(key)
         if share is None:
             share = self.by_class[key] = ClassShare()
-        share.total += 1
+        share.total += n
         kind = self.kinds.get(country)
         if kind is None:
             kind = self.kinds[country] = (
@@ -281,13 +287,13 @@ class _Tally:
                 else "other"
             )
         if kind == "domestic":
-            share.domestic += 1
+            share.domestic += n
         elif kind == "approved":
-            share.approved += 1
+            share.approved += n
         elif kind == "other":
-            share.other += 1
+            share.other += n
         else:
-            share.unknown += 1
+            share.unknown += n
 
 
 def evaluate(
@@ -329,6 +335,7 @@ def evaluate(
 
     stage_shares = StageShares(policy.domestic)
     known = pg._provenance  # pg.provenance(ref), without a call per component
+    shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
     for ref, comp in pg.components.items():
         prov = known.get(ref)
         if prov is None:
@@ -350,7 +357,8 @@ def evaluate(
         # shares are over what the policy's origin scope covers: out-of-scope components (an
         # OS's packages under origin_scope [device, firmware]) have no origin to count
         if terms.in_scope:
-            tally.share(cls or ctype, country)
+            counted = (cls or ctype, country)  # counted here, added up once per value below
+            shares[counted] = shares.get(counted, 0) + 1
         shortfall = failures.get(ref)
         key = (terms, country, basis, prov.countries(), lv, shortfall)
         raised = verdicts.get(key)
@@ -364,6 +372,8 @@ def evaluate(
         if raised:
             findings.extend(make(raised, terms.critical, ref, comp, prov, level))
 
+    for (of_class, country), n in shares.items():
+        tally.share(of_class, country, n)
     levels = {lvl.label: tally.levels[lvl] for lvl in Level}
     findings.sort(key=_finding_order)
     return CheckResult(
@@ -377,7 +387,7 @@ def evaluate(
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
-    return -int(f.severity), f.rule.value, f.ref or ""
+    return -f.severity, _RULE_IDS[f.rule], f.ref or ""
 
 
 def _raise(checks: _Checks, subject: Subject) -> _Raised:
@@ -426,60 +436,45 @@ class _FindingMaker:
     ) -> list[Finding]:
         pg = self.pg
         routes = pg.parent_routes(ref, limit=self.max_paths) if pg.root else []
-        where = _Where(ref, comp, prov, level, routes, pg.label_of(ref))
+        purl = comp.get("purl")
+        # what every finding of the component says about it, read once
+        about = (
+            ref,
+            pg.label_of(ref),
+            str(comp.get("type") or ""),
+            prov.cls,
+            purl if isinstance(purl, str) else None,
+            prov.part_number,
+            prov.serial,
+            prov.countries(),
+            level,
+            routes,
+        )
         out: list[Finding] = []
-        expired_reported: set[int] = set()
+        expired_reported: set[int] | None = None
         for rule, message in raised:
             exemption = None
             for ex in self.exemptions[rule]:
                 if not ex.matches(ref, comp, prov):
                     continue
                 if ex.expires is not None and ex.expires < self.today:
+                    if expired_reported is None:
+                        expired_reported = set()
                     if ex.index not in expired_reported:
                         expired_reported.add(ex.index)
                         out.append(
-                            where.finding(
+                            Finding(
                                 Rule.EXPIRED_EXEMPTION,
                                 self.severity(Rule.EXPIRED_EXEMPTION, critical),
                                 f"{ex.describe()} expired on {ex.expires.isoformat()}"
                                 f" (approved by {ex.approved_by}: {ex.reason})",
+                                *about,
                             )
                         )
                     continue
                 exemption = ex
                 break
-            f = where.finding(rule, self.severity(rule, critical), message)
-            f.exempted_by = exemption
-            out.append(f)
+            out.append(
+                Finding(rule, self.severity(rule, critical), message, *about, None, exemption)
+            )
         return out
-
-
-@dataclass(slots=True)
-class _Where:
-    """One component as its findings describe it (read once for all its findings)."""
-
-    ref: str
-    comp: Mapping[str, Any]
-    prov: Provenance
-    level: Level
-    routes: list[Route]
-    name: str
-
-    def finding(self, rule: Rule, severity: Severity, message: str) -> Finding:
-        comp, prov = self.comp, self.prov
-        purl = comp.get("purl")
-        return Finding(
-            rule,
-            severity,
-            message,
-            ref=self.ref,
-            name=self.name,
-            type=str(comp.get("type") or ""),
-            cls=prov.cls,
-            purl=purl if isinstance(purl, str) else None,
-            part_number=prov.part_number,
-            serial=prov.serial,
-            countries=prov.countries(),
-            level=self.level,
-            routes=self.routes,
-        )

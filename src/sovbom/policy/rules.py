@@ -146,6 +146,7 @@ class RuleSpec:
     """One rule: its identity, default severity, help text and evaluation.
 
     ``origin_scoped``: applies only to components within the policy's ``origin_scope``.
+    ``stage_scoped``: the check reads only the policy's ``stages`` table (skipped without one).
     ``by_value``: the check reads only the subject's country, basis, countries, level, needed
     level and shortfall (and the policy's terms), so it runs once per distinct combination of
     them, not once per component.
@@ -159,6 +160,8 @@ class RuleSpec:
     graph: GraphCheck | None = None
     origin_scoped: bool = False
     by_value: bool = False
+    #: reads the policy's ``stages`` table only: never raised by a policy without one
+    stage_scoped: bool = False
 
     @property
     def id(self) -> str:
@@ -333,6 +336,7 @@ RULES: tuple[RuleSpec, ...] = (
         True,
         "A production stage the policy names is not performed where it must be (domestic, approved, not denied).",
         component=_stage_origin,
+        stage_scoped=True,
     ),
     RuleSpec(
         Rule.TRACEABILITY_CHAIN,
@@ -340,6 +344,7 @@ RULES: tuple[RuleSpec, ...] = (
         True,
         "A part's traceability chain is incomplete: a listed stage missing, a stage without a site, dates out of order, or a gap to its parent's assembly.",
         component=_traceability_chain,
+        stage_scoped=True,
     ),
 )  # fmt: skip
 

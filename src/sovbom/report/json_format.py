@@ -148,20 +148,24 @@ class _PathTable:
 
     def ids(self, routes: Iterable[Route]) -> list[int]:
         index, nodes = self._index, self.nodes
+        get = index.get
         out = []
         for route in routes:
-            found = index.get(id(route))
+            found = get(id(route))
             if found is None:
-                chain = []
-                node: Route | None = route
-                while node is not None and id(node) not in index:
+                chain = [route]
+                node = route[1]
+                while node is not None:
+                    found = get(id(node))
+                    if found is not None:
+                        break
                     chain.append(node)
                     node = node[1]
-                found = None if node is None else index[id(node)]
+                append = nodes.append
                 for n in reversed(chain):
-                    index[id(n)] = len(nodes)
-                    nodes.append({"ref": n[0], "parent": found})
-                    found = len(nodes) - 1
+                    index[id(n)] = at = len(nodes)
+                    append({"ref": n[0], "parent": found})
+                    found = at
                 assert found is not None
             out.append(found)
         return out
