@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sovbom._io import display_name, read_bytes
+from sovbom._parallel import worker_count
 from sovbom.cyclonedx.reader import parse_bom
 from sovbom.delivery.assess import assess, check_signature, sha256_hex
 from sovbom.delivery.duplicates import (
@@ -242,13 +243,7 @@ _Item = tuple[DeliveryResult, bytes | None, ServerKeys | None]
 
 
 def _default_jobs(n: int) -> int:
-    if n < PARALLEL_THRESHOLD:
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
+    return worker_count(n, PARALLEL_THRESHOLD)
 
 
 def _work(inputs: ServerInputs) -> _Item:

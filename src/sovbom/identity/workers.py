@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 import gc
 import multiprocessing
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sovbom._parallel import worker_count
 from sovbom.identity.chain import ChainValidator
 from sovbom.identity.check import Checked, check_evidence
 from sovbom.identity.evidence import DeviceEvidence, Part, evidence_of
@@ -73,13 +73,7 @@ def _work(bounds: tuple[int, int]) -> tuple[list[Outcome], int, int]:
 
 
 def default_jobs(n: int) -> int:
-    if n < PARALLEL_THRESHOLD:
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
+    return worker_count(n, PARALLEL_THRESHOLD)
 
 
 def check_all(jobs: Sequence[Job], settings: Settings, workers: int | None) -> list[Outcome]:

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import hashes
 from sigstore.errors import MetadataError, VerificationError
 
 from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, parse_json, read_bytes
+from sovbom._parallel import worker_count
 from sovbom.errors import InputError
 from sovbom.signers import SignerPolicy
 from sovbom.signing._common import REJECTIONS, default_bundle_path, malformed_bundle, one_line
@@ -363,13 +364,7 @@ _WORKER_VERIFIER: BundleVerifier | None = None
 
 
 def _default_jobs(n: int) -> int:
-    if n < PARALLEL_THRESHOLD:
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 8))
+    return worker_count(n, PARALLEL_THRESHOLD)
 
 
 def _worker_verify(args: tuple[str | os.PathLike[str], str | os.PathLike[str] | None]) -> Verdict:
