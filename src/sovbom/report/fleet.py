@@ -96,21 +96,10 @@ class FleetMarkdownMixin(_ViewMixin):
 
 class FleetHtmlMixin(_ViewMixin):
     def _view(self, view: data.View) -> bytes:
-        from sovbom.report.html.page import esc, page
+        from sovbom.report.html.page import macro, page
 
-        body = [f"<h1>{esc(view.title)}</h1><p>{esc(view.headline)}</p>"]
-        for section in view.sections:
-            body.append(f"<h2>{esc(section.title)}</h2>")
-            if not section.rows:
-                body.append("<p>None.</p>")
-                continue
-            head = "".join(f"<th>{esc(c)}</th>" for c in section.columns)
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
-                for row in section.rows
-            )
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-        return page(view.title, "".join(body)).encode("utf-8")
+        body = macro("report/fleet.html.j2", "fleet_view", view)
+        return page(view.title, str(body)).encode("utf-8")
 
 
 def _json(build: Callable[[Any], dict[str, Any]], report: Any) -> bytes:

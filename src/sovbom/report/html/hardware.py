@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from sovbom.report.html.page import esc
+from sovbom.report.html.page import macro
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -64,28 +64,22 @@ def tooltip(
 
 
 def hardware_html(report: CheckReport, h: str) -> str:
-    """The section (empty when hardware identity was not checked)."""
+    """The section (empty when hardware identity was not checked): the template
+    ``report/hardware.html.j2``."""
     parts = report.hardware_identity
     if parts is None:
         return ""
+    rows = [
+        {
+            "mark": PROVED if p.proved else NOT_PROVED,
+            "label": "proved" if p.proved else "not proved",
+            "name": p.name, "ref": p.ref, "root": p.root or "",
+            "root_sha256": (p.root_sha256 or "")[:16],
+            "measurements": p.measurement_text if p.proved else "",
+            "nonce": p.nonce or "", "revocation": p.revocation.replace("-", " "),
+            "summary": p.summary(),
+        }
+        for p in parts
+    ]  # fmt: skip
     proved = sum(p.proved for p in parts)
-    head = f"<{h}>Hardware identity ({proved} of {len(parts)} proved)</{h}>"
-    if not parts:
-        return head + "<p>No part carries identity evidence or has one recorded.</p>"
-    rows = []
-    for p in parts:
-        mark = PROVED if p.proved else NOT_PROVED
-        label = "proved" if p.proved else "not proved"
-        rows.append(
-            f'<tr class="{mark}"><td>{esc(p.name)}<br><code>{esc(p.ref)}</code></td>'
-            f'<td><span class="badge b-{mark}">{label}</span></td>'
-            f"<td>{esc(p.root or '')}<br><code>{esc((p.root_sha256 or '')[:16])}</code></td>"
-            f"<td>{esc(p.measurement_text if p.proved else '')}</td>"
-            f"<td>{esc(p.nonce or '')}</td><td>{esc(p.revocation.replace('-', ' '))}</td>"
-            f"<td>{esc(p.summary())}</td></tr>"
-        )
-    return (
-        head + '<table class="hardware-identity"><thead><tr><th>part</th><th>identity</th>'
-        "<th>root (sha256)</th><th>measurements</th><th>nonce</th><th>revocation</th>"
-        f"<th>basis, or why not</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    return str(macro("report/hardware.html.j2", "hardware_section", h, proved, rows))

@@ -46,10 +46,11 @@ def origins_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> 
     h = f"h{level}"
     out = ""
     if report.result.stages:
-        out += f"<{h}>Domestic share by stage (value: declared cost)</{h}>"
+        out += _macro("heading", h, "Domestic share by stage (value: declared cost)", None)
         out += stage_shares_html(report.result.stages.to_dict(), prefix)
     if report.claim is not None:
-        out += f'<{h} id="{prefix}-claim-h">Origin claim</{h}>' + claim_html(report.claim, prefix)
+        out += _macro("heading", h, "Origin claim", f"{prefix}-claim-h")
+        out += claim_html(report.claim, prefix)
     return out
 
 
