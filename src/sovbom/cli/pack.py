@@ -57,6 +57,34 @@ def _bundle_pairs(values: tuple[str, ...], option: str = "--bundle") -> dict[str
     return out
 
 
+def _bom_pairs(values: tuple[str, ...], boms: tuple[str, ...], option: str) -> dict[str, str]:
+    """``BOM=FILE`` values, each naming a BOM given on the command line."""
+    pairs = _bundle_pairs(values, option)
+    unknown = set(pairs) - set(boms)
+    if unknown:
+        raise click.BadParameter(f"not a BOM given: {sorted(unknown)[0]}", param_hint=option)
+    return pairs
+
+
+def _check_trust_usage(
+    trust_args: TrustArgs, *, unsigned: bool, identity_token: str | None
+) -> None:
+    """The trust and signing options that cannot go together for a pack."""
+    if trust_args.trusted_root and trust_args.trust_config:
+        raise click.UsageError("give only one of --trusted-root and --trust-config")
+    if trust_args.checks_signatures and not (trust_args.trusted_root or trust_args.trust_config):
+        raise click.UsageError(
+            "--signers needs --trusted-root or --trust-config: pack the trust material used"
+        )
+    if unsigned and (identity_token or trust_args.staging):
+        raise click.UsageError("--unsigned takes no --identity-token or --staging")
+    if trust_args.offline and not unsigned:
+        raise click.UsageError(
+            "--offline: signing the index needs the network (the CA and the log);"
+            " add --unsigned, or drop --offline"
+        )
+
+
 @cli.command()
 @click.argument("boms", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
@@ -170,9 +198,10 @@ def pack(
     the BOM each report judged, and index.json.sigstore.json, the operator's Sigstore signature
     over the index (the identity options are those of 'sovbom sign'; --unsigned leaves it out).
     With --policy every BOM is checked as 'sovbom check' does (its signature first, when
-    --signers is given: fail closed) and the JSON report is packed with it. One
-    --claim, the origin claim is packed and evaluated with each check (the report carries its
-    result); --claim-result packs a claim result signed on its own. One
+    --signers is given: fail closed) and the JSON report is packed with it. With
+    --claim the origin claim is packed and evaluated with each check (the report carries its
+    result); --claim-result packs a claim result signed on its own. With --hardware-roots the
+    hardware identity evidence is packed and verified (see --observed). One
     --certificate-identity signer instead of --signers holds the policy's attestation roles and
     the 'pack' role; it is packed as a signer policy file. --staging signs the index with the
     public-good staging instance; --offline (no network) needs --unsigned. The same inputs give
@@ -189,34 +218,16 @@ def pack(
     if Path(output).is_file() and not force:
         # before any work: signing the index spends an identity token and a log entry
         raise InputError("exists (use --force to replace it)", source=output)
-    pairs = _bundle_pairs(bundles)
-    unknown = set(pairs) - set(boms)
-    if unknown:
-        raise click.BadParameter(f"not a BOM given: {sorted(unknown)[0]}", param_hint="--bundle")
-    observed = _bundle_pairs(observed_pairs, "--observed")
-    if set(observed) - set(boms):
-        wrong = sorted(set(observed) - set(boms))[0]
-        raise click.BadParameter(f"not a BOM given: {wrong}", param_hint="--observed")
+    pairs = _bom_pairs(bundles, boms, "--bundle")
+    observed = _bom_pairs(observed_pairs, boms, "--observed")
     if observed and not hardware_roots:
         raise click.UsageError("--observed needs --hardware-roots")
+    _check_trust_usage(trust_args, unsigned=unsigned, identity_token=identity_token)
     trusted_root, trust_config, staging = (
         trust_args.trusted_root,
         trust_args.trust_config,
         trust_args.staging,
     )
-    if trusted_root and trust_config:
-        raise click.UsageError("give only one of --trusted-root and --trust-config")
-    if trust_args.checks_signatures and not (trusted_root or trust_config):
-        raise click.UsageError(
-            "--signers needs --trusted-root or --trust-config: pack the trust material used"
-        )
-    if unsigned and (identity_token or staging):
-        raise click.UsageError("--unsigned takes no --identity-token or --staging")
-    if trust_args.offline and not unsigned:
-        raise click.UsageError(
-            "--offline: signing the index needs the network (the CA and the log);"
-            " add --unsigned, or drop --offline"
-        )
     with trust_args.signers_file(_pack_roles(trust_args, policy_path)) as signers:
         request = PackRequest(
             boms=boms,
