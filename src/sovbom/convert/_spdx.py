@@ -1,4 +1,4 @@
-"""What SPDX 2.3 and 3.0 share: identifiers, hash names, licences, the document's time and name."""
+"""What SPDX 2.3 and 3.0 documents share: element identifiers, the document's id, time and name."""
 
 from __future__ import annotations
 
@@ -10,27 +10,34 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sovbom import __version__
-from sovbom.convert._walk import LossLog, Part
+from sovbom.convert._walk import LossLog
 
 TOOL = f"sovbom-{__version__}"
 
-#: CycloneDX hash algorithm -> (SPDX 2.3 name, SPDX 3.0 name)
-HASHES: dict[str, tuple[str, str]] = {
-    "MD5": ("MD5", "md5"),
-    "SHA-1": ("SHA1", "sha1"),
-    "SHA-256": ("SHA256", "sha256"),
-    "SHA-384": ("SHA384", "sha384"),
-    "SHA-512": ("SHA512", "sha512"),
-    "SHA3-256": ("SHA3-256", "sha3_256"),
-    "SHA3-384": ("SHA3-384", "sha3_384"),
-    "SHA3-512": ("SHA3-512", "sha3_512"),
-    "BLAKE2b-256": ("BLAKE2b-256", "blake2b256"),
-    "BLAKE2b-384": ("BLAKE2b-384", "blake2b384"),
-    "BLAKE2b-512": ("BLAKE2b-512", "blake2b512"),
-    "BLAKE3": ("BLAKE3", "blake3"),
-}
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
+
+#: document-level fields both SPDX mappings carry (the rest of the document is reported)
+DOC_FIELDS = (
+    "$schema",
+    "bomFormat",
+    "specVersion",
+    "serialNumber",
+    "version",
+    "components",
+    "dependencies",
+    "metadata.timestamp",
+    "metadata.tools",
+    "metadata.authors.name",
+    "metadata.component",
+    "metadata.supplier.name",
+    "metadata.manufacturer.name",
+    "metadata.properties",
+)
+
+
+def spdx_id_text(text: str) -> str:
+    """``text`` with every run of characters an SPDX identifier cannot hold made one ``-``."""
+    return _UNSAFE.sub("-", text).strip("-")
 
 
 class IdMaker:
@@ -45,7 +52,7 @@ class IdMaker:
         known = self._by_ref.get(ref)
         if known is not None:
             return known
-        base = self._prefix + (_UNSAFE.sub("-", ref).strip("-") or "component")
+        base = self._prefix + (spdx_id_text(ref) or "component")
         candidate, n = base, 2
         while candidate in self._used:
             candidate, n = f"{base}-{n}", n + 1
@@ -93,57 +100,3 @@ def document_name(doc: Mapping[str, Any]) -> str:
         version = f" {root['version']}" if root.get("version") else ""
         return f"{root['name']}{version}"
     return "CycloneDX BOM"
-
-
-def license_expression(part: Part, log: LossLog, refs: dict[str, str]) -> str | None:
-    """One SPDX licence expression for the component's ``licenses`` (AND of several).
-
-    A licence given by name only becomes a ``LicenseRef-`` whose text is that name (``refs``
-    collects them for the document).
-    """
-    terms: list[str] = []
-    for entry in part.data.get("licenses") or []:
-        if not isinstance(entry, Mapping):
-            continue
-        if entry.get("expression"):
-            terms.append(str(entry["expression"]))
-            continue
-        lic = entry.get("license")
-        if not isinstance(lic, Mapping):
-            continue
-        if lic.get("id"):
-            terms.append(str(lic["id"]))
-        elif lic.get("name"):
-            ref = "LicenseRef-" + (_UNSAFE.sub("-", str(lic["name"])).strip("-") or "unnamed")
-            refs[ref] = str(lic["name"])
-            terms.append(ref)
-    if not terms:
-        return None
-    if len(terms) == 1:
-        return terms[0]
-    return " AND ".join(f"({t})" if " " in t else t for t in terms)
-
-
-#: component fields every SPDX mapping carries (see spdx2 and spdx3 for where each goes)
-CARRIED_FIELDS = (
-    "type",
-    "bom-ref",
-    "name",
-    "version",
-    "description",
-    "supplier.name",
-    "manufacturer.name",
-    "authors.name",
-    "author",
-    "purl",
-    "cpe",
-    "hashes",
-    "licenses.license.id",
-    "licenses.license.name",
-    "licenses.expression",
-    "copyright",
-    "properties",
-    "components",
-    "externalReferences.url",
-    "externalReferences.type",
-)

@@ -12,13 +12,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from sovbom.convert._spdx import (
-    CARRIED_FIELDS,
-    HASHES,
+    DOC_FIELDS,
     TOOL,
     IdMaker,
     created_time,
     document_name,
     document_uuid,
+)
+from sovbom.convert._spdx_component import (
+    CARRIED_FIELDS,
+    identifiers_of,
+    known_hashes,
     license_expression,
 )
 from sovbom.convert._walk import (
@@ -42,23 +46,6 @@ _PURPOSES = {
     "file": "FILE",
 }
 
-#: document-level fields mapped (the rest of the document is reported)
-_DOC_FIELDS = (
-    "$schema",
-    "bomFormat",
-    "specVersion",
-    "serialNumber",
-    "version",
-    "components",
-    "dependencies",
-    "metadata.timestamp",
-    "metadata.tools",
-    "metadata.authors.name",
-    "metadata.component",
-    "metadata.supplier.name",
-    "metadata.manufacturer.name",
-    "metadata.properties",
-)
 
 
 def _creators(doc: Mapping[str, Any]) -> list[str]:
@@ -115,13 +102,10 @@ def _package(
     pkg["primaryPackagePurpose"] = purpose or "OTHER"
     if purpose is None and c.get("type"):
         log.note(f"SPDX 2.3 has no purpose for CycloneDX type {c['type']!r}: written as OTHER")
-    checksums = []
-    for h in c.get("hashes") or []:
-        alg = HASHES.get(str(h.get("alg")))
-        if alg is None:
-            log.field(f"component.hashes with algorithm {h.get('alg')}")
-            continue
-        checksums.append({"algorithm": alg[0], "checksumValue": str(h.get("content", ""))})
+    checksums = [
+        {"algorithm": alg[0], "checksumValue": str(h.get("content", ""))}
+        for alg, h in known_hashes(c, log)
+    ]
     if checksums:
         pkg["checksums"] = checksums
     expression = license_expression(part, log, licence_refs)
@@ -145,23 +129,23 @@ def _package(
     return pkg
 
 
+#: identifier kind -> (SPDX 2.3 referenceCategory, referenceType)
+_IDENTIFIER_REFS = {
+    "purl": ("PACKAGE-MANAGER", "purl"),
+    "cpe23": ("SECURITY", "cpe23Type"),
+    "cpe22": ("SECURITY", "cpe22Type"),
+}
+
+
 def _external_refs(c: Mapping[str, Any]) -> list[dict[str, str]]:
     refs = []
-    if c.get("purl"):
+    for kind, value in identifiers_of(c):
+        category, ref_type = _IDENTIFIER_REFS[kind]
         refs.append(
             {
-                "referenceCategory": "PACKAGE-MANAGER",
-                "referenceType": "purl",
-                "referenceLocator": str(c["purl"]),
-            }
-        )
-    if c.get("cpe"):
-        cpe = str(c["cpe"])
-        refs.append(
-            {
-                "referenceCategory": "SECURITY",
-                "referenceType": "cpe23Type" if cpe.startswith("cpe:2.3:") else "cpe22Type",
-                "referenceLocator": cpe,
+                "referenceCategory": category,
+                "referenceType": ref_type,
+                "referenceLocator": value,
             }
         )
     for ext in c.get("externalReferences") or []:
@@ -222,7 +206,7 @@ def to_spdx2(doc: Mapping[str, Any], raw: bytes, log: LossLog) -> dict[str, Any]
             {"licenseId": ref, "name": name, "extractedText": name}
             for ref, name in sorted(licence_refs.items())
         ]
-    log.fields("", doc, _DOC_FIELDS)
+    log.fields("", doc, DOC_FIELDS)
     return out
 
 

@@ -12,13 +12,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from sovbom.convert._spdx import (
-    CARRIED_FIELDS,
-    HASHES,
+    DOC_FIELDS,
     TOOL,
     IdMaker,
     created_time,
     document_name,
     document_uuid,
+)
+from sovbom.convert._spdx_component import (
+    CARRIED_FIELDS,
+    identifiers_of,
+    known_hashes,
     license_expression,
 )
 from sovbom.convert._walk import (
@@ -51,22 +55,6 @@ _PURPOSES = {
     "cryptographic-asset": "other",
 }
 
-_DOC_FIELDS = (
-    "$schema",
-    "bomFormat",
-    "specVersion",
-    "serialNumber",
-    "version",
-    "components",
-    "dependencies",
-    "metadata.timestamp",
-    "metadata.tools",
-    "metadata.authors.name",
-    "metadata.component",
-    "metadata.supplier.name",
-    "metadata.manufacturer.name",
-    "metadata.properties",
-)
 
 
 class _Graph:
@@ -118,13 +106,10 @@ def _package(g: _Graph, part: Part, log: LossLog, licence_refs: dict[str, str]) 
     purpose = _PURPOSES.get(str(c.get("type")))
     if purpose:
         fields["software_primaryPurpose"] = purpose
-    hashes = []
-    for h in c.get("hashes") or []:
-        alg = HASHES.get(str(h.get("alg")))
-        if alg is None:
-            log.field(f"component.hashes with algorithm {h.get('alg')}")
-            continue
-        hashes.append({"type": "Hash", "algorithm": alg[1], "hashValue": str(h.get("content"))})
+    hashes = [
+        {"type": "Hash", "algorithm": alg[1], "hashValue": str(h.get("content"))}
+        for alg, h in known_hashes(c, log)
+    ]
     if hashes:
         fields["verifiedUsing"] = hashes
     identifiers = _identifiers(c)
@@ -158,23 +143,19 @@ def _package(g: _Graph, part: Part, log: LossLog, licence_refs: dict[str, str]) 
     return pid
 
 
+#: identifier kind -> SPDX 3.0.1 ExternalIdentifierType
+_IDENTIFIER_TYPES = {"purl": "packageUrl", "cpe23": "cpe23", "cpe22": "cpe22"}
+
+
 def _identifiers(c: Mapping[str, Any]) -> list[dict[str, str]]:
-    out = []
-    if c.get("purl"):
-        out.append(
-            {
-                "type": "ExternalIdentifier",
-                "externalIdentifierType": "packageUrl",
-                "identifier": str(c["purl"]),
-            }
-        )
-    if c.get("cpe"):
-        cpe = str(c["cpe"])
-        kind = "cpe23" if cpe.startswith("cpe:2.3:") else "cpe22"
-        out.append(
-            {"type": "ExternalIdentifier", "externalIdentifierType": kind, "identifier": cpe}
-        )
-    return out
+    return [
+        {
+            "type": "ExternalIdentifier",
+            "externalIdentifierType": _IDENTIFIER_TYPES[kind],
+            "identifier": value,
+        }
+        for kind, value in identifiers_of(c)
+    ]
 
 
 #: CycloneDX externalReference type -> SPDX 3.0.1 ExternalRefType (others: "other" + a comment)
@@ -309,5 +290,5 @@ def to_spdx3(doc: Mapping[str, Any], raw: bytes, log: LossLog) -> dict[str, Any]
         profileConformance=["core", "software", "simpleLicensing"],
         **extra,
     )
-    log.fields("", doc, _DOC_FIELDS)
+    log.fields("", doc, DOC_FIELDS)
     return {"@context": CONTEXT, "@graph": [creation, *g.items]}
