@@ -111,6 +111,25 @@ def test_claim_fails_on_each_condition_with_its_reason(
         assert failed[failing]["reasons"][0]["path"][0] == "hw:server"
 
 
+def test_fail_on_never_reports_a_failing_claim_and_exits_zero(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    _abroad(manifest)
+    bom, out = _build(run_cli, manifest, tmp_path), tmp_path / "r.json"
+    args = ["claim", str(bom), "--claim", str(CLAIM), "--as-of", "2026-11-22", "-o", str(out)]
+    failing = run_cli(*args)
+    assert failing.exit_code == 1
+    failing_doc = out.read_text()
+    out.unlink()
+    result = run_cli(*args, "--fail-on", "never")
+    assert result.exit_code == 0, result.stderr
+    assert "does not hold: stages" in result.stderr
+    assert out.read_text() == failing_doc
+    assert json.loads(failing_doc)["holds"] is False
+    assert run_cli(*args, "--fail-on", "fail").exit_code == 1
+
+
 def test_a_bad_claim_file_is_refused(run_cli: Any, tmp_path: Path) -> None:
     bad = tmp_path / "c.yaml"
     bad.write_text("sovbom_claim: 1\nname: x\ncountry: Japan\nconditions: {}\n")

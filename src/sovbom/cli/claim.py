@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 import orjson
 
 from sovbom._io import display_name, read_bytes, write_bytes
 from sovbom.cli._common import cli, output_option
-from sovbom.cli._options import as_of_option, parse_as_of
+from sovbom.cli._options import FAIL_NEVER, as_of_option, parse_as_of
 from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, VerificationFailed
 
@@ -29,6 +27,14 @@ from sovbom.errors import ExitCode, VerificationFailed
     type=click.Path(dir_okay=False),
     help="The BOM's Sigstore bundle (default: BOM.sigstore.json).",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(("fail", FAIL_NEVER)),
+    default="fail",
+    show_default=True,
+    help="Exit 1 when the claim does not hold. 'never': report only (exit 0; the result and"
+    " the message on stderr still say it does not hold).",
+)
 @trust_options
 @as_of_option
 def claim(
@@ -36,6 +42,7 @@ def claim(
     claim_path: str,
     output: str,
     bundle: str | None,
+    fail_on: str,
     trust_args: TrustArgs,
     as_of: str | None,
 ) -> None:
@@ -49,8 +56,8 @@ def claim(
     with 'sovbom verify'.
 
     \b
-    Exit codes: 0 the claim holds; 1 a condition fails; 3 a signature did not verify;
-    4 unreadable input.
+    Exit codes: 0 the claim holds (or --fail-on never); 1 a condition fails; 3 a signature
+    did not verify; 4 unreadable input.
     """
     from sovbom.checking import check_bom, verify_signature
     from sovbom.claims import claim_result, evaluate_claim, load_claim
@@ -76,4 +83,5 @@ def claim(
     if not result["holds"]:
         failed = ", ".join(c.id for c in conditions if not c.holds)
         click.echo(f"claim {definition.name!r} does not hold: {failed}", err=True)
-        sys.exit(ExitCode.FINDINGS)
+        if fail_on != FAIL_NEVER:
+            click.get_current_context().exit(int(ExitCode.FINDINGS))
