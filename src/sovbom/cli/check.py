@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sovbom._io import MAX_SMALL_INPUT_BYTES, display_name, read_bytes, write_bytes
+from sovbom._io import write_bytes
 from sovbom.cli._common import cli, enum_choice, output_option, warn
 from sovbom.cli._options import (
     as_of_option,
@@ -20,12 +20,15 @@ from sovbom.cli._options import (
     required_value,
 )
 from sovbom.cli._trust import TrustArgs, trust_options
-from sovbom.errors import ExitCode, InputError, VerificationFailed
+from sovbom.errors import ExitCode, InputError
 from sovbom.report.interface import ReportFormat, TraceReport, renderer_for
 
 if TYPE_CHECKING:
     from sovbom.claims import Claim
+    from sovbom.cyclonedx.reader import LoadedBom
+    from sovbom.evidence import EvidenceFile
     from sovbom.identity import HardwareReport
+    from sovbom.signing import TrustOptions, Verdict
 
 # The policy, the graph (networkx), the trace query and the BOM reader are imported inside the
 # commands: `sovbom --help` and every other command start without them.
@@ -121,9 +124,8 @@ def check(
     Exit codes: 0 no finding at or above --fail-on (and the --claim holds); 1 findings at or
     above it, or the claim does not hold; 3 a signature did not verify; 4 unreadable input.
     """
-    from sovbom.checking import check_bom, verify_signature
+    from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import load_bom
-    from sovbom.evidence import bundle_path_for, load_evidence
     from sovbom.policy import load_policy
 
     today = parse_as_of(as_of)
@@ -131,24 +133,7 @@ def check(
     definition = _load_claim(claim_path)
     loaded = load_bom(bom)
     trust = trust_args.load(policy.attestation_roles)
-    signature = None
-    files = []
-    if trust is not None:
-        if bom == "-" and bundle is None:
-            raise InputError("reading the BOM from stdin: give its --bundle")
-        path = bundle_path_for(bom, bundle)
-        if not path.exists():
-            raise VerificationFailed(
-                f"{loaded.source}: not signed: no Sigstore bundle at {path}"
-                " (sign it with 'sovbom sign', or give --bundle)"
-            )
-        bundle_bytes = read_bytes(path, limit=MAX_SMALL_INPUT_BYTES)
-        signature = verify_signature(loaded, bundle_bytes, display_name(path), trust)
-        files = [load_evidence(e, trust) for e in evidence]
-    elif evidence:
-        raise InputError(
-            "--evidence needs --signers: evidence only counts when its signature verifies"
-        )
+    signature, files = _signature_and_evidence(loaded, bom, bundle, evidence, trust)
     hardware = _hardware_identity(loaded.doc, bom, hardware_roots, observed_hbom)
     report = check_bom(
         loaded,
@@ -174,6 +159,30 @@ def check(
         claim_fails = fail_on != "never"
     if report.fails or claim_fails:
         click.get_current_context().exit(int(ExitCode.FINDINGS))
+
+
+def _signature_and_evidence(
+    loaded: LoadedBom,
+    bom: str,
+    bundle: str | None,
+    evidence: tuple[str, ...],
+    trust: TrustOptions | None,
+) -> tuple[Verdict | None, list[EvidenceFile]]:
+    """With a signer policy: the BOM's verified signature and its verified --evidence files."""
+    from sovbom.evidence import bundle_path_for, load_evidence, verify_bom_signature
+
+    if trust is None:
+        if evidence:
+            raise InputError(
+                "--evidence needs --signers: evidence only counts when its signature verifies"
+            )
+        return None, []
+    if bom == "-" and bundle is None:
+        raise InputError("reading the BOM from stdin: give its --bundle")
+    signature = verify_bom_signature(
+        loaded.raw, loaded.source, bundle_path_for(bom, bundle), trust
+    )
+    return signature, [load_evidence(e, trust) for e in evidence]
 
 
 def _load_claim(path: str | None) -> Claim | None:

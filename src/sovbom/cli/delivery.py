@@ -130,6 +130,33 @@ def verify_delivery(
     or the delivery does not match; 1 only policy findings at or above --fail-on; 4 unreadable
     input.
     """
+    _check_usage(expected, shipment, bundle, observed, sources, report_dir)
+    today = parse_as_of(as_of)
+    policy, verifier = _policy_and_verifier(policy_path, trust_args)
+    chosen = ReportFormat(fmt or default_format(output))
+    color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
+    if shipment is not None:
+        code = _shipment(
+            shipment, report_dir, verifier, policy, fail_on, today, chosen, output, color, jobs,
+            hardware_roots,
+        )  # fmt: skip
+    else:
+        assert expected is not None
+        code = _single(expected, bundle, observed, sources, verifier, policy, fail_on, today,
+                       chosen, output, color, hardware_roots)  # fmt: skip
+    if code:
+        click.get_current_context().exit(code)
+
+
+def _check_usage(
+    expected: str | None,
+    shipment: str | None,
+    bundle: str | None,
+    observed: str | None,
+    sources: HardwareSources,
+    report_dir: str | None,
+) -> None:
+    """One server (--expected, with --observed or collection options) or a --shipment."""
     if (expected is None) == (shipment is None):
         raise click.UsageError("give either --expected FILE (one server) or --shipment DIR")
     if shipment is not None:
@@ -152,7 +179,12 @@ def verify_delivery(
                 "give the observed inventory: either --observed FILE or collection options"
                 f" ({source_options()})"
             )
-    today = parse_as_of(as_of)
+
+
+def _policy_and_verifier(
+    policy_path: str | None, trust_args: TrustArgs
+) -> tuple[Policy | None, BundleVerifier]:
+    """The --policy (if any) and the verifier of factory HBOMs (its attestation roles sign)."""
     policy = None
     if policy_path is not None:
         from sovbom.policy import load_policy
@@ -167,20 +199,7 @@ def verify_delivery(
         )
     from sovbom import signing
 
-    verifier = signing.BundleVerifier(trust.trust, trust.signers)
-    chosen = ReportFormat(fmt or default_format(output))
-    color = chosen is ReportFormat.TABLE and output == "-" and sys.stdout.isatty()
-    if shipment is not None:
-        code = _shipment(
-            shipment, report_dir, verifier, policy, fail_on, today, chosen, output, color, jobs,
-            hardware_roots,
-        )  # fmt: skip
-    else:
-        assert expected is not None
-        code = _single(expected, bundle, observed, sources, verifier, policy, fail_on, today,
-                       chosen, output, color, hardware_roots)  # fmt: skip
-    if code:
-        click.get_current_context().exit(code)
+    return policy, signing.BundleVerifier(trust.trust, trust.signers)
 
 
 def _single(

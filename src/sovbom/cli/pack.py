@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,10 @@ from sovbom.cli._options import configured, default_format, fail_on_option, pars
 from sovbom.cli._trust import DEFAULT_ATTESTATION_ROLES, PACK_ROLE, TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError
 from sovbom.report.interface import ReportFormat, renderer_for
+
+if TYPE_CHECKING:
+    from sovbom.pack.build import IndexSigning, PackRequest
+    from sovbom.pack.inspect import InspectReport
 
 
 def _pack_roles(trust_args: TrustArgs, policy_path: str | None) -> list[str]:
@@ -212,8 +217,7 @@ def pack(
     Exit codes: 0 written; 3 a BOM's signature does not verify; 4 unreadable input, an existing
     --output without --force, no identity, or the CA / log failed.
     """
-    from sovbom.pack.build import IndexSigning, PackRequest, build_signed, prepare_pack
-    from sovbom.report.json_format import check_report_dict
+    from sovbom.pack.build import IndexSigning, PackRequest
 
     if Path(output).is_file() and not force:
         # before any work: signing the index spends an identity token and a log entry
@@ -223,19 +227,14 @@ def pack(
     if observed and not hardware_roots:
         raise click.UsageError("--observed needs --hardware-roots")
     _check_trust_usage(trust_args, unsigned=unsigned, identity_token=identity_token)
-    trusted_root, trust_config, staging = (
-        trust_args.trusted_root,
-        trust_args.trust_config,
-        trust_args.staging,
-    )
     with trust_args.signers_file(_pack_roles(trust_args, policy_path)) as signers:
         request = PackRequest(
             boms=boms,
             as_of=parse_as_of(as_of),
             fail_on=fail_on,
             bundles=pairs,
-            trusted_root=trusted_root,
-            trust_config=trust_config,
+            trusted_root=trust_args.trusted_root,
+            trust_config=trust_args.trust_config,
             signers=signers,
             policy=policy_path,
             reports=reports,
@@ -245,21 +244,31 @@ def pack(
             hardware_roots=hardware_roots,
             observed=observed,
         )
-        builder = prepare_pack(request, check_report_dict)
-        for warning in builder.warnings:
-            warn(f"warning: {warning}")
-        if unsigned:
-            data = builder.build(None)
-        else:
+        signing = None
+        if not unsigned:
             signing = IndexSigning(
                 identity_token=identity_token,
                 ambient=not no_ambient,
-                trust_config=trust_config,
-                staging=staging,
+                trust_config=trust_args.trust_config,
+                staging=trust_args.staging,
                 signers=signers,
             )
-            data = build_signed(builder, signing)
+        data = _build_pack(request, signing)
     write_bytes(output, data)
+
+
+def _build_pack(request: PackRequest, signing: IndexSigning | None) -> bytes:
+    """Read, verify and check every input, then build the archive (its index signed unless
+    ``signing`` is None); the builder's warnings go to stderr."""
+    from sovbom.pack.build import build_signed, prepare_pack
+    from sovbom.report.json_format import check_report_dict
+
+    builder = prepare_pack(request, check_report_dict)
+    for warning in builder.warnings:
+        warn(f"warning: {warning}")
+    if signing is None:
+        return builder.build(None)
+    return build_signed(builder, signing)
 
 
 @cli.command()
@@ -347,8 +356,7 @@ def inspect(
     hold (tampering);
     4 unreadable or hostile archive, or bad options.
     """
-    from sovbom.pack.inspect import InspectOptions, as_failure, inspect_pack
-    from sovbom.pack.safezip import extract_members
+    from sovbom.pack.inspect import InspectOptions, inspect_pack
     from sovbom.report.json_format import check_report_dict
 
     if trust_args.trusted_root and trust_args.trust_config:
@@ -374,13 +382,33 @@ def inspect(
     for warning in report.warnings:
         warn(f"warning: {warning}")
     chosen = ReportFormat(fmt or default_format(output))
-    rendered = renderer_for(chosen).inspect(report)
-    failure = as_failure(report)
-    if extract and failure is None:
+    _write_inspection(report, members, renderer_for(chosen).inspect(report), output, extract)
+    _exit_on_verdict(report, fail_on, extracting=bool(extract))
+
+
+def _write_inspection(
+    report: InspectReport,
+    members: dict[str, bytes],
+    rendered: bytes,
+    output: str,
+    extract: str | None,
+) -> None:
+    """Extract the members when the pack holds (and --extract is given), then write the report."""
+    from sovbom.pack.inspect import as_failure
+    from sovbom.pack.safezip import extract_members
+
+    if extract and as_failure(report) is None:
         extract_members(members, extract)
     write_bytes(output, rendered)
+
+
+def _exit_on_verdict(report: InspectReport, fail_on: str, *, extracting: bool) -> None:
+    """Exit 3 when the pack does not hold, 1 when it holds but a re-checked BOM fails."""
+    from sovbom.pack.inspect import as_failure
+
+    failure = as_failure(report)
     if failure is not None:
-        if extract:
+        if extracting:
             click.echo("sovbom: nothing extracted: the pack does not hold", err=True)
         click.echo(f"sovbom: error: {failure.diagnostics()}", err=True)
         click.get_current_context().exit(int(ExitCode.VERIFICATION_FAILED))
