@@ -19,6 +19,15 @@ TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    _servers()
+    _boms()
+    _components()
+    _rechecks()
+    _recheck_results()
+
+
+def _servers() -> None:
+    """One row per server, by its unique key."""
     op.create_table(
         "servers",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -29,6 +38,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_servers"),
         sa.UniqueConstraint("key", name="uq_servers_key"),
     )
+
+
+def _boms() -> None:
+    """Every BOM version ingested, with its signature verdict and the document itself."""
     op.create_table(
         "boms",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -51,6 +64,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("sha256", name="uq_boms_sha256"),
     )
     op.create_index("ix_boms_server_id_produced_at", "boms", ["server_id", "produced_at"])
+
+
+def _components() -> None:
+    """The components of each BOM, with the columns the where-used queries search."""
     op.create_table(
         "components",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
@@ -82,6 +99,10 @@ def upgrade() -> None:
         ["country"],
     ):
         op.create_index(f"ix_components_{'_'.join(cols)}", "components", cols)
+
+
+def _rechecks() -> None:
+    """One row per fleet recheck: the policy and threshold it ran with."""
     op.create_table(
         "rechecks",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -92,6 +113,10 @@ def upgrade() -> None:
         sa.Column("ran_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_rechecks"),
     )
+
+
+def _recheck_results() -> None:
+    """Each server's verdict in a recheck."""
     op.create_table(
         "recheck_results",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
