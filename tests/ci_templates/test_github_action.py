@@ -8,6 +8,7 @@ from pathlib import Path
 from ci_support import (
     ACTION,
     SAMPLES,
+    ActionRun,
     base_env,
     load_yaml,
     run_action,
@@ -39,6 +40,30 @@ def _github_env(tmp_path: Path, instance: LocalSigstore) -> dict[str, str]:
     return env
 
 
+def _run(
+    instance: LocalSigstore,
+    tmp_path: Path,
+    trust_config: Path,
+    inputs: dict[str, str],
+    *,
+    signer: str | None,
+    env_changes: dict[str, str] | None = None,
+) -> ActionRun:
+    """The action run with the sample policy and the local instance's trust config, nothing to
+    install, and (for ``signer``) a signer policy naming that workflow identity."""
+    env = _github_env(tmp_path, instance)
+    env.update(env_changes or {})
+    given = {
+        "policy": str(SAMPLES / "policy.yaml"),
+        "trust-config": str(trust_config),
+        "install": "",
+    }
+    if signer is not None:
+        signers = signers_file(tmp_path / "signers.yaml", signer, GITHUB_ACTIONS_ISSUER)
+        given["signers"] = str(signers)
+    return run_action(load_yaml(ACTION), {**given, **inputs}, env, tmp_path / "ws")
+
+
 def test_action_declares_what_it_needs() -> None:
     action = load_yaml(ACTION)
     assert action["runs"]["using"] == "composite"
@@ -53,21 +78,12 @@ def test_action_declares_what_it_needs() -> None:
 def test_action_builds_signs_checks_and_writes_sarif(
     local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
 ) -> None:
-    env = _github_env(tmp_path, local_sigstore)
-    signers = signers_file(
-        tmp_path / "signers.yaml", local_sigstore.gha_identity, GITHUB_ACTIONS_ISSUER
-    )
-    run = run_action(
-        load_yaml(ACTION),
-        {
-            "manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml"),
-            "policy": str(SAMPLES / "policy.yaml"),
-            "signers": str(signers),
-            "trust-config": str(trust_config),
-            "install": "",
-        },
-        env,
-        tmp_path / "ws",
+    run = _run(
+        local_sigstore,
+        tmp_path,
+        trust_config,
+        {"manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml")},
+        signer=local_sigstore.gha_identity,
     )
     details = {n: (r.returncode, r.stderr[-2000:]) for n, r in run.results.items()}
     assert run.skipped_uses == [UPLOAD], details  # setup-python: only to install
@@ -93,23 +109,16 @@ def test_action_builds_signs_checks_and_writes_sarif(
 def test_action_passes_below_fail_on_with_an_existing_bom(
     local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
 ) -> None:
-    env = _github_env(tmp_path, local_sigstore)
-    signers = signers_file(
-        tmp_path / "signers.yaml", local_sigstore.gha_identity, GITHUB_ACTIONS_ISSUER
-    )
-    run = run_action(
-        load_yaml(ACTION),
+    run = _run(
+        local_sigstore,
+        tmp_path,
+        trust_config,
         {
             "bom": str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
-            "policy": str(SAMPLES / "policy.yaml"),
-            "signers": str(signers),
-            "trust-config": str(trust_config),
             "fail-on": "critical",
-            "install": "",
             "upload-sarif": "false",
         },
-        env,
-        tmp_path / "ws",
+        signer=local_sigstore.gha_identity,
     )
     details = {n: (r.returncode, r.stderr[-2000:]) for n, r in run.results.items()}
     assert run.failed is None, details
@@ -121,22 +130,12 @@ def test_action_passes_below_fail_on_with_an_existing_bom(
 def test_action_fails_closed_on_an_unlisted_signer(
     local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
 ) -> None:
-    env = _github_env(tmp_path, local_sigstore)
-    signers = signers_file(
-        tmp_path / "signers.yaml", "someone-else@example.eu", GITHUB_ACTIONS_ISSUER
-    )
-    run = run_action(
-        load_yaml(ACTION),
-        {
-            "manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml"),
-            "policy": str(SAMPLES / "policy.yaml"),
-            "signers": str(signers),
-            "trust-config": str(trust_config),
-            "fail-on": "critical",
-            "install": "",
-        },
-        env,
-        tmp_path / "ws",
+    run = _run(
+        local_sigstore,
+        tmp_path,
+        trust_config,
+        {"manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml"), "fail-on": "critical"},
+        signer="someone-else@example.eu",
     )
     assert run.failed == "Check provenance (SARIF)"
     assert run.results["Check provenance (SARIF)"].returncode == 3
@@ -146,18 +145,13 @@ def test_action_fails_closed_on_an_unlisted_signer(
 def test_action_without_ambient_identity_fails_at_signing(
     local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
 ) -> None:
-    env = _github_env(tmp_path, local_sigstore)
-    env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = "wrong"  # the job lacks `id-token: write`
-    run = run_action(
-        load_yaml(ACTION),
-        {
-            "manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml"),
-            "policy": str(SAMPLES / "policy.yaml"),
-            "trust-config": str(trust_config),
-            "install": "",
-        },
-        env,
-        tmp_path / "ws",
+    run = _run(
+        local_sigstore,
+        tmp_path,
+        trust_config,
+        {"manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml")},
+        signer=None,
+        env_changes={"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "wrong"},  # no `id-token: write`
     )
     assert run.failed == "Sign the BOM with the workflow's identity"
     assert run.results[run.failed].returncode == 4

@@ -80,6 +80,21 @@ def run_pipeline(
     return results
 
 
+def _pipeline(
+    instance: LocalSigstore, tmp_path: Path, trust_config: Path, signer: str, **variables: str
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """The pipeline with the sample policy, the local instance's trust config, nothing to
+    install, and a signer policy naming ``signer``; ``variables`` add or override."""
+    signers = signers_file(tmp_path / "signers.yaml", signer, GITLAB_ISSUER)
+    common = {
+        "SOVBOM_INSTALL": "",
+        "SOVBOM_POLICY": str(SAMPLES / "policy.yaml"),
+        "SOVBOM_SIGNERS": str(signers),
+        "SOVBOM_TRUST_CONFIG": str(trust_config),
+    }
+    return run_pipeline(instance, tmp_path, {**common, **variables})
+
+
 def test_template_declares_id_tokens_and_sarif_artifact() -> None:
     template = load_yaml(GITLAB)
     jobs = dict(gitlab_jobs(template))
@@ -93,17 +108,12 @@ def test_template_declares_id_tokens_and_sarif_artifact() -> None:
 def test_pipeline_builds_signs_checks_and_keeps_sarif(
     local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
 ) -> None:
-    signers = signers_file(tmp_path / "signers.yaml", GITLAB_IDENTITY, GITLAB_ISSUER)
-    results = run_pipeline(
+    results = _pipeline(
         local_sigstore,
         tmp_path,
-        {
-            "SOVBOM_INSTALL": "",
-            "SOVBOM_MANIFEST": str(SAMPLES / "hgx-b200-jp.manifest.yaml"),
-            "SOVBOM_POLICY": str(SAMPLES / "policy.yaml"),
-            "SOVBOM_SIGNERS": str(signers),
-            "SOVBOM_TRUST_CONFIG": str(trust_config),
-        },
+        trust_config,
+        GITLAB_IDENTITY,
+        SOVBOM_MANIFEST=str(SAMPLES / "hgx-b200-jp.manifest.yaml"),
     )
     codes = {n: r.returncode for n, r in results.items()}
     details = {n: r.stderr[-2000:] for n, r in results.items()}
@@ -120,18 +130,13 @@ def test_pipeline_builds_signs_checks_and_keeps_sarif(
 def test_pipeline_passes_below_fail_on(
     local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
 ) -> None:
-    signers = signers_file(tmp_path / "signers.yaml", GITLAB_IDENTITY, GITLAB_ISSUER)
-    results = run_pipeline(
+    results = _pipeline(
         local_sigstore,
         tmp_path,
-        {
-            "SOVBOM_INSTALL": "",
-            "SOVBOM_BOM": str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
-            "SOVBOM_POLICY": str(SAMPLES / "policy.yaml"),
-            "SOVBOM_SIGNERS": str(signers),
-            "SOVBOM_TRUST_CONFIG": str(trust_config),
-            "SOVBOM_FAIL_ON": "critical",
-        },
+        trust_config,
+        GITLAB_IDENTITY,
+        SOVBOM_BOM=str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
+        SOVBOM_FAIL_ON="critical",
     )
     codes = {n: r.returncode for n, r in results.items()}
     assert codes == {"sovbom-build": 0, "sovbom-sign": 0, "sovbom-check": 0}
@@ -141,17 +146,12 @@ def test_pipeline_passes_below_fail_on(
 def test_pipeline_signature_by_another_identity_fails_closed(
     local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
 ) -> None:
-    signers = signers_file(tmp_path / "signers.yaml", "someone-else@example.eu", GITLAB_ISSUER)
-    results = run_pipeline(
+    results = _pipeline(
         local_sigstore,
         tmp_path,
-        {
-            "SOVBOM_INSTALL": "",
-            "SOVBOM_BOM": str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
-            "SOVBOM_POLICY": str(SAMPLES / "policy.yaml"),
-            "SOVBOM_SIGNERS": str(signers),
-            "SOVBOM_TRUST_CONFIG": str(trust_config),
-            "SOVBOM_FAIL_ON": "critical",
-        },
+        trust_config,
+        "someone-else@example.eu",
+        SOVBOM_BOM=str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
+        SOVBOM_FAIL_ON="critical",
     )
     assert results["sovbom-check"].returncode == 3

@@ -15,6 +15,7 @@ from typing import Any
 from pack_support import SERVERS, SignedPack, members, reindex, write_zip
 from signing_support import invoke
 
+from helpers import assert_refused
 from sovbom._io import MAX_JSON_DEPTH
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,15 +32,6 @@ def _inspect(p: SignedPack, archive: Path, *extra: str | Path) -> Any:
     )  # fmt: skip
 
 
-def _refused(result: Any, archive: Path) -> str:
-    assert result.exit_code == 4, (result.exit_code, result.output)
-    errors = [line for line in result.stderr.splitlines() if line.startswith("sovbom: error:")]
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f"sovbom: error: {archive}"), errors[0]
-    assert "Traceback" not in result.stderr
-    return errors[0]
-
-
 def test_deep_index(signed_pack: SignedPack, unsigned_pack: SignedPack, tmp_path: Path) -> None:
     """Read as the index (unsigned, allowed): exit 4 naming the pack. Under a signature it no
     longer matches: the pack does not hold (exit 3), the index is never trusted."""
@@ -48,7 +40,7 @@ def test_deep_index(signed_pack: SignedPack, unsigned_pack: SignedPack, tmp_path
         items = members(unsigned_pack.archive)
         items["index.json"] = deep
         archive = write_zip(tmp_path / f"deep-index-{depth}.zip", items)
-        line = _refused(_inspect(unsigned_pack, archive, "--allow-unsigned-index"), archive)
+        line = assert_refused(_inspect(unsigned_pack, archive, "--allow-unsigned-index"), archive)
         assert "index.json" in line
         items = members(signed_pack.archive)
         items["index.json"] = deep

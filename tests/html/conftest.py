@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,56 +28,13 @@ trust = _packs.trust
 signed_pack_template = _packs.signed_pack_template
 signed_pack = _packs.signed_pack
 
-CHROMIUM = os.environ.get("SOVBOM_CHROMIUM", "/usr/bin/chromium")
-#: Flags for a closed network (no background connections, no first-run, no sandbox as root).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-ARTIFACTS = TESTS.parent / "test-artifacts"
-
-
-def _unavailable(why: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{why}: CI must install it (.ci/run installs Debian's chromium)")
-    pytest.skip(why)
+from browser_support import chromium  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def browser(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (its own browser downloads are never used)."""
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
-        _unavailable(f"no Chromium at {CHROMIUM}")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    p = request.getfixturevalue("playwright_driver")  # one driver per run (tests/conftest.py)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    context = p.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=CHROMIUM_ARGS,
-        viewport={"width": 1400, "height": 1000},
-        offline=True,
-    )
-    try:
+    """Chromium with no network at all: a report needs none."""
+    with chromium(request, tmp_path_factory.mktemp("chromium-profile"), offline=True) as context:
         yield context
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS

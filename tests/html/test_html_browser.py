@@ -7,13 +7,14 @@ Skipped where Chromium is absent, except under CI (the CI variable set), where i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import synthetic
 from signing_support import invoke
+
+from browser_support import Visit, watched_page
 
 REPO = Path(__file__).resolve().parents[2]
 HGX = REPO / "samples" / "hgx-b200-jp.hbom.cdx.json"
@@ -22,26 +23,9 @@ POLICY = REPO / "samples" / "policy.yaml"
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Visit:
-    page: Any
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-
 def visit(browser: Any, path: Path) -> Visit:
-    page = browser.new_page()
-    v = Visit(page)
-    page.on(
-        "console",
-        lambda m: (
-            v.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
-        ),
-    )
-    page.on("pageerror", lambda e: v.errors.append(f"pageerror: {e}"))
-    page.on("request", lambda r: v.requests.append(r.url))
-    page.on("dialog", lambda d: (v.dialogs.append(d.message), d.dismiss()))
+    v = watched_page(browser)
+    page = v.page
     page.goto(path.as_uri(), wait_until="load")
     page.wait_for_timeout(200)
     return v

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from signing_support import IDENTITY, ISSUER, Trust, invoke
 
+from helpers import assert_refused as refused
+from helpers import error_lines
 from sovbom._io import MAX_JSON_DEPTH, MAX_SMALL_INPUT_BYTES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,18 +48,10 @@ def oversized(path: Path) -> Path:
     return path
 
 
-def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("sovbom: error:")]
-
-
 def assert_refused(result, source: Path, words: str) -> str:  # type: ignore[no-untyped-def]
-    assert result.exit_code == 4, (result.exit_code, result.output)
-    errors = error_lines(result.stderr)
-    assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f"sovbom: error: {source}"), errors[0]
-    assert words in errors[0], errors[0]
-    assert "Traceback" not in result.stderr
-    return errors[0]
+    line = refused(result, source)
+    assert words in line, line
+    return line
 
 
 def verify(trust: Trust, *args: str | Path):  # type: ignore[no-untyped-def]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import socket
 import sys
 import threading
@@ -27,6 +25,8 @@ for _p in (TESTS / "fleet", TESTS / "html"):
 
 from fleet_support import SAMPLES, part, server_bom, write  # noqa: E402
 from fleet_support import policy as write_policy  # noqa: E402
+
+from browser_support import chromium  # noqa: E402
 
 #: A component name with markup: every page must show it as text.
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -140,39 +140,10 @@ def get(url: str) -> Reply:
         return Reply(e.code, dict(e.headers), e.read())
 
 
-CHROMIUM = os.environ.get("SOVBOM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]  # fmt: skip
-ARTIFACTS = TESTS.parent / "test-artifacts"
-
-
 @pytest.fixture(scope="session")
 def browser(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never Playwright's own browser downloads); the
-    context is online only so that it can reach the loopback dashboard (tests check requests)."""
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
-        if os.environ.get("CI"):
-            pytest.fail(f"no Chromium at {CHROMIUM}: CI must install it")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    pytest.importorskip("playwright.sync_api")
-    p = request.getfixturevalue("playwright_driver")  # one driver per run (tests/conftest.py)
-    profile = tmp_path_factory.mktemp("chromium-profile-web")
-    context = p.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-        viewport={"width": 1400, "height": 1000},
-    )  # fmt: skip
-    try:
-        yield context
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+    """Chromium online only so that it can reach the loopback dashboard (tests check requests)."""
+    with chromium(request, tmp_path_factory.mktemp("chromium-profile-web"), offline=False) as c:
+        yield c

@@ -7,12 +7,12 @@ Skipped where Chromium is absent, except under CI (the CI variable set), where i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_support import Visit, watched_page
 from conftest import HOSTILE
 
 pytestmark = pytest.mark.slow
@@ -27,26 +27,9 @@ PAGES = {
 }
 
 
-@dataclass
-class Visit:
-    page: Any
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-
 def visit(browser: Any, url: str) -> Visit:
-    page = browser.new_page()
-    v = Visit(page)
-    page.on(
-        "console",
-        lambda m: (
-            v.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
-        ),
-    )
-    page.on("pageerror", lambda e: v.errors.append(f"pageerror: {e}"))
-    page.on("request", lambda r: v.requests.append(r.url))
-    page.on("dialog", lambda d: (v.dialogs.append(d.message), d.dismiss()))
+    v = watched_page(browser)
+    page = v.page
     response = page.goto(url, wait_until="load")
     assert response is not None and response.status == 200
     page.wait_for_timeout(150)

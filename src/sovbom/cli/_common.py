@@ -211,6 +211,18 @@ def enum_choice(enum: type[Enum]) -> click.Choice[str]:
     return click.Choice([str(m.value) for m in enum], case_sensitive=False)
 
 
+def format_option(enum: type[Enum], noun: str = "Report") -> Callable[[F], F]:
+    """``-f/--format``: one of ``enum``'s values (the command picks table on a terminal, else
+    json, when none is given)."""
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=enum_choice(enum),
+        help=f"{noun} format (default: table on a terminal, else json).",
+    )
+
+
 def output_option(
     default: str = "-", help_text: str = "Output file ('-' for stdout)."
 ) -> Callable[[F], F]:

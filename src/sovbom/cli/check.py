@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option, warn
+from sovbom.cli._common import cli, format_option, output_option, warn
 from sovbom.cli._options import (
     as_of_option,
     configured,
@@ -45,13 +45,7 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="Policy file (YAML/JSON). Required; default: the configured one ('sovbom config').",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(ReportFormat),
-    help="Report format (default: table on a terminal, else json).",
-)
+@format_option(ReportFormat)
 @output_option()
 @fail_on_option()
 @click.option(
@@ -223,13 +217,7 @@ def _hardware_identity(
     help="What to look for: a purl (pkg:...), a country (JP), a name, part number or serial;"
     " or explicit KEY=VALUE with KEY one of purl, name, part, serial, country, ref (* wildcards).",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(ReportFormat),
-    help="Report format (default: table on a terminal, else json).",
-)
+@format_option(ReportFormat)
 @output_option()
 @click.option(
     "--max-paths",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-import click
 import orjson
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, format_option, output_option
 from sovbom.cli._options import default_format
 
 
@@ -18,13 +17,7 @@ class ConfigFormat(StrEnum):
 
 
 @cli.command("config")
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(ConfigFormat),
-    help="Output format (default: table on a terminal, else json).",
-)
+@format_option(ConfigFormat, "Output")
 @output_option()
 def config_command(fmt: str | None, output: str) -> None:
     """Show the defaults in effect for shared options, and where each comes from.

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, enum_choice, format_option, output_option
 from sovbom.cli._options import default_format
 from sovbom.conformance.model import FailOn
 from sovbom.conformance.profiles import ProfileId
@@ -25,13 +25,7 @@ from sovbom.report.interface import ReportFormat, renderer_for
     type=enum_choice(ProfileId),
     help="Minimum-elements profile.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(ReportFormat),
-    help="Report format (default: table on a terminal, else json).",
-)
+@format_option(ReportFormat)
 @output_option()
 @click.option(
     "--fail-on",

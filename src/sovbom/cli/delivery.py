@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sovbom._io import display_name, read_bytes, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
+from sovbom.cli._common import cli, format_option, output_option, progress_bar
 from sovbom.cli._options import (
     as_of_option,
     configured,
@@ -87,13 +87,7 @@ if TYPE_CHECKING:
 @fail_on_option(
     "With --policy: exit 1 when a finding reaches this severity (and the delivery matched)."
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(ReportFormat),
-    help="Report format (default: table on a terminal, else json).",
-)
+@format_option(ReportFormat)
 @output_option()
 @as_of_option
 def verify_delivery(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sovbom._io import display_name, read_bytes, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, format_option, output_option
 from sovbom.cli._options import default_format
 from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError, VerificationFailed
@@ -39,13 +39,7 @@ def _verify(label: str, loaded: LoadedBom, path: str, bundle: str | None,
 @cli.command()
 @click.argument("bom_a", metavar="A", type=click.Path(dir_okay=False, allow_dash=True))
 @click.argument("bom_b", metavar="B", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(ReportFormat),
-    help="Report format (default: table on a terminal, else json).",
-)
+@format_option(ReportFormat)
 @output_option()
 @click.option(
     "--fail-on-change",

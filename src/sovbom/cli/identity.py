@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sovbom._io import STDIO, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, format_option, output_option
 from sovbom.cli._options import default_format
 from sovbom.cyclonedx.reader import load_bom
 from sovbom.errors import VerificationFailed
@@ -50,13 +50,7 @@ def _as_of(value: str | None) -> dt.datetime | None:
     type=click.Path(file_okay=False),
     help="Where relative evidence files are (default: the observed HBOM's directory).",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(IdentityFormat),
-    help="Output format (default: table on a terminal, else json).",
-)
+@format_option(IdentityFormat, "Output")
 @output_option()
 def verify_hardware_cmd(
     observed: str,

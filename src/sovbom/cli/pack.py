@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice, warn
+from sovbom.cli._common import cli, format_option, warn
 from sovbom.cli._options import configured, default_format, fail_on_option, parse_as_of
 from sovbom.cli._trust import DEFAULT_ATTESTATION_ROLES, PACK_ROLE, TrustArgs, trust_options
 from sovbom.errors import ExitCode, InputError
@@ -280,13 +280,7 @@ def _build_pack(request: PackRequest, signing: IndexSigning | None) -> bytes:
     help="Fall back to the pack's own trust material and signer policy where you give none"
     " (the operator's: the report says so).",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(ReportFormat),
-    help="Report format (default: table on a terminal, else json).",
-)
+@format_option(ReportFormat)
 @click.option(
     "-o",
     "--output",

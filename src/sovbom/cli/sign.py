@@ -12,7 +12,7 @@ import click
 import orjson
 
 from sovbom._io import read_bytes, write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option, progress_bar
+from sovbom.cli._common import cli, format_option, output_option, progress_bar
 from sovbom.cli._trust import TrustArgs, trust_options
 from sovbom.errors import InputError, VerificationFailed
 from sovbom.signers import IdentityRule, SignerPolicy, load_signer_policy
@@ -193,13 +193,7 @@ def _table_line(v: signing.Verdict) -> str:
     help="For DSSE bundles: the accepted in-toto predicate type (repeatable; '*' accepts any;"
     " 'document': the type of the file's kind, CycloneDX, SPDX 2.3 or SPDX 3).",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(VerifyFormat),
-    help="Output format (default: table on a terminal, else json).",
-)
+@format_option(VerifyFormat, "Output")
 @click.option(
     "-j",
     "--jobs",

@@ -11,7 +11,7 @@ import click
 import orjson
 
 from sovbom._io import write_bytes
-from sovbom.cli._common import cli, enum_choice, output_option
+from sovbom.cli._common import cli, format_option, output_option
 from sovbom.cli._options import default_format
 from sovbom.errors import InputError
 
@@ -46,13 +46,7 @@ def trust() -> None:
     is_flag=True,
     help="Touch no network: the given file, or the cached / embedded public-good root.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=enum_choice(TrustFormat),
-    help="Output format (default: table on a terminal, else json).",
-)
+@format_option(TrustFormat, "Output")
 @output_option()
 def show(
     trusted_root: str | None,
