@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 
@@ -46,3 +49,34 @@ def assert_refused(result: Any, *sources: Path | str, output: Path | None = None
     if output is not None:
         assert not output.exists()
     return errors[0]
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def add_test_dirs(*names: str) -> None:
+    """Put tests/ and the named test directories on ``sys.path`` (their support modules)."""
+    for path in (TESTS, *(TESTS / n for n in names)):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+
+
+def load_conftest(directory: str, name: str) -> ModuleType:
+    """Another test directory's conftest, loaded by path under ``name``, to reuse its fixtures."""
+    spec = importlib.util.spec_from_file_location(name, TESTS / directory / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def isolate_home(tmp_path_factory: Any, monkeypatch: Any) -> None:
+    """sigstore-python caches trust roots and TUF metadata under HOME: give the test its own,
+    writable one, with no identity token and no CI provider's ambient credentials."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("SOVBOM_IDENTITY_TOKEN", raising=False)
+    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "GOOGLE_SERVICE_ACCOUNT_NAME"):
+        monkeypatch.delenv(var, raising=False)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from ci_support import (
     ACTION,
     SAMPLES,
@@ -40,28 +42,33 @@ def _github_env(tmp_path: Path, instance: LocalSigstore) -> dict[str, str]:
     return env
 
 
-def _run(
-    instance: LocalSigstore,
-    tmp_path: Path,
-    trust_config: Path,
-    inputs: dict[str, str],
-    *,
-    signer: str | None,
-    env_changes: dict[str, str] | None = None,
-) -> ActionRun:
-    """The action run with the sample policy and the local instance's trust config, nothing to
-    install, and (for ``signer``) a signer policy naming that workflow identity."""
-    env = _github_env(tmp_path, instance)
-    env.update(env_changes or {})
-    given = {
-        "policy": str(SAMPLES / "policy.yaml"),
-        "trust-config": str(trust_config),
-        "install": "",
-    }
-    if signer is not None:
-        signers = signers_file(tmp_path / "signers.yaml", signer, GITHUB_ACTIONS_ISSUER)
-        given["signers"] = str(signers)
-    return run_action(load_yaml(ACTION), {**given, **inputs}, env, tmp_path / "ws")
+@pytest.fixture
+def action(
+    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
+) -> Callable[..., ActionRun]:
+    """Run the action with the sample policy and the local instance's trust config, nothing to
+    install, and (for ``signer``) a signer policy naming that workflow identity; the workspace
+    is ``tmp_path / "ws"``."""
+
+    def run(
+        inputs: dict[str, str],
+        *,
+        signer: str | None,
+        env_changes: dict[str, str] | None = None,
+    ) -> ActionRun:
+        env = _github_env(tmp_path, local_sigstore)
+        env.update(env_changes or {})
+        given = {
+            "policy": str(SAMPLES / "policy.yaml"),
+            "trust-config": str(trust_config),
+            "install": "",
+        }
+        if signer is not None:
+            signers = signers_file(tmp_path / "signers.yaml", signer, GITHUB_ACTIONS_ISSUER)
+            given["signers"] = str(signers)
+        return run_action(load_yaml(ACTION), {**given, **inputs}, env, tmp_path / "ws")
+
+    return run
 
 
 def test_action_declares_what_it_needs() -> None:
@@ -76,12 +83,9 @@ def test_action_declares_what_it_needs() -> None:
 
 
 def test_action_builds_signs_checks_and_writes_sarif(
-    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
+    action: Callable[..., ActionRun], local_sigstore: LocalSigstore, tmp_path: Path
 ) -> None:
-    run = _run(
-        local_sigstore,
-        tmp_path,
-        trust_config,
+    run = action(
         {"manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml")},
         signer=local_sigstore.gha_identity,
     )
@@ -107,12 +111,9 @@ def test_action_builds_signs_checks_and_writes_sarif(
 
 
 def test_action_passes_below_fail_on_with_an_existing_bom(
-    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
+    action: Callable[..., ActionRun], local_sigstore: LocalSigstore, tmp_path: Path
 ) -> None:
-    run = _run(
-        local_sigstore,
-        tmp_path,
-        trust_config,
+    run = action(
         {
             "bom": str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
             "fail-on": "critical",
@@ -127,13 +128,8 @@ def test_action_passes_below_fail_on_with_an_existing_bom(
     assert sarif_errors(tmp_path / "ws" / run.outputs["check"]["sarif"]) == []
 
 
-def test_action_fails_closed_on_an_unlisted_signer(
-    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
-) -> None:
-    run = _run(
-        local_sigstore,
-        tmp_path,
-        trust_config,
+def test_action_fails_closed_on_an_unlisted_signer(action: Callable[..., ActionRun]) -> None:
+    run = action(
         {"manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml"), "fail-on": "critical"},
         signer="someone-else@example.eu",
     )
@@ -142,13 +138,8 @@ def test_action_fails_closed_on_an_unlisted_signer(
     assert "Fail on findings" not in run.ran
 
 
-def test_action_without_ambient_identity_fails_at_signing(
-    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
-) -> None:
-    run = _run(
-        local_sigstore,
-        tmp_path,
-        trust_config,
+def test_action_without_ambient_identity_fails_at_signing(action: Callable[..., ActionRun]) -> None:
+    run = action(
         {"manifest": str(SAMPLES / "hgx-b200-jp.manifest.yaml")},
         signer=None,
         env_changes={"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "wrong"},  # no `id-token: write`

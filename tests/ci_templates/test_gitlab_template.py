@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from ci_support import (
     GITLAB,
     SAMPLES,
@@ -80,19 +82,25 @@ def run_pipeline(
     return results
 
 
-def _pipeline(
-    instance: LocalSigstore, tmp_path: Path, trust_config: Path, signer: str, **variables: str
-) -> dict[str, subprocess.CompletedProcess[str]]:
-    """The pipeline with the sample policy, the local instance's trust config, nothing to
+Pipeline = Callable[..., dict[str, subprocess.CompletedProcess[str]]]
+
+
+@pytest.fixture
+def pipeline(local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path) -> Pipeline:
+    """Run the pipeline with the sample policy, the local instance's trust config, nothing to
     install, and a signer policy naming ``signer``; ``variables`` add or override."""
-    signers = signers_file(tmp_path / "signers.yaml", signer, GITLAB_ISSUER)
-    common = {
-        "SOVBOM_INSTALL": "",
-        "SOVBOM_POLICY": str(SAMPLES / "policy.yaml"),
-        "SOVBOM_SIGNERS": str(signers),
-        "SOVBOM_TRUST_CONFIG": str(trust_config),
-    }
-    return run_pipeline(instance, tmp_path, {**common, **variables})
+
+    def run(signer: str, **variables: str) -> dict[str, subprocess.CompletedProcess[str]]:
+        signers = signers_file(tmp_path / "signers.yaml", signer, GITLAB_ISSUER)
+        common = {
+            "SOVBOM_INSTALL": "",
+            "SOVBOM_POLICY": str(SAMPLES / "policy.yaml"),
+            "SOVBOM_SIGNERS": str(signers),
+            "SOVBOM_TRUST_CONFIG": str(trust_config),
+        }
+        return run_pipeline(local_sigstore, tmp_path, {**common, **variables})
+
+    return run
 
 
 def test_template_declares_id_tokens_and_sarif_artifact() -> None:
@@ -106,12 +114,9 @@ def test_template_declares_id_tokens_and_sarif_artifact() -> None:
 
 
 def test_pipeline_builds_signs_checks_and_keeps_sarif(
-    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
+    pipeline: Pipeline, tmp_path: Path
 ) -> None:
-    results = _pipeline(
-        local_sigstore,
-        tmp_path,
-        trust_config,
+    results = pipeline(
         GITLAB_IDENTITY,
         SOVBOM_MANIFEST=str(SAMPLES / "hgx-b200-jp.manifest.yaml"),
     )
@@ -128,12 +133,9 @@ def test_pipeline_builds_signs_checks_and_keeps_sarif(
 
 
 def test_pipeline_passes_below_fail_on(
-    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
+    pipeline: Pipeline, tmp_path: Path
 ) -> None:
-    results = _pipeline(
-        local_sigstore,
-        tmp_path,
-        trust_config,
+    results = pipeline(
         GITLAB_IDENTITY,
         SOVBOM_BOM=str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
         SOVBOM_FAIL_ON="critical",
@@ -143,13 +145,8 @@ def test_pipeline_passes_below_fail_on(
     assert sarif_errors(tmp_path / "project" / "sovbom-out" / "sovbom.sarif") == []
 
 
-def test_pipeline_signature_by_another_identity_fails_closed(
-    local_sigstore: LocalSigstore, trust_config: Path, tmp_path: Path
-) -> None:
-    results = _pipeline(
-        local_sigstore,
-        tmp_path,
-        trust_config,
+def test_pipeline_signature_by_another_identity_fails_closed(pipeline: Pipeline) -> None:
+    results = pipeline(
         "someone-else@example.eu",
         SOVBOM_BOM=str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),
         SOVBOM_FAIL_ON="critical",

@@ -35,20 +35,14 @@ def assert_valid(validator: Any, doc: Any) -> None:
     assert not errors, errors[:5]
 
 
+def json_check(bom: Path, out: Path, *extra: str) -> list[str]:
+    """``sovbom check BOM --policy POLICY -f json -o OUT EXTRA...`` (the sample policy)."""
+    return ["check", str(bom), "--policy", str(POLICY), "-f", "json", "-o", str(out), *extra]
+
+
 def test_check_json_report_is_schema_valid_and_fails_on_high(run_cli: Any, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    result = run_cli(
-        "check",
-        str(HGX),
-        "--policy",
-        str(POLICY),
-        "-f",
-        "json",
-        "-o",
-        str(out),
-        "--as-of",
-        "2026-11-22",
-    )
+    result = run_cli(*json_check(HGX, out, "--as-of", "2026-11-22"))
     assert result.exit_code == 1, result.output
     report = json.loads(out.read_bytes())
     assert_valid(CHECK_SCHEMA, report)
@@ -76,34 +70,14 @@ def test_check_json_report_is_schema_valid_and_fails_on_high(run_cli: Any, tmp_p
 
 def test_exemption_expiry_changes_with_as_of(run_cli: Any, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    run_cli(
-        "check",
-        str(HGX),
-        "--policy",
-        str(POLICY),
-        "-f",
-        "json",
-        "-o",
-        str(out),
-        "--as-of",
-        "2027-04-01",
-    )
+    run_cli(*json_check(HGX, out, "--as-of", "2027-04-01"))
     report = json.loads(out.read_bytes())
     assert any(f["rule"] == "expired-exemption" for f in report["findings"])
     assert not any("exempted_by" in f for f in report["findings"])
 
 
 def test_fail_on_threshold(run_cli: Any, tmp_path: Path) -> None:
-    args = (
-        "check",
-        str(HGX),
-        "--policy",
-        str(POLICY),
-        "-f",
-        "json",
-        "-o",
-        str(tmp_path / "r.json"),
-    )
+    args = json_check(HGX, tmp_path / "r.json")
     assert run_cli(*args, "--fail-on", "critical").exit_code == 0
     assert run_cli(*args, "--fail-on", "high").exit_code == 1
 
@@ -281,18 +255,7 @@ def test_check_on_a_composed_server_bom(run_cli: Any, tmp_path: Path) -> None:
     result = run_cli("build", "--manifest", str(manifest), "--add", str(sbom), "-o", str(server))
     assert result.exit_code == 0, result.output
     out = tmp_path / "r.json"
-    result = run_cli(
-        "check",
-        str(server),
-        "--policy",
-        str(POLICY),
-        "-f",
-        "json",
-        "-o",
-        str(out),
-        "--max-paths",
-        "3",
-    )
+    result = run_cli(*json_check(server, out, "--max-paths", "3"))
     report = json.loads(out.read_bytes())
     assert_valid(CHECK_SCHEMA, report)
     integrity = [f for f in report["findings"] if f["rule"] == "integrity"]
@@ -314,18 +277,7 @@ def test_json_report_is_reproducible(run_cli: Any, tmp_path: Path) -> None:
     outs = []
     for i in range(2):
         out = tmp_path / f"{i}.json"
-        run_cli(
-            "check",
-            str(HGX),
-            "--policy",
-            str(POLICY),
-            "-f",
-            "json",
-            "-o",
-            str(out),
-            "--as-of",
-            "2026-11-22",
-        )
+        run_cli(*json_check(HGX, out, "--as-of", "2026-11-22"))
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-for _p in (TESTS, TESTS / "signing", TESTS / "evidence_pack"):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
+from helpers import add_test_dirs, load_conftest
 
-_spec = importlib.util.spec_from_file_location(
-    "_signing_fixtures", TESTS / "signing" / "conftest.py"
-)
-assert _spec is not None and _spec.loader is not None
-_signing = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_signing)
+add_test_dirs("signing", "evidence_pack")
+_signing = load_conftest("signing", "_signing_fixtures")
 
 _isolated_home = _signing._isolated_home
 local_sigstore = _signing.local_sigstore

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-for _p in (TESTS, TESTS / "signing", TESTS / "evidence_pack", TESTS / "html"):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
+from browser_support import chromium
+from helpers import add_test_dirs, load_conftest
 
-_spec = importlib.util.spec_from_file_location(
-    "_evidence_pack_fixtures", TESTS / "evidence_pack" / "conftest.py"
-)
-assert _spec is not None and _spec.loader is not None
-_packs = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_packs)
+add_test_dirs("signing", "evidence_pack", "html")
+_packs = load_conftest("evidence_pack", "_evidence_pack_fixtures")
 
 _isolated_home = _packs._isolated_home
 local_sigstore = _packs.local_sigstore
 trust = _packs.trust
 signed_pack_template = _packs.signed_pack_template
 signed_pack = _packs.signed_pack
-
-from browser_support import chromium  # noqa: E402
 
 
 @pytest.fixture(scope="session")

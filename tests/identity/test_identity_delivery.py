@@ -3,36 +3,21 @@ HBOM (with the local test Sigstore instance of the signing tests)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from device_pki import VendorPKI
 from shipment import factory_doc, gpu, observed_doc
 
+from helpers import add_test_dirs, load_conftest
 from sovbom.identity.reasons import Reason
 from sovbom.model import Component
 from sovbom.project_schemas import validator
 
-TESTS = Path(__file__).resolve().parents[1]
-for _p in (TESTS, TESTS / "signing", TESTS / "delivery"):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_signing = _load("sovbom_tests_signing_conftest", TESTS / "signing" / "conftest.py")
+add_test_dirs("signing", "delivery")
+_signing = load_conftest("signing", "sovbom_tests_signing_conftest")
 local_sigstore = _signing.local_sigstore
 trust = _signing.trust
 _isolated_home = _signing._isolated_home

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from test_claims import CLAIM, MANIFEST, SAMPLES, _abroad, _build, _denied, _no_site
+from claim_support import CASE_FIELDS, CLAIM, CONDITION_CASES, SAMPLES, changed_inputs
 
 from sovbom.project_schemas import validator
 
@@ -55,28 +54,11 @@ def test_every_format_shows_the_claim(run_cli: Any) -> None:
     assert props["holds"] is True and len(props["conditions"]) == 5
 
 
-@pytest.mark.parametrize(
-    ("change", "claim_change", "failing", "reason"),
-    [
-        (_abroad, None, "stages", "stage pcb-fabrication: performed in TW, policy requires domestic"),
-        (_no_site, None, "traceability", "traceability chain: stage pcb-assembly: no site"),
-        (None, {"min_domestic_value_share": 0.5}, "domestic-value", "domestic value share 25.6%, below 50%"),
-        (_denied, None, "no-denied", "tied to denied country CN"),
-        (None, {"critical_level": "attested"}, "critical-level", "verification level declared, policy requires attested"),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(CASE_FIELDS, CONDITION_CASES)
 def test_check_fails_on_each_claim_condition_with_its_reason(
     run_cli: Any, tmp_path: Path, change: Any, claim_change: Any, failing: str, reason: str
 ) -> None:
-    manifest = yaml.safe_load(MANIFEST.read_text())
-    if change is not None:
-        change(manifest)
-    claim = yaml.safe_load(CLAIM.read_text())
-    if claim_change:
-        claim["conditions"].update(claim_change)
-    claim_path = tmp_path / "c.yaml"
-    claim_path.write_text(yaml.safe_dump(claim))
-    bom = _build(run_cli, manifest, tmp_path)
+    bom, claim_path = changed_inputs(run_cli, tmp_path, change, claim_change)
     result = _check(run_cli, bom, claim_path, "-f", "json")
     assert result.exit_code == 1
     assert f"does not hold: {failing}" in result.stderr

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_claims import CLAIM, MANIFEST, SAMPLES, _abroad, _denied, _no_site
+from claim_support import CLAIM, MANIFEST, SAMPLES, abroad, denied, no_site
 
 from sovbom.checking import check_bom
 from sovbom.claim_rules import CLAIM_RULES, claim_rules_result
@@ -38,7 +38,7 @@ def _bom(change: Any) -> Any:
     return parse_bom(data, "changed.cdx.json")
 
 
-@pytest.mark.parametrize("change", [None, _abroad, _no_site, _denied, _late])
+@pytest.mark.parametrize("change", [None, abroad, no_site, denied, _late])
 @pytest.mark.parametrize("level", ["declared", "attested"])
 @pytest.mark.parametrize("attested", [False, True])
 def test_claim_rules_give_the_whole_policys_answer(change: Any, level: str, attested: bool) -> None:

@@ -18,6 +18,7 @@ for _p in (TESTS, TESTS / "signing"):
 
 from signing_support import BOM, Trust  # noqa: E402
 
+from helpers import isolate_home  # noqa: E402
 from sigstore_local import InstanceKeys, LocalSigstore  # noqa: E402
 
 
@@ -26,13 +27,7 @@ def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """sigstore-python caches trust roots under HOME: give every test its own, writable one."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.delenv("SOVBOM_IDENTITY_TOKEN", raising=False)
-    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "GOOGLE_SERVICE_ACCOUNT_NAME"):
-        monkeypatch.delenv(var, raising=False)
+    isolate_home(tmp_path_factory, monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -11,35 +11,21 @@ from helpers import assert_valid_bom
 REPO = Path(__file__).resolve().parents[2]
 
 
+def dpkg_sources(data: Path) -> list[str]:
+    """The test dpkg status file and the os-release naming its operating system."""
+    return ["--dpkg-status", str(data / "status"), "--os-release", str(data / "os-release")]
+
+
 def test_collect_dpkg_file(run_cli, data: Path, tmp_path: Path) -> None:
     out = tmp_path / "os.cdx.json"
-    r = run_cli(
-        "collect",
-        "software",
-        "--dpkg-status",
-        str(data / "status"),
-        "--os-release",
-        str(data / "os-release"),
-        "-o",
-        str(out),
-        "--reproducible",
-    )
+    args = ["collect", "software", *dpkg_sources(data), "-o", str(out), "--reproducible"]
+    r = run_cli(*args)
     assert r.exit_code == 0, r.output
     doc = json.loads(out.read_text())
     assert_valid_bom(doc)
     assert len(doc["components"]) == len(installed_stanzas((data / "status").read_text()))
     first = out.read_bytes()
-    r = run_cli(
-        "collect",
-        "software",
-        "--dpkg-status",
-        str(data / "status"),
-        "--os-release",
-        str(data / "os-release"),
-        "-o",
-        str(out),
-        "--reproducible",
-    )
+    r = run_cli(*args)
     assert out.read_bytes() == first  # reproducible
 
 
@@ -48,10 +34,7 @@ def test_collect_several_sources(run_cli, data: Path, tmp_path: Path) -> None:
     r = run_cli(
         "collect",
         "software",
-        "--dpkg-status",
-        str(data / "status"),
-        "--os-release",
-        str(data / "os-release"),
+        *dpkg_sources(data),
         "--sbom",
         str(data / "appliance.spdx.json"),
         "--sbom",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from tuf_repo import TufRepository
 
+from helpers import isolate_home
 from sigstore_local import LocalSigstore
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -19,13 +20,7 @@ def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """sigstore-python caches trust roots and TUF metadata under HOME: one per test."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.delenv("SOVBOM_IDENTITY_TOKEN", raising=False)
-    for var in ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "GOOGLE_SERVICE_ACCOUNT_NAME"):
-        monkeypatch.delenv(var, raising=False)
+    isolate_home(tmp_path_factory, monkeypatch)
 
 
 @pytest.fixture(scope="module")

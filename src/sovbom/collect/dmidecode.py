@@ -259,30 +259,34 @@ def _bios(rec: DmiRecord) -> Component:
 def _baseboard(rec: DmiRecord, index: int) -> Component:
     props: list[tuple[str, str]] = []
     _add(props, tx.ASSET_TAG, rec.get("Asset Tag"))
-    return Component(
-        ref=part_ref("baseboard", None) if index == 0 else part_ref("baseboard", None, index + 1),
-        name=rec.get("Product Name") or "baseboard",
-        cls="baseboard",
-        manufacturer=_org(rec.get("Manufacturer")),
-        version=rec.get("Version"),
-        serial=rec.get("Serial Number"),
-        seen_by=[SOURCE],
-        properties=props,
-    )
+    return _enclosure(rec, index, "baseboard", rec.get("Product Name"), props)
 
 
 def _chassis(rec: DmiRecord, index: int) -> Component:
     props: list[tuple[str, str]] = []
     _add(props, tx.CHASSIS_TYPE, rec.get("Type"))
     _add(props, tx.ASSET_TAG, rec.get("Asset Tag"))
+    return _enclosure(rec, index, "chassis", rec.get("Type"), props, sku=rec.get("SKU Number"))
+
+
+def _enclosure(
+    rec: DmiRecord,
+    index: int,
+    cls: str,
+    name: str | None,
+    props: list[tuple[str, str]],
+    *,
+    sku: str | None = None,
+) -> Component:
+    """A baseboard or chassis record (the ``index``-th of its type: the first has the plain ref)."""
     return Component(
-        ref=part_ref("chassis", None) if index == 0 else part_ref("chassis", None, index + 1),
-        name=rec.get("Type") or "chassis",
-        cls="chassis",
+        ref=part_ref(cls, None) if index == 0 else part_ref(cls, None, index + 1),
+        name=name or cls,
+        cls=cls,
         manufacturer=_org(rec.get("Manufacturer")),
         version=rec.get("Version"),
         serial=rec.get("Serial Number"),
-        sku=rec.get("SKU Number"),
+        sku=sku,
         seen_by=[SOURCE],
         properties=props,
     )
