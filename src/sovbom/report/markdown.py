@@ -117,7 +117,20 @@ class MarkdownRenderer(FleetMarkdownMixin):
 
 
 def _check(report: CheckReport) -> list[str]:
-    r = report.result
+    from sovbom.report.hardware_views import markdown_lines
+
+    return [
+        *_header(report),
+        *_summary(report),
+        *_stages(report),
+        *_claim(report),
+        *markdown_lines(report),
+        *["", "## Findings", "", *_findings(report)],
+    ]
+
+
+def _header(report: CheckReport) -> list[str]:
+    """The verdict, the BOM, the policy, the date and the signature."""
     _, verdict = verdict_line(report)
     policy = report.policy
     lines = [
@@ -139,8 +152,14 @@ def _check(report: CheckReport) -> list[str]:
         )
     else:
         lines.append("- Signature: not checked (components are at most *declared*)")
+    return lines
+
+
+def _summary(report: CheckReport) -> list[str]:
+    """Findings by severity, verification levels and the domestic share by class."""
+    r = report.result
     counts = r.counts_by_severity()
-    lines += [
+    lines = [
         "",
         "## Summary",
         "",
@@ -165,37 +184,42 @@ def _check(report: CheckReport) -> list[str]:
             f"| {_cell(cls)} | {share.total} | {share.domestic} | {share.approved} | {share.other}"
             f" | {share.unknown} | {pct} |"
         )
-    if r.stages:
-        from sovbom.origins import stage_cells
+    return lines
 
-        lines += [
-            "",
-            "### Domestic share by stage (value: declared cost)",
-            "",
-            "| stage | parts | domestic | share | valued | domestic value | value share |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for stage, d in [
-            *r.stages.to_dict()["stages"].items(),
-            ("**all**", r.stages.to_dict()["all"]),
-        ]:
-            lines.append(f"| {_cell(stage)} | " + " | ".join(stage_cells(d)) + " |")
-    if report.claim is not None:
-        from sovbom.claims import claim_title, condition_rows
 
-        lines += [
-            "",
-            f"### {_cell(claim_title(report.claim))}",
-            "",
-            "| condition | | requires, and why it fails |",
-            "|---|---|---|",
-        ]
-        lines += [
-            f"| {_cell(c)} | {h} | {_cell(text)} |" for c, h, text in condition_rows(report.claim)
-        ]
-    from sovbom.report.hardware_views import markdown_lines
+def _stages(report: CheckReport) -> list[str]:
+    """The domestic share by production stage (none without stages)."""
+    stages = report.result.stages
+    if not stages:
+        return []
+    from sovbom.origins import stage_cells
 
-    return lines + markdown_lines(report) + ["", "## Findings", "", *_findings(report)]
+    lines = [
+        "",
+        "### Domestic share by stage (value: declared cost)",
+        "",
+        "| stage | parts | domestic | share | valued | domestic value | value share |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for stage, d in [*stages.to_dict()["stages"].items(), ("**all**", stages.to_dict()["all"])]:
+        lines.append(f"| {_cell(stage)} | " + " | ".join(stage_cells(d)) + " |")
+    return lines
+
+
+def _claim(report: CheckReport) -> list[str]:
+    """The origin claim's conditions (none without --claim)."""
+    if report.claim is None:
+        return []
+    from sovbom.claims import claim_title, condition_rows
+
+    return [
+        "",
+        f"### {_cell(claim_title(report.claim))}",
+        "",
+        "| condition | | requires, and why it fails |",
+        "|---|---|---|",
+        *(f"| {_cell(c)} | {h} | {_cell(text)} |" for c, h, text in condition_rows(report.claim)),
+    ]
 
 
 def _findings(report: CheckReport) -> list[str]:
