@@ -309,16 +309,43 @@ def _spdx_package(pkg: dict[str, Any], where: str, source: str, notes: list[str]
         comp["hashes"] = hashes
     license_value = _spdx_license(pkg)
     if license_value:
-        key, value = license_value
-        ack = "concluded" if key == "licenseConcluded" else "declared"
-        if _is_expression(value):
-            comp["licenses"] = [{"expression": value, "acknowledgement": ack}]
-        else:
-            comp["licenses"] = [{"license": {"name": value, "acknowledgement": ack}}]
+        comp["licenses"] = _licenses(*license_value)
     copyright_text = pkg.get("copyrightText")
     if isinstance(copyright_text, str) and copyright_text.strip() not in _NO_VALUE:
         comp["copyright"] = copyright_text
     props: list[dict[str, str]] = []
+    _add_references(pkg, comp, props)
+    declared = pkg.get("licenseDeclared")
+    if (
+        isinstance(declared, str)
+        and declared not in _NO_VALUE
+        and license_value
+        and license_value[0] == "licenseConcluded"
+        and declared != license_value[1]
+    ):
+        props.append({"name": "spdx:licenseDeclared", "value": declared})
+    for key in ("sourceInfo", "packageFileName"):
+        extra = pkg.get(key)
+        if isinstance(extra, str) and extra:
+            props.append({"name": f"spdx:{key}", "value": extra})
+    if props:
+        comp["properties"] = props
+    return comp
+
+
+def _licenses(key: str, value: str) -> list[dict[str, Any]]:
+    """The CycloneDX ``licenses`` of an SPDX licence field (``key``: concluded or declared)."""
+    ack = "concluded" if key == "licenseConcluded" else "declared"
+    if _is_expression(value):
+        return [{"expression": value, "acknowledgement": ack}]
+    return [{"license": {"name": value, "acknowledgement": ack}}]
+
+
+def _add_references(
+    pkg: dict[str, Any], comp: dict[str, Any], props: list[dict[str, str]]
+) -> None:
+    """The package's purl and CPE, its home page and download location; other external
+    references become ``spdx:externalRef:TYPE`` properties."""
     refs: list[dict[str, Any]] = []
     for ref in pkg.get("externalRefs") or ():
         if not isinstance(ref, dict):
@@ -342,22 +369,6 @@ def _spdx_package(pkg: dict[str, Any], where: str, source: str, notes: list[str]
         )
     if refs:
         comp["externalReferences"] = refs
-    declared = pkg.get("licenseDeclared")
-    if (
-        isinstance(declared, str)
-        and declared not in _NO_VALUE
-        and license_value
-        and license_value[0] == "licenseConcluded"
-        and declared != license_value[1]
-    ):
-        props.append({"name": "spdx:licenseDeclared", "value": declared})
-    for key in ("sourceInfo", "packageFileName"):
-        extra = pkg.get(key)
-        if isinstance(extra, str) and extra:
-            props.append({"name": f"spdx:{key}", "value": extra})
-    if props:
-        comp["properties"] = props
-    return comp
 
 
 def _is_expression(value: str) -> bool:
