@@ -211,6 +211,21 @@ def test_a_responder_without_the_action_is_not_challenged(
     assert len([c for c in _gpu(inv).children if c.type == "cryptographic-asset"]) == 3
 
 
+def _challenge(
+    run_cli: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    server: RedfishServer,
+    out: Path,
+    *extra: str,
+) -> Any:
+    """``sovbom collect hardware --redfish URL --challenge EXTRA... -o OUT``, logged in by the
+    environment variables (as a CI job would be)."""
+    monkeypatch.setenv("SOVBOM_REDFISH_USERNAME", USER)
+    monkeypatch.setenv("SOVBOM_REDFISH_PASSWORD", PASSWORD)
+    args = ["collect", "hardware", "--redfish", server.url, "--challenge", *extra]
+    return run_cli(*args, "-o", str(out))
+
+
 def test_cli_challenge(
     bmc: Callable[..., tuple[RedfishServer, Responder]],
     vendor: VendorPKI,
@@ -219,20 +234,8 @@ def test_cli_challenge(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, _ = bmc("sync")
-    monkeypatch.setenv("SOVBOM_REDFISH_USERNAME", USER)
-    monkeypatch.setenv("SOVBOM_REDFISH_PASSWORD", PASSWORD)
     out = tmp_path / "hw.cdx.json"
-    result = run_cli(
-        "collect",
-        "hardware",
-        "--redfish",
-        server.url,
-        "--challenge",
-        "--timeout",
-        "2",
-        "-o",
-        str(out),
-    )
+    result = _challenge(run_cli, monkeypatch, server, out, "--timeout", "2")
     assert result.exit_code == 0, result.stderr
     roots = tmp_path / "roots.pem"
     roots.write_bytes(vendor.root_pem())
@@ -278,20 +281,8 @@ def test_cli_failed_challenge_with_on_incomplete_fail_writes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, _ = bmc("500")
-    monkeypatch.setenv("SOVBOM_REDFISH_USERNAME", USER)
-    monkeypatch.setenv("SOVBOM_REDFISH_PASSWORD", PASSWORD)
     out = tmp_path / "hw.cdx.json"
-    result = run_cli(
-        "collect",
-        "hardware",
-        "--redfish",
-        server.url,
-        "--challenge",
-        "--on-incomplete",
-        "fail",
-        "-o",
-        str(out),
-    )
+    result = _challenge(run_cli, monkeypatch, server, out, "--on-incomplete", "fail")
     assert result.exit_code == 4
     assert "SPDM challenge failed" in result.stderr
     assert PASSWORD not in result.stderr
