@@ -181,6 +181,59 @@ class ProvenanceGraph:
             out.sort(key=_route_length)
         return out
 
+    def _tree_routes(self) -> dict[str, Route]:
+        """Every reachable node's :meth:`route`, made in one pass over the shortest-path tree
+        (the BFS order puts each node after its parent)."""
+        parents = self._parents if self._parents is not None else self._bfs_parents()
+        routes = self._routes
+        if len(routes) < len(parents):
+            for n, p in parents.items():
+                if n not in routes:
+                    up = None if p is None else routes[p]
+                    routes[n] = (n, up, 1 if up is None else up[2] + 1)
+        return routes
+
+    def parent_routes_of(self, refs: Iterable[str], *, limit: int = 3) -> list[list[Route]]:
+        """:meth:`parent_routes` of each of ``refs``, in one pass (the routes of the whole
+        shortest-path tree made once): what a check needs for every component with a finding."""
+        if self.root is None:
+            return [[] for _ in refs]
+        routes = self._tree_routes()
+        pred_of = self.graph._pred  # plain dicts: much faster than networkx's views
+        out: list[list[Route]] = []
+        append = out.append
+        for ref in refs:
+            first = routes.get(ref)
+            if first is None:
+                append([])
+                continue
+            up = first[1]
+            if limit <= 1 or up is None:
+                append([first])
+                continue
+            pred = pred_of[ref]
+            if len(pred) == 1:  # the one part that contains or uses it is on the shortest path
+                append([first])
+                continue
+            first_parent = up[0]
+            others = [p for p in pred if p != first_parent and p in routes]
+            if len(others) > 1:
+                others.sort()
+            found = [first]
+            for p in others:
+                if len(found) >= limit:
+                    break
+                other = routes[p]
+                if not _passes(other, first):
+                    found.append((ref, other, other[2] + 1))
+            if len(found) == 2:
+                if found[1][2] < found[0][2]:
+                    found.reverse()
+            elif len(found) > 2:
+                found.sort(key=_route_length)
+            append(found)
+        return out
+
     def all_paths(self, ref: str, *, limit: int = 20) -> list[list[str]]:
         """Every simple path from the root to ``ref``, shortest first, at most ``limit``.
 

@@ -257,6 +257,8 @@ _LEVELS = tuple(Level)  # by value: DECLARED is 0 ... HARDWARE_VERIFIED is 3
 _HARDWARE, _VERIFIED = int(Level.HARDWARE_VERIFIED), int(Level.VERIFIED)
 assert all(lvl == i for i, lvl in enumerate(_LEVELS))
 _Raised = tuple[tuple[Rule, str], ...]
+#: a component's raised rules, whether it is critical, its ref, component, provenance and level
+_Hit = tuple[_Raised, bool, str, Mapping[str, Any], Provenance, Level]
 
 
 @dataclass(slots=True)
@@ -336,6 +338,7 @@ def evaluate(
     stage_shares = StageShares(policy.domestic)
     known = pg._provenance  # pg.provenance(ref), without a call per component
     shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
+    hits: list[_Hit] = []  # the components with a finding: their routes are found together
     for ref, comp in pg.components.items():
         prov = known.get(ref)
         if prov is None:
@@ -370,7 +373,8 @@ def evaluate(
             if terms.per_component:
                 raised = _merge(raised, _raise(terms.per_component, subject))
         if raised:
-            findings.extend(make(raised, terms.critical, ref, comp, prov, level))
+            hits.append((raised, terms.critical, ref, comp, prov, level))
+    make(hits, findings)
 
     for (of_class, country), n in shares.items():
         tally.share(of_class, country, n)
@@ -425,56 +429,57 @@ class _FindingMaker:
             sev = self.severities[(rule, critical)] = self.policy.severity(rule, critical)
         return sev
 
-    def __call__(
-        self,
-        raised: _Raised,
-        critical: bool,
-        ref: str,
-        comp: Mapping[str, Any],
-        prov: Provenance,
-        level: Level,
-    ) -> list[Finding]:
+    def __call__(self, hits: Sequence[_Hit], out: list[Finding]) -> None:
+        """Append the findings of ``hits`` (each component's routes found in one pass)."""
         pg = self.pg
-        routes = pg.parent_routes(ref, limit=self.max_paths) if pg.root else []
-        purl = comp.get("purl")
-        # what every finding of the component says about it, read once
-        about = (
-            ref,
-            pg.label_of(ref),
-            str(comp.get("type") or ""),
-            prov.cls,
-            purl if isinstance(purl, str) else None,
-            prov.part_number,
-            prov.serial,
-            prov.countries(),
-            level,
-            routes,
-        )
-        out: list[Finding] = []
-        expired_reported: set[int] | None = None
-        for rule, message in raised:
-            exemption = None
-            for ex in self.exemptions[rule]:
-                if not ex.matches(ref, comp, prov):
-                    continue
-                if ex.expires is not None and ex.expires < self.today:
-                    if expired_reported is None:
-                        expired_reported = set()
-                    if ex.index not in expired_reported:
-                        expired_reported.add(ex.index)
-                        out.append(
-                            Finding(
-                                Rule.EXPIRED_EXEMPTION,
-                                self.severity(Rule.EXPIRED_EXEMPTION, critical),
-                                f"{ex.describe()} expired on {ex.expires.isoformat()}"
-                                f" (approved by {ex.approved_by}: {ex.reason})",
-                                *about,
-                            )
-                        )
-                    continue
-                exemption = ex
-                break
-            out.append(
-                Finding(rule, self.severity(rule, critical), message, *about, None, exemption)
+        all_routes = pg.parent_routes_of([hit[2] for hit in hits], limit=self.max_paths)
+        label_of = pg.label_of
+        exemptions = self.exemptions
+        severity = self.severities.get
+        append = out.append
+        for (raised, critical, ref, comp, prov, level), routes in zip(
+            hits, all_routes, strict=True
+        ):
+            purl = comp.get("purl")
+            # what every finding of the component says about it, read once
+            about = (
+                ref,
+                label_of(ref),
+                str(comp.get("type") or ""),
+                prov.cls,
+                purl if isinstance(purl, str) else None,
+                prov.part_number,
+                prov.serial,
+                prov.countries(),
+                level,
+                routes,
             )
-        return out
+            expired_reported: set[int] | None = None
+            for rule, message in raised:
+                exemption = None
+                for ex in exemptions[rule]:
+                    if not ex.matches(ref, comp, prov):
+                        continue
+                    if ex.expires is not None and ex.expires < self.today:
+                        if expired_reported is None:
+                            expired_reported = set()
+                        if ex.index not in expired_reported:
+                            expired_reported.add(ex.index)
+                            append(self._expired(ex, critical, about))
+                        continue
+                    exemption = ex
+                    break
+                sev = severity((rule, critical))
+                if sev is None:
+                    sev = self.severity(rule, critical)
+                append(Finding(rule, sev, message, *about, None, exemption))
+
+    def _expired(self, ex: Exemption, critical: bool, about: tuple[Any, ...]) -> Finding:
+        assert ex.expires is not None
+        return Finding(
+            Rule.EXPIRED_EXEMPTION,
+            self.severity(Rule.EXPIRED_EXEMPTION, critical),
+            f"{ex.describe()} expired on {ex.expires.isoformat()}"
+            f" (approved by {ex.approved_by}: {ex.reason})",
+            *about,
+        )
