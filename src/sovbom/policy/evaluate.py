@@ -339,6 +339,7 @@ def evaluate(
     known = pg._provenance  # pg.provenance(ref), without a call per component
     shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
     hits: list[_Hit] = []  # the components with a finding: their routes are found together
+    places: dict[tuple[str | None, ...], tuple[str | None, str, tuple[str, ...]]] = {}
     for ref, comp in pg.components.items():
         prov = known.get(ref)
         if prov is None:
@@ -356,14 +357,22 @@ def evaluate(
         tally.levels[lv] += 1
         if prov.production:
             stage_shares.add(prov)
-        country, basis = effective_country(prov)
+        # the country judged by, why, and every country tied to: once per distinct triple
+        where = (prov.origin_country, prov.manufacturer_country, prov.supplier_country)
+        place = None if prov.production else places.get(where)
+        if place is None:
+            place = (*effective_country(prov), prov.countries())
+            if not prov.production:
+                places[where] = place
+        country, basis, countries = place
+        prov._countries = countries
         # shares are over what the policy's origin scope covers: out-of-scope components (an
         # OS's packages under origin_scope [device, firmware]) have no origin to count
         if terms.in_scope:
             counted = (cls or ctype, country)  # counted here, added up once per value below
             shares[counted] = shares.get(counted, 0) + 1
         shortfall = failures.get(ref)
-        key = (terms, country, basis, prov.countries(), lv, shortfall)
+        key = (terms, country, basis, countries, lv, shortfall)
         raised = verdicts.get(key)
         if raised is None or terms.per_component:
             subject.prov, subject.ref, subject.country, subject.basis = prov, ref, country, basis
