@@ -216,6 +216,20 @@ class ProvenanceGraph:
                 append([first])
                 continue
             first_parent = up[0]
+            if len(pred) == 2:  # common in package graphs: one other part uses it
+                a, b = pred
+                other_parent = b if a == first_parent else a
+                if other_parent not in routes:
+                    append([first])
+                    continue
+                other = routes[other_parent]
+                if _passes(other, first):
+                    append([first])
+                elif other[2] + 1 < first[2]:
+                    append([(ref, other, other[2] + 1), first])
+                else:
+                    append([first, (ref, other, other[2] + 1)])
+                continue
             others = [p for p in pred if p != first_parent and p in routes]
             if len(others) > 1:
                 others.sort()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sovbom.graph import route_refs
@@ -388,7 +389,7 @@ def evaluate(
     for (of_class, country), n in shares.items():
         tally.share(of_class, country, n)
     levels = {lvl.label: tally.levels[lvl] for lvl in Level}
-    findings.sort(key=_finding_order)
+    _sort(findings)
     return CheckResult(
         findings,
         dict(sorted(tally.by_class.items())),
@@ -401,6 +402,21 @@ def evaluate(
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
     return -f.severity, _RULE_IDS[f.rule], f.ref or ""
+
+
+_BY_REF, _BY_RULE, _BY_SEVERITY = attrgetter("ref"), attrgetter("rule"), attrgetter("severity")
+
+
+def _sort(findings: list[Finding]) -> None:
+    """Most severe first, then by rule id and bom-ref (:func:`_finding_order`): when every
+    finding has a bom-ref, as three stable sorts on attributes (compared in C, no key tuple
+    made per finding)."""
+    if any(f.ref is None for f in findings):
+        findings.sort(key=_finding_order)
+        return
+    findings.sort(key=_BY_REF)
+    findings.sort(key=_BY_RULE)  # a StrEnum compares as its id
+    findings.sort(key=_BY_SEVERITY, reverse=True)  # reverse keeps a sort stable
 
 
 def _raise(checks: _Checks, subject: Subject) -> _Raised:
