@@ -445,7 +445,8 @@ class _FindingMaker:
         self.pg, self.policy, self.today, self.max_paths = pg, policy, today, max_paths
         self.severities: dict[tuple[Rule, bool], Severity] = {}
         self.exemptions = {
-            rule: tuple(ex for ex in policy.exemptions if ex.covers(rule)) for rule in Rule
+            rule: tuple((ex, ex.matcher()) for ex in policy.exemptions if ex.covers(rule))
+            for rule in Rule
         }
 
     def severity(self, rule: Rule, critical: bool) -> Severity:
@@ -482,8 +483,8 @@ class _FindingMaker:
             expired_reported: set[int] | None = None
             for rule, message in raised:
                 exemption = None
-                for ex in exemptions[rule]:
-                    if not ex.matches(ref, comp, prov):
+                for ex, matches in exemptions[rule]:
+                    if not matches(ref, comp, prov):
                         continue
                     if ex.expires is not None and ex.expires < self.today:
                         if expired_reported is None:
