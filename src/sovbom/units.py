@@ -47,6 +47,7 @@ class UnitNames:
         self._groups: dict[str, list[str]] | None = None
         self._names: dict[str, str] = {}
         self._units: dict[str, str] = {}
+        self._labels: dict[str, str] = {}  # each component's label, made with the groups
 
     def __call__(self, ref: str) -> str:
         name = self._names.get(ref)
@@ -66,6 +67,9 @@ class UnitNames:
         get = self._names.get
         label_of = self._pg.label_of
         repeated = self._repeated()
+        labels = self._labels
+        if not repeated:  # every label names one component: the names are the labels
+            return {ref: labels[ref] if ref in labels else label_of(ref) for ref in refs}
         out: dict[str, str] = {}
         for ref in refs:
             name = get(ref)
@@ -92,6 +96,7 @@ class UnitNames:
             label_of = self._pg.label_of
             refs = list(self._pg.components)
             labels = [label_of(ref) for ref in refs]
+            self._labels = dict(zip(refs, labels, strict=True))
             counts = Counter(labels)  # counted in C: most labels occur once
             groups: dict[str, list[str]] = {}
             if len(counts) < len(labels):
