@@ -230,22 +230,7 @@ class ProvenanceGraph:
                 else:
                     append([first, (ref, other, other[2] + 1)])
                 continue
-            others = [p for p in pred if p != first_parent and p in routes]
-            if len(others) > 1:
-                others.sort()
-            found = [first]
-            for p in others:
-                if len(found) >= limit:
-                    break
-                other = routes[p]
-                if not _passes(other, first):
-                    found.append((ref, other, other[2] + 1))
-            if len(found) == 2:
-                if found[1][2] < found[0][2]:
-                    found.reverse()
-            elif len(found) > 2:
-                found.sort(key=_route_length)
-            append(found)
+            append(self.parent_routes(ref, limit=limit))  # used by three or more
         return out
 
     def all_paths(self, ref: str, *, limit: int = 20) -> list[list[str]]:

@@ -310,7 +310,9 @@ def evaluate(
     """Apply ``policy`` to every component of the graph.
 
     Work that only depends on a value many components share (the rules' verdict on a country,
-    basis and level; the terms of a type and class; a country's share) is done once per value.
+    basis and level; the terms of a type and class; a country's share) is done once per value;
+    the provenance routes of every component with a finding are found in one pass over the
+    graph's shortest-path tree (:meth:`~sovbom.graph.ProvenanceGraph.parent_routes_of`).
     """
     context = context or VerificationContext()
     today = today or dt.datetime.now(dt.UTC).date()
@@ -319,6 +321,33 @@ def evaluate(
         if spec.graph is not None:
             findings.extend(_graph_findings(pg, policy, spec))
 
+    from sovbom.origins import StageShares
+
+    tally = _Tally(policy)
+    stage_shares = StageShares(policy.domestic)
+    hits = _judge(pg, policy, context, tally, stage_shares)
+    _FindingMaker(pg, policy, today, max_paths)(hits, findings)
+    levels = {lvl.label: tally.levels[lvl] for lvl in Level}
+    _sort(findings)
+    return CheckResult(
+        findings,
+        dict(sorted(tally.by_class.items())),
+        levels,
+        len(pg.components),
+        pg.root,
+        stage_shares if stage_shares else None,
+    )
+
+
+def _judge(
+    pg: ProvenanceGraph,
+    policy: Policy,
+    context: VerificationContext,
+    tally: _Tally,
+    stage_shares: StageShares,
+) -> list[_Hit]:
+    """The components with a finding, and the rules each raises; their levels, domestic shares
+    and production stages added to ``tally`` and ``stage_shares`` on the way."""
     # per-run constants: the attestation level, and per (type, class) what the policy asks
     base_level = (
         Level.ATTESTED if context.attested_by & set(policy.attestation_roles) else Level.DECLARED
@@ -326,17 +355,12 @@ def evaluate(
     verified = context.verified
     hardware = context.hardware
     failures = context.hardware_failures
-    tally = _Tally(policy)
     base = int(base_level)
     terms_of: dict[tuple[str, str | None], _Terms] = {}
     verdicts: dict[tuple[object, ...], _Raised] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
     subject.stages = policy.stages
     subject.graph = pg
-    make = _FindingMaker(pg, policy, today, max_paths)
-    from sovbom.origins import StageShares
-
-    stage_shares = StageShares(policy.domestic)
     known = pg._provenance  # pg.provenance(ref), without a call per component
     shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
     hits: list[_Hit] = []  # the components with a finding: their routes are found together
@@ -384,20 +408,9 @@ def evaluate(
                 raised = _merge(raised, _raise(terms.per_component, subject))
         if raised:
             hits.append((raised, terms.critical, ref, comp, prov, level))
-    make(hits, findings)
-
     for (of_class, country), n in shares.items():
         tally.share(of_class, country, n)
-    levels = {lvl.label: tally.levels[lvl] for lvl in Level}
-    _sort(findings)
-    return CheckResult(
-        findings,
-        dict(sorted(tally.by_class.items())),
-        levels,
-        len(pg.components),
-        pg.root,
-        stage_shares if stage_shares else None,
-    )
+    return hits
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
