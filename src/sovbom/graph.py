@@ -181,6 +181,58 @@ class ProvenanceGraph:
             out.sort(key=_route_length)
         return out
 
+    def _tree_routes(self) -> dict[str, Route]:
+        """Every reachable node's :meth:`route`, made in one pass over the shortest-path tree
+        (the BFS order puts each node after its parent)."""
+        parents = self._parents if self._parents is not None else self._bfs_parents()
+        routes = self._routes
+        if len(routes) < len(parents):
+            for n, p in parents.items():
+                if n not in routes:
+                    up = None if p is None else routes[p]
+                    routes[n] = (n, up, 1 if up is None else up[2] + 1)
+        return routes
+
+    def parent_routes_of(self, refs: Iterable[str], *, limit: int = 3) -> list[list[Route]]:
+        """:meth:`parent_routes` of each of ``refs``, in one pass (the routes of the whole
+        shortest-path tree made once): what a check needs for every component with a finding."""
+        if self.root is None:
+            return [[] for _ in refs]
+        routes = self._tree_routes()
+        pred_of = self.graph._pred  # plain dicts: much faster than networkx's views
+        out: list[list[Route]] = []
+        append = out.append
+        for ref in refs:
+            first = routes.get(ref)
+            if first is None:
+                append([])
+                continue
+            up = first[1]
+            if limit <= 1 or up is None:
+                append([first])
+                continue
+            pred = pred_of[ref]
+            if len(pred) == 1:  # the one part that contains or uses it is on the shortest path
+                append([first])
+                continue
+            first_parent = up[0]
+            if len(pred) == 2:  # common in package graphs: one other part uses it
+                a, b = pred
+                other_parent = b if a == first_parent else a
+                if other_parent not in routes:
+                    append([first])
+                    continue
+                other = routes[other_parent]
+                if _passes(other, first):
+                    append([first])
+                elif other[2] + 1 < first[2]:
+                    append([(ref, other, other[2] + 1), first])
+                else:
+                    append([first, (ref, other, other[2] + 1)])
+                continue
+            append(self.parent_routes(ref, limit=limit))  # used by three or more
+        return out
+
     def all_paths(self, ref: str, *, limit: int = 20) -> list[list[str]]:
         """Every simple path from the root to ``ref``, shortest first, at most ``limit``.
 

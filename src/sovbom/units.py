@@ -47,6 +47,7 @@ class UnitNames:
         self._groups: dict[str, list[str]] | None = None
         self._names: dict[str, str] = {}
         self._units: dict[str, str] = {}
+        self._labels: dict[str, str] = {}  # each component's label, made with the groups
 
     def __call__(self, ref: str) -> str:
         name = self._names.get(ref)
@@ -61,6 +62,24 @@ class UnitNames:
         self._name_group(label, group)
         return self._names[ref]
 
+    def names(self, refs: Iterable[str]) -> dict[str, str]:
+        """The unit name of each of ``refs`` (a report's name table)."""
+        get = self._names.get
+        label_of = self._pg.label_of
+        repeated = self._repeated()
+        labels = self._labels
+        if not repeated:  # every label names one component: the names are the labels
+            return {ref: labels[ref] if ref in labels else label_of(ref) for ref in refs}
+        out: dict[str, str] = {}
+        for ref in refs:
+            name = get(ref)
+            if name is None:
+                name = label_of(ref)
+                if name in repeated:
+                    name = self._name(ref)
+            out[ref] = name
+        return out
+
     def unit(self, ref: str) -> str | None:
         """Only the suffix's content (``slot DIMM_A0``), or None when the label is unique."""
         self(ref)
@@ -74,11 +93,17 @@ class UnitNames:
     def _repeated(self) -> dict[str, list[str]]:
         """The components of each label that more than one component has."""
         if self._groups is None:
-            groups: dict[str, list[str]] = {}
             label_of = self._pg.label_of
-            for ref in self._pg.components:
-                groups.setdefault(label_of(ref), []).append(ref)
-            self._groups = {label: refs for label, refs in groups.items() if len(refs) > 1}
+            refs = list(self._pg.components)
+            labels = [label_of(ref) for ref in refs]
+            self._labels = dict(zip(refs, labels, strict=True))
+            counts = Counter(labels)  # counted in C: most labels occur once
+            groups: dict[str, list[str]] = {}
+            if len(counts) < len(labels):
+                for ref, label in zip(refs, labels, strict=True):
+                    if counts[label] > 1:
+                        groups.setdefault(label, []).append(ref)
+            self._groups = groups
         return self._groups
 
     def _name_group(self, label: str, refs: list[str]) -> None:

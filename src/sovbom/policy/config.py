@@ -12,7 +12,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,27 @@ class Exemption:
             if not isinstance(value, str) or _glob(pattern).match(value) is None:
                 return False
         return True
+
+    def matcher(self) -> Callable[[str, Mapping[str, Any], Provenance], bool]:
+        """:meth:`matches` as a function, its pattern compiled: what a run calls per component."""
+        if len(self.match) != 1:
+            return self.matches
+        ((key, pattern),) = self.match.items()
+        if key == "supplier":
+            return self.matches
+        match = _glob(pattern).match
+        if key == "purl":
+
+            def by_purl(ref: str, component: Mapping[str, Any], prov: Provenance) -> bool:
+                value = component.get("purl")
+                return isinstance(value, str) and match(value) is not None
+
+            return by_purl
+        if key == "part_number":
+            return lambda ref, component, prov: (
+                prov.part_number is not None and match(prov.part_number) is not None
+            )
+        return lambda ref, component, prov: match(ref) is not None
 
     def covers(self, rule: Rule) -> bool:
         return self.rules is None or rule.value in self.rules

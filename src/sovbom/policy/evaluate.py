@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sovbom.graph import route_refs
@@ -257,6 +258,8 @@ _LEVELS = tuple(Level)  # by value: DECLARED is 0 ... HARDWARE_VERIFIED is 3
 _HARDWARE, _VERIFIED = int(Level.HARDWARE_VERIFIED), int(Level.VERIFIED)
 assert all(lvl == i for i, lvl in enumerate(_LEVELS))
 _Raised = tuple[tuple[Rule, str], ...]
+#: a component's raised rules, whether it is critical, its ref, component, provenance and level
+_Hit = tuple[_Raised, bool, str, Mapping[str, Any], Provenance, Level]
 
 
 @dataclass(slots=True)
@@ -307,7 +310,9 @@ def evaluate(
     """Apply ``policy`` to every component of the graph.
 
     Work that only depends on a value many components share (the rules' verdict on a country,
-    basis and level; the terms of a type and class; a country's share) is done once per value.
+    basis and level; the terms of a type and class; a country's share) is done once per value;
+    the provenance routes of every component with a finding are found in one pass over the
+    graph's shortest-path tree (:meth:`~sovbom.graph.ProvenanceGraph.parent_routes_of`).
     """
     context = context or VerificationContext()
     today = today or dt.datetime.now(dt.UTC).date()
@@ -316,6 +321,33 @@ def evaluate(
         if spec.graph is not None:
             findings.extend(_graph_findings(pg, policy, spec))
 
+    from sovbom.origins import StageShares
+
+    tally = _Tally(policy)
+    stage_shares = StageShares(policy.domestic)
+    hits = _judge(pg, policy, context, tally, stage_shares)
+    _FindingMaker(pg, policy, today, max_paths)(hits, findings)
+    levels = {lvl.label: tally.levels[lvl] for lvl in Level}
+    _sort(findings)
+    return CheckResult(
+        findings,
+        dict(sorted(tally.by_class.items())),
+        levels,
+        len(pg.components),
+        pg.root,
+        stage_shares if stage_shares else None,
+    )
+
+
+def _judge(
+    pg: ProvenanceGraph,
+    policy: Policy,
+    context: VerificationContext,
+    tally: _Tally,
+    stage_shares: StageShares,
+) -> list[_Hit]:
+    """The components with a finding, and the rules each raises; their levels, domestic shares
+    and production stages added to ``tally`` and ``stage_shares`` on the way."""
     # per-run constants: the attestation level, and per (type, class) what the policy asks
     base_level = (
         Level.ATTESTED if context.attested_by & set(policy.attestation_roles) else Level.DECLARED
@@ -323,19 +355,16 @@ def evaluate(
     verified = context.verified
     hardware = context.hardware
     failures = context.hardware_failures
-    tally = _Tally(policy)
     base = int(base_level)
     terms_of: dict[tuple[str, str | None], _Terms] = {}
     verdicts: dict[tuple[object, ...], _Raised] = {}
     subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
     subject.stages = policy.stages
     subject.graph = pg
-    make = _FindingMaker(pg, policy, today, max_paths)
-    from sovbom.origins import StageShares
-
-    stage_shares = StageShares(policy.domestic)
     known = pg._provenance  # pg.provenance(ref), without a call per component
     shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
+    hits: list[_Hit] = []  # the components with a finding: their routes are found together
+    places: dict[tuple[str | None, ...], tuple[str | None, str, tuple[str, ...]]] = {}
     for ref, comp in pg.components.items():
         prov = known.get(ref)
         if prov is None:
@@ -353,14 +382,22 @@ def evaluate(
         tally.levels[lv] += 1
         if prov.production:
             stage_shares.add(prov)
-        country, basis = effective_country(prov)
+        # the country judged by, why, and every country tied to: once per distinct triple
+        where = (prov.origin_country, prov.manufacturer_country, prov.supplier_country)
+        place = None if prov.production else places.get(where)
+        if place is None:
+            place = (*effective_country(prov), prov.countries())
+            if not prov.production:
+                places[where] = place
+        country, basis, countries = place
+        prov._countries = countries
         # shares are over what the policy's origin scope covers: out-of-scope components (an
         # OS's packages under origin_scope [device, firmware]) have no origin to count
         if terms.in_scope:
             counted = (cls or ctype, country)  # counted here, added up once per value below
             shares[counted] = shares.get(counted, 0) + 1
         shortfall = failures.get(ref)
-        key = (terms, country, basis, prov.countries(), lv, shortfall)
+        key = (terms, country, basis, countries, lv, shortfall)
         raised = verdicts.get(key)
         if raised is None or terms.per_component:
             subject.prov, subject.ref, subject.country, subject.basis = prov, ref, country, basis
@@ -370,24 +407,29 @@ def evaluate(
             if terms.per_component:
                 raised = _merge(raised, _raise(terms.per_component, subject))
         if raised:
-            findings.extend(make(raised, terms.critical, ref, comp, prov, level))
-
+            hits.append((raised, terms.critical, ref, comp, prov, level))
     for (of_class, country), n in shares.items():
         tally.share(of_class, country, n)
-    levels = {lvl.label: tally.levels[lvl] for lvl in Level}
-    findings.sort(key=_finding_order)
-    return CheckResult(
-        findings,
-        dict(sorted(tally.by_class.items())),
-        levels,
-        len(pg.components),
-        pg.root,
-        stage_shares if stage_shares else None,
-    )
+    return hits
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
     return -f.severity, _RULE_IDS[f.rule], f.ref or ""
+
+
+_BY_REF, _BY_RULE, _BY_SEVERITY = attrgetter("ref"), attrgetter("rule"), attrgetter("severity")
+
+
+def _sort(findings: list[Finding]) -> None:
+    """Most severe first, then by rule id and bom-ref (:func:`_finding_order`): when every
+    finding has a bom-ref, as three stable sorts on attributes (compared in C, no key tuple
+    made per finding)."""
+    if any(f.ref is None for f in findings):
+        findings.sort(key=_finding_order)
+        return
+    findings.sort(key=_BY_REF)
+    findings.sort(key=_BY_RULE)  # a StrEnum compares as its id
+    findings.sort(key=_BY_SEVERITY, reverse=True)  # reverse keeps a sort stable
 
 
 def _raise(checks: _Checks, subject: Subject) -> _Raised:
@@ -416,7 +458,8 @@ class _FindingMaker:
         self.pg, self.policy, self.today, self.max_paths = pg, policy, today, max_paths
         self.severities: dict[tuple[Rule, bool], Severity] = {}
         self.exemptions = {
-            rule: tuple(ex for ex in policy.exemptions if ex.covers(rule)) for rule in Rule
+            rule: tuple((ex, ex.matcher()) for ex in policy.exemptions if ex.covers(rule))
+            for rule in Rule
         }
 
     def severity(self, rule: Rule, critical: bool) -> Severity:
@@ -425,56 +468,57 @@ class _FindingMaker:
             sev = self.severities[(rule, critical)] = self.policy.severity(rule, critical)
         return sev
 
-    def __call__(
-        self,
-        raised: _Raised,
-        critical: bool,
-        ref: str,
-        comp: Mapping[str, Any],
-        prov: Provenance,
-        level: Level,
-    ) -> list[Finding]:
+    def __call__(self, hits: Sequence[_Hit], out: list[Finding]) -> None:
+        """Append the findings of ``hits`` (each component's routes found in one pass)."""
         pg = self.pg
-        routes = pg.parent_routes(ref, limit=self.max_paths) if pg.root else []
-        purl = comp.get("purl")
-        # what every finding of the component says about it, read once
-        about = (
-            ref,
-            pg.label_of(ref),
-            str(comp.get("type") or ""),
-            prov.cls,
-            purl if isinstance(purl, str) else None,
-            prov.part_number,
-            prov.serial,
-            prov.countries(),
-            level,
-            routes,
-        )
-        out: list[Finding] = []
-        expired_reported: set[int] | None = None
-        for rule, message in raised:
-            exemption = None
-            for ex in self.exemptions[rule]:
-                if not ex.matches(ref, comp, prov):
-                    continue
-                if ex.expires is not None and ex.expires < self.today:
-                    if expired_reported is None:
-                        expired_reported = set()
-                    if ex.index not in expired_reported:
-                        expired_reported.add(ex.index)
-                        out.append(
-                            Finding(
-                                Rule.EXPIRED_EXEMPTION,
-                                self.severity(Rule.EXPIRED_EXEMPTION, critical),
-                                f"{ex.describe()} expired on {ex.expires.isoformat()}"
-                                f" (approved by {ex.approved_by}: {ex.reason})",
-                                *about,
-                            )
-                        )
-                    continue
-                exemption = ex
-                break
-            out.append(
-                Finding(rule, self.severity(rule, critical), message, *about, None, exemption)
+        all_routes = pg.parent_routes_of([hit[2] for hit in hits], limit=self.max_paths)
+        label_of = pg.label_of
+        exemptions = self.exemptions
+        severity = self.severities.get
+        append = out.append
+        for (raised, critical, ref, comp, prov, level), routes in zip(
+            hits, all_routes, strict=True
+        ):
+            purl = comp.get("purl")
+            # what every finding of the component says about it, read once
+            about = (
+                ref,
+                label_of(ref),
+                str(comp.get("type") or ""),
+                prov.cls,
+                purl if isinstance(purl, str) else None,
+                prov.part_number,
+                prov.serial,
+                prov.countries(),
+                level,
+                routes,
             )
-        return out
+            expired_reported: set[int] | None = None
+            for rule, message in raised:
+                exemption = None
+                for ex, matches in exemptions[rule]:
+                    if not matches(ref, comp, prov):
+                        continue
+                    if ex.expires is not None and ex.expires < self.today:
+                        if expired_reported is None:
+                            expired_reported = set()
+                        if ex.index not in expired_reported:
+                            expired_reported.add(ex.index)
+                            append(self._expired(ex, critical, about))
+                        continue
+                    exemption = ex
+                    break
+                sev = severity((rule, critical))
+                if sev is None:
+                    sev = self.severity(rule, critical)
+                append(Finding(rule, sev, message, *about, None, exemption))
+
+    def _expired(self, ex: Exemption, critical: bool, about: tuple[Any, ...]) -> Finding:
+        assert ex.expires is not None
+        return Finding(
+            Rule.EXPIRED_EXEMPTION,
+            self.severity(Rule.EXPIRED_EXEMPTION, critical),
+            f"{ex.describe()} expired on {ex.expires.isoformat()}"
+            f" (approved by {ex.approved_by}: {ex.reason})",
+            *about,
+        )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sovbom.diff import DiffReport
     from sovbom.graph import Route
     from sovbom.pack.inspect import InspectReport
+    from sovbom.policy import Finding
     from sovbom.report.interface import DeliveryReport, ShipmentReport, TraceReport
 
 REPORT_FORMAT_VERSION = 1
@@ -119,13 +120,13 @@ def check_report_dict(
         refs = dict.fromkeys(ref for f in r.findings for p in f.paths for ref in p)
     else:
         table = _PathTable()
-        out["findings"] = [f.to_dict(table.ids(f.routes)) for f in r.findings]
+        out["findings"] = table.findings(r.findings)
         out["path_nodes"] = table.nodes
-        refs = dict.fromkeys(node["ref"] for node in table.nodes)
+        refs = table.refs
     from sovbom.units import UnitNames
 
-    units = UnitNames.of(report.graph)  # a label shared by several units names the unit
-    out["names"] = {ref: units(ref) for ref in refs}
+    # a label shared by several units names the unit
+    out["names"] = UnitNames.of(report.graph).names(refs)
     if report.verified_evidence:
         out["verified_evidence"] = dict(sorted(report.verified_evidence.items()))
     if report.claim is not None:
@@ -144,31 +145,58 @@ class _PathTable:
 
     def __init__(self) -> None:
         self.nodes: list[dict[str, Any]] = []
+        #: the refs of the nodes, each once, in order of first appearance
+        self.refs: dict[str, None] = {}
         self._index: dict[int, int] = {}  # id(route) -> node; the findings keep the routes alive
 
-    def ids(self, routes: Iterable[Route]) -> list[int]:
-        index, nodes = self._index, self.nodes
+    def findings(self, findings: Iterable[Finding]) -> list[dict[str, Any]]:
+        """The findings as JSON, their routes given as node ids (new nodes added in order)."""
+        index, nodes, refs = self._index, self.nodes, self.refs
         get = index.get
+        _id = id
         out = []
-        for route in routes:
-            found = get(id(route))
-            if found is None:
-                chain = [route]
-                node = route[1]
-                while node is not None:
-                    found = get(id(node))
-                    if found is not None:
-                        break
-                    chain.append(node)
-                    node = node[1]
-                append = nodes.append
-                for n in reversed(chain):
-                    index[id(n)] = at = len(nodes)
-                    append({"ref": n[0], "parent": found})
-                    found = at
-                assert found is not None
-            out.append(found)
+        for f in findings:
+            ids = []
+            for route in f.routes:
+                key = _id(route)
+                found = get(key)
+                if found is None:
+                    up = route[1]
+                    parent = None if up is None else get(_id(up))
+                    if parent is None and up is not None:
+                        found = self._add_chain(route)
+                    else:  # the common case: a new node whose parent is known
+                        index[key] = found = len(nodes)
+                        ref = route[0]
+                        nodes.append({"ref": ref, "parent": parent})
+                        refs[ref] = None
+                ids.append(found)
+            out.append(f.to_dict(ids))
         return out
+
+    def _add(self, route: Route, parent: int | None) -> int:
+        nodes = self.nodes
+        self._index[id(route)] = at = len(nodes)
+        ref = route[0]
+        nodes.append({"ref": ref, "parent": parent})
+        self.refs[ref] = None
+        return at
+
+    def _add_chain(self, route: Route) -> int:
+        get = self._index.get
+        chain = [route]
+        node = route[1]
+        found = None
+        while node is not None:
+            found = get(id(node))
+            if found is not None:
+                break
+            chain.append(node)
+            node = node[1]
+        for n in reversed(chain):
+            found = self._add(n, found)
+        assert found is not None
+        return found
 
 
 def spell_out_paths(doc: Mapping[str, Any]) -> list[list[list[str]]]:
