@@ -61,13 +61,6 @@ def _value(v: Any) -> str | None:
     return out
 
 
-def _unique_value(v: str | None) -> str | None:
-    """:func:`_value` of a value that seldom repeats (a serial): computed, not cached."""
-    if v is None or is_placeholder(v):
-        return None
-    return v.strip()
-
-
 def _hashes(comp: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for h in comp.get("hashes") or ():
@@ -114,32 +107,62 @@ def _props(comp: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def _part(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Part:
+def _part(ref: str, comp: Mapping[str, Any]) -> Part:
+    """A device: :func:`_props` and :func:`_value` inlined (a shipment reads millions)."""
+    found: dict[str, str] = {}
+    props = comp.get("properties")
+    if props.__class__ is list:
+        get = _PROPS.get
+        for p in props:
+            if p.__class__ is not dict:
+                continue
+            name = p.get("name")
+            key = get(name) if name.__class__ is str else None
+            if key is not None and key not in found:
+                value = p.get("value")
+                if value.__class__ is str:
+                    value = value.strip()
+                    if value:
+                        found[key] = value
+    known = _KNOWN_VALUES.get
+    fget = found.get
     m = comp.get("manufacturer")
-    get = props.get
-    version = comp.get("version")
+    maker = m.get("name") if m.__class__ is dict else None
+    if maker is not None:
+        maker = known(maker, _UNKNOWN) if maker.__class__ is str else None
+        if maker is _UNKNOWN:
+            maker = _value(m.get("name"))  # type: ignore[union-attr]
+    revision = comp.get("version")
+    if revision is not None:
+        revision = _value(revision)
+    if not revision:
+        revision = _value(fget("revision"))
+    serial = fget("serial")
     return Part(
         ref,
         str(comp.get("name") or ref),
-        get("cls"),
-        _value(m.get("name")) if m.__class__ is dict else None,
-        get("model"),
-        _value(get("part_number")),
-        _unique_value(get("serial")),
-        (_value(version) if version is not None else None) or _value(get("revision")),
-        _value(get("slot") or get("slot2")),
-        _value(get("bus")),
+        fget("cls"),
+        maker,
+        fget("model"),
+        _value(fget("part_number")),
+        None if serial is None or is_placeholder(serial) else serial,
+        revision,
+        _value(fget("slot") or fget("slot2")),
+        _value(fget("bus")),
     )
 
 
-def _firmware(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Firmware:
-    return Firmware(
+def _firmware(ref: str, comp: Mapping[str, Any]) -> tuple[Firmware, str | None]:
+    """A firmware component, and the part its ``sovbom:runs-on`` names."""
+    props = _props(comp)
+    fw = Firmware(
         ref,
         str(comp.get("name") or ref),
         _value(comp.get("version")),
         _hashes(comp) if comp.get("hashes") else {},
         props.get("software_id"),
     )
+    return fw, props.get("runs_on")
 
 
 def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmware]]:
@@ -183,13 +206,12 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
         if ctype == "device":
             owner_of[ref] = ref
             if ref not in parts:
-                parts[ref] = _part(ref, comp, _props(comp))
+                parts[ref] = _part(ref, comp)
             continue
         owner = owner_of.get(parent) if parent is not None else None
         owner_of[ref] = owner
         if ctype == "firmware":
-            props = _props(comp)
-            firmware.append((_firmware(ref, comp, props), props.get("runs_on"), owner))
+            firmware.append((*_firmware(ref, comp), owner))
     loose: list[Firmware] = []
     for fw, runs_on, nested_in in firmware:
         target = parts.get(runs_on or nested_in or "") or parts.get(nested_in or "")
