@@ -239,7 +239,8 @@ def _read_firmware(ref: str, comp: Mapping[str, Any]) -> tuple[Firmware, str | N
     props = comp.get("properties")
     t = _FIRMWARE_TEMPLATES.get(ref)
     if t is not None and name == t[0] and version == t[1] and hashes == t[2] and props == t[3]:
-        return t[4]
+        shared: tuple[Firmware, str | None] = t[4]
+        return shared
     read = _firmware(ref, comp)
     if name.__class__ is str and (ref in _FIRMWARE_TEMPLATES or len(_FIRMWARE_TEMPLATES) < TEMPLATES):
         _FIRMWARE_TEMPLATES[ref] = (name, version, hashes, props, read)

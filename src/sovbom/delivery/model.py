@@ -4,6 +4,7 @@ shipment's verdict. Plain data: the renderers in :mod:`sovbom.report` read these
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as _field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ class FieldCheck:
     firmware: str | None = None
     note: str | None = None
     #: :meth:`to_dict`'s result, made once (a shared check is rendered in every server's report)
-    _as_dict: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _as_dict: dict[str, Any] | None = _field(default=None, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The check as a report shows it; the same (unmodifiable by convention) dict each call."""
