@@ -18,6 +18,9 @@ verified. Manufacturers are compared as companies (:mod:`sovbom.companies`). Fir
 matched under the matched part: by name, then by the Redfish ``SoftwareId``, then as the only
 firmware of the part on both sides. The server itself
 (``metadata.component``) is compared separately, as the *server identity*.
+
+Equal field checks are made once and shared (frozen); so is what a matched pair gives but for its
+serial, for the pairs of equal parts that the servers of one shipment repeat.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@ the firmware each runs, and firmware of no known part.
 
 Components are walked with :func:`sovbom.cyclonedx.walk.walk_components`, the walk the
 provenance graph uses, so a component without a bom-ref has the same name here and in the graph.
+
+A shipment's servers are built from a few templates: what was read from a component is kept under
+its bom-ref, and a component equal to the last one read there (a device: but for its serial's
+value) is not read again. The result is the one reading it on its own gives.
 """
 
 from __future__ import annotations
