@@ -22,7 +22,12 @@ from /proc, shared pages counted once) and the largest single process (``ru_maxr
 under 500 MB, whatever the shipment's size.
 
     python benchmarks/bench_delivery.py [--sizes 100,1000] [--with-10000] [--runs 3]
-                                        [--cache DIR] [-j N] [--policy] [--quick]
+                                        [--cache DIR] [-j N] [--policy] [--quick] [--stages N]
+
+``--stages N``: where the time goes, per server, on the first N servers in one process (one
+worker): CPU milliseconds per server of each step (nested steps are part of their parent's
+figure), against the floor measured in the same process (read and ``orjson.loads`` of the same
+files, garbage collector paused).
 
 ``--quick``: 100 servers, one run. The goals are checked on both ratios, wall time and CPU
 seconds (the process and its workers): on a machine shared with other work, wall time stretches
@@ -325,6 +330,67 @@ def measure(argv: list[str]) -> Run:
     return Run(wall, cpu, peak, usage.ru_maxrss * 1024)
 
 
+STAGES = """
+import atexit, gc, importlib, sys, time
+import orjson
+steps = [("_work", "sovbom.delivery.shipment"), ("verify_server", "sovbom.delivery.shipment"),
+         ("read_bytes", "sovbom.delivery.shipment"), ("parse_bom", "sovbom.delivery.shipment"),
+         ("check_signature", "sovbom.delivery.shipment"), ("assess", "sovbom.delivery.shipment"),
+         ("extract", "sovbom.delivery.assess"), ("compare_parts", "sovbom.delivery.assess"),
+         ("fingerprint", "sovbom.delivery.assess"), ("delivery_result_dict",
+         "sovbom.report.json_format"), ("_dump", "sovbom.report.json_format"),
+         ("write_staged", "sovbom.delivery.shipment"), ("keys_of", "sovbom.delivery.shipment")]
+spent = dict.fromkeys((n for n, _ in steps), 0.0)
+def timed(name, fn):
+    def run(*a, **k):
+        t0 = time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            spent[name] += time.process_time() - t0
+    return run
+for name, module in steps:
+    m = importlib.import_module(module)
+    setattr(m, name, timed(name, getattr(m, name)))
+root, n = sys.argv[1], int(sys.argv[2])
+def show():
+    gc.disable()
+    names = sorted(os.listdir(root))
+    t0 = time.process_time()
+    for s in names:
+        for f in ("expected.cdx.json", "observed.cdx.json"):
+            with open(os.path.join(root, s, f), "rb") as fh:
+                orjson.loads(fh.read())
+    floor = (time.process_time() - t0) / len(names)
+    print(f"| step | CPU ms per server | x floor |")
+    print("|---|---|---|")
+    print(f"| floor (read + orjson.loads, same files) | {floor * 1e3:.2f} | 1.00 |")
+    for name, _ in steps:
+        print(f"| {name} | {spent[name] / n * 1e3:.2f} | {spent[name] / n / floor:.2f} |")
+import os
+atexit.register(show)
+from sovbom.cli import main
+sys.argv = ["sovbom", *sys.argv[3:]]
+main()
+"""
+
+
+def stages(cache: Path, n: int) -> None:
+    """Where a server's time goes (``--stages``): one process, one worker, ``n`` servers."""
+    ship = subset(cache, n)
+    with tempfile.TemporaryDirectory(prefix="sovbom-bench-delivery-") as tmp:
+        argv = [sys.executable, "-c", STAGES, str(ship), str(n), "verify-delivery", "--shipment",
+                str(ship), "--signers", str(cache / "signers.yaml"), "--trust-config",
+                str(cache / "trust_config.json"), "--offline", "--report-dir",
+                str(Path(tmp) / "reports"), "-f", "json", "-o", str(Path(tmp) / "summary.json"),
+                "--jobs", "1"]  # fmt: skip
+        out = subprocess.run(argv, env=_env(), capture_output=True, text=True, check=False)
+    if out.returncode not in (0, 3):
+        raise SystemExit(f"--stages failed ({out.returncode}): {out.stderr}")
+    print(f"per server, {n} servers, one process (load average {os.getloadavg()[0]:.1f}):")
+    print(out.stdout, end="")
+
+
 def _check(summary: Path, n: int, policy: bool) -> None:
     doc = json.loads(summary.read_text())
     expected_bad = [server_name(i) for i in range(n) if is_swapped(i)]
@@ -406,7 +472,11 @@ def main() -> int:
     parser.add_argument("--policy", action="store_true", help="with samples/policy.yaml")
     parser.add_argument("--max-seconds-1000", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="100 servers, one run")
+    parser.add_argument("--stages", type=int, metavar="N", help="per-step costs on N servers")
     args = parser.parse_args()
+    if args.stages:
+        stages(prepare(args.cache, args.stages), args.stages)
+        return 0
     if args.quick:
         args.sizes, args.runs = "100", 1
     sizes = [int(s) for s in args.sizes.split(",") if s]

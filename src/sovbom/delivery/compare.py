@@ -18,6 +18,9 @@ verified. Manufacturers are compared as companies (:mod:`sovbom.companies`). Fir
 matched under the matched part: by name, then by the Redfish ``SoftwareId``, then as the only
 firmware of the part on both sides. The server itself
 (``metadata.component``) is compared separately, as the *server identity*.
+
+Equal field checks are made once and shared (frozen); so is what a matched pair gives but for its
+serial, for the pairs of equal parts that the servers of one shipment repeat.
 """
 
 from __future__ import annotations
@@ -111,6 +114,22 @@ def pick_firmware(efw: Firmware, pool: list[Firmware], declared: int) -> Firmwar
 _SHARED: dict[tuple[str, str | None, str | None, str | None], FieldCheck] = {}
 #: Checks kept at most.
 SHARED_LIMIT = 20_000
+#: A matched pair's result but for its serial (:meth:`_Comparer.shape`): the checks before and
+#: after the serial's, whether any identity / other field differs, any was compared, any not
+#: observed, and the firmware the pair verifies (bom-ref, why).
+_Shape = tuple[
+    tuple[FieldCheck, ...], tuple[FieldCheck, ...], bool, bool, bool, bool,
+    tuple[tuple[str, str], ...],
+]  # fmt: skip
+#: Pair shapes kept, per set of tolerances (the key holds the ids of firmware the entry keeps).
+_PAIRS: dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[_Shape, tuple[Firmware, ...]]]] = {}
+#: Pair shapes kept at most (each set of tolerances).
+PAIRS_LIMIT = 20_000
+
+
+def _tolerance_key(t: DeliveryTolerances) -> tuple[Any, ...]:
+    newer = tuple(sorted((cls, tuple(sorted(v))) for cls, v in t.accept_newer_firmware.items()))
+    return (t.ignore_fields, newer, t.accept_revision_drift, t.ignore_unexpected_classes)
 
 
 class _Comparer:
@@ -124,6 +143,8 @@ class _Comparer:
         self.verified: dict[str, str] = {}
         self.ignored = tolerances.ignore_fields
         self.shared = not self.ignored and registry is None
+        #: the pair shapes made under these tolerances (None: with another supplier registry)
+        self.pairs = _PAIRS.setdefault(_tolerance_key(tolerances), {}) if registry is None else None
 
     def check(
         self, name: str, expected: str | None, found: str | None, firmware: str | None = None
@@ -165,22 +186,6 @@ class _Comparer:
             anywhere = Part(o.ref, o.name, None, None, None, None, None, None, None, None,
                             [*o.firmware, *loose])  # fmt: skip
             out.extend(self.firmware_fields(e, anywhere))
-        return out
-
-    def part_fields(self, e: Part, o: Part) -> list[FieldCheck]:
-        check = self.check
-        rev = check("revision", e.revision, o.revision)
-        if rev.status is _MISMATCH and e.cls in self.t.accept_revision_drift:
-            rev = replace(rev, status=_ACCEPTED, note=f"accept_revision_drift: {e.cls}")
-        out = [
-            check("manufacturer", e.manufacturer, o.manufacturer),
-            check("model", e.model, o.model),
-            check("part_number", e.part_number, o.part_number),
-            check("serial", e.serial, o.serial),
-            rev,
-        ]
-        if e.firmware:
-            out.extend(self.firmware_fields(e, o))
         return out
 
     def firmware_fields(self, e: Part, o: Part) -> list[FieldCheck]:
@@ -232,9 +237,78 @@ class _Comparer:
 
     def pair(self, e: Part, o: Part, how: str, observed_label: str) -> PartResult:
         """The result for a matched pair: matched, drifted or substituted."""
-        fields = self.part_fields(e, o)
+        shape = self.shape(e, o)
+        before, after, identity_bad, other_bad, compared, unobserved, firmware_ok = shape
+        serial = self.check("serial", e.serial, o.serial)
+        st = serial.status
+        if st is _MISMATCH:
+            identity_bad = True
+        elif st is _MATCH:
+            compared = True
+        elif st is _NOT_OBSERVED:
+            unobserved = True
+        if identity_bad:
+            status = PartStatus.SUBSTITUTED
+        elif other_bad:
+            status = PartStatus.DRIFTED
+        elif unobserved and not compared:
+            # the observed inventory gave none of the fields the HBOM declares for the part
+            # (a part found only as present: dmidecode's BMC, a Redfish entry with no details)
+            status = PartStatus.NOT_OBSERVED
+        else:
+            status = PartStatus.MATCHED
+        verified = self.verified
+        if status is PartStatus.SUBSTITUTED or status is PartStatus.NOT_OBSERVED:
+            # another unit (or nothing observed): its firmware says nothing about the declared one
+            for fw in e.firmware:
+                verified.pop(fw.ref, None)
+        else:
+            verified.update(firmware_ok)
+            if status is PartStatus.MATCHED and st is _MATCH:
+                verified[e.ref] = (
+                    f"serial {e.serial} observed at {observed_label} matches the signed declaration"
+                )
+        location = e.slot or e.bus or o.slot or o.bus
+        return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location,
+                          [*before, serial, *after])  # fmt: skip
+
+    def shape(self, e: Part, o: Part) -> _Shape:
+        """What a pair's result is but for its serial: made once for equal pairs (the servers of
+        a shipment are built from a few templates), under the same tolerances."""
+        if self.pairs is None:
+            return self._shape(e, o)
+        key = (e.cls, e.manufacturer, e.model, e.part_number, e.revision, o.manufacturer,
+               o.model, o.part_number, o.revision, len(e.firmware), *map(id, e.firmware),
+               *map(id, o.firmware))  # fmt: skip
+        held = self.pairs.get(key)
+        if held is None:
+            held = (self._shape(e, o), (*e.firmware, *o.firmware))  # the ids stay theirs
+            if len(self.pairs) < PAIRS_LIMIT:
+                self.pairs[key] = held
+        return held[0]
+
+    def _shape(self, e: Part, o: Part) -> _Shape:
+        check = self.check
+        rev = check("revision", e.revision, o.revision)
+        if rev.status is _MISMATCH and e.cls in self.t.accept_revision_drift:
+            rev = replace(rev, status=_ACCEPTED, note=f"accept_revision_drift: {e.cls}")
+        before = (
+            check("manufacturer", e.manufacturer, o.manufacturer),
+            check("model", e.model, o.model),
+            check("part_number", e.part_number, o.part_number),
+        )
+        after: tuple[FieldCheck, ...] = (rev,)
+        firmware_ok: tuple[tuple[str, str], ...] = ()
+        if e.firmware:
+            mark = self.verified
+            self.verified = {}
+            try:
+                after = (rev, *self.firmware_fields(e, o))
+                firmware_ok = tuple(self.verified.items())
+            finally:
+                self.verified = mark
         identity_bad = other_bad = compared = unobserved = False
-        for f in fields:
+        for f in (*before, *after):
             st = f.status
             if st is _MISMATCH:
                 if f.field in IDENTITY_FIELDS:
@@ -245,26 +319,7 @@ class _Comparer:
                 compared = True
             elif st is _NOT_OBSERVED:
                 unobserved = True
-        if identity_bad:
-            status = PartStatus.SUBSTITUTED
-            for fw in e.firmware:  # another unit: its firmware says nothing about the declared one
-                self.verified.pop(fw.ref, None)
-        elif other_bad:
-            status = PartStatus.DRIFTED
-        elif unobserved and not compared:
-            # the observed inventory gave none of the fields the HBOM declares for the part
-            # (a part found only as present: dmidecode's BMC, a Redfish entry with no details)
-            status = PartStatus.NOT_OBSERVED
-            for fw in e.firmware:
-                self.verified.pop(fw.ref, None)
-        else:
-            status = PartStatus.MATCHED
-            if fields[3].status is _MATCH:  # the serial
-                self.verified[e.ref] = (
-                    f"serial {e.serial} observed at {observed_label} matches the signed declaration"
-                )
-        location = e.slot or e.bus or o.slot or o.bus
-        return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location, fields)
+        return before, after, identity_bad, other_bad, compared, unobserved, firmware_ok
 
 
 def _absent_fields(p: Part, side: str) -> list[FieldCheck]:

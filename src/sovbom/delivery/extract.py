@@ -3,6 +3,10 @@ the firmware each runs, and firmware of no known part.
 
 Components are walked with :func:`sovbom.cyclonedx.walk.walk_components`, the walk the
 provenance graph uses, so a component without a bom-ref has the same name here and in the graph.
+
+A shipment's servers are built from a few templates: what was read from a component is kept under
+its bom-ref, and a component equal to the last one read there (a device: but for its serial's
+value) is not read again. The result is the one reading it on its own gives.
 """
 
 from __future__ import annotations
@@ -61,13 +65,6 @@ def _value(v: Any) -> str | None:
     return out
 
 
-def _unique_value(v: str | None) -> str | None:
-    """:func:`_value` of a value that seldom repeats (a serial): computed, not cached."""
-    if v is None or is_placeholder(v):
-        return None
-    return v.strip()
-
-
 def _hashes(comp: Mapping[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for h in comp.get("hashes") or ():
@@ -114,32 +111,144 @@ def _props(comp: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def _part(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Part:
+def _part(ref: str, comp: Mapping[str, Any]) -> Part:
+    """A device: :func:`_props` and :func:`_value` inlined (a shipment reads millions)."""
+    found: dict[str, str] = {}
+    props = comp.get("properties")
+    if props.__class__ is list:
+        get = _PROPS.get
+        for p in props:
+            if p.__class__ is not dict:
+                continue
+            name = p.get("name")
+            key = get(name) if name.__class__ is str else None
+            if key is not None and key not in found:
+                value = p.get("value")
+                if value.__class__ is str:
+                    value = value.strip()
+                    if value:
+                        found[key] = value
+    known = _KNOWN_VALUES.get
+    fget = found.get
     m = comp.get("manufacturer")
-    get = props.get
-    version = comp.get("version")
+    maker = m.get("name") if m.__class__ is dict else None
+    if maker is not None:
+        maker = known(maker, _UNKNOWN) if maker.__class__ is str else None
+        if maker is _UNKNOWN:
+            maker = _value(m.get("name"))  # type: ignore[union-attr]
+    revision = comp.get("version")
+    if revision is not None:
+        revision = _value(revision)
+    if not revision:
+        revision = _value(fget("revision"))
+    serial = fget("serial")
     return Part(
         ref,
         str(comp.get("name") or ref),
-        get("cls"),
-        _value(m.get("name")) if m.__class__ is dict else None,
-        get("model"),
-        _value(get("part_number")),
-        _unique_value(get("serial")),
-        (_value(version) if version is not None else None) or _value(get("revision")),
-        _value(get("slot") or get("slot2")),
-        _value(get("bus")),
+        fget("cls"),
+        maker,
+        fget("model"),
+        _value(fget("part_number")),
+        None if serial is None or is_placeholder(serial) else serial,
+        revision,
+        _value(fget("slot") or fget("slot2")),
+        _value(fget("bus")),
     )
 
 
-def _firmware(ref: str, comp: Mapping[str, Any], props: Mapping[str, str]) -> Firmware:
-    return Firmware(
+def _firmware(ref: str, comp: Mapping[str, Any]) -> tuple[Firmware, str | None]:
+    """A firmware component, and the part its ``sovbom:runs-on`` names."""
+    props = _props(comp)
+    fw = Firmware(
         ref,
         str(comp.get("name") or ref),
         _value(comp.get("version")),
         _hashes(comp) if comp.get("hashes") else {},
         props.get("software_id"),
     )
+    return fw, props.get("runs_on")
+
+
+#: The last device read under each bom-ref: its name, version, manufacturer and properties
+#: (a copy of the list), where its serial property is, and what was read from it but the serial.
+#: The servers of a shipment are built from a few templates: a device equal to the last one under
+#: its bom-ref but for its serial's value is read by comparing the two (compiled code, no hashing
+#: of its strings) and reusing what was read. Bounded by :data:`TEMPLATES`.
+_DEVICE_TEMPLATES: dict[str, tuple[Any, ...]] = {}
+#: The last firmware read under each bom-ref: its name, version, hashes, properties; and what was
+#: read from it (the :class:`Firmware`, shared: nothing changes it once read, and its runs-on).
+_FIRMWARE_TEMPLATES: dict[str, tuple[Any, ...]] = {}
+#: bom-refs remembered at most (each kind).
+TEMPLATES = 20_000
+_SERIAL = tx.CDX_SERIAL
+
+
+def _device(ref: str, comp: Mapping[str, Any]) -> Part:
+    """:func:`_part`, or the last device read under ``ref`` when only its serial differs."""
+    name = comp.get("name")
+    version = comp.get("version")
+    maker = comp.get("manufacturer")
+    props = comp.get("properties")
+    t = _DEVICE_TEMPLATES.get(ref)
+    if t is not None and name == t[0] and version == t[1] and maker == t[2]:
+        same, k = t[3], t[4]
+        if props.__class__ is list and len(props) == len(same):
+            entry = props[k]
+            if entry.__class__ is dict and entry.get("name") == _SERIAL:
+                same[k] = entry  # the template's own list: the serial entry is not compared
+                if props == same:
+                    pname, cls, maker_, model, pn, revision, slot, bus = t[5]
+                    serial = _serial(entry.get("value"))
+                    return Part(ref, pname, cls, maker_, model, pn, serial, revision, slot, bus)
+    part = _part(ref, comp)
+    if (
+        name.__class__ is str
+        and props.__class__ is list
+        and (ref in _DEVICE_TEMPLATES or len(_DEVICE_TEMPLATES) < TEMPLATES)
+    ):
+        k = _serial_at(props)
+        if k is not None:
+            _DEVICE_TEMPLATES[ref] = (
+                name, version, maker, list(props), k,
+                (part.name, part.cls, part.manufacturer, part.model, part.part_number,
+                 part.revision, part.slot, part.bus),
+            )  # fmt: skip
+    return part
+
+
+def _serial_at(props: list[Any]) -> int | None:
+    """Where the only serial property of a list of properties is (None: none, or several)."""
+    at = None
+    for i, p in enumerate(props):
+        if p.__class__ is dict and p.get("name") == _SERIAL:
+            if at is not None:
+                return None
+            at = i
+    return at
+
+
+def _serial(v: Any) -> str | None:
+    """A serial property's value as :func:`_part` reads it (the only one of its part)."""
+    if v.__class__ is not str:
+        return None
+    v = v.strip()
+    return None if not v or is_placeholder(v) else v
+
+
+def _read_firmware(ref: str, comp: Mapping[str, Any]) -> tuple[Firmware, str | None]:
+    """:func:`_firmware`, or the last firmware read under ``ref`` when equal to it."""
+    name = comp.get("name")
+    version = comp.get("version")
+    hashes = comp.get("hashes")
+    props = comp.get("properties")
+    t = _FIRMWARE_TEMPLATES.get(ref)
+    if t is not None and name == t[0] and version == t[1] and hashes == t[2] and props == t[3]:
+        shared: tuple[Firmware, str | None] = t[4]
+        return shared
+    read = _firmware(ref, comp)
+    if name.__class__ is str and (ref in _FIRMWARE_TEMPLATES or len(_FIRMWARE_TEMPLATES) < TEMPLATES):
+        _FIRMWARE_TEMPLATES[ref] = (name, version, hashes, props, read)
+    return read
 
 
 def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmware]]:
@@ -183,13 +292,12 @@ def extract(doc: Mapping[str, Any]) -> tuple[Part | None, list[Part], list[Firmw
         if ctype == "device":
             owner_of[ref] = ref
             if ref not in parts:
-                parts[ref] = _part(ref, comp, _props(comp))
+                parts[ref] = _device(ref, comp)
             continue
         owner = owner_of.get(parent) if parent is not None else None
         owner_of[ref] = owner
         if ctype == "firmware":
-            props = _props(comp)
-            firmware.append((_firmware(ref, comp, props), props.get("runs_on"), owner))
+            firmware.append((*_read_firmware(ref, comp), owner))
     loose: list[Firmware] = []
     for fw, runs_on, nested_in in firmware:
         target = parts.get(runs_on or nested_in or "") or parts.get(nested_in or "")

@@ -51,8 +51,9 @@ def norm_name(value: str) -> str:
 
 
 def norm_id(value: str) -> str:
-    """A serial or part number as compared: case folded, without white space."""
-    return norm(value).replace(" ", "")
+    """A serial or part number as compared: case folded, without white space (``norm`` without
+    its spaces: no character case folds to a space)."""
+    return "".join(value.split()).casefold()
 
 
 def norm_location(value: str) -> str:

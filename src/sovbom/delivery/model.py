@@ -4,6 +4,7 @@ shipment's verdict. Plain data: the renderers in :mod:`sovbom.report` read these
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as _field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -72,9 +73,15 @@ class FieldCheck:
     #: for firmware_version / firmware_hash: the firmware's name
     firmware: str | None = None
     note: str | None = None
+    #: :meth:`to_dict`'s result, made once (a shared check is rendered in every server's report)
+    _as_dict: dict[str, Any] | None = _field(default=None, init=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        """The check as a report shows it; the same (unmodifiable by convention) dict each call."""
+        out = self._as_dict
+        if out is not None:
+            return out
+        out = {
             "field": self.field,
             "expected": self.expected,
             "found": self.found,
@@ -84,7 +91,20 @@ class FieldCheck:
             out["firmware"] = self.firmware
         if self.note:
             out["note"] = self.note
+        object.__setattr__(self, "_as_dict", out)
         return out
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        # what travels between processes: the fields, not the rendered dict
+        return (self.field, self.expected, self.found, self.status, self.firmware, self.note)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(_CHECK_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_as_dict", None)
+
+
+_CHECK_FIELDS = ("field", "expected", "found", "status", "firmware", "note")
 
 
 @dataclass(slots=True)
