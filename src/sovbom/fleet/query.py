@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 #: Matches listed before the report says it stopped.
 DEFAULT_LIMIT = 10_000
+#: Matches counted exactly before a query counts as broad (see :func:`where_used`).
+COUNT_CAP = 10_000
 _MAX_DEPTH = 64
 
 
@@ -58,6 +60,29 @@ def latest_boms(before: dt.datetime | None) -> Subquery:
     ranked = inner.subquery("ranked")
     first: Any = literal_column("1")  # a literal: SQLite plans a bound parameter worse here
     return select(ranked.c.id, ranked.c.server_id).where(ranked.c.rank == first).subquery("latest")
+
+
+def is_newest(before: dt.datetime | None) -> ColumnElement[bool]:
+    """The joined ``boms`` row is its server's newest BOM produced before ``before`` (all BOMs
+    when None): no BOM of that server is newer (produced later, or at the same time with a larger
+    id). One probe of the ``(server_id, produced_at)`` index per row on both engines, wherever
+    the planner puts it, instead of a window over every BOM per row.
+    """
+    from sqlalchemy import and_, exists, or_
+    from sqlalchemy.orm import aliased
+
+    from sovbom.fleet.schema import boms
+
+    newer = aliased(boms, name="newer")
+    conditions = [
+        newer.c.server_id == boms.c.server_id,
+        newer.c.produced_at >= boms.c.produced_at,
+        or_(newer.c.produced_at > boms.c.produced_at, newer.c.id > boms.c.id),
+    ]
+    if before is not None:
+        conditions.append(newer.c.produced_at < before)
+    test = ~exists().where(*conditions)
+    return test if before is None else and_(boms.c.produced_at < before, test)
 
 
 def _like(pattern: str) -> str:
@@ -203,6 +228,9 @@ class WhereUsedReport:
     offset: int = 0
     #: the servers with a match (all pages); None means those on this page
     servers_matched: int | None = None
+    #: set when the matches were counted only up to this many (a broad query): ``total`` and
+    #: ``servers_matched`` are then None
+    more_than: int | None = None
 
     @property
     def servers(self) -> list[str]:
@@ -210,6 +238,12 @@ class WhereUsedReport:
 
     def headline(self) -> str:
         when = f" as of {self.as_of}" if self.as_of else ""
+        page = f" (listing {self.offset + 1}-{self.offset + len(self.matches)})"
+        if self.more_than is not None:
+            return (
+                f"more than {self.more_than} match(es) for {self.query!r} in the"
+                f" {self.servers_in_fleet} server(s){when}{page if self.matches else ''}"
+            )
         total = self.total if self.total is not None else len(self.matches)
         on = self.servers_matched if self.servers_matched is not None else len(self.servers)
         page = ""
@@ -229,44 +263,71 @@ def where_used(
     as_of: dt.date | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    count_cap: int | None = None,
 ) -> WhereUsedReport:
     """Every server whose BOM (its newest, or newest on ``as_of``) holds a matching component.
 
     Matches are ordered by server and document order; ``offset`` and ``limit`` select one page
-    of them and the report's ``total`` counts them all.
+    of them. They are counted up to ``count_cap`` (:data:`COUNT_CAP`): up to it the report's
+    ``total`` counts them all; past it (a broad query, thousands of matches on every server) the
+    newest BOMs are walked in server order until the page is full and the report says "more than"
+    the cap (``more_than``) instead of reading every match.
     """
     from sqlalchemy import func, select
 
-    latest = latest_boms(end_of(as_of))
-    test = _row_matcher(q)
+    from sovbom.fleet.paged import sql_is_exact, walk
+
+    before = end_of(as_of)
+    cap = COUNT_CAP if count_cap is None else count_cap
+    exact = sql_is_exact(q, store.dialect)
     with store.engine.connect() as conn:
-        servers_total = conn.execute(select(func.count()).select_from(latest)).scalar() or 0
-        found = sorted(
-            {(r.key, r.id) for stmt in _candidates(q, latest, store.dialect)
-             for r in conn.execute(stmt) if test(r)}
-        )  # fmt: skip
-        page_ids = [i for _, i in found[offset : offset + limit]]
-        rows = sorted(_page(conn, page_ids, latest), key=lambda r: (r.key, r.id))
+        servers_total = conn.execute(select(func.count()).select_from(latest_boms(before))).scalar()
+        found: set[tuple[str, int]] = set()
+        broad = False
+        for stmt in _candidates(q, store.dialect, before):
+            if exact:  # the database's answer is the match: only its key and id, at most cap + 1
+                keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
+                found.update((key, i) for key, i in conn.execute(keyed))
+            else:
+                test = _row_matcher(q)
+                found.update((r.key, r.id) for r in conn.execute(stmt) if test(r))
+            if exact and len(found) > cap:
+                broad = True
+                break
+        if broad:
+            page_ids = walk(conn, q, store.dialect, before, offset, limit)
+        else:
+            ordered = sorted(found)
+            page_ids = [i for _, i in ordered[offset : offset + limit]]
+        rows = sorted(_page(conn, page_ids), key=lambda r: (r.key, r.id))
         paths = _paths(conn, [(r.bom_id, r.ref, r.parent_ref) for r in rows])
-    matches = [
-        WhereUsedMatch(
-            r.key, r.server_name, r.site, r.sha256, as_utc(r.produced_at), r.ref,
-            label(r.name, r.version, r.ref), r.type, r.cls,
-            tuple(x for x in (r.countries or "").split(",") if x),
-            [*paths.get((r.bom_id, r.parent_ref), []), (r.ref, label(r.name, r.version, r.ref))]
-            if r.parent_ref is not None else [(r.ref, label(r.name, r.version, r.ref))],
-        )
-        for r in rows
-    ]  # fmt: skip
-    return WhereUsedReport(
-        q.describe(), as_of.isoformat() if as_of else None, int(servers_total), matches,
-        len(found) > offset + len(matches), total=len(found), offset=offset,
-        servers_matched=len({key for key, _ in found}),
+    matches = [_match(r, paths) for r in rows]
+    report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None,
+                             int(servers_total or 0), matches, offset=offset)  # fmt: skip
+    if broad:
+        report.more_than, report.truncated = cap, len(matches) == limit
+    else:
+        report.total, report.servers_matched = len(found), len({key for key, _ in found})
+        report.truncated = len(found) > offset + len(matches)
+    return report
+
+
+def _match(r: Any, paths: dict[tuple[int, str | None], list[tuple[str, str]]]) -> WhereUsedMatch:
+    own = (r.ref, label(r.name, r.version, r.ref))
+    path = [*paths.get((r.bom_id, r.parent_ref), []), own] if r.parent_ref is not None else [own]
+    return WhereUsedMatch(
+        r.key, r.server_name, r.site, r.sha256, as_utc(r.produced_at), r.ref,
+        label(r.name, r.version, r.ref), r.type, r.cls,
+        tuple(x for x in (r.countries or "").split(",") if x), path,
     )  # fmt: skip
 
 
-def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
-    """Statements whose rows (server key, component id and the matched columns) hold every match.
+def _candidates(
+    q: Query, dialect: str, before: dt.datetime | None, *, newest: bool = True
+) -> list[Any]:
+    """Statements whose rows (server key, component id and the matched columns) hold every match
+    in the servers' newest BOMs before ``before`` (``newest=False``: in every BOM, for a caller
+    that names the BOMs itself).
 
     No ORDER BY: it tempts SQLite's planner into walking every server's components in key order
     instead of using the component index; the (small) rows are sorted here instead.
@@ -282,19 +343,17 @@ def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
         if q.key == "country" and i == 1:
             cc = component_countries.c
             base = component_countries.join(components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref))
-        # "bom_id + 0": the newest-BOM test must not drive the plan (walking every component
-        # of every newest BOM); the component's own index does, on both engines
         stmt = (
             select(servers.c.key, c.id, c.ref, c.name, c.purl, c.part_number, c.serial)
             .select_from(base.join(boms, boms.c.id == c.bom_id)
                          .join(servers, servers.c.id == boms.c.server_id))
-            .where(condition, (c.bom_id + 0).in_(select(latest.c.id)))
+            .where(condition)
         )  # fmt: skip
-        out.append(stmt)
+        out.append(stmt.where(is_newest(before)) if newest else stmt)
     return out
 
 
-def _page(conn: Connection, ids: Sequence[int], latest: Subquery) -> list[Any]:
+def _page(conn: Connection, ids: Sequence[int]) -> list[Any]:
     """The full rows of the components on one page."""
     from sqlalchemy import select
 
@@ -359,4 +418,13 @@ def _paths(
     return out
 
 
-__all__ = ["WhereUsedMatch", "WhereUsedReport", "as_utc", "end_of", "latest_boms", "where_used"]
+__all__ = [
+    "COUNT_CAP",
+    "WhereUsedMatch",
+    "WhereUsedReport",
+    "as_utc",
+    "end_of",
+    "is_newest",
+    "latest_boms",
+    "where_used",
+]
