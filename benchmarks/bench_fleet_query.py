@@ -42,6 +42,8 @@ sys.path.insert(0, str(HERE.parent / "tests" / "fleet"))
 from bench_fleet import DEFAULT_CACHE, _pg_server_cpu, cached_fleet, measured  # noqa: E402
 from fleet_support import part, policy, server_bom, write  # noqa: E402
 
+from sovbom.fleet.query import DEFAULT_LIMIT  # noqa: E402
+
 #: Servers that get a second, newer BOM (every tenth, from server 5 on).
 SECOND_EVERY, SECOND_FROM = 10, 5
 SECOND_DATE = "2026-02-15T00:00:00Z"
@@ -118,7 +120,7 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(values) * 1000, p95 * 1000
 
 
-def where_used_figures(url: str, repeat: int) -> list[dict[str, Any]]:
+def where_used_figures(url: str, repeat: int, limit: int) -> list[dict[str, Any]]:
     from sqlalchemy import func, select
 
     from sovbom.fleet.query import latest_boms, where_used
@@ -143,16 +145,17 @@ def where_used_figures(url: str, repeat: int) -> list[dict[str, Any]]:
             pg0 = _pg_server_cpu(store)
             for _ in range(repeat):
                 t, c = time.perf_counter(), time.process_time()
-                found = where_used(store, q, as_of=as_of)
+                found = where_used(store, q, as_of=as_of, limit=limit)
                 times.append(time.perf_counter() - t)
                 cpu.append(time.process_time() - c)
             server_cpu = (_pg_server_cpu(store) - pg0) / repeat * 1000
             assert found.matches, (text, as_of)
             p50, p95 = _percentiles(times)
             out.append({
-                "db": _short(url), "measure": "where-used", "query": text,
+                "db": _short(url), "measure": "where-used", "query": text, "limit": limit,
                 "as_of": as_of.isoformat() if as_of else None,
-                "total": found.total, "servers": found.servers_matched,
+                "total": found.total if found.more_than is None else f">{found.more_than}",
+                "listed": len(found.matches), "servers": found.servers_matched,
                 "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
                 "cpu_p50_ms": round(statistics.median(cpu) * 1000, 1),
                 "server_cpu_ms": round(server_cpu, 1),
@@ -202,7 +205,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
     wu = [r for r in rows if r["measure"] == "where-used"]
     lines = []
     if wu:
-        cols = ["db", "query", "as_of", "total", "servers", "p50_ms", "p95_ms", "cpu_p50_ms",
+        cols = ["db", "query", "as_of", "limit", "total", "listed", "servers", "p50_ms", "p95_ms", "cpu_p50_ms",
                 "server_cpu_ms", "p95_over_floor", "load_1min"]  # fmt: skip
         lines += [" | ".join(cols), " | ".join("---" for _ in cols)]
         lines += [" | ".join(str(r.get(c, "")) for c in cols) for r in wu]
@@ -221,6 +224,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="generated BOMs")
     ap.add_argument("--batch", type=int, default=100, help="BOMs per ingest")
     ap.add_argument("--repeat", type=int, default=10, help="runs of each query")
+    ap.add_argument("--limit", type=int, default=DEFAULT_LIMIT,
+                    help="matches listed (the command's default page; the dashboard's is 50)")
     ap.add_argument("--skip", nargs="*", default=[], choices=["where-used", "recheck"])
     ap.add_argument("--quick", action="store_true", help="build 40 servers in SQLite, measure")
     args = ap.parse_args()
@@ -237,7 +242,7 @@ def main() -> None:
     if args.mode == "measure" or args.quick:
         for url in args.db:
             if "where-used" not in args.skip:
-                rows += where_used_figures(url, args.repeat)
+                rows += where_used_figures(url, args.repeat, args.limit)
             if "recheck" not in args.skip:
                 rows += recheck_figures(url, work)
     with contextlib.suppress(OSError):

@@ -144,3 +144,33 @@ def test_where_used_past_its_count_cap_lists_a_page_and_says_more_than(
             validator("fleet-report.schema.json").validate(doc)
     finally:
         store.close()
+
+
+def test_where_used_and_recheck_agree_on_each_servers_newest_bom(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Two BOMs of one server produced at the same instant: where-used (an index probe per
+    match) picks the one the fleet's other readers pick (the later ingested), as of any date."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.query import end_of, latest_boms
+    from sovbom.fleet.schema import boms
+
+    store = _fleet(tmp_path, db_url)
+    twin = server_bom("S1", parts=[part("hw:nic", "NIC", "nic", "US", part_number="NIC-TWIN")],
+                      timestamp="2026-02-01T00:00:00Z")  # fmt: skip
+    ingest(store, [IngestInput(str(write(tmp_path / "twin.json", twin)))])
+    try:
+        for as_of in (None, dt.date(2026, 1, 15), dt.date(2026, 2, 1)):
+            with store.engine.connect() as conn:
+                latest = latest_boms(end_of(as_of))
+                newest = set(conn.execute(
+                    select(boms.c.sha256).join(latest, latest.c.id == boms.c.id)).scalars())  # fmt: skip
+            found = where_used(store, parse_query("name=NIC"), as_of=as_of)
+            assert {m.bom_sha256 for m in found.matches} <= newest and found.matches
+            s1 = [m for m in found.matches if m.server == "S1"]
+            assert len(s1) == 1
+        assert [m.server for m in where_used(store, parse_query("part=NIC-TWIN")).matches] == ["S1"]
+        assert where_used(store, parse_query("part=NIC-5")).total == 0
+    finally:
+        store.close()
