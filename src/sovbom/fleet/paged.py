@@ -122,9 +122,7 @@ def _in_boms(q: Query, dialect: str, bom_ids: list[int]) -> list[Any]:
         if q.key == "country" and i == 1:
             stmt = stmt.where(component_countries.c.bom_id.in_(bom_ids))
         else:
-            stmt = stmt.where(components.c.bom_id.in_(bom_ids)).with_hint(
-                components, "INDEXED BY ix_components_bom_id_ref", "sqlite"
-            )
+            stmt = stmt.where(components.c.bom_id.in_(bom_ids))
         out.append(stmt)
     return out
 

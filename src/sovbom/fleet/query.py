@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Subquery
     from sqlalchemy.engine import Connection
@@ -133,31 +135,40 @@ def _condition(column: Any, value: str, dialect: str, *, fold: bool = False) -> 
     return and_(column >= prefix, column < upper, glob)
 
 
-def _sql_filters(q: Query, dialect: str) -> list[ColumnElement[bool]]:
+def _sql_filters(q: Query, dialect: str, *, by_bom: bool = False) -> list[ColumnElement[bool]]:
     """The query as SQL conditions, one per statement (their union answers).
 
     ``country=`` is two: the judged country on ``components`` and the other countries on
-    ``component_countries`` (joined to their components by the caller).
+    ``component_countries`` (joined to their components by the caller). ``by_bom``: the caller
+    names the BOMs and their ``(bom_id, ...)`` index must drive the plan: on SQLite (no table
+    statistics) the tested columns are then written ``+column``, which keeps the planner off
+    their own indexes (a value on every server would otherwise be read fleet-wide).
     """
-    from sqlalchemy import or_
+    from sqlalchemy import literal_column, or_
 
     from sovbom.fleet.schema import component_countries as cc
-    from sovbom.fleet.schema import components as c
+    from sovbom.fleet.schema import components
+
+    def col(name: str) -> Any:
+        column = components.c[name]
+        if by_bom and dialect == "sqlite":
+            return literal_column(f"+components.{name}", type_=column.type)
+        return column
 
     if q.key == "country":
         # the judged country is indexed on components; the others come from the side table
-        return [c.c.country == q.value, cc.c.country == q.value]
-    columns = {"purl": c.c.purl, "ref": c.c.ref, "part": c.c.part_number, "serial": c.c.serial}
+        return [col("country") == q.value, cc.c.country == q.value]
+    columns = {"purl": "purl", "ref": "ref", "part": "part_number", "serial": "serial"}
     if q.key == "name":
-        return [_condition(c.c.name_fold, q.value, dialect, fold=True)]
+        return [_condition(col("name_fold"), q.value, dialect, fold=True)]
     if q.key in columns:
-        return [_condition(columns[q.key], q.value, dialect)]
+        return [_condition(col(columns[q.key]), q.value, dialect)]
     return [
         or_(
-            _condition(c.c.purl, q.value, dialect),
-            _condition(c.c.name_fold, q.value, dialect, fold=True),
-            _condition(c.c.part_number, q.value, dialect),
-            _condition(c.c.serial, q.value, dialect),
+            _condition(col("purl"), q.value, dialect),
+            _condition(col("name_fold"), q.value, dialect, fold=True),
+            _condition(col("part_number"), q.value, dialect),
+            _condition(col("serial"), q.value, dialect),
         )
     ]
 
@@ -299,9 +310,11 @@ def where_used(
         else:
             ordered = sorted(found)
             page_ids = [i for _, i in ordered[offset : offset + limit]]
-        rows = sorted(_page(conn, page_ids), key=lambda r: (r.key, r.id))
-        paths = _paths(conn, [(r.bom_id, r.ref, r.parent_ref) for r in rows])
-    matches = [_match(r, paths) for r in rows]
+        rows = _page(conn, page_ids)
+        info = _bom_info(conn, {r[1] for r in rows})
+        rows.sort(key=lambda r: (info[r[1]][0], r[0]))
+        paths = _paths(conn, [(r[1], r[2], r[3]) for r in rows])
+    matches = [_match(r, info[r[1]], paths) for r in rows]
     report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None,
                              int(servers_total or 0), matches, offset=offset)  # fmt: skip
     if broad:
@@ -312,13 +325,21 @@ def where_used(
     return report
 
 
-def _match(r: Any, paths: dict[tuple[int, str | None], list[tuple[str, str]]]) -> WhereUsedMatch:
-    own = (r.ref, label(r.name, r.version, r.ref))
-    path = [*paths.get((r.bom_id, r.parent_ref), []), own] if r.parent_ref is not None else [own]
+#: A listed component: id, bom id, ref, parent ref, name, version, type, class, countries.
+_Listed = tuple[int, int, str, "str | None", str, "str | None", str, "str | None", "str | None"]
+#: A listed BOM: server key, server name, site, SHA-256, produced at (UTC).
+_BomInfo = tuple[str, "str | None", "str | None", str, dt.datetime]
+
+
+def _match(
+    r: _Listed, bom: _BomInfo, paths: dict[tuple[int, str | None], list[tuple[str, str]]]
+) -> WhereUsedMatch:
+    _, bom_id, ref, parent, name, version, kind, cls, countries = r
+    own = (ref, label(name, version, ref))
+    path = [*paths.get((bom_id, parent), []), own] if parent is not None else [own]
     return WhereUsedMatch(
-        r.key, r.server_name, r.site, r.sha256, as_utc(r.produced_at), r.ref,
-        label(r.name, r.version, r.ref), r.type, r.cls,
-        tuple(x for x in (r.countries or "").split(",") if x), path,
+        bom[0], bom[1], bom[2], bom[3], bom[4], ref, own[1], kind, cls,
+        tuple(x for x in (countries or "").split(",") if x), path,
     )  # fmt: skip
 
 
@@ -338,7 +359,7 @@ def _candidates(
 
     c = components.c
     out = []
-    for i, condition in enumerate(_sql_filters(q, dialect)):
+    for i, condition in enumerate(_sql_filters(q, dialect, by_bom=not newest)):
         base: Any = components
         if q.key == "country" and i == 1:
             cc = component_countries.c
@@ -353,26 +374,53 @@ def _candidates(
     return out
 
 
-def _page(conn: Connection, ids: Sequence[int]) -> list[Any]:
-    """The full rows of the components on one page."""
+def _among(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
+    """``column IN ids`` as one bound value (an array on PostgreSQL, a JSON list read by
+    ``json_each`` on SQLite): rendering a long IN list costs more than the look-ups themselves."""
+    from sqlalchemy import BigInteger, any_, bindparam, func, literal_column, select
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+    values: Any = select(literal_column("value")).select_from(
+        func.json_each(orjson.dumps(list(ids)).decode())
+    )
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def _page(conn: Connection, ids: Sequence[int]) -> list[_Listed]:
+    """The listed columns of the components on one page (plain tuples: a page may be long)."""
     from sqlalchemy import select
 
-    from sovbom.fleet.schema import boms, components, servers
+    from sovbom.fleet.schema import components
 
     c = components.c
-    out: list[Any] = []
-    for start in range(0, len(ids), 500):
-        stmt = (
-            select(
-                servers.c.key, servers.c.name.label("server_name"), servers.c.site,
-                boms.c.sha256, boms.c.produced_at, c.id, c.bom_id, c.ref, c.parent_ref, c.name,
-                c.version, c.type, c.cls, c.countries,
-            )
-            .select_from(components.join(boms, boms.c.id == c.bom_id)
-                         .join(servers, servers.c.id == boms.c.server_id))
-            .where(c.id.in_(ids[start : start + 500]))
-        )  # fmt: skip
-        out.extend(conn.execute(stmt))
+    out: list[_Listed] = []
+    dialect = conn.dialect.name
+    for start in range(0, len(ids), 10_000):  # a page is at most what a user asks for
+        stmt = select(c.id, c.bom_id, c.ref, c.parent_ref, c.name, c.version, c.type, c.cls,
+                      c.countries).where(_among(c.id, ids[start : start + 10_000], dialect))  # fmt: skip
+        out.extend(tuple(r) for r in conn.execute(stmt))
+    return out
+
+
+def _bom_info(conn: Connection, bom_ids: set[int]) -> dict[int, _BomInfo]:
+    """Each listed BOM's server and date, read once per BOM (not once per match)."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, servers
+
+    out: dict[int, _BomInfo] = {}
+    if not bom_ids:
+        return out
+    stmt = (
+        select(boms.c.id, servers.c.key, servers.c.name, servers.c.site, boms.c.sha256,
+               boms.c.produced_at)
+        .join(servers, servers.c.id == boms.c.server_id)
+        .where(_among(boms.c.id, sorted(bom_ids), conn.dialect.name))
+    )  # fmt: skip
+    for i, key, name, site, sha, produced in conn.execute(stmt):
+        out[i] = (key, name, site, sha, as_utc(produced))
     return out
 
 
@@ -391,17 +439,18 @@ def _paths(
         if not wanted:
             break
         keys = sorted(wanted)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for start in range(0, len(keys), 10_000):
+            chunk = keys[start : start + 10_000]
             # two INs (a superset, narrowed below) use the (bom_id, ref) index on both engines;
             # a row-value IN does not on SQLite
             stmt = select(c.c.bom_id, c.c.ref, c.c.parent_ref, c.c.name, c.c.version).where(
-                c.c.bom_id.in_({b for b, _ in chunk}), c.c.ref.in_({r for _, r in chunk})
+                _among(c.c.bom_id, sorted({b for b, _ in chunk}), conn.dialect.name),
+                c.c.ref.in_({r for _, r in chunk}),
             )
             asked = set(chunk)
-            for r in conn.execute(stmt):
-                if (r.bom_id, r.ref) in asked:
-                    nodes[(r.bom_id, r.ref)] = (r.parent_ref, label(r.name, r.version, r.ref))
+            for bom_id, ref, parent, name, version in conn.execute(stmt):
+                if (bom_id, ref) in asked:
+                    nodes[(bom_id, ref)] = (parent, label(name, version, ref))
         ups = [(b, nodes[(b, r)][0]) for b, r in wanted if (b, r) in nodes]
         wanted = {(b, up) for b, up in ups if up is not None}
     out: dict[tuple[int, str | None], list[tuple[str, str]]] = {}
