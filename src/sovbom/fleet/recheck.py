@@ -255,7 +255,8 @@ def _run(
             import sovbom.fleet.checkviews  # noqa: F401
 
         context = multiprocessing.get_context("fork")
-        with context.Pool(n, _worker_started, maxtasksperchild=SERVERS_PER_WORKER // CHUNK) as pool:
+        tasks = max(1, SERVERS_PER_WORKER // CHUNK)  # then the worker exits and another forks
+        with context.Pool(n, _worker_started, maxtasksperchild=tasks) as pool:
             for results in pool.imap(_evaluate_chunk, chunks):
                 out.extend(results)
                 if progress is not None:
