@@ -9,7 +9,7 @@ import pytest
 from fleet_support import SAMPLES, part, server_bom, write
 
 from sovbom.fleet.ingest import IngestInput, ingest
-from sovbom.fleet.paged import where_used_page
+from sovbom.fleet.paged import sql_is_exact, where_used_page
 from sovbom.fleet.query import where_used
 from sovbom.fleet.store import FleetStore, open_store
 from sovbom.trace import parse_query
@@ -108,5 +108,69 @@ def test_the_server_list_pages_newest_boms_versions_and_verdicts(
         expected = [r for r in every.rows if r["verdict"] == "fail"]
         assert failing.total == len(expected) and failing.rows == expected[:2] and expected
         assert list_servers(store, text="s1").total == 1
+    finally:
+        store.close()
+
+
+def test_where_used_past_its_count_cap_lists_a_page_and_says_more_than(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The command's where-used counts up to a cap too: a broad query lists its page in server
+    order (the same matches as an uncapped answer) and says "more than" instead of a total."""
+    import orjson
+
+    from sovbom.project_schemas import validator
+    from sovbom.report.fleet_data import where_used_dict
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        for query, as_of in (("part=NIC-*", None), ("name=dimm*", None),
+                             ("part=NIC-*", dt.date(2026, 3, 1)), ("country=CN", None),
+                             ("name=DIMM [12]", None)):  # fmt: skip
+            q = parse_query(query)
+            whole = where_used(store, q, as_of=as_of)
+            assert whole.total is not None and whole.more_than is None and whole.total > 2
+            capped = where_used(store, q, as_of=as_of, count_cap=2, limit=2, offset=1)
+            assert [_key(m) for m in capped.matches] == [_key(m) for m in whole.matches[1:3]]
+            if not sql_is_exact(q, store.dialect):  # matched in Python: every match counted
+                assert capped.total == whole.total and capped.more_than is None
+                continue
+            assert capped.total is None and capped.servers_matched is None
+            assert capped.more_than == 2 and capped.truncated
+            assert [_key(m) for m in capped.matches] == [_key(m) for m in whole.matches[1:3]]
+            assert capped.headline().startswith(f"more than 2 match(es) for '{query}' in the")
+            doc = orjson.loads(orjson.dumps(where_used_dict(capped)))
+            assert doc["total_matches"] is None and doc["more_than"] == 2
+            validator("fleet-report.schema.json").validate(doc)
+    finally:
+        store.close()
+
+
+def test_where_used_and_recheck_agree_on_each_servers_newest_bom(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Two BOMs of one server produced at the same instant: where-used (an index probe per
+    match) picks the one the fleet's other readers pick (the later ingested), as of any date."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.query import end_of, latest_boms
+    from sovbom.fleet.schema import boms
+
+    store = _fleet(tmp_path, db_url)
+    twin = server_bom("S1", parts=[part("hw:nic", "NIC", "nic", "US", part_number="NIC-TWIN")],
+                      timestamp="2026-02-01T00:00:00Z")  # fmt: skip
+    ingest(store, [IngestInput(str(write(tmp_path / "twin.json", twin)))])
+    try:
+        for as_of in (None, dt.date(2026, 1, 15), dt.date(2026, 2, 1)):
+            with store.engine.connect() as conn:
+                latest = latest_boms(end_of(as_of))
+                newest = set(conn.execute(
+                    select(boms.c.sha256).join(latest, latest.c.id == boms.c.id)).scalars())  # fmt: skip
+            found = where_used(store, parse_query("name=NIC"), as_of=as_of)
+            assert {m.bom_sha256 for m in found.matches} <= newest and found.matches
+            s1 = [m for m in found.matches if m.server == "S1"]
+            assert len(s1) == 1
+        assert [m.server for m in where_used(store, parse_query("part=NIC-TWIN")).matches] == ["S1"]
+        assert where_used(store, parse_query("part=NIC-5")).total == 0
     finally:
         store.close()

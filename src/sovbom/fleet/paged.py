@@ -1,19 +1,15 @@
-"""Where-used one page at a time, paged and counted in SQL (for the dashboard and scripts).
+"""Where-used one page at a time, for the dashboard and scripts; the broad queries' walk.
 
-:func:`sovbom.fleet.query.where_used` reads every match to sort and count them; a broad wildcard
-(``name=DIMM 1*`` matches a third of every server) then reads a million rows for a page of fifty.
-:func:`where_used_page` answers the same question in the same order (server key, then document
-order) without reading more than the page:
-
-* the matches are counted in SQL up to a cap (:data:`COUNT_CAP`), through the components' own
-  indexes; up to the cap the total is exact and the page is sorted and sliced by the database
-  (``ORDER BY ... LIMIT ... OFFSET``) over at most that many rows;
-* above the cap the query is broad: the newest BOMs are walked in server-key order, counting each
-  one's matches through the ``(bom_id, ...)`` index, until the page is filled; the report then says
-  "more than" the cap instead of a total.
+:func:`sovbom.fleet.query.where_used` counts the matches up to a cap (:data:`COUNT_CAP`) through
+the components' own indexes, reading only their server key and id: up to the cap the total is
+exact and the page is sorted and sliced from those. Above the cap the query is broad (``name=DIMM
+1*`` matches a third of every server): :func:`walk` goes through the newest BOMs in server-key
+order, counting each one's matches through the ``(bom_id, ...)`` index, until the page is filled;
+the report then says "more than" the cap instead of a total. :func:`where_used_page` is that
+answer as the dashboard pages it.
 
 Where SQL cannot test a pattern exactly (a ``[...]`` set on PostgreSQL, where ``LIKE`` only
-narrows) it falls back to :func:`~sovbom.fleet.query.where_used`, which matches in Python.
+narrows) every candidate is read and matched in Python, and counted in full.
 """
 
 from __future__ import annotations
@@ -22,26 +18,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sovbom.fleet.query import (
-    WhereUsedMatch,
-    _candidates,
-    _page,
-    _paths,
-    as_utc,
-    end_of,
-    label,
-    latest_boms,
-    where_used,
-)
+from sovbom.fleet.query import WhereUsedMatch, _candidates, where_used
 
 if TYPE_CHECKING:
-    from sqlalchemy import Subquery
     from sqlalchemy.engine import Connection
 
     from sovbom.fleet.store import FleetStore
     from sovbom.trace import Query
 
-#: Matches counted exactly before a query counts as broad.
+#: Matches the dashboard counts exactly before a query counts as broad.
 COUNT_CAP = 10_000
 #: Newest BOMs whose matches are counted in one statement while walking a broad query.
 _WALK_CHUNK = 16
@@ -87,79 +72,26 @@ def where_used_page(
     count_cap: int | None = None,
 ) -> WhereUsedPage:
     """The matches ``offset`` to ``offset + limit`` of where-used ``q`` (ordered by server key,
-    then document order), counted in SQL up to ``count_cap`` (:data:`COUNT_CAP`)."""
-    from sqlalchemy import func, select
-
-    cap = COUNT_CAP if count_cap is None else count_cap
+    then document order), counted up to ``count_cap`` (:data:`COUNT_CAP`)."""
     offset, limit = max(offset, 0), max(limit, 1)
-    when = as_of.isoformat() if as_of else None
-    if not sql_is_exact(q, store.dialect):
-        full = where_used(store, q, as_of=as_of, offset=offset, limit=limit)
-        return WhereUsedPage(full.query, when, full.servers_in_fleet, full.matches, offset, limit,
-                             full.total, full.servers_matched)  # fmt: skip
-    latest = latest_boms(end_of(as_of))
-    with store.engine.connect() as conn:
-        in_fleet = int(conn.execute(select(func.count()).select_from(latest)).scalar() or 0)
-        found = _found(q, latest, store.dialect, cap)
-        total, servers = conn.execute(
-            select(func.count(), func.count(found.c.key.distinct()))
-        ).one()
-        if total <= cap:
-            ids = [
-                r.id
-                for r in conn.execute(
-                    select(found.c.id).order_by(found.c.key, found.c.id).offset(offset).limit(limit)
-                )
-            ]
-            page = WhereUsedPage(q.describe(), when, in_fleet, [], offset, limit, int(total),
-                                 int(servers))  # fmt: skip
-        else:
-            ids = _walk(conn, q, latest, store.dialect, offset, limit)
-            page = WhereUsedPage(q.describe(), when, in_fleet, [], offset, limit, None, None,
-                                 more_than=cap)  # fmt: skip
-        rows = sorted(_page(conn, ids, latest), key=lambda r: (r.key, r.id))
-        paths = _paths(conn, [(r.bom_id, r.ref, r.parent_ref) for r in rows])
-    page.matches = [_match(r, paths) for r in rows]
-    return page
+    cap = COUNT_CAP if count_cap is None else count_cap
+    r = where_used(store, q, as_of=as_of, offset=offset, limit=limit, count_cap=cap)
+    return WhereUsedPage(r.query, r.as_of, r.servers_in_fleet, r.matches, offset, limit, r.total,
+                         r.servers_matched, more_than=r.more_than)  # fmt: skip
 
 
-def _match(r: Any, paths: dict[tuple[int, str | None], list[tuple[str, str]]]) -> WhereUsedMatch:
-    own = (r.ref, label(r.name, r.version, r.ref))
-    path = [*paths.get((r.bom_id, r.parent_ref), []), own] if r.parent_ref is not None else [own]
-    return WhereUsedMatch(
-        r.key, r.server_name, r.site, r.sha256, as_utc(r.produced_at), r.ref,
-        label(r.name, r.version, r.ref), r.type, r.cls,
-        tuple(x for x in (r.countries or "").split(",") if x), path,
-    )  # fmt: skip
-
-
-def _found(q: Query, latest: Subquery, dialect: str, cap: int) -> Subquery:
-    """(server key, component id) of the matches, at most ``cap + 1`` of them.
-
-    The LIMIT keeps the database on the components' indexes (it cannot push the outer ORDER BY
-    into this statement and walk every server's components in key order instead).
-    """
-    from sqlalchemy import union
-
-    from sovbom.fleet.schema import components, servers
-
-    stmts = [
-        s.with_only_columns(servers.c.key, components.c.id) for s in _candidates(q, latest, dialect)
-    ]
-    inner: Any = stmts[0] if len(stmts) == 1 else union(*stmts)
-    found: Subquery = inner.limit(cap + 1).subquery("found")
-    return found
-
-
-def _walk(
-    conn: Connection, q: Query, latest: Subquery, dialect: str, offset: int, limit: int
+def walk(
+    conn: Connection, q: Query, dialect: str, before: dt.datetime | None, offset: int, limit: int
 ) -> list[int]:
     """The page's component ids of a broad query: the newest BOMs in server-key order, each
-    one's matches counted through its own index, until the page is full."""
+    one's matches counted through its own index (not counted while no match is to be skipped),
+    until the page is full."""
     from sqlalchemy import select
 
+    from sovbom.fleet.query import latest_boms
     from sovbom.fleet.schema import servers
 
+    latest = latest_boms(before)
     order: list[int] = list(conn.execute(
         select(latest.c.id).select_from(latest.join(servers, servers.c.id == latest.c.server_id))
         .order_by(servers.c.key)
@@ -167,13 +99,13 @@ def _walk(
     skip, ids = offset, list[int]()
     for start in range(0, len(order), _WALK_CHUNK):
         chunk = order[start : start + _WALK_CHUNK]
-        counts = _counts(conn, q, latest, dialect, chunk)
+        counts = _counts(conn, q, dialect, chunk) if skip else {}
         for bom_id in chunk:
             n = counts.get(bom_id, 0)
-            if skip >= n:
+            if skip and skip >= n:
                 skip -= n
                 continue
-            mine = _ids_in(conn, q, latest, dialect, bom_id)
+            mine = _ids_in(conn, q, dialect, bom_id)
             ids.extend(mine[skip : skip + limit - len(ids)])
             skip = 0
             if len(ids) >= limit:
@@ -181,31 +113,27 @@ def _walk(
     return ids
 
 
-def _in_boms(q: Query, latest: Subquery, dialect: str, bom_ids: list[int]) -> list[Any]:
+def _in_boms(q: Query, dialect: str, bom_ids: list[int]) -> list[Any]:
     """The candidate statements limited to some BOMs, read through the BOM's index."""
     from sovbom.fleet.schema import component_countries, components
 
     out = []
-    for i, stmt in enumerate(_candidates(q, latest, dialect)):
+    for i, stmt in enumerate(_candidates(q, dialect, None, newest=False)):
         if q.key == "country" and i == 1:
             stmt = stmt.where(component_countries.c.bom_id.in_(bom_ids))
         else:
-            stmt = stmt.where(components.c.bom_id.in_(bom_ids)).with_hint(
-                components, "INDEXED BY ix_components_bom_id_ref", "sqlite"
-            )
+            stmt = stmt.where(components.c.bom_id.in_(bom_ids))
         out.append(stmt)
     return out
 
 
-def _counts(
-    conn: Connection, q: Query, latest: Subquery, dialect: str, bom_ids: list[int]
-) -> dict[int, int]:
+def _counts(conn: Connection, q: Query, dialect: str, bom_ids: list[int]) -> dict[int, int]:
     from sqlalchemy import func
 
     from sovbom.fleet.schema import components
 
     out: dict[int, int] = {}
-    for stmt in _in_boms(q, latest, dialect, bom_ids):
+    for stmt in _in_boms(q, dialect, bom_ids):
         counted = stmt.with_only_columns(components.c.bom_id, func.count()).group_by(
             components.c.bom_id
         )
@@ -214,13 +142,13 @@ def _counts(
     return out
 
 
-def _ids_in(conn: Connection, q: Query, latest: Subquery, dialect: str, bom_id: int) -> list[int]:
+def _ids_in(conn: Connection, q: Query, dialect: str, bom_id: int) -> list[int]:
     from sovbom.fleet.schema import components
 
     ids: set[int] = set()
-    for stmt in _in_boms(q, latest, dialect, [bom_id]):
+    for stmt in _in_boms(q, dialect, [bom_id]):
         ids.update(conn.execute(stmt.with_only_columns(components.c.id)).scalars())
     return sorted(ids)
 
 
-__all__ = ["COUNT_CAP", "WhereUsedPage", "sql_is_exact", "where_used_page"]
+__all__ = ["COUNT_CAP", "WhereUsedPage", "sql_is_exact", "walk", "where_used_page"]

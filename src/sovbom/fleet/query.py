@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Subquery
     from sqlalchemy.engine import Connection
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 #: Matches listed before the report says it stopped.
 DEFAULT_LIMIT = 10_000
+#: Matches counted exactly before a query counts as broad (see :func:`where_used`).
+COUNT_CAP = 10_000
 _MAX_DEPTH = 64
 
 
@@ -58,6 +62,29 @@ def latest_boms(before: dt.datetime | None) -> Subquery:
     ranked = inner.subquery("ranked")
     first: Any = literal_column("1")  # a literal: SQLite plans a bound parameter worse here
     return select(ranked.c.id, ranked.c.server_id).where(ranked.c.rank == first).subquery("latest")
+
+
+def is_newest(before: dt.datetime | None) -> ColumnElement[bool]:
+    """The joined ``boms`` row is its server's newest BOM produced before ``before`` (all BOMs
+    when None): no BOM of that server is newer (produced later, or at the same time with a larger
+    id). One probe of the ``(server_id, produced_at)`` index per row on both engines, wherever
+    the planner puts it, instead of a window over every BOM per row.
+    """
+    from sqlalchemy import and_, exists, or_
+    from sqlalchemy.orm import aliased
+
+    from sovbom.fleet.schema import boms
+
+    newer = aliased(boms, name="newer")
+    conditions = [
+        newer.c.server_id == boms.c.server_id,
+        newer.c.produced_at >= boms.c.produced_at,
+        or_(newer.c.produced_at > boms.c.produced_at, newer.c.id > boms.c.id),
+    ]
+    if before is not None:
+        conditions.append(newer.c.produced_at < before)
+    test = ~exists().where(*conditions)
+    return test if before is None else and_(boms.c.produced_at < before, test)
 
 
 def _like(pattern: str) -> str:
@@ -108,31 +135,40 @@ def _condition(column: Any, value: str, dialect: str, *, fold: bool = False) -> 
     return and_(column >= prefix, column < upper, glob)
 
 
-def _sql_filters(q: Query, dialect: str) -> list[ColumnElement[bool]]:
+def _sql_filters(q: Query, dialect: str, *, by_bom: bool = False) -> list[ColumnElement[bool]]:
     """The query as SQL conditions, one per statement (their union answers).
 
     ``country=`` is two: the judged country on ``components`` and the other countries on
-    ``component_countries`` (joined to their components by the caller).
+    ``component_countries`` (joined to their components by the caller). ``by_bom``: the caller
+    names the BOMs and their ``(bom_id, ...)`` index must drive the plan: on SQLite (no table
+    statistics) the tested columns are then written ``+column``, which keeps the planner off
+    their own indexes (a value on every server would otherwise be read fleet-wide).
     """
-    from sqlalchemy import or_
+    from sqlalchemy import literal_column, or_
 
     from sovbom.fleet.schema import component_countries as cc
-    from sovbom.fleet.schema import components as c
+    from sovbom.fleet.schema import components
+
+    def col(name: str) -> Any:
+        column = components.c[name]
+        if by_bom and dialect == "sqlite":
+            return literal_column(f"+components.{name}", type_=column.type)
+        return column
 
     if q.key == "country":
         # the judged country is indexed on components; the others come from the side table
-        return [c.c.country == q.value, cc.c.country == q.value]
-    columns = {"purl": c.c.purl, "ref": c.c.ref, "part": c.c.part_number, "serial": c.c.serial}
+        return [col("country") == q.value, cc.c.country == q.value]
+    columns = {"purl": "purl", "ref": "ref", "part": "part_number", "serial": "serial"}
     if q.key == "name":
-        return [_condition(c.c.name_fold, q.value, dialect, fold=True)]
+        return [_condition(col("name_fold"), q.value, dialect, fold=True)]
     if q.key in columns:
-        return [_condition(columns[q.key], q.value, dialect)]
+        return [_condition(col(columns[q.key]), q.value, dialect)]
     return [
         or_(
-            _condition(c.c.purl, q.value, dialect),
-            _condition(c.c.name_fold, q.value, dialect, fold=True),
-            _condition(c.c.part_number, q.value, dialect),
-            _condition(c.c.serial, q.value, dialect),
+            _condition(col("purl"), q.value, dialect),
+            _condition(col("name_fold"), q.value, dialect, fold=True),
+            _condition(col("part_number"), q.value, dialect),
+            _condition(col("serial"), q.value, dialect),
         )
     ]
 
@@ -203,6 +239,9 @@ class WhereUsedReport:
     offset: int = 0
     #: the servers with a match (all pages); None means those on this page
     servers_matched: int | None = None
+    #: set when the matches were counted only up to this many (a broad query): ``total`` and
+    #: ``servers_matched`` are then None
+    more_than: int | None = None
 
     @property
     def servers(self) -> list[str]:
@@ -210,6 +249,12 @@ class WhereUsedReport:
 
     def headline(self) -> str:
         when = f" as of {self.as_of}" if self.as_of else ""
+        page = f" (listing {self.offset + 1}-{self.offset + len(self.matches)})"
+        if self.more_than is not None:
+            return (
+                f"more than {self.more_than} match(es) for {self.query!r} in the"
+                f" {self.servers_in_fleet} server(s){when}{page if self.matches else ''}"
+            )
         total = self.total if self.total is not None else len(self.matches)
         on = self.servers_matched if self.servers_matched is not None else len(self.servers)
         page = ""
@@ -229,44 +274,81 @@ def where_used(
     as_of: dt.date | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    count_cap: int | None = None,
 ) -> WhereUsedReport:
     """Every server whose BOM (its newest, or newest on ``as_of``) holds a matching component.
 
     Matches are ordered by server and document order; ``offset`` and ``limit`` select one page
-    of them and the report's ``total`` counts them all.
+    of them. They are counted up to ``count_cap`` (:data:`COUNT_CAP`): up to it the report's
+    ``total`` counts them all; past it (a broad query, thousands of matches on every server) the
+    newest BOMs are walked in server order until the page is full and the report says "more than"
+    the cap (``more_than``) instead of reading every match.
     """
     from sqlalchemy import func, select
 
-    latest = latest_boms(end_of(as_of))
-    test = _row_matcher(q)
+    from sovbom.fleet.paged import sql_is_exact, walk
+
+    before = end_of(as_of)
+    cap = COUNT_CAP if count_cap is None else count_cap
+    exact = sql_is_exact(q, store.dialect)
     with store.engine.connect() as conn:
-        servers_total = conn.execute(select(func.count()).select_from(latest)).scalar() or 0
-        found = sorted(
-            {(r.key, r.id) for stmt in _candidates(q, latest, store.dialect)
-             for r in conn.execute(stmt) if test(r)}
-        )  # fmt: skip
-        page_ids = [i for _, i in found[offset : offset + limit]]
-        rows = sorted(_page(conn, page_ids, latest), key=lambda r: (r.key, r.id))
-        paths = _paths(conn, [(r.bom_id, r.ref, r.parent_ref) for r in rows])
-    matches = [
-        WhereUsedMatch(
-            r.key, r.server_name, r.site, r.sha256, as_utc(r.produced_at), r.ref,
-            label(r.name, r.version, r.ref), r.type, r.cls,
-            tuple(x for x in (r.countries or "").split(",") if x),
-            [*paths.get((r.bom_id, r.parent_ref), []), (r.ref, label(r.name, r.version, r.ref))]
-            if r.parent_ref is not None else [(r.ref, label(r.name, r.version, r.ref))],
-        )
-        for r in rows
-    ]  # fmt: skip
-    return WhereUsedReport(
-        q.describe(), as_of.isoformat() if as_of else None, int(servers_total), matches,
-        len(found) > offset + len(matches), total=len(found), offset=offset,
-        servers_matched=len({key for key, _ in found}),
+        servers_total = conn.execute(select(func.count()).select_from(latest_boms(before))).scalar()
+        found: set[tuple[str, int]] = set()
+        broad = False
+        for stmt in _candidates(q, store.dialect, before):
+            if exact:  # the database's answer is the match: only its key and id, at most cap + 1
+                keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
+                found.update((key, i) for key, i in conn.execute(keyed))
+            else:
+                test = _row_matcher(q)
+                found.update((r.key, r.id) for r in conn.execute(stmt) if test(r))
+            if exact and len(found) > cap:
+                broad = True
+                break
+        if broad:
+            page_ids = walk(conn, q, store.dialect, before, offset, limit)
+        else:
+            ordered = sorted(found)
+            page_ids = [i for _, i in ordered[offset : offset + limit]]
+        rows = _page(conn, page_ids)
+        info = _bom_info(conn, {r[1] for r in rows})
+        rows.sort(key=lambda r: (info[r[1]][0], r[0]))
+        paths = _paths(conn, [(r[1], r[2], r[3]) for r in rows])
+    matches = [_match(r, info[r[1]], paths) for r in rows]
+    report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None,
+                             int(servers_total or 0), matches, offset=offset)  # fmt: skip
+    if broad:
+        report.more_than, report.truncated = cap, len(matches) == limit
+    else:
+        report.total, report.servers_matched = len(found), len({key for key, _ in found})
+        report.truncated = len(found) > offset + len(matches)
+    return report
+
+
+#: A listed component: id, bom id, ref, parent ref, name, version, type, class, countries.
+_Listed = tuple[int, int, str, "str | None", str, "str | None", str, "str | None", "str | None"]
+#: A listed BOM: server key, server name, site, SHA-256, produced at (UTC).
+_BomInfo = tuple[str, "str | None", "str | None", str, dt.datetime]
+
+
+def _match(
+    r: _Listed, bom: _BomInfo, paths: dict[tuple[int, str | None], list[tuple[str, str]]]
+) -> WhereUsedMatch:
+    _, bom_id, ref, parent, name, version, kind, cls, countries = r
+    own = (ref, label(name, version, ref))
+    path = [*paths.get((bom_id, parent), []), own] if parent is not None else [own]
+    return WhereUsedMatch(
+        bom[0], bom[1], bom[2], bom[3], bom[4], ref, own[1], kind, cls,
+        tuple(x for x in (countries or "").split(",") if x), path,
     )  # fmt: skip
 
 
-def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
-    """Statements whose rows (server key, component id and the matched columns) hold every match.
+def _candidates(
+    q: Query, dialect: str, before: dt.datetime | None, *, newest: bool = True
+) -> list[Any]:
+    """Statements whose rows (server key, component id and the matched columns) hold every match
+    in the servers' newest BOMs before ``before`` (``newest=False``: in every BOM, for a caller
+    that names the BOMs itself).
 
     No ORDER BY: it tempts SQLite's planner into walking every server's components in key order
     instead of using the component index; the (small) rows are sorted here instead.
@@ -277,43 +359,68 @@ def _candidates(q: Query, latest: Subquery, dialect: str) -> list[Any]:
 
     c = components.c
     out = []
-    for i, condition in enumerate(_sql_filters(q, dialect)):
+    for i, condition in enumerate(_sql_filters(q, dialect, by_bom=not newest)):
         base: Any = components
         if q.key == "country" and i == 1:
             cc = component_countries.c
             base = component_countries.join(components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref))
-        # "bom_id + 0": the newest-BOM test must not drive the plan (walking every component
-        # of every newest BOM); the component's own index does, on both engines
         stmt = (
             select(servers.c.key, c.id, c.ref, c.name, c.purl, c.part_number, c.serial)
             .select_from(base.join(boms, boms.c.id == c.bom_id)
                          .join(servers, servers.c.id == boms.c.server_id))
-            .where(condition, (c.bom_id + 0).in_(select(latest.c.id)))
+            .where(condition)
         )  # fmt: skip
-        out.append(stmt)
+        out.append(stmt.where(is_newest(before)) if newest else stmt)
     return out
 
 
-def _page(conn: Connection, ids: Sequence[int], latest: Subquery) -> list[Any]:
-    """The full rows of the components on one page."""
+def _among(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
+    """``column IN ids`` as one bound value (an array on PostgreSQL, a JSON list read by
+    ``json_each`` on SQLite): rendering a long IN list costs more than the look-ups themselves."""
+    from sqlalchemy import BigInteger, any_, bindparam, func, literal_column, select
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))  # type: ignore[no-any-return]
+    values: Any = select(literal_column("value")).select_from(
+        func.json_each(orjson.dumps(list(ids)).decode())
+    )
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def _page(conn: Connection, ids: Sequence[int]) -> list[_Listed]:
+    """The listed columns of the components on one page (plain tuples: a page may be long)."""
     from sqlalchemy import select
 
-    from sovbom.fleet.schema import boms, components, servers
+    from sovbom.fleet.schema import components
 
     c = components.c
-    out: list[Any] = []
-    for start in range(0, len(ids), 500):
-        stmt = (
-            select(
-                servers.c.key, servers.c.name.label("server_name"), servers.c.site,
-                boms.c.sha256, boms.c.produced_at, c.id, c.bom_id, c.ref, c.parent_ref, c.name,
-                c.version, c.type, c.cls, c.countries,
-            )
-            .select_from(components.join(boms, boms.c.id == c.bom_id)
-                         .join(servers, servers.c.id == boms.c.server_id))
-            .where(c.id.in_(ids[start : start + 500]))
-        )  # fmt: skip
-        out.extend(conn.execute(stmt))
+    out: list[_Listed] = []
+    dialect = conn.dialect.name
+    for start in range(0, len(ids), 10_000):  # a page is at most what a user asks for
+        stmt = select(c.id, c.bom_id, c.ref, c.parent_ref, c.name, c.version, c.type, c.cls,
+                      c.countries).where(_among(c.id, ids[start : start + 10_000], dialect))  # fmt: skip
+        out.extend(tuple(r) for r in conn.execute(stmt))
+    return out
+
+
+def _bom_info(conn: Connection, bom_ids: set[int]) -> dict[int, _BomInfo]:
+    """Each listed BOM's server and date, read once per BOM (not once per match)."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, servers
+
+    out: dict[int, _BomInfo] = {}
+    if not bom_ids:
+        return out
+    stmt = (
+        select(boms.c.id, servers.c.key, servers.c.name, servers.c.site, boms.c.sha256,
+               boms.c.produced_at)
+        .join(servers, servers.c.id == boms.c.server_id)
+        .where(_among(boms.c.id, sorted(bom_ids), conn.dialect.name))
+    )  # fmt: skip
+    for i, key, name, site, sha, produced in conn.execute(stmt):
+        out[i] = (key, name, site, sha, as_utc(produced))
     return out
 
 
@@ -332,17 +439,18 @@ def _paths(
         if not wanted:
             break
         keys = sorted(wanted)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for start in range(0, len(keys), 10_000):
+            chunk = keys[start : start + 10_000]
             # two INs (a superset, narrowed below) use the (bom_id, ref) index on both engines;
             # a row-value IN does not on SQLite
             stmt = select(c.c.bom_id, c.c.ref, c.c.parent_ref, c.c.name, c.c.version).where(
-                c.c.bom_id.in_({b for b, _ in chunk}), c.c.ref.in_({r for _, r in chunk})
+                _among(c.c.bom_id, sorted({b for b, _ in chunk}), conn.dialect.name),
+                c.c.ref.in_({r for _, r in chunk}),
             )
             asked = set(chunk)
-            for r in conn.execute(stmt):
-                if (r.bom_id, r.ref) in asked:
-                    nodes[(r.bom_id, r.ref)] = (r.parent_ref, label(r.name, r.version, r.ref))
+            for bom_id, ref, parent, name, version in conn.execute(stmt):
+                if (bom_id, ref) in asked:
+                    nodes[(bom_id, ref)] = (parent, label(name, version, ref))
         ups = [(b, nodes[(b, r)][0]) for b, r in wanted if (b, r) in nodes]
         wanted = {(b, up) for b, up in ups if up is not None}
     out: dict[tuple[int, str | None], list[tuple[str, str]]] = {}
@@ -359,4 +467,13 @@ def _paths(
     return out
 
 
-__all__ = ["WhereUsedMatch", "WhereUsedReport", "as_utc", "end_of", "latest_boms", "where_used"]
+__all__ = [
+    "COUNT_CAP",
+    "WhereUsedMatch",
+    "WhereUsedReport",
+    "as_utc",
+    "end_of",
+    "is_newest",
+    "latest_boms",
+    "where_used",
+]

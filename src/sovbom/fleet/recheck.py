@@ -11,10 +11,10 @@ servers that carry a part tied to it).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
-import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,10 +80,21 @@ class RecheckReport:
 
 @dataclass(slots=True)
 class _Job:
+    """A server to recheck, as the parent process knows it (its document is read by the worker)."""
+
     server: str
     server_name: str | None
     server_id: int
     bom_id: int
+    sha256: str
+    #: a delivery report verified some of its components (read with the document)
+    delivered: bool
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """What the check of one BOM needs from the database."""
+
     sha256: str
     document: bytes
     source: str
@@ -94,31 +105,39 @@ class _Job:
     verified: dict[str, str]
 
 
-_STATE: tuple[Policy, dt.date, str, bool] | None = None
+#: What every check of one recheck shares: the store, the policy, the date, the level and
+#: whether the dashboard's views are stored (set before the workers fork).
+_STATE: tuple[FleetStore, Policy, dt.date, str, bool] | None = None
 #: A server's verdict, worst severity, counted findings, domestic share and stored view (or None).
 _Result = tuple[str, str | None, dict[str, int], float | None, bytes | None]
+#: Servers a worker process rechecks before it exits and a fresh one is forked: a check leaves
+#: cyclic garbage (its graph) that the paused collector would keep, ~12 MB a server; a worker's
+#: exit returns it at once, cheaper than collecting it (a third of a check's time).
+SERVERS_PER_WORKER = 24
+#: Servers a worker reads and checks per task (one query reads their documents).
+CHUNK = 4
 
 
-def _evaluate(job: _Job) -> _Result:
-    """One server's verdict (runs in a worker process when there are many)."""
+def _evaluate(loaded: _Loaded) -> _Result:
+    """One server's verdict, from its stored document and what was verified at ingest."""
     from sovbom.checking import check_bom
     from sovbom.cyclonedx.reader import parse_bom
     from sovbom.signing import Status, Verdict
 
     assert _STATE is not None
-    policy, as_of, fail_on, views = _STATE
-    bom = parse_bom(zlib.decompress(job.document), job.source)
+    _, policy, as_of, fail_on, views = _STATE
+    bom = parse_bom(zlib.decompress(loaded.document), loaded.source)
     signature = None
-    if job.signature == "verified":
+    if loaded.signature == "verified":
         signature = Verdict(
-            file=job.source, bundle="(verified at ingest)", ok=True, status=Status.VERIFIED,
-            sha256=job.sha256, identity=job.identity, issuer=job.issuer,
-            roles=[r for r in (job.roles or "").split(",") if r],
+            file=loaded.source, bundle="(verified at ingest)", ok=True, status=Status.VERIFIED,
+            sha256=loaded.sha256, identity=loaded.identity, issuer=loaded.issuer,
+            roles=[r for r in (loaded.roles or "").split(",") if r],
         )  # fmt: skip
     # the stored view lists paths as the dashboard's own check does (up to its default)
     paths: dict[str, Any] = {} if views else {"max_paths": 1}
     report = check_bom(bom, policy, as_of=as_of, fail_on=fail_on, signature=signature,
-                       observed=job.verified, validate=False, **paths)  # fmt: skip
+                       observed=loaded.verified, validate=False, **paths)  # fmt: skip
     worst = report.result.worst()
     share = report.result.total_share().to_dict()["domestic_share"]
     view = None
@@ -135,30 +154,62 @@ def _evaluate(job: _Job) -> _Result:
     )
 
 
-def _jobs(store: FleetStore) -> Iterator[_Job]:
+def _load(store: FleetStore, chunk: list[_Job]) -> list[_Loaded]:
+    """The stored documents of some BOMs (one query), with their delivery-verified components."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.schema import boms, components
+
+    ids = [j.bom_id for j in chunk]
+    verified: dict[int, dict[str, str]] = {}
+    with store.engine.connect() as conn:
+        delivered = [j.bom_id for j in chunk if j.delivered]
+        if delivered:
+            stmt = select(components.c.bom_id, components.c.ref, components.c.verified).where(
+                components.c.bom_id.in_(delivered), components.c.verified.is_not(None)
+            )
+            for r in conn.execute(stmt):
+                verified.setdefault(r.bom_id, {})[r.ref] = r.verified
+        stmt2 = select(boms.c.id, boms.c.sha256, boms.c.document, boms.c.source,
+                       boms.c.signature, boms.c.signer_identity, boms.c.signer_issuer,
+                       boms.c.signer_roles).where(boms.c.id.in_(ids))  # fmt: skip
+        rows = {r.id: r for r in conn.execute(stmt2)}
+    return [
+        _Loaded(r.sha256, r.document, r.source, r.signature, r.signer_identity,
+                r.signer_issuer, r.signer_roles, verified.get(r.id, {}))  # fmt: skip
+        for r in (rows[i] for i in ids)
+    ]
+
+
+def _evaluate_chunk(chunk: list[_Job]) -> list[_Result]:
+    assert _STATE is not None
+    return [_evaluate(loaded) for loaded in _load(_STATE[0], chunk)]
+
+
+def _worker_started() -> None:
+    """In a forked worker: its own database connections (never the parent's)."""
+    assert _STATE is not None
+    _STATE[0].engine.dispose(close=False)
+
+
+def _jobs(store: FleetStore) -> list[_Job]:
+    """The newest BOM of every server, in server-key order (without their documents)."""
     from sqlalchemy import select
 
     from sovbom.fleet.query import latest_boms
-    from sovbom.fleet.schema import boms, components, servers
+    from sovbom.fleet.schema import boms, servers
 
     latest = latest_boms(None)
+    stmt = (
+        select(servers.c.key, servers.c.name, boms.c.server_id, boms.c.id, boms.c.sha256,
+               boms.c.delivery_verdict.is_not(None).label("delivered"))
+        .select_from(latest.join(boms, boms.c.id == latest.c.id)
+                     .join(servers, servers.c.id == boms.c.server_id))
+        .order_by(servers.c.key)
+    )  # fmt: skip
     with store.engine.connect() as conn:
-        verified: dict[int, dict[str, str]] = {}
-        stmt = select(components.c.bom_id, components.c.ref, components.c.verified).where(
-            components.c.bom_id.in_(select(latest.c.id)), components.c.verified.is_not(None)
-        )
-        for r in conn.execute(stmt):
-            verified.setdefault(r.bom_id, {})[r.ref] = r.verified
-        stmt2 = (
-            select(servers.c.key, servers.c.name, boms)
-            .select_from(latest.join(boms, boms.c.id == latest.c.id)
-                         .join(servers, servers.c.id == boms.c.server_id))
-            .order_by(servers.c.key)
-        )  # fmt: skip
-        for r in conn.execute(stmt2):
-            yield _Job(r.key, r.name, r.server_id, r.id, r.sha256, r.document, r.source,
-                       r.signature, r.signer_identity, r.signer_issuer, r.signer_roles,
-                       verified.get(r.id, {}))  # fmt: skip
+        return [_Job(r.key, r.name, r.server_id, r.id, r.sha256, bool(r.delivered))
+                for r in conn.execute(stmt)]  # fmt: skip
 
 
 def recheck(
@@ -177,8 +228,8 @@ def recheck(
     With ``views`` (and a policy read from a file, so that it has a SHA-256) each server's check
     is also stored as the dashboard shows it (:mod:`sovbom.fleet.checkviews`)."""
     global _STATE
-    work = list(_jobs(store))
-    _STATE = (policy, as_of, fail_on, views and policy.sha256 is not None)
+    work = _jobs(store)
+    _STATE = (store, policy, as_of, fail_on, views and policy.sha256 is not None)
     try:
         results = _run(work, jobs, progress)
     finally:
@@ -189,29 +240,36 @@ def recheck(
 def _run(
     work: list[_Job], jobs: int | None, progress: Callable[[Any], None] | None
 ) -> list[_Result]:
-    n = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if (
-        n > 1
-        and len(work) >= PARALLEL_THRESHOLD
-        and "fork" in multiprocessing.get_all_start_methods()
-    ):
+    from sovbom._parallel import worker_count
+
+    n = jobs if jobs is not None else worker_count(len(work), PARALLEL_THRESHOLD)
+    chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
+    out: list[_Result] = []
+    if n > 1 and len(work) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
         # imported once here, not once in every forked worker
         import sovbom.checking
         import sovbom.cyclonedx.reader
         import sovbom.signing  # noqa: F401
 
-        out = []
-        with multiprocessing.get_context("fork").Pool(n) as pool:
-            for result in pool.imap(_evaluate, work, chunksize=4):
-                out.append(result)
+        if _STATE is not None and _STATE[4]:
+            import sovbom.fleet.checkviews  # noqa: F401
+
+        context = multiprocessing.get_context("fork")
+        tasks = max(1, SERVERS_PER_WORKER // CHUNK)  # then the worker exits and another forks
+        with context.Pool(n, _worker_started, maxtasksperchild=tasks) as pool:
+            for results in pool.imap(_evaluate_chunk, chunks):
+                out.extend(results)
                 if progress is not None:
-                    progress(result)
+                    for result in results:
+                        progress(result)
         return out
-    out = []
-    for job in work:
-        out.append(_evaluate(job))
+    for chunk in chunks:
+        out.extend(_evaluate_chunk(chunk))
+        if not gc.isenabled():
+            gc.collect()  # the checks' cyclic garbage (see SERVERS_PER_WORKER)
         if progress is not None:
-            progress(job)
+            for job in chunk:
+                progress(job)
     return out
 
 

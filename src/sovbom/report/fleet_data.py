@@ -91,6 +91,7 @@ def where_used_dict(r: WhereUsedReport) -> dict[str, Any]:
         "truncated": r.truncated,
         "total_matches": r.total if r.total is not None else len(r.matches),
         "offset": r.offset,
+        **({} if r.more_than is None else {"total_matches": None, "more_than": r.more_than}),
         "matches": [{"server": m.server, "server_name": m.server_name, "site": m.site,
                      "bom_sha256": m.bom_sha256, "produced_at": m.produced_at.isoformat(),
                      "bom-ref": m.ref, "name": m.name, "type": m.type, "class": m.cls,
