@@ -318,8 +318,10 @@ def ingest(
                 done[index] = Ingested(display_name(item.path), sha, key, count, False)
                 if progress is not None:
                     progress(item)
+        with store.engine.connect() as conn:  # before the batch's transaction locks anything
+            defer = should_defer(conn, len(todo))
         with store.engine.begin() as conn:
-            _store_all(store, conn, todo, pmap, report, done, on_error, progress, now)
+            _store_all(store, conn, todo, defer, pmap, report, done, on_error, progress, now)
             _apply_late_deliveries(conn, late)
     report.ingested = [done[i] for i in sorted(done)]
     report.seconds = time.perf_counter() - started
@@ -353,6 +355,7 @@ def _store_all(
     store: FleetStore,
     conn: Connection,
     todo: Sequence[tuple[str, int, IngestInput]],
+    defer: bool,
     pmap: _Map,
     report: IngestReport,
     done: dict[int, Ingested],
@@ -362,7 +365,6 @@ def _store_all(
 ) -> None:
     """Prepare (in the workers) and store each new BOM, in SHA-256 order; then count each new
     BOM's shares (once the component indexes exist again, when their building was deferred)."""
-    defer = should_defer(conn, len(todo))
     new_boms: list[int] = []
     with contextlib.ExitStack() as stack:
         if store.is_postgres:  # the component tables locked before any row is written
