@@ -39,32 +39,37 @@ def _escape(value: str | None) -> str:
     return value
 
 
-def copy_text(rows: Sequence[tuple[str | None, ...]]) -> bytes:
+#: None -> the null separator, a string -> itself (``map(_NULLS, row, row)``, no Python per value)
+_NULLS = {None: _NULL}.get
+
+
+def copy_line(row: Sequence[str | None]) -> str:
+    """One row for :func:`copy_text`'s fast path (``TypeError`` for a value not a string)."""
+    return _FIELD.join(map(_NULLS, row, row))  # type: ignore[arg-type]
+
+
+def copy_text(rows: Sequence[tuple[str | None, ...]], lines: Sequence[str] | None = None) -> bytes:
     """Rows as COPY text lines, each ending with a tab: the writer appends the BOM id.
 
     Fast path: the values are joined with separator characters that JSON strings practically
-    never hold, escaped in one pass per escape over the whole payload, and the separators turned
-    into tabs, newlines and ``\\N``. When a value does hold a separator character (counted), each
-    value is escaped on its own instead.
+    never hold (:func:`copy_line`, or ``lines`` when the rows were joined so already), escaped in
+    one pass per escape over the whole payload, and the separators turned into tabs, newlines
+    and ``\\N``. When a value does hold a separator character (counted), each value is escaped
+    on its own instead.
     """
     if not rows:
         return b""
     width = len(rows[0])
-    field, null = _FIELD, _NULL
-    lines = []
-    nulls = 0
-    try:
-        for row in rows:
-            if None in row:
-                nulls += row.count(None)
-                lines.append(field.join([null if v is None else v for v in row]))
-            else:
-                lines.append(field.join(row))  # type: ignore[arg-type]
-    except TypeError:  # not a str: the per-value path says so clearly
-        return _copy_text_slow(rows)
+    if lines is None:
+        try:
+            lines = [copy_line(row) for row in rows]
+        except TypeError:  # not a str: the per-value path says so clearly
+            return _copy_text_slow(rows)
+    nulls = sum(row.count(None) for row in rows)
     text = _ROW.join(lines)
     if (
-        text.count(_FIELD) != len(rows) * (width - 1)
+        len(lines) != len(rows)
+        or text.count(_FIELD) != len(rows) * (width - 1)
         or text.count(_ROW) != len(rows) - 1
         or text.count(_NULL) != nulls
     ):
@@ -234,6 +239,7 @@ __all__ = [
     "COPY_COMPONENTS",
     "COPY_COUNTRIES",
     "DEFER_MIN_BOMS",
+    "copy_line",
     "copy_rows",
     "copy_text",
     "deferred_indexes",
