@@ -372,22 +372,22 @@ def flatten(
         if len(cols[6]) > (cols[5] is not None):
             extras.extend((ref, c) for c in cols[6] if c != cols[5])
         row = (
-                ref,
-                parents.get(ref),
-                name,
-                name.casefold(),
-                version if isinstance(version, str) else None,
-                str(comp.get("type") or ""),
-                cols[0],
-                purl if isinstance(purl, str) else None,
-                cols[1],
-                cols[2],
-                cols[3],
-                cols[4],
-                cols[5],
-                countries_text(cols[6]),
-                verified.get(ref),
-        )  # fmt: skip
+            ref,
+            parents.get(ref),
+            name,
+            name.casefold(),
+            version if isinstance(version, str) else None,
+            str(comp.get("type") or ""),
+            cols[0],
+            purl if isinstance(purl, str) else None,
+            cols[1],
+            cols[2],
+            cols[3],
+            cols[4],
+            cols[5],
+            countries_text(cols[6]),
+            verified.get(ref),
+        )
         rows.append(row)
         if lines is not None:
             try:
