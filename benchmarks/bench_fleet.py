@@ -4,6 +4,7 @@
     PYTHONPATH=src python benchmarks/bench_fleet.py              # 100 and 300 servers
     PYTHONPATH=src python benchmarks/bench_fleet.py --full       # also 1,000 (3 million rows)
     PYTHONPATH=src python benchmarks/bench_fleet.py --quick      # 10 and 40 servers
+    PYTHONPATH=src python benchmarks/bench_fleet.py --full --ingest-only   # ingest figures only
     ... [--servers 100 300] [--components 3000] [--engines sqlite postgresql] [--pg URL]
 
 The generated BOMs are cached on disk (``--cache``, default under the system's temporary
@@ -179,6 +180,45 @@ def floor(url: str, paths: list[str]) -> dict[str, float]:
     return out
 
 
+def run_ingest(
+    url: str, floor_url: str, paths: list[str], with_floor: bool = True
+) -> dict[str, object]:
+    """Ingest only (``--ingest-only``): the floor (unless ``--no-floor``), then the ingest, with
+    the CPU split between this process (its threads), the worker processes and, on PostgreSQL,
+    the server."""
+    from sovbom.fleet.ingest import IngestInput, ingest
+    from sovbom.fleet.store import open_store
+
+    base = floor(floor_url, paths) if with_floor else {}
+    store = open_store(url, create=True)
+    load0 = os.getloadavg()[0]
+    own0 = resource.getrusage(resource.RUSAGE_SELF)
+    with measured(store) as ing:
+        report = ingest(store, [IngestInput(p) for p in paths])
+    own1 = resource.getrusage(resource.RUSAGE_SELF)
+    store.close()
+    n = report.components_added
+    assert n == base.get("rows", n), (n, base["rows"])
+    own = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
+    server = ing.get("server_cpu_s", 0.0)
+    us = lambda x: round(x / n * 1e6, 1)  # noqa: E731
+    out: dict[str, object] = {
+        "engine": url.split(":", 1)[0], "servers": len(paths), "components": n,
+        "ingest_per_s": round(n / ing["wall_s"]), "ingest_wall_s": round(ing["wall_s"], 2),
+        "ingest_cpu_s": round(ing["cpu_s"], 2), "ingest_server_cpu_s": round(server, 2),
+        "ingest_us_per_component": us(ing["cpu_s"] + server),
+        "us_parent": us(own), "us_workers": us(ing["cpu_s"] - own), "us_server": us(server),
+        "load_1min": [round(load0, 1), round(os.getloadavg()[0], 1)], "cpus": os.cpu_count(),
+    }  # fmt: skip
+    if base:
+        out.update({
+            "floor_per_s": round(n / base["wall_s"]), "floor_wall_s": round(base["wall_s"], 2),
+            "floor_us_per_row": us(base["cpu_s"] + base.get("server_cpu_s", 0.0)),
+            "ingest_over_floor_wall": round(ing["wall_s"] / base["wall_s"], 2),
+        })  # fmt: skip
+    return out
+
+
 def run(url: str, floor_url: str, paths: list[str], policy_path: Path) -> dict[str, object]:
     from sovbom.fleet.ingest import IngestInput, ingest
     from sovbom.fleet.query import where_used
@@ -250,6 +290,15 @@ def _table(results: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _ingest_table(results: list[dict[str, object]]) -> str:
+    cols = ["engine", "servers", "components", "ingest_per_s", "ingest_wall_s",
+            "ingest_us_per_component", "us_parent", "us_workers", "us_server", "floor_per_s",
+            "floor_us_per_row", "load_1min"]  # fmt: skip
+    lines = [" | ".join(cols), " | ".join("---" for _ in cols)]
+    lines += [" | ".join(f"{r.get(c, '')}" for c in cols) for r in results]
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--servers", type=int, nargs="+")
@@ -259,6 +308,10 @@ def main() -> None:
     ap.add_argument("--pg", help="a PostgreSQL server URL (a new database is created per run)")
     ap.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"])
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="generated BOMs")
+    ap.add_argument("--ingest-only", action="store_true",
+                    help="ingest and its floor only (no where-used, no recheck)")  # fmt: skip
+    ap.add_argument("--no-floor", action="store_true",
+                    help="with --ingest-only: no floor (it reads every BOM once more, untimed)")  # fmt: skip
     args = ap.parse_args()
     sizes = args.servers or ([10, 40] if args.quick else [100, 300, *([1000] if args.full else [])])
     gc.disable()  # as the sovbom command line runs
@@ -280,11 +333,14 @@ def main() -> None:
                     )
                 else:
                     url, floor_url = new_pg_database(pg), new_pg_database(pg)
-                results.append(run(url, floor_url, paths, pol))
+                if args.ingest_only:
+                    results.append(run_ingest(url, floor_url, paths, not args.no_floor))
+                else:
+                    results.append(run(url, floor_url, paths, pol))
                 print(json.dumps(results[-1]), flush=True)
                 for leftover in work.glob("*.db*"):
                     leftover.unlink()
-    print(_table(results))
+    print(_table(results) if not args.ingest_only else _ingest_table(results))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from fleet_support import SAMPLES, part, server_bom, write
 from sqlalchemy import text
@@ -167,3 +168,43 @@ def _table_indexes(table: str) -> list[object]:
     from sovbom.fleet.schema import metadata
 
     return list(metadata.tables[table].indexes)
+
+
+def test_two_large_batches_at_once_neither_deadlock_nor_lose_rows(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Two processes each ingest a batch that would double the fleet, at once: on PostgreSQL
+    both lock ``boms`` and the component tables in one order (the fleet counted before), one
+    waits for the other, and every row is stored once with every constraint back in place."""
+    import os
+    import subprocess
+    import sys
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sovbom.fleet.schema import metadata
+
+    paths = _fleet(tmp_path / "f", 8)[:8]
+    open_store(db_url, create=True).close()
+    # each lingers after counting the fleet, so that both have counted before either locks
+    code = ("import sys, time, sovbom.fleet.bulk as b, sovbom.fleet.ingest as i; "
+            "b.DEFER_MIN_BOMS = 2; count = i.should_defer; "
+            "i.should_defer = lambda conn, n: (count(conn, n), time.sleep(4))[0]; "
+            "from sovbom.cli import main; sys.argv[0] = 'sovbom'; main()")  # fmt: skip
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, "fleet", "--db", db_url, "ingest", "-f",
+                          "json", *batch], env={**os.environ, "PYTHONPATH": src},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for batch in (paths[:5], paths[3:])
+    ]  # fmt: skip
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e.decode() for _, e in outs]
+    assert sum(orjson.loads(o)["added"] for o, _ in outs) == 8
+    store = open_store(db_url)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM boms")).scalar() == 8
+        assert conn.execute(text("SELECT count(*) FROM components")).scalar() == 8 * 5
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    store.close()

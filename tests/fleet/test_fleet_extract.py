@@ -10,7 +10,14 @@ import orjson
 import pytest
 from fleet_support import SAMPLES, part, server_bom
 
-from sovbom.fleet.extract import _provenance_columns, _slow_columns, _walk, flatten
+from sovbom.fleet.bulk import copy_line, copy_text
+from sovbom.fleet.extract import (
+    _fast_columns,
+    _provenance_columns,
+    _slow_columns,
+    _walk,
+    flatten,
+)
 
 
 def _components(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -52,6 +59,27 @@ TRICKY: list[dict[str, Any]] = [
         "properties": [{"name": "sovbom:origin:country", "value": "nowhere"}],
     },
     {"name": "not a mapping", "manufacturer": "ACME", "supplier": ["x"]},
+    {"name": "properties not a list", "properties": {"name": "sovbom:class", "value": "gpu"}},
+    {"name": "empty properties", "properties": [], "supplier": {"name": "S"}},
+    {
+        "name": "plain, with production",
+        "manufacturer": {"name": "M", "address": {"country": "Germany"}},
+        "supplier": {"name": "S", "address": {"country": "JP"}},
+        "properties": [
+            {"name": "sovbom:class", "value": "psu"},
+            {"name": "sovbom:production:final-assembly:country", "value": "MY"},
+            {"name": "sovbom:production:wafer:site", "value": "Fab 1"},
+            {"name": "sovbom:production:wafer:country", "value": "TW"},
+            {"name": "other:thing", "value": "x"},
+        ],
+    },
+    {
+        "name": "maker without a name",
+        "manufacturer": {"address": {"country": "US"}},
+        "author": "A. Author",
+        "supplier": {"name": "S", "address": {"country": "US"}},
+        "properties": [{"name": "sovbom:part-number", "value": "X-1"}],
+    },
     {
         "name": "origins",
         "origins": [
@@ -77,9 +105,15 @@ TRICKY: list[dict[str, Any]] = [
 ]
 
 
+def _tricky(name: str) -> dict[str, Any]:
+    return next(c for c in TRICKY if c["name"] == name)
+
+
 def _assert_same(comps: list[dict[str, Any]]) -> int:
     for comp in comps:
-        assert _provenance_columns(comp) == _slow_columns(comp), comp.get("name")
+        expected = _slow_columns(comp)
+        assert _provenance_columns(comp) == expected, comp.get("name")
+        assert (_fast_columns(comp) or expected) == expected, comp.get("name")
     return len(comps)
 
 
@@ -91,6 +125,21 @@ def test_one_pass_columns_equal_provenance_of_on_samples_and_generated_servers()
                      n_fillers=20)  # fmt: skip
     n += _assert_same(list(_components(doc)))
     assert n > 100
+    # the usual shape takes the fast path
+    assert None not in [_fast_columns(c) for c in _components(doc)]
+    assert _fast_columns(_tricky("plain, with production")) == (
+        "psu", None, None, "M", "S", "DE", ("DE", "JP", "MY", "TW"))  # fmt: skip
+
+
+def test_rows_encoded_while_flattened_are_the_copy_text_of_the_rows() -> None:
+    odd = part("hw:odd", "tab\there \\N, new\nline, \x01\x02", "nic", "US", part_number="P\t1")
+    doc = server_bom("S-1", parts=[odd, _tricky("plain, with production")], n_fillers=5)
+    flat = flatten(doc, "x.json", {"hw:odd": "delivery\tok"}, encode=copy_line)
+    assert flat.lines is not None and len(flat.lines) == len(flat.rows) == 9
+    assert copy_text(flat.rows, flat.lines) == copy_text(flat.rows)
+    assert b"tab\\there \\\\N" in copy_text(flat.rows) and b"delivery\\tok" in copy_text(flat.rows)
+    # a value that is not a string: no lines, and the per-value path
+    assert flatten(doc, "x.json", encode=lambda row: copy_line((*row, 1))).lines is None  # type: ignore[arg-type]
 
 
 def test_a_component_with_only_production_countries_has_no_judged_country() -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import pytest
 from fleet_support import part, policy, server_bom, write
 from sqlalchemy import text
 
@@ -114,3 +115,25 @@ def test_migration_0003_counts_the_boms_already_stored(db_url: str, tmp_path: Pa
         _same(store, pol, [None])
     finally:
         store.close()
+
+
+def test_a_batch_counts_every_new_bom_once_across_statements(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch counts its new BOMs a few per statement: every BOM counted, none twice."""
+    from sovbom.fleet import shares
+
+    monkeypatch.setattr(shares, "_CHUNK", 2)
+    store = open_store(db_url, create=True)
+    ingest(store, [IngestInput(str(p)) for p in _fleet(tmp_path)], jobs=1)
+    grouped = ("SELECT bom_id, type, cls, country, coalesce(supplier, manufacturer),"
+               " CASE WHEN verified IS NULL THEN 0 ELSE 1 END, count(*) FROM components"
+               " GROUP BY 1, 2, 3, 4, 5, 6")  # fmt: skip
+    with store.engine.connect() as conn:
+        counted = conn.execute(
+            text("SELECT bom_id, type, cls, country, supplier, verified, n FROM bom_shares")
+        ).all()
+        expected = conn.execute(text(grouped)).all()
+        assert conn.execute(text("SELECT count(DISTINCT bom_id) FROM bom_shares")).scalar() == 7
+    assert sorted(map(tuple, counted), key=repr) == sorted(map(tuple, expected), key=repr)
+    store.close()

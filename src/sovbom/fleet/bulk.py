@@ -39,32 +39,37 @@ def _escape(value: str | None) -> str:
     return value
 
 
-def copy_text(rows: Sequence[tuple[str | None, ...]]) -> bytes:
+#: None -> the null separator, a string -> itself (``map(_NULLS, row, row)``, no Python per value)
+_NULLS = {None: _NULL}.get
+
+
+def copy_line(row: Sequence[str | None]) -> str:
+    """One row for :func:`copy_text`'s fast path (``TypeError`` for a value not a string)."""
+    return _FIELD.join(map(_NULLS, row, row))  # type: ignore[arg-type]
+
+
+def copy_text(rows: Sequence[tuple[str | None, ...]], lines: Sequence[str] | None = None) -> bytes:
     """Rows as COPY text lines, each ending with a tab: the writer appends the BOM id.
 
     Fast path: the values are joined with separator characters that JSON strings practically
-    never hold, escaped in one pass per escape over the whole payload, and the separators turned
-    into tabs, newlines and ``\\N``. When a value does hold a separator character (counted), each
-    value is escaped on its own instead.
+    never hold (:func:`copy_line`, or ``lines`` when the rows were joined so already), escaped in
+    one pass per escape over the whole payload, and the separators turned into tabs, newlines
+    and ``\\N``. When a value does hold a separator character (counted), each value is escaped
+    on its own instead.
     """
     if not rows:
         return b""
     width = len(rows[0])
-    field, null = _FIELD, _NULL
-    lines = []
-    nulls = 0
-    try:
-        for row in rows:
-            if None in row:
-                nulls += row.count(None)
-                lines.append(field.join([null if v is None else v for v in row]))
-            else:
-                lines.append(field.join(row))  # type: ignore[arg-type]
-    except TypeError:  # not a str: the per-value path says so clearly
-        return _copy_text_slow(rows)
+    if lines is None:
+        try:
+            lines = [copy_line(row) for row in rows]
+        except TypeError:  # not a str: the per-value path says so clearly
+            return _copy_text_slow(rows)
+    nulls = sum(row.count(None) for row in rows)
     text = _ROW.join(lines)
     if (
-        text.count(_FIELD) != len(rows) * (width - 1)
+        len(lines) != len(rows)
+        or text.count(_FIELD) != len(rows) * (width - 1)
         or text.count(_ROW) != len(rows) - 1
         or text.count(_NULL) != nulls
     ):
@@ -123,10 +128,17 @@ def sqlite_rows(
 #: A batch defers index building when it adds at least this many BOMs and at least as many as
 #: the fleet holds (the rows it adds then outnumber the rows already indexed).
 DEFER_MIN_BOMS = 32
+#: The tables a PostgreSQL batch locks, in this order (every batch, so no two wait in a cycle).
+_LOCKED = "boms, components, component_countries"
 
 
 def should_defer(conn: Connection, new_boms: int) -> bool:
-    """Whether a batch of ``new_boms`` BOMs builds the component indexes at its end."""
+    """Whether a batch of ``new_boms`` BOMs builds the component indexes at its end.
+
+    Count the fleet before the batch's transaction takes its first lock (on PostgreSQL, the
+    count's share lock on ``boms`` held by two batches would keep both from locking it
+    exclusively); a count made stale by a concurrent batch only changes how fast this one is.
+    """
     from sqlalchemy import func, select
 
     from sovbom.fleet.schema import boms
@@ -137,34 +149,45 @@ def should_defer(conn: Connection, new_boms: int) -> bool:
 
 
 def lock_components(conn: Connection) -> None:
-    """On PostgreSQL, take the component tables' lock before any row of the batch is written.
+    """On PostgreSQL, take the batch's table locks before any row of the batch is written.
 
-    Every batch locks them first (ROW EXCLUSIVE, what its COPY takes anyway; ACCESS EXCLUSIVE
-    in :func:`deferred_indexes` when it rebuilds their indexes), so two batches never wait on
-    each other in opposite orders.
+    Every batch locks ``boms`` and the component tables first, in one order (ROW EXCLUSIVE,
+    what its inserts take anyway; ACCESS EXCLUSIVE in :func:`deferred_indexes` when it rebuilds
+    their indexes and constraints), so two batches never wait on each other in opposite orders.
     """
     from sqlalchemy import text
 
     if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE components, component_countries IN ROW EXCLUSIVE MODE"))
+        conn.execute(text(f"LOCK TABLE {_LOCKED} IN ROW EXCLUSIVE MODE"))
+
+
+def _deferred_constraints() -> list[Any]:
+    """PostgreSQL: the component tables' constraints checked row by row during a load (the
+    foreign keys to ``boms``, a query per row; the primary key, an index), rebuilt at its end."""
+    from sovbom.fleet.schema import component_countries, components
+
+    fks = [*components.foreign_key_constraints, *component_countries.foreign_key_constraints]
+    return [components.primary_key, *sorted(fks, key=lambda c: str(c.name))]
 
 
 def _drop_exclusively(conn: Connection, indexes: list[Any]) -> bool:
-    """PostgreSQL: lock the component tables exclusively and drop their indexes, in a savepoint.
+    """PostgreSQL: lock the batch's tables exclusively and drop the component tables' indexes
+    and constraints, in a savepoint.
 
-    A role that may insert rows but not drop indexes (or lock exclusively) keeps the indexes:
-    the savepoint is rolled back (releasing what it locked) and the batch goes on row by row.
+    A role that may insert rows but not drop indexes (or lock exclusively) keeps them: the
+    savepoint is rolled back (releasing what it locked) and the batch goes on row by row.
     """
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.schema import DropConstraint
 
     try:
         with conn.begin_nested():
-            conn.execute(
-                text("LOCK TABLE components, component_countries IN ACCESS EXCLUSIVE MODE")
-            )
+            conn.execute(text(f"LOCK TABLE {_LOCKED} IN ACCESS EXCLUSIVE MODE"))
             for index in indexes:
                 index.drop(conn)
+            for constraint in _deferred_constraints():
+                conn.execute(DropConstraint(constraint))
     except DBAPIError:
         lock_components(conn)
         return False
@@ -177,10 +200,16 @@ def deferred_indexes(conn: Connection, enabled: bool) -> Iterator[bool]:
 
     Runs only inside an open transaction (on SQLite ``DROP INDEX`` would otherwise commit on its
     own): a failed batch rolls the drop back with everything else. On PostgreSQL it first takes
-    the tables' ACCESS EXCLUSIVE lock: readers of the component tables wait for the batch, which
-    is what a first, large load of a fleet costs; without the privilege to drop the indexes the
-    batch keeps them (:func:`_drop_exclusively`). Yields whether it deferred.
+    ACCESS EXCLUSIVE locks on ``boms`` and the component tables (readers of these tables wait
+    for the batch, which is what a first, large load of a fleet costs) and also drops the
+    component tables' primary key and foreign keys: they are added again at the end, checked
+    once over the table (a join) instead of one query per row. Every component row of the batch
+    refers to a BOM row the batch inserted just before, so the check always holds. Without the
+    privilege to drop them the batch keeps indexes and constraints (:func:`_drop_exclusively`).
+    Yields whether it deferred.
     """
+    from sqlalchemy.schema import AddConstraint
+
     from sovbom.fleet.schema import component_countries, components
 
     dbapi: Any = conn.connection.driver_connection
@@ -201,12 +230,16 @@ def deferred_indexes(conn: Connection, enabled: bool) -> Iterator[bool]:
     yield True
     for index in indexes:
         index.create(conn)
+    if postgres:
+        for constraint in _deferred_constraints():
+            conn.execute(AddConstraint(constraint))
 
 
 __all__ = [
     "COPY_COMPONENTS",
     "COPY_COUNTRIES",
     "DEFER_MIN_BOMS",
+    "copy_line",
     "copy_rows",
     "copy_text",
     "deferred_indexes",

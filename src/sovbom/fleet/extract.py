@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,8 @@ class FlatBom:
     rows: list[ComponentRow] = field(default_factory=list)
     #: (bom-ref, country) for each country tied to a component besides its judged one
     extra_countries: list[tuple[str, str]] = field(default_factory=list)
+    #: each row encoded, when :func:`flatten` was given an encoder
+    lines: list[str] | None = None
 
 
 def judged_country(prov: Provenance) -> str | None:
@@ -179,6 +181,84 @@ def _provenance_columns(comp: dict[str, Any]) -> Columns:
     )  # fmt: skip
 
 
+_KNOWN = frozenset(_PROPS)
+_ORIGIN, _ORIGIN2, _PART, _SERIAL, _CLASS = (tx.ORIGIN_COUNTRY, tx.CDX_PROPOSED_ORIGIN,
+                                             tx.PART_NUMBER, tx.CDX_SERIAL, tx.CLASS)  # fmt: skip
+_nonempty = str.__len__  # TypeError on anything but a string, 0 on an empty one
+
+
+def _plain_entity(entity: object) -> tuple[str | None, str | None] | None:
+    """(name, country) of ``{"name": str, "address": {"country": str}}`` or of no entity;
+    None for any other shape (then :func:`_entity` reads it)."""
+    if entity is None:
+        return None, None
+    try:
+        name = entity["name"]  # type: ignore[index]
+        country = entity["address"]["country"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    if type(name) is not str or type(country) is not str or type(entity) is not dict:
+        return None
+    return name, _country(country)
+
+
+def _fast_columns(comp: dict[str, Any]) -> Columns | None:
+    """:func:`_provenance_columns` for the usual shape of a component, with little per-value
+    Python work: plain string properties, each name once, entities with a name and a country.
+    None for anything else (then :func:`_provenance_columns` reads the component)."""
+    props = comp.get("properties")
+    named: dict[str, str] = {}
+    if props:
+        try:
+            named = {p["name"]: p["value"] for p in props}
+            if len(named) != len(props) or not all(map(_nonempty, named.values())):
+                return None
+        except (KeyError, TypeError):
+            return None
+    maker = _plain_entity(comp.get("manufacturer"))
+    supplier = _plain_entity(comp.get("supplier"))
+    if maker is None or supplier is None or "origins" in comp or type(props) not in _LISTS:
+        return None
+    get = named.get
+    origin_raw = get(_ORIGIN) or get(_ORIGIN2)
+    origin = _country(origin_raw) if origin_raw else None
+    manufacturer = maker[0]
+    if manufacturer is None:
+        author = comp.get("author")
+        if isinstance(author, str):
+            manufacturer = author
+    countries = _distinct(origin, maker[1], supplier[1])
+    if not _KNOWN.issuperset(named):
+        steps = _production_countries(named)
+        if steps:
+            countries = _distinct(*countries, *steps)
+    return (get(_CLASS), get(_PART), get(_SERIAL), manufacturer, supplier[0],
+            origin or maker[1] or supplier[1], countries)  # fmt: skip
+
+
+_LISTS = (list, type(None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _distinct(*countries: str | None) -> tuple[str, ...]:
+    """The countries given, each once, in order, without the empty ones."""
+    return tuple(dict.fromkeys(c for c in countries if c))
+
+
+def _production_countries(named: Mapping[str, str]) -> list[str | None]:
+    """Each production step's country (None when the step names none), in order of appearance."""
+    steps: dict[str, str | None] = {}
+    for name, value in named.items():
+        if type(name) is str and name.startswith(_PREFIX):
+            step, _, fname = name[len(_PREFIX) :].rpartition(":")
+            if step and fname in tx.PRODUCTION_FIELDS:
+                if step not in steps:
+                    steps[step] = value if fname == "country" else None
+                elif fname == "country" and steps[step] is None:
+                    steps[step] = value
+    return [_country(v) if v else None for v in steps.values()]
+
+
 def _walk(doc: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any], str | None]]:
     """(bom-ref, component, containing bom-ref) in document order, the root first."""
     stack: list[tuple[Any, str | None]] = []
@@ -252,10 +332,21 @@ def _site(prov: Provenance) -> str | None:
 
 
 def flatten(
-    doc: Mapping[str, Any], source: str, verified: Mapping[str, str] | None = None
+    doc: Mapping[str, Any],
+    source: str,
+    verified: Mapping[str, str] | None = None,
+    *,
+    encode: Callable[[ComponentRow], str] | None = None,
 ) -> FlatBom:
-    """The server and component rows of a parsed CycloneDX document."""
+    """The server and component rows of a parsed CycloneDX document.
+
+    ``encode``: also each row as ``encode`` makes it (into :attr:`FlatBom.lines`) right after the
+    row is made, while its values are still in the processor's cache (reading them again from a
+    large document later costs several times more); a row it refuses (``TypeError``) leaves
+    ``lines`` None.
+    """
     verified = verified or {}
+    lines: list[str] | None = [] if encode is not None else None
     comps: list[tuple[str, dict[str, Any]]] = []
     contained: dict[str, str | None] = {}
     for ref, comp, parent in _walk(doc):
@@ -274,31 +365,35 @@ def flatten(
     for ref, comp in comps:
         if ref == root:
             server_prov = provenance_of(comp)
-        cols = _provenance_columns(comp)
+        cols = _fast_columns(comp) or _provenance_columns(comp)
         name = comp.get("name")
         name = name if isinstance(name, str) else ""
         version, purl = comp.get("version"), comp.get("purl")
         if len(cols[6]) > (cols[5] is not None):
             extras.extend((ref, c) for c in cols[6] if c != cols[5])
-        rows.append(
-            (
-                ref,
-                parents.get(ref),
-                name,
-                name.casefold(),
-                version if isinstance(version, str) else None,
-                str(comp.get("type") or ""),
-                cols[0],
-                purl if isinstance(purl, str) else None,
-                cols[1],
-                cols[2],
-                cols[3],
-                cols[4],
-                cols[5],
-                countries_text(cols[6]),
-                verified.get(ref),
-            )
+        row = (
+            ref,
+            parents.get(ref),
+            name,
+            name.casefold(),
+            version if isinstance(version, str) else None,
+            str(comp.get("type") or ""),
+            cols[0],
+            purl if isinstance(purl, str) else None,
+            cols[1],
+            cols[2],
+            cols[3],
+            cols[4],
+            cols[5],
+            countries_text(cols[6]),
+            verified.get(ref),
         )
+        rows.append(row)
+        if lines is not None:
+            try:
+                lines.append(encode(row))  # type: ignore[misc]
+            except TypeError:
+                lines = None
     server_name = root_comp.get("name") if isinstance(root_comp, Mapping) else None
     server_name = server_name if isinstance(server_name, str) else None
     key = (server_prov.serial if server_prov else None) or server_name or root or source
@@ -311,6 +406,7 @@ def flatten(
         produced_at=_timestamp(doc),
         rows=rows,
         extra_countries=extras,
+        lines=lines,
     )
 
 

@@ -36,6 +36,7 @@ from sovbom.errors import ExitCode, InputError, SovbomError, VerificationFailed
 from sovbom.fleet.bulk import (
     COPY_COMPONENTS,
     COPY_COUNTRIES,
+    copy_line,
     copy_rows,
     copy_text,
     deferred_indexes,
@@ -43,7 +44,7 @@ from sovbom.fleet.bulk import (
     sqlite_rows,
 )
 from sovbom.fleet.extract import FlatBom, flatten
-from sovbom.fleet.shares import count_shares
+from sovbom.fleet.shares import count_new_shares, count_shares
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -190,15 +191,16 @@ def _prepare(
         ).raise_for_failure()
         signature, identity, issuer = "verified", verdict.identity, verdict.issuer
         roles = ",".join(sorted(verdict.roles))
-    flat = flatten(bom.doc, source, delivery.verified if delivery else None)
+    flat = flatten(bom.doc, source, delivery.verified if delivery else None,
+                   encode=copy_line if postgres else None)  # fmt: skip
     prepared = _Prepared(
         source, sha, zlib.compress(raw, 1), bom.spec_version, flat, len(flat.rows), signature,
         identity, issuer, roles, delivery.verdict if delivery else None,
     )  # fmt: skip
     if postgres:  # the rows travel as COPY text, cheaper to pass between processes
-        prepared.copy_components = copy_text(flat.rows)
+        prepared.copy_components = copy_text(flat.rows, flat.lines)
         prepared.copy_countries = copy_text(flat.extra_countries)
-        flat.rows, flat.extra_countries = [], []
+        flat.rows, flat.extra_countries, flat.lines = [], [], None
     else:
         try:
             prepared.rows_json = orjson.dumps([flat.rows, flat.extra_countries])
@@ -318,8 +320,10 @@ def ingest(
                 done[index] = Ingested(display_name(item.path), sha, key, count, False)
                 if progress is not None:
                     progress(item)
+        with store.engine.connect() as conn:  # before the batch's transaction locks anything
+            defer = should_defer(conn, len(todo))
         with store.engine.begin() as conn:
-            _store_all(store, conn, todo, pmap, report, done, on_error, progress, now)
+            _store_all(store, conn, todo, defer, pmap, report, done, on_error, progress, now)
             _apply_late_deliveries(conn, late)
     report.ingested = [done[i] for i in sorted(done)]
     report.seconds = time.perf_counter() - started
@@ -353,6 +357,7 @@ def _store_all(
     store: FleetStore,
     conn: Connection,
     todo: Sequence[tuple[str, int, IngestInput]],
+    defer: bool,
     pmap: _Map,
     report: IngestReport,
     done: dict[int, Ingested],
@@ -362,9 +367,10 @@ def _store_all(
 ) -> None:
     """Prepare (in the workers) and store each new BOM, in SHA-256 order; then count each new
     BOM's shares (once the component indexes exist again, when their building was deferred)."""
-    defer = should_defer(conn, len(todo))
     new_boms: list[int] = []
+    writer = _Writer(store, conn, now)
     with contextlib.ExitStack() as stack:
+        stack.callback(writer.close)
         if store.is_postgres:  # the component tables locked before any row is written
             stack.enter_context(deferred_indexes(conn, defer))
             defer = False
@@ -372,14 +378,13 @@ def _store_all(
             if isinstance(prepared, Skipped):
                 _skip_or_raise(report, prepared.source, _error_of(prepared), on_error, progress)
                 continue
-            done[index] = _store(store, conn, prepared, now, new_boms)
+            done[index] = writer.store_bom(prepared, new_boms)
             if defer:  # SQLite: after the first INSERT, the transaction is open
                 stack.enter_context(deferred_indexes(conn, True))
                 defer = False
             if progress is not None:
                 progress(item)
-    for bom_id in new_boms:
-        count_shares(conn, bom_id, new=True)
+    count_new_shares(conn, new_boms)
 
 
 def _error_of(skipped: Skipped) -> SovbomError:
@@ -428,30 +433,74 @@ def _apply_late_deliveries(conn: Connection, deliveries: Mapping[str, DeliveryFa
             count_shares(conn, int(bom_id))
 
 
-def _server_id(store: FleetStore, batch: Connection, flat: FlatBom, now: dt.datetime) -> int:
-    """The server's id, inserting it when it is new.
+class _Writer:
+    """The batch's per-BOM statements, built once (a BOM's rows are one statement each, so the
+    per-BOM work of building and compiling statements would otherwise cost as much as several
+    microseconds a component), and on PostgreSQL the connection that upserts servers.
 
-    On PostgreSQL in its own short transaction (a concurrent batch never waits on a long one
-    for a server row); SQLite has one writer at a time, so there it is the batch's transaction.
+    Servers are upserted on PostgreSQL in short transactions of their own (a concurrent batch
+    never waits on a long one for a server row); SQLite has one writer at a time, so there it is
+    the batch's transaction.
     """
-    from sqlalchemy import select
 
-    from sovbom.fleet.schema import servers
+    def __init__(self, store: FleetStore, batch: Connection, now: dt.datetime) -> None:
+        from sqlalchemy import bindparam, select
 
-    def upsert(conn: Connection) -> int:
-        conn.execute(
-            _insert(store)(servers)
-            .values(key=flat.server_key, name=flat.server_name, site=flat.site, first_seen=now)
-            .on_conflict_do_nothing(index_elements=["key"])
+        from sovbom.fleet.schema import boms, servers
+
+        self.store, self.batch, self.now = store, batch, now
+        insert = _insert(store)
+        self.add_server = insert(servers).on_conflict_do_nothing(index_elements=["key"])
+        self.find_server = select(servers.c.id).where(servers.c.key == bindparam("key"))
+        self.add_bom = (
+            insert(boms).on_conflict_do_nothing(index_elements=["sha256"]).returning(boms.c.id)
         )
-        found = conn.execute(select(servers.c.id).where(servers.c.key == flat.server_key)).scalar()
+        self.servers: Connection | None = None
+
+    def close(self) -> None:
+        if self.servers is not None:
+            self.servers.close()
+
+    def server_id(self, flat: FlatBom) -> int:
+        """The server's id, inserting it when it is new."""
+        conn = self.batch
+        if self.store.is_postgres:
+            if self.servers is None:
+                self.servers = self.store.engine.connect()
+            conn = self.servers
+        with conn.begin() if conn is not self.batch else contextlib.nullcontext():
+            conn.execute(self.add_server, {"key": flat.server_key, "name": flat.server_name,
+                                           "site": flat.site, "first_seen": self.now})  # fmt: skip
+            found = conn.execute(self.find_server, {"key": flat.server_key}).scalar()
         assert found is not None
         return int(found)
 
-    if not store.is_postgres:
-        return upsert(batch)
-    with store.engine.begin() as conn:
-        return upsert(conn)
+    def store_bom(self, p: _Prepared, new_boms: list[int]) -> Ingested:
+        conn, now = self.batch, self.now
+        values = {
+            "sha256": p.sha256, "server_id": self.server_id(p.flat), "serial": p.flat.serial,
+            "source": p.source, "spec_version": p.spec_version,
+            "produced_at": p.flat.produced_at or now, "ingested_at": now, "components": p.count,
+            "signature": p.signature, "signer_identity": p.identity, "signer_issuer": p.issuer,
+            "signer_roles": p.roles, "delivery_verdict": p.delivery_verdict,
+            "document": p.document,
+        }  # fmt: skip
+        bom_id = conn.execute(self.add_bom, values).scalar()
+        ingested = Ingested(p.source, p.sha256, p.flat.server_key, p.count, bom_id is not None,
+                            p.signature, p.identity)  # fmt: skip
+        if bom_id is None:
+            return ingested
+        dbapi: Any = conn.connection.driver_connection
+        if self.store.is_postgres:
+            copy_rows(dbapi, COPY_COMPONENTS, p.copy_components, int(bom_id))
+            copy_rows(dbapi, COPY_COUNTRIES, p.copy_countries, int(bom_id))
+        elif p.rows_json:
+            rows, extras = orjson.loads(p.rows_json)
+            sqlite_rows(dbapi, int(bom_id), rows, extras)
+        else:
+            sqlite_rows(dbapi, int(bom_id), p.flat.rows, p.flat.extra_countries)
+        new_boms.append(int(bom_id))
+        return ingested
 
 
 def _insert(store: FleetStore) -> Any:
@@ -462,41 +511,6 @@ def _insert(store: FleetStore) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
-
-
-def _store(
-    store: FleetStore, conn: Connection, p: _Prepared, now: dt.datetime, new_boms: list[int]
-) -> Ingested:
-    from sovbom.fleet.schema import boms
-
-    server_id = _server_id(store, conn, p.flat, now)
-    stmt = (
-        _insert(store)(boms)
-        .values(
-            sha256=p.sha256, server_id=server_id, serial=p.flat.serial, source=p.source,
-            spec_version=p.spec_version, produced_at=p.flat.produced_at or now,
-            ingested_at=now, components=p.count, signature=p.signature,
-            signer_identity=p.identity, signer_issuer=p.issuer, signer_roles=p.roles,
-            delivery_verdict=p.delivery_verdict, document=p.document,
-        )
-        .on_conflict_do_nothing(index_elements=["sha256"])
-        .returning(boms.c.id)
-    )  # fmt: skip
-    bom_id = conn.execute(stmt).scalar()
-    ingested = Ingested(p.source, p.sha256, p.flat.server_key, p.count, bom_id is not None,
-                        p.signature, p.identity)  # fmt: skip
-    if bom_id is not None:
-        dbapi: Any = conn.connection.driver_connection
-        if store.is_postgres:
-            copy_rows(dbapi, COPY_COMPONENTS, p.copy_components, int(bom_id))
-            copy_rows(dbapi, COPY_COUNTRIES, p.copy_countries, int(bom_id))
-        elif p.rows_json:
-            rows, extras = orjson.loads(p.rows_json)
-            sqlite_rows(dbapi, int(bom_id), rows, extras)
-        else:
-            sqlite_rows(dbapi, int(bom_id), p.flat.rows, p.flat.extra_countries)
-        new_boms.append(int(bom_id))
-    return ingested
 
 
 __all__ = [
