@@ -113,9 +113,7 @@ def test_template_declares_id_tokens_and_sarif_artifact() -> None:
     assert any(p.endswith("sovbom.sarif") for p in check["artifacts"]["paths"])
 
 
-def test_pipeline_builds_signs_checks_and_keeps_sarif(
-    pipeline: Pipeline, tmp_path: Path
-) -> None:
+def test_pipeline_builds_signs_checks_and_keeps_sarif(pipeline: Pipeline, tmp_path: Path) -> None:
     results = pipeline(
         GITLAB_IDENTITY,
         SOVBOM_MANIFEST=str(SAMPLES / "hgx-b200-jp.manifest.yaml"),
@@ -132,9 +130,7 @@ def test_pipeline_builds_signs_checks_and_keeps_sarif(
     assert json.loads(sarif.read_text())["runs"][0]["results"]
 
 
-def test_pipeline_passes_below_fail_on(
-    pipeline: Pipeline, tmp_path: Path
-) -> None:
+def test_pipeline_passes_below_fail_on(pipeline: Pipeline, tmp_path: Path) -> None:
     results = pipeline(
         GITLAB_IDENTITY,
         SOVBOM_BOM=str(SAMPLES / "monaka-2u-jp.hbom.cdx.json"),

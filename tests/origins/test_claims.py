@@ -47,9 +47,7 @@ def test_claim_fails_on_each_condition_with_its_reason(
         assert failed[failing]["reasons"][0]["path"][0] == "hw:server"
 
 
-def test_fail_on_never_reports_a_failing_claim_and_exits_zero(
-    run_cli: Any, tmp_path: Path
-) -> None:
+def test_fail_on_never_reports_a_failing_claim_and_exits_zero(run_cli: Any, tmp_path: Path) -> None:
     manifest = yaml.safe_load(MANIFEST.read_text())
     abroad(manifest)
     bom, out = build(run_cli, manifest, tmp_path), tmp_path / "r.json"

@@ -173,9 +173,7 @@ def _signature_and_evidence(
         return None, []
     if bom == "-" and bundle is None:
         raise InputError("reading the BOM from stdin: give its --bundle")
-    signature = verify_bom_signature(
-        loaded.raw, loaded.source, bundle_path_for(bom, bundle), trust
-    )
+    signature = verify_bom_signature(loaded.raw, loaded.source, bundle_path_for(bom, bundle), trust)
     return signature, [load_evidence(e, trust) for e in evidence]
 
 

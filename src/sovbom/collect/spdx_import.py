@@ -341,9 +341,7 @@ def _licenses(key: str, value: str) -> list[dict[str, Any]]:
     return [{"license": {"name": value, "acknowledgement": ack}}]
 
 
-def _add_references(
-    pkg: dict[str, Any], comp: dict[str, Any], props: list[dict[str, str]]
-) -> None:
+def _add_references(pkg: dict[str, Any], comp: dict[str, Any], props: list[dict[str, str]]) -> None:
     """The package's purl and CPE, its home page and download location; other external
     references become ``spdx:externalRef:TYPE`` properties."""
     refs: list[dict[str, Any]] = []

@@ -47,7 +47,6 @@ _PURPOSES = {
 }
 
 
-
 def _creators(doc: Mapping[str, Any]) -> list[str]:
     meta = doc.get("metadata") or {}
     creators = [f"Tool: {TOOL}"]

@@ -56,7 +56,6 @@ _PURPOSES = {
 }
 
 
-
 class _Graph:
     """The JSON-LD ``@graph`` under construction, with the agents it already holds."""
 

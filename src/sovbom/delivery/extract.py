@@ -246,7 +246,9 @@ def _read_firmware(ref: str, comp: Mapping[str, Any]) -> tuple[Firmware, str | N
         shared: tuple[Firmware, str | None] = t[4]
         return shared
     read = _firmware(ref, comp)
-    if name.__class__ is str and (ref in _FIRMWARE_TEMPLATES or len(_FIRMWARE_TEMPLATES) < TEMPLATES):
+    if name.__class__ is str and (
+        ref in _FIRMWARE_TEMPLATES or len(_FIRMWARE_TEMPLATES) < TEMPLATES
+    ):
         _FIRMWARE_TEMPLATES[ref] = (name, version, hashes, props, read)
     return read
 

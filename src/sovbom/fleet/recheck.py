@@ -175,8 +175,16 @@ def _load(store: FleetStore, chunk: list[_Job]) -> list[_Loaded]:
                        boms.c.signer_roles).where(boms.c.id.in_(ids))  # fmt: skip
         rows = {r.id: r for r in conn.execute(stmt2)}
     return [
-        _Loaded(r.sha256, r.document, r.source, r.signature, r.signer_identity,
-                r.signer_issuer, r.signer_roles, verified.get(r.id, {}))  # fmt: skip
+        _Loaded(
+            r.sha256,
+            r.document,
+            r.source,
+            r.signature,
+            r.signer_identity,
+            r.signer_issuer,
+            r.signer_roles,
+            verified.get(r.id, {}),
+        )  # fmt: skip
         for r in (rows[i] for i in ids)
     ]
 
@@ -245,7 +253,11 @@ def _run(
     n = jobs if jobs is not None else worker_count(len(work), PARALLEL_THRESHOLD)
     chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
     out: list[_Result] = []
-    if n > 1 and len(work) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+    if (
+        n > 1
+        and len(work) >= PARALLEL_THRESHOLD
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
         # imported once here, not once in every forked worker
         import sovbom.checking
         import sovbom.cyclonedx.reader
