@@ -91,9 +91,15 @@ class ProvenanceGraph:
         return json_pointer(location) if location is not None else None
 
     def label_of(self, ref: str) -> str:
-        text = self._labels.get(ref)
+        """A component's name and version (its ref when it has no name, or is no component)."""
+        labels = self._labels
+        text = labels.get(ref)
         if text is None:
-            text = self._labels[ref] = label(self.components.get(ref), ref)
+            if not labels:  # the first asked: every component's, in one pass (a report's unit
+                labels.update(_labels(self.components))  # names group all of them by label)
+                text = labels.get(ref)
+            if text is None:
+                text = labels[ref] = label(self.components.get(ref), ref)
         return text
 
     # ------------------------------------------------------------------ paths
@@ -262,6 +268,16 @@ def label(component: Mapping[str, Any] | None, ref: str) -> str:
     name = component.get("name") or ref
     version = component.get("version")
     return f"{name} {version}" if version else str(name)
+
+
+def _labels(components: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """:func:`label` of every component (inline: this runs once per component of a BOM)."""
+    out = {}
+    for ref, component in components.items():
+        name = component.get("name") or ref
+        version = component.get("version")
+        out[ref] = f"{name} {version}" if version else str(name)
+    return out
 
 
 def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:

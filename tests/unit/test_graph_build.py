@@ -195,3 +195,15 @@ def test_json_paths_are_found_on_first_use() -> None:
     assert pg.json_path(LINK) is None
     dup = next(p for p in pg.problems if p.kind == "duplicate-bom-ref")
     assert dup.path == "$.components[3]"
+
+
+def test_labels_name_and_version_else_the_ref() -> None:
+    doc = nested()
+    doc["components"][2]["version"] = "2.1"
+    doc["components"].append({"type": "library", "bom-ref": "nameless"})
+    pg = build_graph(doc)
+    assert pg.label_of("app") == "app 2.1"  # the first asked: all made at once
+    assert pg.label_of("libc") == "libc"
+    assert pg.label_of("nameless") == "nameless"
+    assert pg.label_of(LINK) == LINK  # no component
+    assert len(pg._labels) == len(pg.components) + 1
