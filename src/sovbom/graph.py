@@ -15,12 +15,11 @@ recorded as :class:`GraphProblem` instead of raising: a broken BOM still gets a 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sovbom import taxonomy as tx
-from sovbom.cyclonedx.walk import anonymous_ref
 from sovbom.model import Provenance, provenance_of
 
 #: A path from the root, stored once and shared: ``(bom-ref, the route to the node before it,
@@ -58,6 +57,9 @@ class ProvenanceGraph:
     _provenance: dict[str, Provenance] = field(default_factory=dict)
     _routes: dict[str, Route] = field(default_factory=dict)
     parent_of: dict[str, str] = field(default_factory=dict)
+    #: what :attr:`json_locations` is found from on first use (the document's ``metadata`` and
+    #: ``components``): one walk when a place is asked for, not a path per component up front
+    _walked: Mapping[str, Any] | None = None
 
     def edge_kind(self, u: str, v: str) -> str:
         """``contains`` (nesting), ``sub-bom`` (a BOM-Link) or ``depends``."""
@@ -78,13 +80,26 @@ class ProvenanceGraph:
         """Where a component sits in the document (``$.components[0].components[3]``)."""
         from sovbom._io import json_pointer
 
+        if self._walked is not None:
+            from sovbom.cyclonedx.walk import walk_components
+
+            locations = self.json_locations
+            for found, _, _, path, _ in walk_components(self._walked, paths=True):
+                locations.setdefault(found, path)  # a bom-ref used twice: its first place
+            self._walked = None
         location = self.json_locations.get(ref)
         return json_pointer(location) if location is not None else None
 
     def label_of(self, ref: str) -> str:
-        text = self._labels.get(ref)
+        """A component's name and version (its ref when it has no name, or is no component)."""
+        labels = self._labels
+        text = labels.get(ref)
         if text is None:
-            text = self._labels[ref] = label(self.components.get(ref), ref)
+            if not labels:  # the first asked: every component's, in one pass (a report's unit
+                labels.update(_labels(self.components))  # names group all of them by label)
+                text = labels.get(ref)
+            if text is None:
+                text = labels[ref] = label(self.components.get(ref), ref)
         return text
 
     # ------------------------------------------------------------------ paths
@@ -307,285 +322,19 @@ def label(component: Mapping[str, Any] | None, ref: str) -> str:
     return f"{name} {version}" if version else str(name)
 
 
-def _dependency_entries(doc: Mapping[str, Any]) -> Iterator[tuple[int, str, list[Any]]]:
-    deps = doc.get("dependencies")
-    if not isinstance(deps, list):
-        return
-    for i, dep in enumerate(deps):
-        # ``type(...) is dict`` first: parsed documents hold dicts, and the Mapping check is slow
-        if type(dep) is not dict and not isinstance(dep, Mapping):
-            continue
-        ref = dep.get("ref")
-        if isinstance(ref, str):
-            on = dep.get("dependsOn")
-            yield i, ref, on if type(on) is list or isinstance(on, list) else []
-
-
-@dataclass(slots=True)
-class _Walk:
-    """What one walk over a document's components finds."""
-
-    components: dict[str, dict[str, Any]] = field(default_factory=dict)
-    json_locations: dict[str, tuple[str | int, ...]] = field(default_factory=dict)
-    contains: list[tuple[str, str]] = field(default_factory=list)
-    parent_of: dict[str, str] = field(default_factory=dict)
-    sub_boms: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _walk(doc: Mapping[str, Any], problems: list[GraphProblem]) -> _Walk:
-    """Nodes and containment edges, in document order (an explicit stack: no recursion limit).
-
-    The stack holds one iterator per open ``components`` list (its JSON path and the ref of the
-    component holding it): a child list is walked in place, not copied onto the stack."""
-    w = _Walk()
-    components, json_locations = w.components, w.json_locations
-    contains, parent_of = w.contains, w.parent_of
-    anonymous = 0
-    Frame = tuple[Iterator[tuple[Any, Any]], tuple[str | int, ...], str | None]
-    stack: list[Frame] = []
-    top = doc.get("components")
-    if isinstance(top, list):
-        stack.append((enumerate(top), ("components",), None))
-    metadata = doc.get("metadata")
-    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), dict):
-        stack.append((iter([("component", metadata["component"])]), ("metadata",), None))
-    while stack:
-        items, base, parent = stack[-1]
-        for key, comp in items:
-            if type(comp) is not dict and not isinstance(comp, dict):
-                continue
-            path = (*base, key)
-            ref = comp.get("bom-ref")
-            if not ref or not isinstance(ref, str):
-                anonymous += 1
-                ref = anonymous_ref(anonymous, comp)
-            if ref in components:
-                from sovbom._io import json_pointer
-
-                problems.append(
-                    GraphProblem(
-                        "duplicate-bom-ref",
-                        f"bom-ref {ref!r} is used twice",
-                        ref,
-                        json_pointer(path),
-                    )
-                )
-            else:
-                components[ref] = comp
-                json_locations[ref] = path
-            if parent is not None and parent != ref:
-                contains.append((parent, ref))
-                parent_of[ref] = parent
-            xrefs = comp.get("externalReferences")
-            if xrefs:
-                _sub_boms(ref, xrefs, w.sub_boms)
-            children = comp.get("components")
-            if children:
-                stack.append((enumerate(children), (*path, "components"), ref))
-                break  # walk the children first (document order), then come back
-        else:
-            stack.pop()
-    return w
-
-
-def _sub_boms(ref: str, xrefs: Iterable[Any], out: list[tuple[str, str]]) -> None:
-    for xref in xrefs:
-        if isinstance(xref, Mapping) and xref.get("type") == "bom":
-            url = xref.get("url")
-            if isinstance(url, str) and url.startswith(_BOM_LINK):
-                out.append((ref, url))
-
-
-def _dependency_edges(
-    doc: Mapping[str, Any], w: _Walk, external: dict[str, None], problems: list[GraphProblem]
-) -> list[tuple[str, list[str]]]:
-    """``depends`` edges, as (ref, the refs it depends on); a BOM-Link to another BOM becomes
-    an external node (in ``external``)."""
-    components = w.components
-    keys = components.keys()
-    get = w.parent_of.get
-    depends: list[tuple[str, list[str]]] = []
-    for i, ref, on in _dependency_entries(doc):
-        if ref not in components and ref not in external:
-            if not ref.startswith(_BOM_LINK):
-                problems.append(
-                    GraphProblem(
-                        "dangling-reference",
-                        f"dependencies name {ref!r}, which no component has",
-                        ref,
-                        f"$.dependencies[{i}].ref",
-                    )
-                )
-                continue
-            external[ref] = None
-        if not on:
-            continue
-        try:
-            targets: set[Any] | None = set(on)
-        except TypeError:  # an unhashable entry: the slow path says what is wrong
-            targets = None
-        if targets is not None and ref not in targets and keys >= targets:
-            # the common case: every target a component (nesting repeated in dependencies
-            # stays "contains")
-            depends.append((ref, [t for t in on if get(t) != ref]))
-        else:
-            depends.append((ref, _checked_targets(i, ref, on, w, external, problems)))
-    return depends
-
-
-def _checked_targets(
-    i: int,
-    ref: str,
-    on: list[Any],
-    w: _Walk,
-    external: dict[str, None],
-    problems: list[GraphProblem],
-) -> list[str]:
-    """The targets of one dependency entry, each checked: self-dependencies, dangling refs."""
-    out = []
-    for j, target in enumerate(on):
-        if not isinstance(target, str):
-            continue
-        if target == ref:
-            problems.append(
-                GraphProblem(
-                    "cycle",
-                    f"{ref!r} depends on itself",
-                    ref,
-                    f"$.dependencies[{i}].dependsOn[{j}]",
-                )
-            )
-            continue
-        if target not in w.components and target not in external:
-            if not target.startswith(_BOM_LINK):
-                problems.append(
-                    GraphProblem(
-                        "dangling-reference",
-                        f"{ref!r} depends on {target!r}, which no component has",
-                        ref,
-                        f"$.dependencies[{i}].dependsOn[{j}]",
-                    )
-                )
-                continue
-            external[target] = None
-        if w.parent_of.get(target) != ref:  # nesting repeated in dependencies stays "contains"
-            out.append(target)
+def _labels(components: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """:func:`label` of every component (inline: this runs once per component of a BOM)."""
+    out = {}
+    for ref, component in components.items():
+        name = component.get("name") or ref
+        version = component.get("version")
+        out[ref] = f"{name} {version}" if version else str(name)
     return out
 
 
-def _bulk_digraph(
-    nodes: Iterable[str],
-    external: Iterable[str],
-    edge_lists: Iterable[list[tuple[str, str]]],
-    grouped: list[tuple[str, list[str]]],
-) -> Any:
-    """A networkx DiGraph filled in bulk: its adjacency dicts written directly, in the order
-    ``add_nodes_from``/``add_edges_from`` would give (several times faster on 100k nodes).
-
-    ``external`` nodes carry ``external=True``; edges (``edge_lists`` of pairs, then
-    ``grouped``: a node and its successors) carry no attributes (an empty dict each, shared
-    by the successor and predecessor views, as networkx does)."""
-    import networkx as nx  # only where a graph is built: the command line starts without it
-
-    g: Any = nx.DiGraph()
-    node, succ, pred = g._node, g._succ, g._pred
-    node.update({n: {} for n in nodes})
-    for n in external:
-        if n in node:
-            node[n]["external"] = True
-        else:
-            node[n] = {"external": True}
-    succ.update({n: {} for n in node})
-    pred.update({n: {} for n in node})
-    for edges in edge_lists:
-        for u, v in edges:
-            succ[u][v] = pred[v][u] = {}
-    for u, targets in grouped:
-        out = succ[u]
-        for v in targets:
-            out[v] = pred[v][u] = {}
-    clear_cache = getattr(nx, "_clear_cache", None)  # networkx 3.3+ caches per graph
-    if clear_cache is not None:
-        clear_cache(g)
-    return g
-
-
-def _acyclic(succ: Mapping[str, Mapping[str, Any]], pred: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Whether the graph has no cycle: sources peeled off in turn (Kahn) over the nodes that
-    have successors (a node without one cannot be on a cycle). One pass over the edges."""
-    indegree = {n: len(pred[n]) for n, out in succ.items() if out}
-    ready = [n for n, d in indegree.items() if not d]
-    for n in ready:
-        for m in succ[n]:
-            d = indegree.get(m)
-            if d is not None:
-                d -= 1
-                indegree[m] = d
-                if not d:
-                    ready.append(m)
-    return len(ready) == len(indegree)
-
-
-def _cycles(g: Any, problems: list[GraphProblem]) -> None:
-    """One problem per strongly connected component of more than one node."""
-    import networkx as nx
-
-    for scc in nx.strongly_connected_components(g):
-        if len(scc) > 1:
-            members = sorted(scc)
-            shown = ", ".join(members[:5]) + (" ..." if len(members) > 5 else "")
-            problems.append(
-                GraphProblem(
-                    "cycle",
-                    f"dependency cycle among {len(members)} components: {shown}",
-                    members[0],
-                )
-            )
-
-
 def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
-    """Build the provenance graph of a CycloneDX document (JSON form)."""
-    problems: list[GraphProblem] = []
-    w = _walk(doc, problems)
-    components = w.components
-    external: dict[str, None] = dict.fromkeys(url for _, url in w.sub_boms)
-    depends = _dependency_edges(doc, w, external, problems)
-    g = _bulk_digraph(components, external, (w.contains, w.sub_boms), depends)
-    root: str | None = None
-    metadata = doc.get("metadata")
-    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), Mapping):
-        root_ref = metadata["component"].get("bom-ref")
-        root = root_ref if isinstance(root_ref, str) and root_ref in components else None
+    """Build the provenance graph of a CycloneDX document (JSON form), in bulk: see
+    :mod:`sovbom.graph_build`."""
+    from sovbom.graph_build import build_graph as build
 
-    pg = ProvenanceGraph(
-        g, root, components, w.json_locations, problems, source, parent_of=w.parent_of
-    )
-    if root is None:
-        pred = g._pred
-        tops = [n for n in components if not pred[n]]
-        if len(tops) == 1:
-            pg.root = tops[0]
-        else:
-            problems.append(
-                GraphProblem(
-                    "no-root",
-                    "the BOM has no metadata.component to trace from"
-                    + (f" and {len(tops)} top-level components" if tops else ""),
-                )
-            )
-    # cycles (beyond self-dependencies): strongly connected components of more than one node
-    if not _acyclic(g._succ, g._pred):
-        _cycles(g, problems)
-    if pg.root is not None:
-        reach = pg._bfs_parents()
-        problems.extend(
-            GraphProblem(
-                "unreachable",
-                f"{label(components[ref], ref)!r} is not reachable from the server root",
-                ref,
-                pg.json_path(ref),
-            )
-            for ref in components
-            if ref not in reach
-        )
-    return pg
+    return build(doc, source=source)

@@ -97,3 +97,19 @@ def test_software_sharing_a_serial_property_is_not_a_hardware_duplicate() -> Non
         "properties": [{"name": "cdx:device:serialNumber", "value": "S"}],
     }
     assert integrity_problems(_doc([_dev("a", "S"), fw])) == []
+
+
+def test_places_of_problems_across_nesting_and_services() -> None:
+    doc = _doc(
+        [_dev("a", "S1", [_dev("b"), "not a component", _dev("c", "S1")]), _dev("b")],
+        [{"ref": "a", "dependsOn": ["b", ["unhashable"], "a", "ghost"]}],
+    )
+    doc["services"] = [{"bom-ref": "svc"}, {"bom-ref": "a", "services": [{"bom-ref": "svc"}]}]
+    assert [str(p) for p in integrity_problems(doc)] == [
+        "$.components[1].bom-ref: duplicate bom-ref 'b' (first at $.components[0].components[0])",
+        "$.services[1].bom-ref: duplicate bom-ref 'a' (first at $.components[0])",
+        "$.services[1].services[0].bom-ref: duplicate bom-ref 'svc' (first at $.services[0])",
+        "$.components[0].components[2]: duplicate serial number 'S1' (also at $.components[0])",
+        "$.dependencies[0].dependsOn[2]: 'a' depends on itself",
+        "$.dependencies[0].dependsOn[3]: dependsOn names unknown bom-ref 'ghost'",
+    ]
