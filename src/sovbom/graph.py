@@ -41,7 +41,7 @@ class GraphProblem:
     path: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class ProvenanceGraph:
     """A BOM's graph plus what is needed to explain it."""
 

@@ -17,6 +17,7 @@ VBIOS names that GPU's slot.
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -43,11 +44,20 @@ class UnitNames:
         return names
 
     def __init__(self, pg: ProvenanceGraph) -> None:
-        self._pg = pg
+        # Kept in the graph's own attributes, so a strong reference back would make a cycle that
+        # only the garbage collector frees (commands pause it: ~750k objects left at 100k parts).
+        self._graph_ref = weakref.ref(pg)
         self._groups: dict[str, list[str]] | None = None
         self._names: dict[str, str] = {}
         self._units: dict[str, str] = {}
         self._labels: dict[str, str] = {}  # each component's label, made with the groups
+
+    @property
+    def _pg(self) -> ProvenanceGraph:
+        pg = self._graph_ref()
+        if pg is None:
+            raise RuntimeError("the graph these unit names were made for is gone")
+        return pg
 
     def __call__(self, ref: str) -> str:
         name = self._names.get(ref)

@@ -110,9 +110,9 @@ class _Loaded:
 _STATE: tuple[FleetStore, Policy, dt.date, str, bool] | None = None
 #: A server's verdict, worst severity, counted findings, domestic share and stored view (or None).
 _Result = tuple[str, str | None, dict[str, int], float | None, bytes | None]
-#: Servers a worker process rechecks before it exits and a fresh one is forked: a check leaves
-#: cyclic garbage (its graph) that the paused collector would keep, ~12 MB a server; a worker's
-#: exit returns it at once, cheaper than collecting it (a third of a check's time).
+#: Servers a worker process rechecks before it exits and a fresh one is forked: whatever cyclic
+#: garbage the checks leave (little since a graph no longer refers to itself, a few dozen objects
+#: a server) goes with the worker, and no worker's memory grows with the fleet.
 SERVERS_PER_WORKER = 24
 #: Servers a worker reads and checks per task (one query reads their documents).
 CHUNK = 4
@@ -278,7 +278,7 @@ def _run(
     for chunk in chunks:
         out.extend(_evaluate_chunk(chunk))
         if not gc.isenabled():
-            gc.collect()  # the checks' cyclic garbage (see SERVERS_PER_WORKER)
+            gc.collect(0)  # the little cyclic garbage the checks leave (see SERVERS_PER_WORKER)
         if progress is not None:
             for job in chunk:
                 progress(job)
