@@ -138,9 +138,7 @@ def _dependency_problems(
                     Problem(f"{base}.dependsOn[{j}]", f"{ref!r} depends on itself", "integrity")
                 )
             elif (
-                isinstance(target, str)
-                and target not in refs
-                and not target.startswith(_BOM_LINK)
+                isinstance(target, str) and target not in refs and not target.startswith(_BOM_LINK)
             ):
                 problems.append(
                     Problem(
