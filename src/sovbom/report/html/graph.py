@@ -66,11 +66,10 @@ def _hot(st: Status) -> set[str]:
     return {ref for ref in st.findings if st.flagged(ref)}
 
 
-def _children(pg: ProvenanceGraph) -> dict[str, list[str]]:
+def _children(pg: ProvenanceGraph, root: str) -> dict[str, list[str]]:
     """Each part's children in the tree: a part hangs under its container when that is reachable,
     else under its parent on a shortest path from the root (its breadth-first parent)."""
     children: dict[str, list[str]] = {}
-    root = pg.root
     bfs = pg._bfs_parents()
     parent_of = pg.parent_of.get
     for ref in pg.components:
@@ -96,7 +95,7 @@ def _tree(pg: ProvenanceGraph, st: Status, hot: set[str]) -> _Tree:
     root = pg.root
     if root is None:
         return _Tree({}, {}, {}, {})
-    children = _children(pg)
+    children = _children(pg, root)
     # the inner parts reached from the root, parents first; the leaves below them
     inner = [root] if root in children else []
     leaves = [] if inner else [root]
