@@ -127,7 +127,24 @@ def _tree(pg: ProvenanceGraph, st: Status, hot: set[str]) -> _Tree:
     return _Tree(children, size, flagged, signature)
 
 
-def _visible_tree(pg: ProvenanceGraph, st: Status, tree: _Tree) -> tuple[_VNode, list[_VNode]]:
+def _groups(kids: list[str], signature: dict[str, int]) -> list[list[str]]:
+    """Identical siblings together (one signature), in the order of their first members."""
+    sigs = [signature[c] for c in kids]
+    if len(set(sigs)) == len(sigs):  # often: thousands of parts, each its own
+        return [[c] for c in kids]
+    groups: dict[int, list[str]] = {}
+    for sig, c in zip(sigs, kids, strict=True):
+        group = groups.get(sig)
+        if group is None:
+            groups[sig] = [c]
+        else:
+            group.append(c)
+    return list(groups.values())
+
+
+def _visible_tree(
+    pg: ProvenanceGraph, st: Status, tree: _Tree, hot: set[str]
+) -> tuple[_VNode, list[_VNode]]:
     """The nodes to draw (breadth first, within MAX_VISIBLE), and the folded summary nodes.
 
     Identical subtrees have one signature, hence one size and one flagged count: a group's
@@ -145,14 +162,7 @@ def _visible_tree(pg: ProvenanceGraph, st: Status, tree: _Tree) -> tuple[_VNode,
         kids = tree.children.get(ref, [])
         if not kids:
             continue
-        groups: dict[int, list[str]] = {}
-        for c in kids:
-            group = groups.get(signature[c])
-            if group is None:
-                groups[signature[c]] = [c]
-            else:
-                group.append(c)
-        members = list(groups.values())
+        members = _groups(kids, signature)
         fold = len(members) > MAX_CHILDREN or visible + len(members) > MAX_VISIBLE
         shown = members
         if fold:
@@ -172,15 +182,15 @@ def _visible_tree(pg: ProvenanceGraph, st: Status, tree: _Tree) -> tuple[_VNode,
             vnode.children.append(child)
             queue.append((child, rep))
             visible += 1
-        if fold:
+        if fold:  # the rest: all the children (the subtree but its top) less those drawn
             drawn = {c for g in shown for c in g}
-            rest = [c for c in kids if c not in drawn]
             summary = _VNode(
                 "",
                 "out-of-scope",
                 [],
-                folded=sum([size[c] for c in rest]) * vnode.count,
-                flagged=sum([flagged[c] for c in rest]) * vnode.count,
+                folded=(size[ref] - 1 - sum([size[c] for c in drawn])) * vnode.count,
+                flagged=(flagged[ref] - (ref in hot) - sum([flagged[c] for c in drawn]))
+                * vnode.count,
                 fold_of=ref,
                 depth=vnode.depth + 1,
             )
@@ -237,7 +247,7 @@ class _Picture:
 def _picture(pg: ProvenanceGraph, st: Status) -> _Picture:
     hot = _hot(st)
     tree = _tree(pg, st, hot)
-    root, folds = _visible_tree(pg, st, tree)
+    root, folds = _visible_tree(pg, st, tree, hot)
     nodes = _layout(root)
     # where each component is drawn (its group, or the fold that holds it)
     where: dict[str, _VNode] = {}
