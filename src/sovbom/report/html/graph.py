@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from sovbom.graph import CONTAINS, ProvenanceGraph
@@ -60,51 +61,94 @@ class _Tree:
     signature: dict[str, int]
 
 
-def _tree(pg: ProvenanceGraph, st: Status) -> _Tree:
-    """The containment tree (nesting first, else the shortest path's parent) with subtree facts."""
+def _hot(st: Status) -> set[str]:
+    """The flagged components (:meth:`Status.flagged`), found once: only refs with findings can be."""
+    return {ref for ref in st.findings if st.flagged(ref)}
+
+
+def _children(pg: ProvenanceGraph, root: str) -> dict[str, list[str]]:
+    """Each part's children in the tree: a part hangs under its container when that is reachable,
+    else under its parent on a shortest path from the root (its breadth-first parent)."""
     children: dict[str, list[str]] = {}
+    bfs = pg._bfs_parents()
+    parent_of = pg.parent_of.get
+    for ref in pg.components:
+        if ref == root or ref not in bfs:
+            continue
+        parent = parent_of(ref)
+        if parent is None or parent not in bfs:
+            parent = bfs[ref] or root
+        kids = children.get(parent)
+        if kids is None:
+            children[parent] = [ref]
+        else:
+            kids.append(ref)
+    return children
+
+
+def _tree(pg: ProvenanceGraph, st: Status, hot: set[str]) -> _Tree:
+    """The containment tree with subtree facts: each part's size, flagged count and signature
+    (equal for identical subtrees: same label, status, marks and children's signatures).
+
+    Every part is visited here, though a 3,000-part server is drawn with a handful of rows: the
+    leaves (most parts) are done in bulk, the inner parts children first."""
     root = pg.root
-    order: list[str] = []
-    if root is not None:
-        for ref in pg.components:
-            if ref == root or not pg.reachable(ref):
-                continue
-            parent = pg.parent_of.get(ref)
-            if parent is None or not pg.reachable(parent):
-                path = pg.shortest_path(ref)
-                parent = path[-2] if len(path) >= 2 else root
-            children.setdefault(parent, []).append(ref)
-        # breadth-first order from the root, so that children come after parents
-        queue = deque([root])
-        seen = {root}
-        while queue:
-            node = queue.popleft()
-            order.append(node)
-            for c in children.get(node, ()):
-                if c not in seen:
-                    seen.add(c)
-                    queue.append(c)
-    size: dict[str, int] = {}
-    flagged: dict[str, int] = {}
-    signature: dict[str, int] = {}
+    if root is None:
+        return _Tree({}, {}, {}, {})
+    children = _children(pg, root)
+    # the inner parts reached from the root, parents first; the leaves below them
+    inner = [root] if root in children else []
+    leaves = [] if inner else [root]
+    seen = {root}
+    for node in inner:  # grows while walked
+        kids = children[node]
+        leaves += [c for c in kids if c not in children]
+        for c in kids:
+            if c in children and c not in seen:
+                seen.add(c)
+                inner.append(c)
     interned: dict[tuple[Any, ...], int] = {}
-    for node in reversed(order):
-        kids = children.get(node, ())
-        size[node] = 1 + sum(size[c] for c in kids)
-        flagged[node] = int(st.flagged(node)) + sum(flagged[c] for c in kids)
-        key = (
-            pg.label_of(node),
-            st.status.get(node),
-            node in st.unverified,
-            st.flagged(node),
-            tuple(sorted(signature[c] for c in kids)),
-        )
-        signature[node] = interned.setdefault(key, len(interned))
+    intern, n_interned = interned.setdefault, interned.__len__
+    label_of, status_of, unverified = pg.label_of, st.status.get, st.unverified
+    keys = zip(map(label_of, leaves), map(status_of, leaves), map(unverified.__contains__, leaves),
+               map(hot.__contains__, leaves), repeat(()))  # fmt: skip
+    signature = dict(zip(leaves, [intern(k, n_interned()) for k in keys], strict=True))
+    size = dict.fromkeys(leaves, 1)
+    flagged = dict.fromkeys(leaves, 0)
+    flagged.update((r, 1) for r in hot if r in size)
+    for node in reversed(inner):
+        own = node in hot
+        kids = children[node]
+        size[node] = 1 + sum([size[c] for c in kids])
+        flagged[node] = int(own) + sum([flagged[c] for c in kids])
+        key = (label_of(node), status_of(node), node in unverified, own,
+               tuple(sorted([signature[c] for c in kids])))  # fmt: skip
+        signature[node] = intern(key, n_interned())
     return _Tree(children, size, flagged, signature)
 
 
-def _visible_tree(pg: ProvenanceGraph, st: Status, tree: _Tree) -> tuple[_VNode, list[_VNode]]:
-    """The nodes to draw (breadth first, within MAX_VISIBLE), and the folded summary nodes."""
+def _groups(kids: list[str], signature: dict[str, int]) -> list[list[str]]:
+    """Identical siblings together (one signature), in the order of their first members."""
+    sigs = [signature[c] for c in kids]
+    if len(set(sigs)) == len(sigs):  # often: thousands of parts, each its own
+        return [[c] for c in kids]
+    groups: dict[int, list[str]] = {}
+    for sig, c in zip(sigs, kids, strict=True):
+        group = groups.get(sig)
+        if group is None:
+            groups[sig] = [c]
+        else:
+            group.append(c)
+    return list(groups.values())
+
+
+def _visible_tree(
+    pg: ProvenanceGraph, st: Status, tree: _Tree, hot: set[str]
+) -> tuple[_VNode, list[_VNode]]:
+    """The nodes to draw (breadth first, within MAX_VISIBLE), and the folded summary nodes.
+
+    Identical subtrees have one signature, hence one size and one flagged count: a group's
+    counts are its first member's times its length."""
     assert pg.root is not None
     root = _VNode(pg.label_of(pg.root), st.status.get(pg.root, "unknown"), [pg.root])
     root.unverified = pg.root in st.unverified
@@ -112,19 +156,17 @@ def _visible_tree(pg: ProvenanceGraph, st: Status, tree: _Tree) -> tuple[_VNode,
     visible = 1
     folds: list[_VNode] = []
     queue: deque[tuple[_VNode, str]] = deque([(root, pg.root)])
+    signature, size, flagged = tree.signature, tree.size, tree.flagged
     while queue:
         vnode, ref = queue.popleft()
         kids = tree.children.get(ref, [])
         if not kids:
             continue
-        groups: dict[int, list[str]] = {}
-        for c in kids:
-            groups.setdefault(tree.signature[c], []).append(c)
-        members = list(groups.values())
+        members = _groups(kids, signature)
         fold = len(members) > MAX_CHILDREN or visible + len(members) > MAX_VISIBLE
         shown = members
         if fold:
-            shown = [g for g in members if any(tree.flagged[c] for c in g)][:MAX_FLAGGED_SHOWN]
+            shown = [g for g in members if flagged[g[0]]][:MAX_FLAGGED_SHOWN]
             if visible + len(shown) + 1 > MAX_VISIBLE:
                 shown = []
         for g in shown:
@@ -134,21 +176,21 @@ def _visible_tree(pg: ProvenanceGraph, st: Status, tree: _Tree) -> tuple[_VNode,
                 st.status.get(rep, "unknown"),
                 list(g),
                 unverified=rep in st.unverified,
-                flagged=sum(tree.flagged[c] for c in g),
+                flagged=flagged[rep] * len(g),
                 depth=vnode.depth + 1,
             )
             vnode.children.append(child)
             queue.append((child, rep))
             visible += 1
-        if fold:
+        if fold:  # the rest: all the children (the subtree but its top) less those drawn
             drawn = {c for g in shown for c in g}
-            rest = [c for c in kids if c not in drawn]
             summary = _VNode(
                 "",
                 "out-of-scope",
                 [],
-                folded=sum(tree.size[c] for c in rest) * vnode.count,
-                flagged=sum(tree.flagged[c] for c in rest) * vnode.count,
+                folded=(size[ref] - 1 - sum([size[c] for c in drawn])) * vnode.count,
+                flagged=(flagged[ref] - (ref in hot) - sum([flagged[c] for c in drawn]))
+                * vnode.count,
                 fold_of=ref,
                 depth=vnode.depth + 1,
             )
@@ -186,6 +228,7 @@ class _Picture:
 
     pg: ProvenanceGraph
     st: Status
+    hot: set[str]  # the flagged components
     tree: _Tree
     nodes: list[_VNode]
     folds: list[_VNode]
@@ -202,23 +245,27 @@ class _Picture:
 
 
 def _picture(pg: ProvenanceGraph, st: Status) -> _Picture:
-    tree = _tree(pg, st)
-    root, folds = _visible_tree(pg, st, tree)
+    hot = _hot(st)
+    tree = _tree(pg, st, hot)
+    root, folds = _visible_tree(pg, st, tree, hot)
     nodes = _layout(root)
     # where each component is drawn (its group, or the fold that holds it)
     where: dict[str, _VNode] = {}
     for n in nodes:
         for r in n.refs:
             where[r] = n
+    children = tree.children
     for f in folds:
         assert f.fold_of is not None
-        stack = [c for c in tree.children.get(f.fold_of, ()) if c not in where]
+        stack = [c for c in children.get(f.fold_of, ()) if c not in where]
         while stack:
             r = stack.pop()
             where[r] = f
-            stack.extend(c for c in tree.children.get(r, ()) if c not in where)
+            kids = children.get(r)
+            if kids:
+                stack.extend([c for c in kids if c not in where])
     texts = {id(n): _node_text(pg, st, n) for n in nodes}
-    return _Picture(pg, st, tree, nodes, folds, where, texts)
+    return _Picture(pg, st, hot, tree, nodes, folds, where, texts)
 
 
 def graph_svg(
@@ -257,7 +304,7 @@ def graph_view(
     return {
         "prefix": prefix, "width": f"{width:.0f}", "height": f"{total_h:.0f}",
         "root": pg.label_of(pg.root), "total": len(pg.components),
-        "flagged": sum(1 for r in pg.components if pic.st.flagged(r)),
+        "flagged": len(pic.hot & pg.components.keys()),
         "legend": [(s, STATUS_HELP[s]) for s in STATUSES], "identity": legend_lines(identity),
         "edges": _containment(pic), "deps": _dependencies(pic, findings),
         "nodes": [_node(pic, n) for n in pic.nodes], "folded": _folded_details(pic),
@@ -292,7 +339,7 @@ def _dependencies(pic: _Picture, findings: Sequence[Finding]) -> list[tuple[str,
     drawn: set[tuple[int, int]] = set()
     deps: list[tuple[str, str, str]] = []
     for finding in findings:
-        if not pic.st.flagged(finding.ref or ""):
+        if (finding.ref or "") not in pic.hot:
             continue
         hops = {(u, v) for p in finding.paths for u, v in zip(p, p[1:], strict=False)}
         for u, v in sorted(hops):
@@ -337,7 +384,7 @@ def _node(pic: _Picture, n: _VNode) -> dict[str, Any]:
     tip.extend(
         f"{fd.severity.label}: {fd.rule.value}: {fd.message}" for fd in st.findings.get(ref, ())[:5]
     )
-    own_flag = st.flagged(ref)
+    own_flag = ref in pic.hot
     if n.flagged and not own_flag:
         tip.append(f"{n.flagged} flagged inside")
     hw = tooltip(pic.identity, pic.identity_text, n.refs)
@@ -357,7 +404,7 @@ def _folded_details(pic: _Picture) -> list[tuple[int, str, list[tuple[str, str, 
     details = []
     hidden_in: dict[int, list[str]] = {}
     for r, holder in pic.where.items():
-        if holder.fold_of is not None and st.flagged(r):
+        if holder.fold_of is not None and r in pic.hot:
             hidden_in.setdefault(id(holder), []).append(r)
     for f in pic.folds:
         assert f.fold_of is not None

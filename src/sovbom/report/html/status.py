@@ -49,20 +49,28 @@ def statuses(pg: ProvenanceGraph, policy: Policy, findings: Sequence[Finding]) -
             unverified.add(f.ref)
     status: dict[str, str] = {}
     country: dict[str, str] = {}
+    # every component is visited: the policy's sets in locals, each country's words made once
+    denied, domestic, approved = policy.denied, policy.domestic, policy.approved
+    scoped = policy.origin_scope is not None
+    judged: dict[tuple[str | None, str], str] = {}
+    provenance, root = pg.provenance, pg.root
     for ref, comp in pg.components.items():
-        prov = pg.provenance(ref)
-        c, basis = effective_country(prov)
-        country[ref] = f"{c} ({basis})" if c else ""
-        ctype = str(comp.get("type") or "")
-        if policy.denied and set(prov.countries()) & policy.denied:
+        prov = provenance(ref)
+        c, basis = found = effective_country(prov)
+        text = judged.get(found)
+        if text is None:
+            text = judged[found] = f"{c} ({basis})" if c else ""
+        country[ref] = text
+        if denied and not denied.isdisjoint(prov.countries()):
             status[ref] = "denied"
-        elif not policy.in_origin_scope(ctype, prov.cls) and ref != pg.root:
+        elif (scoped and not policy.in_origin_scope(str(comp.get("type") or ""), prov.cls)
+              and ref != root):  # fmt: skip
             status[ref] = "out-of-scope"
         elif c is None:
             status[ref] = "unknown"
-        elif c in policy.domestic:
+        elif c in domestic:
             status[ref] = "domestic"
-        elif c in policy.approved:
+        elif c in approved:
             status[ref] = "approved"
         else:
             status[ref] = "other"
