@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sovbom.fleet.query import WhereUsedMatch, _candidates, where_used
+from sovbom.fleet.query import Listed, WhereUsedMatch, _candidates, where_used
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -82,10 +82,11 @@ def where_used_page(
 
 def walk(
     conn: Connection, q: Query, dialect: str, before: dt.datetime | None, offset: int, limit: int
-) -> list[int]:
-    """The page's component ids of a broad query: the newest BOMs in server-key order, each
-    one's matches counted through its own index (not counted while no match is to be skipped),
-    until the page is full."""
+) -> list[Listed]:
+    """The page's components of a broad query, as :func:`sovbom.fleet.query.where_used` lists
+    them: the newest BOMs in server-key order, each one's matches counted through its own index
+    (not counted while no match is to be skipped), each BOM's listed columns read with its
+    matches until the page is full."""
     from sqlalchemy import select
 
     from sovbom.fleet.query import latest_boms
@@ -96,7 +97,7 @@ def walk(
         select(latest.c.id).select_from(latest.join(servers, servers.c.id == latest.c.server_id))
         .order_by(servers.c.key)
     ).scalars())  # fmt: skip
-    skip, ids = offset, list[int]()
+    skip, rows = offset, list[Listed]()
     for start in range(0, len(order), _WALK_CHUNK):
         chunk = order[start : start + _WALK_CHUNK]
         counts = _counts(conn, q, dialect, chunk) if skip else {}
@@ -105,12 +106,12 @@ def walk(
             if skip and skip >= n:
                 skip -= n
                 continue
-            mine = _ids_in(conn, q, dialect, bom_id)
-            ids.extend(mine[skip : skip + limit - len(ids)])
+            mine = _listed_in(conn, q, dialect, bom_id)
+            rows.extend(mine[skip : skip + limit - len(rows)])
             skip = 0
-            if len(ids) >= limit:
-                return ids
-    return ids
+            if len(rows) >= limit:
+                return rows
+    return rows
 
 
 def _in_boms(q: Query, dialect: str, bom_ids: list[int]) -> list[Any]:
@@ -142,13 +143,15 @@ def _counts(conn: Connection, q: Query, dialect: str, bom_ids: list[int]) -> dic
     return out
 
 
-def _ids_in(conn: Connection, q: Query, dialect: str, bom_id: int) -> list[int]:
-    from sovbom.fleet.schema import components
+def _listed_in(conn: Connection, q: Query, dialect: str, bom_id: int) -> list[Listed]:
+    """One BOM's matches, with the columns a page lists, in document (id) order."""
+    from sovbom.fleet.query import listed_columns
 
-    ids: set[int] = set()
+    rows: dict[int, Listed] = {}
     for stmt in _in_boms(q, dialect, [bom_id]):
-        ids.update(conn.execute(stmt.with_only_columns(components.c.id)).scalars())
-    return sorted(ids)
+        for row in conn.execute(stmt.with_only_columns(*listed_columns())).all():
+            rows[row[0]] = tuple(row)
+    return [rows[i] for i in sorted(rows)]
 
 
 __all__ = ["COUNT_CAP", "WhereUsedPage", "sql_is_exact", "walk", "where_used_page"]

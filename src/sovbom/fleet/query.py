@@ -298,7 +298,7 @@ def where_used(
         for stmt in _candidates(q, store.dialect, before):
             if exact:  # the database's answer is the match: only its key and id, at most cap + 1
                 keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
-                found.update((key, i) for key, i in conn.execute(keyed))
+                found.update(map(tuple, conn.execute(keyed).all()))
             else:
                 test = _row_matcher(q)
                 found.update((r.key, r.id) for r in conn.execute(stmt) if test(r))
@@ -306,15 +306,14 @@ def where_used(
                 broad = True
                 break
         if broad:
-            page_ids = walk(conn, q, store.dialect, before, offset, limit)
+            rows = walk(conn, q, store.dialect, before, offset, limit)
         else:
             ordered = sorted(found)
-            page_ids = [i for _, i in ordered[offset : offset + limit]]
-        rows = _page(conn, page_ids)
+            rows = _page(conn, [i for _, i in ordered[offset : offset + limit]])
         info = _bom_info(conn, {r[1] for r in rows})
         rows.sort(key=lambda r: (info[r[1]][0], r[0]))
         paths = _paths(conn, [(r[1], r[2], r[3]) for r in rows])
-    matches = [_match(r, info[r[1]], paths) for r in rows]
+    matches = _matches(rows, info, paths)
     report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None,
                              int(servers_total or 0), matches, offset=offset)  # fmt: skip
     if broad:
@@ -326,21 +325,33 @@ def where_used(
 
 
 #: A listed component: id, bom id, ref, parent ref, name, version, type, class, countries.
-_Listed = tuple[int, int, str, "str | None", str, "str | None", str, "str | None", "str | None"]
+Listed = tuple[int, int, str, "str | None", str, "str | None", str, "str | None", "str | None"]
 #: A listed BOM: server key, server name, site, SHA-256, produced at (UTC).
 _BomInfo = tuple[str, "str | None", "str | None", str, dt.datetime]
 
 
-def _match(
-    r: _Listed, bom: _BomInfo, paths: dict[tuple[int, str | None], list[tuple[str, str]]]
-) -> WhereUsedMatch:
-    _, bom_id, ref, parent, name, version, kind, cls, countries = r
-    own = (ref, label(name, version, ref))
-    path = [*paths.get((bom_id, parent), []), own] if parent is not None else [own]
-    return WhereUsedMatch(
-        bom[0], bom[1], bom[2], bom[3], bom[4], ref, own[1], kind, cls,
-        tuple(x for x in (countries or "").split(",") if x), path,
-    )  # fmt: skip
+def _matches(
+    rows: Sequence[Listed],
+    info: dict[int, _BomInfo],
+    paths: dict[tuple[int, str | None], list[tuple[str, str]]],
+) -> list[WhereUsedMatch]:
+    """The listed rows as matches (a page may hold 10,000: each BOM's facts and each distinct
+    country list are read once)."""
+    countries_of: dict[str | None, tuple[str, ...]] = {}
+    out: list[WhereUsedMatch] = []
+    append = out.append
+    for _, bom_id, ref, parent, name, version, kind, cls, countries in rows:
+        bom = info[bom_id]
+        text = (f"{name} {version}" if version else name) if name else ref
+        path = (
+            [*paths.get((bom_id, parent), ()), (ref, text)] if parent is not None else [(ref, text)]
+        )
+        listed = countries_of.get(countries)
+        if listed is None:
+            listed = countries_of[countries] = tuple(x for x in (countries or "").split(",") if x)
+        append(WhereUsedMatch(bom[0], bom[1], bom[2], bom[3], bom[4], ref, text, kind, cls,
+                              listed, path))  # fmt: skip
+    return out
 
 
 def _candidates(
@@ -388,19 +399,26 @@ def _among(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]
     return column.in_(values)  # type: ignore[no-any-return]
 
 
-def _page(conn: Connection, ids: Sequence[int]) -> list[_Listed]:
+def listed_columns() -> tuple[Any, ...]:
+    """The columns of a listed component (:data:`Listed`)."""
+    from sovbom.fleet.schema import components
+
+    c = components.c
+    return (c.id, c.bom_id, c.ref, c.parent_ref, c.name, c.version, c.type, c.cls, c.countries)
+
+
+def _page(conn: Connection, ids: Sequence[int]) -> list[Listed]:
     """The listed columns of the components on one page (plain tuples: a page may be long)."""
     from sqlalchemy import select
 
     from sovbom.fleet.schema import components
 
-    c = components.c
-    out: list[_Listed] = []
+    out: list[Listed] = []
     dialect = conn.dialect.name
     for start in range(0, len(ids), 10_000):  # a page is at most what a user asks for
-        stmt = select(c.id, c.bom_id, c.ref, c.parent_ref, c.name, c.version, c.type, c.cls,
-                      c.countries).where(_among(c.id, ids[start : start + 10_000], dialect))  # fmt: skip
-        out.extend(tuple(r) for r in conn.execute(stmt))
+        chunk = ids[start : start + 10_000]
+        stmt = select(*listed_columns()).where(_among(components.c.id, chunk, dialect))
+        out.extend(map(tuple, conn.execute(stmt).all()))
     return out
 
 
