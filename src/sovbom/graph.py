@@ -92,15 +92,21 @@ class ProvenanceGraph:
 
     def label_of(self, ref: str) -> str:
         """A component's name and version (its ref when it has no name, or is no component)."""
-        labels = self._labels
-        text = labels.get(ref)
+        text = self._labels.get(ref)
         if text is None:
-            if not labels:  # the first asked: every component's, in one pass (a report's unit
-                labels.update(_labels(self.components))  # names group all of them by label)
-                text = labels.get(ref)
+            labels = self.labels()
+            text = labels.get(ref)
             if text is None:
                 text = labels[ref] = label(self.components.get(ref), ref)
         return text
+
+    def labels(self) -> dict[str, str]:
+        """:meth:`label_of` of every component (and of any other ref asked for so far), made in
+        one pass when first asked: a report's unit names group all of them by label."""
+        labels = self._labels
+        if not labels and self.components:
+            labels.update(_labels(self.components))
+        return labels
 
     # ------------------------------------------------------------------ paths
 

@@ -141,20 +141,38 @@ def check_report_dict(
 
 class _PathTable:
     """Routes (:data:`sovbom.graph.Route`) as a table of ``{"ref", "parent"}`` nodes, each
-    route once: linear in the number of distinct routes, however long the paths."""
+    route once: linear in the number of distinct routes, however long the paths.
+
+    The nodes are kept as two parallel lists (ref, parent) while the findings are read, and made
+    into the report's objects in one pass at the end (:attr:`nodes`)."""
 
     def __init__(self) -> None:
-        self.nodes: list[dict[str, Any]] = []
-        #: the refs of the nodes, each once, in order of first appearance
-        self.refs: dict[str, None] = {}
+        #: each node's ref and parent node, in order of first appearance
+        self.node_refs: list[str] = []
+        self._parents: list[int | None] = []
         self._index: dict[int, int] = {}  # id(route) -> node; the findings keep the routes alive
+
+    @property
+    def nodes(self) -> list[dict[str, Any]]:
+        return [{"ref": r, "parent": p} for r, p in zip(self.node_refs, self._parents, strict=True)]
+
+    @property
+    def refs(self) -> dict[str, None]:
+        """The refs of the nodes, each once, in order of first appearance."""
+        return dict.fromkeys(self.node_refs)
 
     def findings(self, findings: Iterable[Finding]) -> list[dict[str, Any]]:
         """The findings as JSON, their routes given as node ids (new nodes added in order)."""
-        index, nodes, refs = self._index, self.nodes, self.refs
+        from sovbom.policy import Finding
+
+        index = self._index
         get = index.get
+        refs, parents = self.node_refs, self._parents
+        add_ref, add_parent = refs.append, parents.append
+        to_dict = Finding.to_dict
         _id = id
-        out = []
+        out: list[dict[str, Any]] = []
+        append = out.append
         for f in findings:
             ids = []
             for route in f.routes:
@@ -162,27 +180,21 @@ class _PathTable:
                 found = get(key)
                 if found is None:
                     up = route[1]
-                    parent = None if up is None else get(_id(up))
-                    if parent is None and up is not None:
-                        found = self._add_chain(route)
-                    else:  # the common case: a new node whose parent is known
-                        index[key] = found = len(nodes)
-                        ref = route[0]
-                        nodes.append({"ref": ref, "parent": parent})
-                        refs[ref] = None
+                    if up is None:
+                        parent = None
+                    else:  # usually known: a route's parent is the route of a part above it
+                        parent = get(_id(up))
+                        if parent is None:
+                            parent = self._add_chain(up)
+                    index[key] = found = len(refs)
+                    add_ref(route[0])
+                    add_parent(parent)
                 ids.append(found)
-            out.append(f.to_dict(ids))
+            append(to_dict(f, ids))
         return out
 
-    def _add(self, route: Route, parent: int | None) -> int:
-        nodes = self.nodes
-        self._index[id(route)] = at = len(nodes)
-        ref = route[0]
-        nodes.append({"ref": ref, "parent": parent})
-        self.refs[ref] = None
-        return at
-
     def _add_chain(self, route: Route) -> int:
+        """Add ``route`` and those of its ancestors not in the table yet, root first."""
         get = self._index.get
         chain = [route]
         node = route[1]
@@ -193,8 +205,12 @@ class _PathTable:
                 break
             chain.append(node)
             node = node[1]
+        refs, parents = self.node_refs, self._parents
         for n in reversed(chain):
-            found = self._add(n, found)
+            self._index[id(n)] = at = len(refs)
+            refs.append(n[0])
+            parents.append(found)
+            found = at
         assert found is not None
         return found
 
