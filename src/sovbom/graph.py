@@ -14,7 +14,6 @@ recorded as :class:`GraphProblem` instead of raising: a broken BOM still gets a 
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,25 +109,35 @@ class ProvenanceGraph:
 
     # ------------------------------------------------------------------ paths
 
+    def _tree(self) -> dict[str, Route]:
+        """The shortest path from the root to every reachable node, as shared routes (:data:`Route`)
+        made by one breadth-first walk (computed once; O(nodes + edges)): each route extends
+        the one of the node it was reached from."""
+        routes = self._routes
+        if not routes and self.root is not None:
+            top: Route = (self.root, None, 1)
+            routes[self.root] = top
+            succ = self.graph._succ  # plain dicts: networkx's views cost a wrapper per lookup
+            queue = [top]
+            for up in queue:  # grows as it is read: breadth first
+                depth = up[2] + 1
+                for nxt in succ[up[0]]:
+                    if nxt not in routes:
+                        routes[nxt] = route = (nxt, up, depth)
+                        queue.append(route)
+        return routes
+
     def _bfs_parents(self) -> dict[str, str | None]:
-        """Shortest-path tree from the root (computed once; O(nodes + edges))."""
+        """Each reachable node's parent in the shortest-path tree (None at the root), in
+        breadth-first order."""
         if self._parents is None:
-            parents: dict[str, str | None] = {}
-            if self.root is not None:
-                parents[self.root] = None
-                queue = deque([self.root])
-                succ = self.graph._succ  # plain dicts: networkx's views cost a wrapper per lookup
-                while queue:
-                    node = queue.popleft()
-                    for nxt in succ[node]:
-                        if nxt not in parents:
-                            parents[nxt] = node
-                            queue.append(nxt)
-            self._parents = parents
+            self._parents = {
+                n: None if route[1] is None else route[1][0] for n, route in self._tree().items()
+            }
         return self._parents
 
     def reachable(self, ref: str) -> bool:
-        return ref in self._bfs_parents()
+        return ref in self._tree()
 
     def shortest_path(self, ref: str) -> list[str]:
         """The shortest path from the root to ``ref`` (empty when unreachable)."""
@@ -137,30 +146,15 @@ class ProvenanceGraph:
 
     def route(self, ref: str) -> Route | None:
         """The shortest path from the root to ``ref`` as a shared :data:`Route` (None when
-        unreachable). Each node's route is made once and reused by everything below it."""
-        routes = self._routes
-        found = routes.get(ref)
-        if found is not None:
-            return found
-        parents = self._parents if self._parents is not None else self._bfs_parents()
-        if ref not in parents:
-            return None
-        chain = []
-        node: str | None = ref
-        while node is not None and node not in routes:
-            chain.append(node)
-            node = parents[node]
-        up = routes[node] if node is not None else None
-        for n in reversed(chain):
-            up = routes[n] = (n, up, 1 if up is None else up[2] + 1)
-        return up
+        unreachable), reused by everything below it."""
+        return self._tree().get(ref)
 
     def _reachable_preds(self) -> dict[str, list[str]]:
         """Each reachable node's reachable predecessors, sorted (computed once)."""
         if self._rpred is None:
-            parents = self._bfs_parents()
+            tree = self._tree()
             pred = self.graph._pred  # plain dicts: much faster than networkx's views
-            self._rpred = {n: sorted(p for p in pred[n] if p in parents) for n in parents}
+            self._rpred = {n: sorted(p for p in pred[n] if p in tree) for n in tree}
         return self._rpred
 
     def parent_paths(self, ref: str, *, limit: int = 3) -> list[list[str]]:
@@ -183,10 +177,9 @@ class ProvenanceGraph:
         pred = self.graph._pred[ref]  # plain dicts: much faster than networkx's views
         if len(pred) == 1:  # the one part that contains or uses it is on the shortest path
             return out
-        parents = self._parents
-        assert parents is not None  # made by route()
+        tree = self._tree()
         first_parent = first[1][0]
-        others = [p for p in pred if p != first_parent and p in parents]
+        others = [p for p in pred if p != first_parent and p in tree]
         if len(others) > 1:
             others.sort()
         for p in others:
@@ -202,24 +195,12 @@ class ProvenanceGraph:
             out.sort(key=_route_length)
         return out
 
-    def _tree_routes(self) -> dict[str, Route]:
-        """Every reachable node's :meth:`route`, made in one pass over the shortest-path tree
-        (the BFS order puts each node after its parent)."""
-        parents = self._parents if self._parents is not None else self._bfs_parents()
-        routes = self._routes
-        if len(routes) < len(parents):
-            for n, p in parents.items():
-                if n not in routes:
-                    up = None if p is None else routes[p]
-                    routes[n] = (n, up, 1 if up is None else up[2] + 1)
-        return routes
-
     def parent_routes_of(self, refs: Iterable[str], *, limit: int = 3) -> list[list[Route]]:
         """:meth:`parent_routes` of each of ``refs``, in one pass (the routes of the whole
         shortest-path tree made once): what a check needs for every component with a finding."""
         if self.root is None:
             return [[] for _ in refs]
-        routes = self._tree_routes()
+        routes = self._tree()
         pred_of = self.graph._pred  # plain dicts: much faster than networkx's views
         out: list[list[Route]] = []
         append = out.append

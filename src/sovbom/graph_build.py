@@ -424,7 +424,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
     if not (b.forward or _acyclic(g._succ, g._pred)):
         _cycles(g, problems)
     if pg.root is not None:
-        reach = pg._bfs_parents()
+        reach = pg._tree()
         if not components.keys() <= reach.keys():
             problems.extend(
                 GraphProblem(

@@ -176,7 +176,7 @@ class CheckResult:
         return total
 
     def worst(self) -> Severity | None:
-        counted = [f.severity for f in self.findings if f.counts]
+        counted = [f.severity for f in self.findings if f.exempted_by is None]  # f.counts
         return max(counted) if counted else None
 
     def fails(self, threshold: Severity | None) -> bool:
@@ -339,6 +339,22 @@ def evaluate(
     )
 
 
+@dataclass(slots=True, eq=False)
+class _Verdict:
+    """What the policy says of every component without production steps that shares one type,
+    class, origin, maker's and supplier's country, verification level and shortfall: the rules
+    raised (``None`` when a rule must read each component: those are judged one by one), and
+    how many such components there are (their levels and shares are counted once, at the end)."""
+
+    raised: _Raised | None
+    critical: bool
+    level: Level
+    countries: tuple[str, ...]
+    #: (class or type, country) as counted in the domestic shares; None: out of origin scope
+    counted: tuple[str, str | None] | None
+    n: int = 0
+
+
 def _judge(
     pg: ProvenanceGraph,
     policy: Policy,
@@ -347,24 +363,22 @@ def _judge(
     stage_shares: StageShares,
 ) -> list[_Hit]:
     """The components with a finding, and the rules each raises; their levels, domestic shares
-    and production stages added to ``tally`` and ``stage_shares`` on the way."""
-    # per-run constants: the attestation level, and per (type, class) what the policy asks
-    base_level = (
-        Level.ATTESTED if context.attested_by & set(policy.attestation_roles) else Level.DECLARED
-    )
+    and production stages added to ``tally`` and ``stage_shares`` on the way.
+
+    A component without production steps is judged by a key of the values the rules read (most
+    components share one with many others): one dict lookup per component. The others (and any
+    whose rules read more than those values) go through :class:`_OneByOne`."""
     verified = context.verified
     hardware = context.hardware
     failures = context.hardware_failures
-    base = int(base_level)
-    terms_of: dict[tuple[str, str | None], _Terms] = {}
-    verdicts: dict[tuple[object, ...], _Raised] = {}
-    subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
-    subject.stages = policy.stages
-    subject.graph = pg
+    base = int(
+        Level.ATTESTED if context.attested_by & set(policy.attestation_roles) else Level.DECLARED
+    )
+    one = _OneByOne(pg, policy)
+    judged: dict[tuple[object, ...], _Verdict] = {}
     known = pg._provenance  # pg.provenance(ref), without a call per component
-    shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
     hits: list[_Hit] = []  # the components with a finding: their routes are found together
-    places: dict[tuple[str | None, ...], tuple[str | None, str, tuple[str, ...]]] = {}
+    append = hits.append
     for ref, comp in pg.components.items():
         prov = known.get(ref)
         if prov is None:
@@ -372,45 +386,137 @@ def _judge(
         ctype = comp.get("type") or "library"
         if type(ctype) is not str:
             ctype = str(ctype)
-        cls = prov.cls
-        terms = terms_of.get((ctype, cls))
-        if terms is None:
-            terms = terms_of[(ctype, cls)] = _terms(policy, ctype, cls)
         # levels as ints in the hot path: an enum member hashes through a Python call
         lv = _HARDWARE if ref in hardware else _VERIFIED if ref in verified else base
-        level = _LEVELS[lv]
-        tally.levels[lv] += 1
+        shortfall = failures.get(ref)
+        if not prov.production:
+            key = (
+                ctype,
+                prov.cls,
+                prov.origin_country,
+                prov.manufacturer_country,
+                prov.supplier_country,
+                lv,
+                shortfall,
+            )
+            verdict = judged.get(key)
+            if verdict is None:
+                verdict = judged[key] = one.verdict(ref, ctype, prov, lv, shortfall)
+            raised = verdict.raised
+            if raised is not None:
+                verdict.n += 1
+                prov._countries = verdict.countries
+                if raised:
+                    append((raised, verdict.critical, ref, comp, prov, verdict.level))
+                continue
+        one(ref, comp, ctype, prov, lv, shortfall, stage_shares, hits)
+    shares = one.shares
+    for verdict in judged.values():
+        n = verdict.n
+        if n:
+            one.levels[verdict.level] += n
+            if verdict.counted is not None:
+                shares[verdict.counted] = shares.get(verdict.counted, 0) + n
+    for lv, n in enumerate(one.levels):
+        tally.levels[lv] += n
+    for (of_class, country), n in shares.items():
+        tally.share(of_class, country, n)
+    return hits
+
+
+class _OneByOne:
+    """Judging one component at a time: what :func:`_judge` does for components with production
+    steps (their countries include the steps') or rules that read each component; and the
+    :class:`_Verdict` of a key it judges once. Work that depends only on a value many components
+    share (the terms of a type and class, a country triple, the verdict of the by-value rules) is
+    done once per value."""
+
+    def __init__(self, pg: ProvenanceGraph, policy: Policy) -> None:
+        self.policy = policy
+        self.terms_of: dict[tuple[str, str | None], _Terms] = {}
+        self.verdicts: dict[tuple[object, ...], _Raised] = {}
+        self.places: dict[tuple[str | None, ...], tuple[str | None, str, tuple[str, ...]]] = {}
+        subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
+        subject.stages = policy.stages
+        subject.graph = pg
+        self.subject = subject
+        #: (class or type, country) -> components counted in the domestic shares
+        self.shares: dict[tuple[str, str | None], int] = {}
+        self.levels = [0] * len(Level)
+
+    def terms(self, ctype: str, cls: str | None) -> _Terms:
+        terms = self.terms_of.get((ctype, cls))
+        if terms is None:
+            terms = self.terms_of[(ctype, cls)] = _terms(self.policy, ctype, cls)
+        return terms
+
+    def place(self, prov: Provenance) -> tuple[str | None, str, tuple[str, ...]]:
+        """The country judged by, why, and every country tied to (once per distinct triple
+        when there are no production steps)."""
+        if prov.production:
+            return (*effective_country(prov), prov.countries())
+        where = (prov.origin_country, prov.manufacturer_country, prov.supplier_country)
+        place = self.places.get(where)
+        if place is None:
+            place = self.places[where] = (*effective_country(prov), prov.countries())
+        return place
+
+    def _raise(
+        self, terms: _Terms, ref: str, prov: Provenance, lv: int, shortfall: str | None
+    ) -> _Raised:
+        """The by-value rules of ``terms`` (once per distinct verdict), then the per-component
+        ones; ``prov`` has its countries set."""
+        country, basis, countries = self.place(prov)
+        key = (terms, country, basis, countries, lv, shortfall)
+        raised = self.verdicts.get(key)
+        if raised is None or terms.per_component:
+            s = self.subject
+            s.prov, s.ref, s.country, s.basis = prov, ref, country, basis
+            s.level, s.needed, s.shortfall = _LEVELS[lv], terms.needed, shortfall
+            if raised is None:
+                raised = self.verdicts[key] = _raise(terms.by_value, s)
+            if terms.per_component:
+                raised = _merge(raised, _raise(terms.per_component, s))
+        return raised
+
+    def verdict(
+        self, ref: str, ctype: str, prov: Provenance, lv: int, shortfall: str | None
+    ) -> _Verdict:
+        """The verdict on every component like ``prov`` (without production steps)."""
+        terms = self.terms(ctype, prov.cls)
+        country, _, countries = self.place(prov)
+        prov._countries = countries
+        counted = (prov.cls or ctype, country) if terms.in_scope else None
+        raised = None if terms.per_component else self._raise(terms, ref, prov, lv, shortfall)
+        return _Verdict(raised, terms.critical, _LEVELS[lv], countries, counted)
+
+    def __call__(
+        self,
+        ref: str,
+        comp: Mapping[str, Any],
+        ctype: str,
+        prov: Provenance,
+        lv: int,
+        shortfall: str | None,
+        stage_shares: StageShares,
+        hits: list[_Hit],
+    ) -> None:
+        """Judge one component, counting it; a component with a finding is added to ``hits``."""
+        cls = prov.cls
+        terms = self.terms(ctype, cls)
+        self.levels[lv] += 1
         if prov.production:
             stage_shares.add(prov)
-        # the country judged by, why, and every country tied to: once per distinct triple
-        where = (prov.origin_country, prov.manufacturer_country, prov.supplier_country)
-        place = None if prov.production else places.get(where)
-        if place is None:
-            place = (*effective_country(prov), prov.countries())
-            if not prov.production:
-                places[where] = place
-        country, basis, countries = place
+        country, _, countries = self.place(prov)
         prov._countries = countries
         # shares are over what the policy's origin scope covers: out-of-scope components (an
         # OS's packages under origin_scope [device, firmware]) have no origin to count
         if terms.in_scope:
-            counted = (cls or ctype, country)  # counted here, added up once per value below
-            shares[counted] = shares.get(counted, 0) + 1
-        shortfall = failures.get(ref)
-        key = (terms, country, basis, countries, lv, shortfall)
-        raised = verdicts.get(key)
-        if raised is None or terms.per_component:
-            subject.prov, subject.ref, subject.country, subject.basis = prov, ref, country, basis
-            subject.level, subject.needed, subject.shortfall = level, terms.needed, shortfall
-            if raised is None:
-                raised = verdicts[key] = _raise(terms.by_value, subject)
-            if terms.per_component:
-                raised = _merge(raised, _raise(terms.per_component, subject))
+            counted = (cls or ctype, country)
+            self.shares[counted] = self.shares.get(counted, 0) + 1
+        raised = self._raise(terms, ref, prov, lv, shortfall)
         if raised:
-            hits.append((raised, terms.critical, ref, comp, prov, level))
-    for (of_class, country), n in shares.items():
-        tally.share(of_class, country, n)
-    return hits
+            hits.append((raised, terms.critical, ref, comp, prov, _LEVELS[lv]))
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
@@ -472,7 +578,7 @@ class _FindingMaker:
         """Append the findings of ``hits`` (each component's routes found in one pass)."""
         pg = self.pg
         all_routes = pg.parent_routes_of([hit[2] for hit in hits], limit=self.max_paths)
-        label_of = pg.label_of
+        labels = pg.labels()  # every component's, made once
         exemptions = self.exemptions
         severity = self.severities.get
         append = out.append
@@ -483,7 +589,7 @@ class _FindingMaker:
             # what every finding of the component says about it, read once
             about = (
                 ref,
-                label_of(ref),
+                labels[ref],
                 str(comp.get("type") or ""),
                 prov.cls,
                 purl if isinstance(purl, str) else None,

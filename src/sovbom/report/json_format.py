@@ -99,7 +99,7 @@ def check_report_dict(
         "fail_on": report.fail_on,
         "summary": {
             "findings": r.counts_by_severity(),
-            "exempted": sum(1 for f in r.findings if not f.counts),
+            "exempted": sum(f.exempted_by is not None for f in r.findings),  # not f.counts
             "verification_levels": r.levels,
             "domestic_share": total.to_dict(),
             "domestic_share_scope": {
