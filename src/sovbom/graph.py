@@ -217,17 +217,20 @@ class ProvenanceGraph:
             if len(pred) == 1:  # the one part that contains or uses it is on the shortest path
                 append([first])
                 continue
-            first_parent = up[0]
             if len(pred) == 2:  # common in package graphs: one other part uses it
                 a, b = pred
-                other_parent = b if a == first_parent else a
-                if other_parent not in routes:
+                other = routes.get(b if a == up[0] else a)
+                if other is None:
                     append([first])
                     continue
-                other = routes[other_parent]
-                if _passes(other, first):
+                # :func:`_passes` inline: whether the other part's route goes through ``ref``
+                depth = first[2]
+                node: Route | None = other
+                while node is not None and node[2] > depth:
+                    node = node[1]
+                if node is not None and node[0] == ref:
                     append([first])
-                elif other[2] + 1 < first[2]:
+                elif other[2] + 1 < depth:
                     append([(ref, other, other[2] + 1), first])
                 else:
                     append([first, (ref, other, other[2] + 1)])

@@ -84,9 +84,9 @@ def _fast(doc: Mapping[str, Any]) -> _Built:
     b = _Built(_new_graph())
     # bom-ref -> (its successors, its predecessors, the bom-ref object, its number in the walk)
     slots: dict[str, tuple[dict[str, Any], dict[str, Any], str, int]] = {}
-    _fast_walk(doc, b, slots)
+    walked = _fast_walk(doc, b, slots)
     components = b.components
-    if "" in components or set(map(type, components)) != {str}:
+    if walked != len(components) or "" in components or set(map(type, components)) != {str}:
         raise _Irregular
     b.g._node.update(dict.fromkeys(components, _NONE))
     external = dict.fromkeys(url for _, url in b.sub_boms)
@@ -101,8 +101,9 @@ def _fast_walk(
     doc: Mapping[str, Any],
     b: _Built,
     slots: dict[str, tuple[dict[str, Any], dict[str, Any], str, int]],
-) -> None:
-    """Every component registered as a node with its nesting edge, in walk order."""
+) -> int:
+    """Every component registered as a node with its nesting edge, in walk order; how many
+    were walked (more than registered: a bom-ref is used twice)."""
     components, parent_of, sub_boms = b.components, b.parent_of, b.sub_boms
     succ, pred = b.g._succ, b.g._pred
     # one iterator per open ``components`` list, with the ref and successors of its holder
@@ -121,9 +122,7 @@ def _fast_walk(
         items, parent, out = stack[-1]
         for comp in items:
             ref = comp["bom-ref"]
-            if ref in components:
-                raise _Irregular
-            components[ref] = comp
+            components[ref] = comp  # a bom-ref used twice: one entry for two walked (see _fast)
             if out is None:
                 succ[ref], pred[ref] = s, p = {}, {}
             else:
@@ -143,6 +142,7 @@ def _fast_walk(
                 break  # its nested components first (depth first), then the rest
         else:
             stack.pop()
+    return n
 
 
 def _fast_dependencies(

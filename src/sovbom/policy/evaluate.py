@@ -100,39 +100,76 @@ class Finding:
     def to_dict(self, path_ids: Sequence[int] | None = None) -> dict[str, Any]:
         """The finding as JSON; its ``paths`` spelled out as bom-refs, or given as ``path_ids``
         (indices into a report's path table, which stores each path once)."""
-        out: dict[str, Any] = {
-            "rule": _RULE_IDS[self.rule],
-            "severity": SEVERITY_LABELS[self.severity],
-            "message": self.message,
-        }
-        if self.ref is not None:
-            component: dict[str, Any] = {"bom-ref": self.ref}
-            if self.name is not None:
-                component["name"] = self.name
-            if self.type is not None:
-                component["type"] = self.type
-            if self.purl is not None:
-                component["purl"] = self.purl
-            if self.part_number is not None:
-                component["part_number"] = self.part_number
-            if self.serial is not None:
-                component["serial"] = self.serial
-            if self.cls is not None:
-                component["class"] = self.cls
-            component["countries"] = self.countries
-            if self.level is not None:
-                component["verification"] = LEVEL_LABELS[self.level]
-            out["component"] = component
         if path_ids is not None:
-            if path_ids:
-                out["paths"] = list(path_ids)
-        elif self.routes:
-            out["paths"] = self.paths
-        if self.json_path:
-            out["json_path"] = self.json_path
-        if self.exempted_by is not None:
-            out["exempted_by"] = self.exempted_by.to_dict()
-        return out
+            return finding_dict(self, list(path_ids) if path_ids else None)
+        return finding_dict(self, self.paths if self.routes else None)
+
+
+def finding_dict(f: Finding, paths: list[Any] | None) -> dict[str, Any]:
+    """:meth:`Finding.to_dict` with its ``paths`` given (left out when None or empty): what a
+    report calls per finding, its common shape built in one go."""
+    ref = f.ref
+    if ref is None:
+        out: dict[str, Any] = {
+            "rule": _RULE_IDS[f.rule],
+            "severity": SEVERITY_LABELS[f.severity],
+            "message": f.message,
+        }
+    else:
+        name, ctype, purl, cls, level = f.name, f.type, f.purl, f.cls, f.level
+        if (
+            name is None
+            or ctype is None
+            or purl is None
+            or cls is None
+            or level is None
+            or f.part_number is not None
+            or f.serial is not None
+        ):
+            component = _component_dict(f, ref)
+        else:  # a package's usual fields
+            component = {
+                "bom-ref": ref,
+                "name": name,
+                "type": ctype,
+                "purl": purl,
+                "class": cls,
+                "countries": f.countries,
+                "verification": LEVEL_LABELS[level],
+            }
+        out = {
+            "rule": _RULE_IDS[f.rule],
+            "severity": SEVERITY_LABELS[f.severity],
+            "message": f.message,
+            "component": component,
+        }
+    if paths:
+        out["paths"] = paths
+    if f.json_path:
+        out["json_path"] = f.json_path
+    if f.exempted_by is not None:
+        out["exempted_by"] = f.exempted_by.to_dict()
+    return out
+
+
+def _component_dict(f: Finding, ref: str) -> dict[str, Any]:
+    component: dict[str, Any] = {"bom-ref": ref}
+    if f.name is not None:
+        component["name"] = f.name
+    if f.type is not None:
+        component["type"] = f.type
+    if f.purl is not None:
+        component["purl"] = f.purl
+    if f.part_number is not None:
+        component["part_number"] = f.part_number
+    if f.serial is not None:
+        component["serial"] = f.serial
+    if f.cls is not None:
+        component["class"] = f.cls
+    component["countries"] = f.countries
+    if f.level is not None:
+        component["verification"] = LEVEL_LABELS[f.level]
+    return component
 
 
 @dataclass(slots=True)
@@ -377,10 +414,11 @@ def _judge(
     one = _OneByOne(pg, policy)
     judged: dict[tuple[object, ...], _Verdict] = {}
     known = pg._provenance  # pg.provenance(ref), without a call per component
+    fresh = not known  # none read yet (the usual case): no lookup per component
     hits: list[_Hit] = []  # the components with a finding: their routes are found together
     append = hits.append
     for ref, comp in pg.components.items():
-        prov = known.get(ref)
+        prov = None if fresh else known.get(ref)
         if prov is None:
             prov = known[ref] = provenance_of(comp)
         ctype = comp.get("type") or "library"
@@ -586,19 +624,14 @@ class _FindingMaker:
             hits, all_routes, strict=True
         ):
             purl = comp.get("purl")
+            if not isinstance(purl, str):
+                purl = None
+            ctype = comp.get("type")
+            if type(ctype) is not str:
+                ctype = str(ctype or "")
             # what every finding of the component says about it, read once
-            about = (
-                ref,
-                labels[ref],
-                str(comp.get("type") or ""),
-                prov.cls,
-                purl if isinstance(purl, str) else None,
-                prov.part_number,
-                prov.serial,
-                prov.countries(),
-                level,
-                routes,
-            )
+            name, cls, countries = labels[ref], prov.cls, prov.countries()
+            part_number, serial = prov.part_number, prov.serial
             expired_reported: set[int] | None = None
             for rule, message in raised:
                 exemption = None
@@ -610,14 +643,33 @@ class _FindingMaker:
                             expired_reported = set()
                         if ex.index not in expired_reported:
                             expired_reported.add(ex.index)
-                            append(self._expired(ex, critical, about))
+                            about = (ref, name, ctype, cls, purl, part_number, serial)
+                            append(self._expired(ex, critical, (*about, countries, level, routes)))
                         continue
                     exemption = ex
                     break
                 sev = severity((rule, critical))
                 if sev is None:
                     sev = self.severity(rule, critical)
-                append(Finding(rule, sev, message, *about, None, exemption))
+                append(
+                    Finding(
+                        rule,
+                        sev,
+                        message,
+                        ref,
+                        name,
+                        ctype,
+                        cls,
+                        purl,
+                        part_number,
+                        serial,
+                        countries,
+                        level,
+                        routes,
+                        None,
+                        exemption,
+                    )
+                )
 
     def _expired(self, ex: Exemption, critical: bool, about: tuple[Any, ...]) -> Finding:
         assert ex.expires is not None

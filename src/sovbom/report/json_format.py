@@ -163,13 +163,12 @@ class _PathTable:
 
     def findings(self, findings: Iterable[Finding]) -> list[dict[str, Any]]:
         """The findings as JSON, their routes given as node ids (new nodes added in order)."""
-        from sovbom.policy import Finding
+        from sovbom.policy.evaluate import finding_dict
 
         index = self._index
         get = index.get
         refs, parents = self.node_refs, self._parents
         add_ref, add_parent = refs.append, parents.append
-        to_dict = Finding.to_dict
         _id = id
         out: list[dict[str, Any]] = []
         append = out.append
@@ -190,7 +189,7 @@ class _PathTable:
                     add_ref(route[0])
                     add_parent(parent)
                 ids.append(found)
-            append(to_dict(f, ids))
+            append(finding_dict(f, ids))
         return out
 
     def _add_chain(self, route: Route) -> int:
