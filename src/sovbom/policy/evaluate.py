@@ -413,14 +413,16 @@ def _judge(
     )
     one = _OneByOne(pg, policy)
     judged: dict[tuple[object, ...], _Verdict] = {}
-    known = pg._provenance  # pg.provenance(ref), without a call per component
-    fresh = not known  # none read yet (the usual case): no lookup per component
+    # what pg.provenance(ref) has read already (usually nothing); the rest is read here and not
+    # kept in the graph: nothing after a check asks for most of it
+    known = pg._provenance
+    fresh = not known
     hits: list[_Hit] = []  # the components with a finding: their routes are found together
     append = hits.append
     for ref, comp in pg.components.items():
         prov = None if fresh else known.get(ref)
         if prov is None:
-            prov = known[ref] = provenance_of(comp)
+            prov = provenance_of(comp)
         ctype = comp.get("type") or "library"
         if type(ctype) is not str:
             ctype = str(ctype)
