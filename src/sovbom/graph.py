@@ -55,10 +55,28 @@ class ProvenanceGraph:
     _rpred: dict[str, list[str]] | None = None
     _provenance: dict[str, Provenance] = field(default_factory=dict)
     _routes: dict[str, Route] = field(default_factory=dict)
-    parent_of: dict[str, str] = field(default_factory=dict)
+    #: :attr:`parent_of`; None until first asked for (then found from the document)
+    _parent_of: dict[str, str] | None = None
     #: what :attr:`json_locations` is found from on first use (the document's ``metadata`` and
     #: ``components``): one walk when a place is asked for, not a path per component up front
     _walked: Mapping[str, Any] | None = None
+    #: the same, for :attr:`parent_of`
+    _nested: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self._nested is None:
+            self._nested = self._walked
+
+    @property
+    def parent_of(self) -> dict[str, str]:
+        """Nested component -> the bom-ref of the component it is nested in (a well-formed
+        document's found on first use: most checks never ask)."""
+        found = self._parent_of
+        if found is None:
+            from sovbom.graph_build import nesting
+
+            found = self._parent_of = nesting(self._nested or {})
+        return found
 
     def edge_kind(self, u: str, v: str) -> str:
         """``contains`` (nesting), ``sub-bom`` (a BOM-Link) or ``depends``."""
