@@ -97,7 +97,7 @@ def _fast(doc: Mapping[str, Any]) -> _Built:
     components = b.components
     if walked != len(components) or "" in components or set(map(type, components)) != {str}:
         raise _Irregular
-    b.g._node.update(dict.fromkeys(components, _NONE))
+    b.g._node = dict.fromkeys(components, _NONE)  # nothing in it yet, and no view made of it
     external = dict.fromkeys(url for _, url in b.sub_boms)
     _add_external(b.g, external)
     _add_edges(b.g, b.sub_boms)

@@ -218,8 +218,10 @@ class CheckResult:
 
     def fails(self, threshold: Severity | None) -> bool:
         """Whether a counted finding reaches ``threshold`` (never with None: report only)."""
-        worst = self.worst()
-        return threshold is not None and worst is not None and worst >= threshold
+        if threshold is None:
+            return False
+        # the first that reaches it answers (sorted findings: usually the first one)
+        return any(f.severity >= threshold and f.exempted_by is None for f in self.findings)
 
     def counts_by_severity(self) -> dict[str, int]:
         counts = [0] * len(Severity)
