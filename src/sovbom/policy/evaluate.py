@@ -606,7 +606,9 @@ class _FindingMaker:
         self.pg, self.policy, self.today, self.max_paths = pg, policy, today, max_paths
         self.severities: dict[tuple[Rule, bool], Severity] = {}
         self.exemptions = {
-            rule: tuple((ex, ex.matcher()) for ex in policy.exemptions if ex.covers(rule))
+            rule: tuple(
+                (ex, ex.matcher(), ex.purl_match()) for ex in policy.exemptions if ex.covers(rule)
+            )
             for rule in Rule
         }
 
@@ -639,8 +641,11 @@ class _FindingMaker:
             expired_reported: set[int] | None = None
             for rule, message in raised:
                 exemption = None
-                for ex, matches in exemptions[rule]:
-                    if not matches(ref, comp, prov):
+                for ex, matches, purl_match in exemptions[rule]:
+                    if purl_match is not None:  # matches(), without a call
+                        if purl is None or purl_match(purl) is None:
+                            continue
+                    elif not matches(ref, comp, prov):
                         continue
                     if ex.expires is not None and ex.expires < self.today:
                         if expired_reported is None:

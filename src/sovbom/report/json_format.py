@@ -122,7 +122,7 @@ def check_report_dict(
         table = _PathTable()
         out["findings"] = table.findings(r.findings)
         out["path_nodes"] = table.nodes
-        refs = table.refs
+        refs = table.node_refs  # repeats: the names are a dict, each ref once, in order
     from sovbom.units import UnitNames
 
     # a label shared by several units names the unit
@@ -155,11 +155,6 @@ class _PathTable:
     @property
     def nodes(self) -> list[dict[str, Any]]:
         return [{"ref": r, "parent": p} for r, p in zip(self.node_refs, self._parents, strict=True)]
-
-    @property
-    def refs(self) -> dict[str, None]:
-        """The refs of the nodes, each once, in order of first appearance."""
-        return dict.fromkeys(self.node_refs)
 
     def findings(self, findings: Iterable[Finding]) -> list[dict[str, Any]]:
         """The findings as JSON, their routes given as node ids (new nodes added in order)."""
