@@ -61,6 +61,8 @@ class _Built:
 
     g: Any  # nx.DiGraph
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: each component's label (:func:`sovbom.graph.label`), when made during the walk
+    labels: dict[str, str] = field(default_factory=dict)
     #: nested component -> its container; None until :attr:`parent_of` is first asked for
     #: (the fast path does not record it: found from ``doc`` then)
     _parent_of: dict[str, str] | None = field(default_factory=dict)
@@ -113,7 +115,7 @@ def _fast_walk(
 ) -> int:
     """Every component registered as a node with its nesting edge, in walk order; how many
     were walked (more than registered: a bom-ref is used twice)."""
-    components, sub_boms = b.components, b.sub_boms
+    components, labels, sub_boms = b.components, b.labels, b.sub_boms
     succ, pred = b.g._succ, b.g._pred
     # one iterator per open ``components`` list, with the ref and successors of its holder
     # (none at the top)
@@ -132,6 +134,10 @@ def _fast_walk(
         for comp in items:
             ref = comp["bom-ref"]
             components[ref] = comp  # a bom-ref used twice: one entry for two walked (see _fast)
+            # its label while it is at hand (every report names the components it shows)
+            name = comp.get("name") or ref
+            version = comp.get("version")
+            labels[ref] = f"{name} {version}" if version else str(name)
             if out is None:
                 succ[ref], pred[ref] = s, p = {}, {}
             else:
@@ -439,7 +445,15 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
     root = _root(doc, components)
     walked = {"metadata": doc.get("metadata"), "components": doc.get("components")}
     pg = ProvenanceGraph(
-        g, root, components, {}, problems, source, _parent_of=b._parent_of, _walked=walked
+        g,
+        root,
+        components,
+        {},
+        problems,
+        source,
+        _labels=b.labels,
+        _parent_of=b._parent_of,
+        _walked=walked,
     )
     if root is None:
         pred = g._pred
