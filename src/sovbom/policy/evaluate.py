@@ -297,8 +297,9 @@ _LEVELS = tuple(Level)  # by value: DECLARED is 0 ... HARDWARE_VERIFIED is 3
 _HARDWARE, _VERIFIED = int(Level.HARDWARE_VERIFIED), int(Level.VERIFIED)
 assert all(lvl == i for i, lvl in enumerate(_LEVELS))
 _Raised = tuple[tuple[Rule, str], ...]
-#: a component's raised rules, whether it is critical, its ref, component, provenance and level
-_Hit = tuple[_Raised, bool, str, Mapping[str, Any], Provenance, Level]
+#: a component's raised rules, whether it is critical, its ref, component, provenance, level,
+#: and its ``type`` and ``purl`` as the document gives them (read while it is at hand)
+_Hit = tuple[_Raised, bool, str, Mapping[str, Any], Provenance, Level, Any, Any]
 
 
 @dataclass(slots=True)
@@ -425,7 +426,8 @@ def _judge(
         prov = None if fresh else known.get(ref)
         if prov is None:
             prov = provenance_of(comp)
-        ctype = comp.get("type") or "library"
+        declared = comp.get("type")
+        ctype = declared or "library"
         if type(ctype) is not str:
             ctype = str(ctype)
         # levels as ints in the hot path: an enum member hashes through a Python call
@@ -449,7 +451,8 @@ def _judge(
                 verdict.n += 1
                 prov._countries = verdict.countries
                 if raised:
-                    append((raised, verdict.critical, ref, comp, prov, verdict.level))
+                    critical, level = verdict.critical, verdict.level
+                    append((raised, critical, ref, comp, prov, level, declared, comp.get("purl")))
                 continue
         one(ref, comp, ctype, prov, lv, shortfall, stage_shares, hits)
     shares = one.shares
@@ -558,7 +561,10 @@ class _OneByOne:
             self.shares[counted] = self.shares.get(counted, 0) + 1
         raised = self._raise(terms, ref, prov, lv, shortfall)
         if raised:
-            hits.append((raised, terms.critical, ref, comp, prov, _LEVELS[lv]))
+            critical, level = terms.critical, _LEVELS[lv]
+            hits.append(
+                (raised, critical, ref, comp, prov, level, comp.get("type"), comp.get("purl"))
+            )
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
@@ -626,13 +632,11 @@ class _FindingMaker:
         exemptions = self.exemptions
         severity = self.severities.get
         append = out.append
-        for (raised, critical, ref, comp, prov, level), routes in zip(
+        for (raised, critical, ref, comp, prov, level, ctype, purl), routes in zip(
             hits, all_routes, strict=True
         ):
-            purl = comp.get("purl")
             if not isinstance(purl, str):
                 purl = None
-            ctype = comp.get("type")
             if type(ctype) is not str:
                 ctype = str(ctype or "")
             # what every finding of the component says about it, read once
