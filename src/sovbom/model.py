@@ -431,7 +431,18 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
     if manufacturer is None and isinstance(component.get("author"), str):
         manufacturer = component["author"]
     entity = component.get("supplier")
-    supplier, supplier_country = (None, None) if entity is None else _entity(entity)
+    if type(entity) is dict:  # :func:`_entity` inline: nearly every package names its supplier
+        supplier = entity.get("name")
+        if not isinstance(supplier, str):
+            supplier = None
+        supplier_country = None
+        address = entity.get("address")
+        if address and (type(address) is dict or isinstance(address, Mapping)):
+            value = address.get("country")
+            if isinstance(value, str):
+                supplier_country = _country(value)
+    else:
+        supplier, supplier_country = (None, None) if entity is None else _entity(entity)
     production: tuple[ProductionStep, ...] = _steps(steps) if steps else ()
     if "origins" in component:
         origin = _standard_origin(component) or origin or origin2

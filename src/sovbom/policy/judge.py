@@ -124,6 +124,10 @@ def judge(
     fresh = not known
     hits: list[Hit] = []  # the components with a finding: their routes are found together
     append = hits.append
+    # nothing verified, proved or failed beyond the BOM's own signature (the usual case): every
+    # component has the base level
+    plain = not (hardware or verified or failures)
+    lv, shortfall = base, None
     for ref, comp in pg.components.items():
         prov = None if fresh else known.get(ref)
         if prov is None:
@@ -132,9 +136,10 @@ def judge(
         ctype = declared or "library"
         if type(ctype) is not str:
             ctype = str(ctype)
-        # levels as ints in the hot path: an enum member hashes through a Python call
-        lv = _HARDWARE if ref in hardware else _VERIFIED if ref in verified else base
-        shortfall = failures.get(ref)
+        if not plain:
+            # levels as ints in the hot path: an enum member hashes through a Python call
+            lv = _HARDWARE if ref in hardware else _VERIFIED if ref in verified else base
+            shortfall = failures.get(ref)
         if not prov.production:
             key = (
                 ctype,
