@@ -75,6 +75,7 @@ def check_report_dict(
     """
     r = report.result
     total = r.total_share()
+    counts = r.counts_by_severity()  # the findings that count: the others are exempted
     out: dict[str, Any] = {
         "sovbom_report": "check",
         "format_version": format_version,
@@ -98,8 +99,8 @@ def check_report_dict(
         "verdict": report.verdict,
         "fail_on": report.fail_on,
         "summary": {
-            "findings": r.counts_by_severity(),
-            "exempted": sum(f.exempted_by is not None for f in r.findings),  # not f.counts
+            "findings": counts,
+            "exempted": len(r.findings) - sum(counts.values()),
             "verification_levels": r.levels,
             "domestic_share": total.to_dict(),
             "domestic_share_scope": {
