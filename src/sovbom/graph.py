@@ -128,9 +128,9 @@ class ProvenanceGraph:
     # ------------------------------------------------------------------ paths
 
     def _tree(self) -> dict[str, Route]:
-        """The shortest path from the root to every reachable node, as shared routes (:data:`Route`)
-        made by one breadth-first walk (computed once; O(nodes + edges)): each route extends
-        the one of the node it was reached from."""
+        """The shortest path from the root to every reachable node, as shared routes
+        (:data:`Route`) made by one breadth-first walk (computed once; O(nodes + edges)): each
+        route extends the one of the node it was reached from."""
         routes = self._routes
         if not routes and self.root is not None:
             top: Route = (self.root, None, 1)
