@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import sys
@@ -234,6 +235,9 @@ def parse_json(data: bytes, source: str) -> Any:
 
     Documents nested deeper than :data:`MAX_JSON_DEPTH` are refused.
     """
+    doc = _parse_shallow(data)
+    if doc is not _NOT_SHALLOW:
+        return doc
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as e:
@@ -259,6 +263,46 @@ def parse_json(data: bytes, source: str) -> Any:
 
 
 _ORJSON_MAX_LEVELS = 254  # orjson serialises at most this many nested containers
+_ORJSON_MAX_PARSE_LEVELS = 1024  # and parses at most this many
+_WRAP = _ORJSON_MAX_PARSE_LEVELS - MAX_JSON_DEPTH
+_OPEN, _CLOSE = b"[" * _WRAP, b"]" * _WRAP
+_NOT_SHALLOW = object()
+
+
+@functools.cache
+def _parse_limit_holds() -> bool:
+    """Whether this orjson parses exactly :data:`_ORJSON_MAX_PARSE_LEVELS` levels, no more."""
+    n = _ORJSON_MAX_PARSE_LEVELS
+    try:
+        orjson.loads(b"[" * n + b"]" * n)
+    except orjson.JSONDecodeError:
+        return False
+    try:
+        orjson.loads(b"[" * (n + 1) + b"]" * (n + 1))
+    except orjson.JSONDecodeError:
+        return True
+    return False
+
+
+def _parse_shallow(data: bytes) -> Any:
+    """``data`` parsed when it is one JSON value nested at most :data:`MAX_JSON_DEPTH` levels
+    deep, else :data:`_NOT_SHALLOW` (then the caller says what is wrong).
+
+    Wrapped in ``1024 - MAX_JSON_DEPTH`` lists, ``data`` nested deeper makes orjson stop at its
+    own parsing limit: the depth is checked while parsing, not by a second pass over the
+    document. Each wrapping list must hold exactly one value (``1, 2`` would parse wrapped).
+    """
+    if type(data) is not bytes or not _parse_limit_holds():
+        return _NOT_SHALLOW
+    try:
+        doc = orjson.loads(b"".join((_OPEN, data, _CLOSE)))
+    except orjson.JSONDecodeError:
+        return _NOT_SHALLOW
+    for _ in range(_WRAP):
+        if type(doc) is not list or len(doc) != 1:
+            return _NOT_SHALLOW
+        doc = doc[0]
+    return doc
 
 
 def check_json_depth(doc: Any, source: str, limit: int = MAX_JSON_DEPTH) -> None:

@@ -39,7 +39,7 @@ def claim_rules_result(
     domestic share per stage, as :func:`sovbom.policy.evaluate` gives them for ``policy``."""
     from sovbom.origins import StageShares, requirements_for
     from sovbom.policy import CheckResult, Finding
-    from sovbom.policy.evaluate import effective_country
+    from sovbom.policy.judge import effective_country
 
     # the stage rules only concern the parts the stage table names (a lookup decides it), the
     # others every part

@@ -14,7 +14,6 @@ recorded as :class:`GraphProblem` instead of raising: a broken BOM still gets a 
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,10 +55,28 @@ class ProvenanceGraph:
     _rpred: dict[str, list[str]] | None = None
     _provenance: dict[str, Provenance] = field(default_factory=dict)
     _routes: dict[str, Route] = field(default_factory=dict)
-    parent_of: dict[str, str] = field(default_factory=dict)
+    #: :attr:`parent_of`; None until first asked for (then found from the document)
+    _parent_of: dict[str, str] | None = None
     #: what :attr:`json_locations` is found from on first use (the document's ``metadata`` and
     #: ``components``): one walk when a place is asked for, not a path per component up front
     _walked: Mapping[str, Any] | None = None
+    #: the same, for :attr:`parent_of`
+    _nested: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self._nested is None:
+            self._nested = self._walked
+
+    @property
+    def parent_of(self) -> dict[str, str]:
+        """Nested component -> the bom-ref of the component it is nested in (a well-formed
+        document's found on first use: most checks never ask)."""
+        found = self._parent_of
+        if found is None:
+            from sovbom.graph_build import nesting
+
+            found = self._parent_of = nesting(self._nested or {})
+        return found
 
     def edge_kind(self, u: str, v: str) -> str:
         """``contains`` (nesting), ``sub-bom`` (a BOM-Link) or ``depends``."""
@@ -92,37 +109,53 @@ class ProvenanceGraph:
 
     def label_of(self, ref: str) -> str:
         """A component's name and version (its ref when it has no name, or is no component)."""
-        labels = self._labels
-        text = labels.get(ref)
+        text = self._labels.get(ref)
         if text is None:
-            if not labels:  # the first asked: every component's, in one pass (a report's unit
-                labels.update(_labels(self.components))  # names group all of them by label)
-                text = labels.get(ref)
+            labels = self.labels()
+            text = labels.get(ref)
             if text is None:
                 text = labels[ref] = label(self.components.get(ref), ref)
         return text
 
+    def labels(self) -> dict[str, str]:
+        """:meth:`label_of` of every component (and of any other ref asked for so far), made in
+        one pass when first asked: a report's unit names group all of them by label."""
+        labels = self._labels
+        if not labels and self.components:
+            labels.update(_labels(self.components))
+        return labels
+
     # ------------------------------------------------------------------ paths
 
+    def _tree(self) -> dict[str, Route]:
+        """The shortest path from the root to every reachable node, as shared routes
+        (:data:`Route`) made by one breadth-first walk (computed once; O(nodes + edges)): each
+        route extends the one of the node it was reached from."""
+        routes = self._routes
+        if not routes and self.root is not None:
+            top: Route = (self.root, None, 1)
+            routes[self.root] = top
+            succ = self.graph._succ  # plain dicts: networkx's views cost a wrapper per lookup
+            queue = [top]
+            for up in queue:  # grows as it is read: breadth first
+                depth = up[2] + 1
+                for nxt in succ[up[0]]:
+                    if nxt not in routes:
+                        routes[nxt] = route = (nxt, up, depth)
+                        queue.append(route)
+        return routes
+
     def _bfs_parents(self) -> dict[str, str | None]:
-        """Shortest-path tree from the root (computed once; O(nodes + edges))."""
+        """Each reachable node's parent in the shortest-path tree (None at the root), in
+        breadth-first order."""
         if self._parents is None:
-            parents: dict[str, str | None] = {}
-            if self.root is not None:
-                parents[self.root] = None
-                queue = deque([self.root])
-                succ = self.graph._succ  # plain dicts: networkx's views cost a wrapper per lookup
-                while queue:
-                    node = queue.popleft()
-                    for nxt in succ[node]:
-                        if nxt not in parents:
-                            parents[nxt] = node
-                            queue.append(nxt)
-            self._parents = parents
+            self._parents = {
+                n: None if route[1] is None else route[1][0] for n, route in self._tree().items()
+            }
         return self._parents
 
     def reachable(self, ref: str) -> bool:
-        return ref in self._bfs_parents()
+        return ref in self._tree()
 
     def shortest_path(self, ref: str) -> list[str]:
         """The shortest path from the root to ``ref`` (empty when unreachable)."""
@@ -131,30 +164,15 @@ class ProvenanceGraph:
 
     def route(self, ref: str) -> Route | None:
         """The shortest path from the root to ``ref`` as a shared :data:`Route` (None when
-        unreachable). Each node's route is made once and reused by everything below it."""
-        routes = self._routes
-        found = routes.get(ref)
-        if found is not None:
-            return found
-        parents = self._parents if self._parents is not None else self._bfs_parents()
-        if ref not in parents:
-            return None
-        chain = []
-        node: str | None = ref
-        while node is not None and node not in routes:
-            chain.append(node)
-            node = parents[node]
-        up = routes[node] if node is not None else None
-        for n in reversed(chain):
-            up = routes[n] = (n, up, 1 if up is None else up[2] + 1)
-        return up
+        unreachable), reused by everything below it."""
+        return self._tree().get(ref)
 
     def _reachable_preds(self) -> dict[str, list[str]]:
         """Each reachable node's reachable predecessors, sorted (computed once)."""
         if self._rpred is None:
-            parents = self._bfs_parents()
+            tree = self._tree()
             pred = self.graph._pred  # plain dicts: much faster than networkx's views
-            self._rpred = {n: sorted(p for p in pred[n] if p in parents) for n in parents}
+            self._rpred = {n: sorted(p for p in pred[n] if p in tree) for n in tree}
         return self._rpred
 
     def parent_paths(self, ref: str, *, limit: int = 3) -> list[list[str]]:
@@ -177,10 +195,9 @@ class ProvenanceGraph:
         pred = self.graph._pred[ref]  # plain dicts: much faster than networkx's views
         if len(pred) == 1:  # the one part that contains or uses it is on the shortest path
             return out
-        parents = self._parents
-        assert parents is not None  # made by route()
+        tree = self._tree()
         first_parent = first[1][0]
-        others = [p for p in pred if p != first_parent and p in parents]
+        others = [p for p in pred if p != first_parent and p in tree]
         if len(others) > 1:
             others.sort()
         for p in others:
@@ -196,24 +213,12 @@ class ProvenanceGraph:
             out.sort(key=_route_length)
         return out
 
-    def _tree_routes(self) -> dict[str, Route]:
-        """Every reachable node's :meth:`route`, made in one pass over the shortest-path tree
-        (the BFS order puts each node after its parent)."""
-        parents = self._parents if self._parents is not None else self._bfs_parents()
-        routes = self._routes
-        if len(routes) < len(parents):
-            for n, p in parents.items():
-                if n not in routes:
-                    up = None if p is None else routes[p]
-                    routes[n] = (n, up, 1 if up is None else up[2] + 1)
-        return routes
-
     def parent_routes_of(self, refs: Iterable[str], *, limit: int = 3) -> list[list[Route]]:
         """:meth:`parent_routes` of each of ``refs``, in one pass (the routes of the whole
         shortest-path tree made once): what a check needs for every component with a finding."""
         if self.root is None:
             return [[] for _ in refs]
-        routes = self._tree_routes()
+        routes = self._tree()
         pred_of = self.graph._pred  # plain dicts: much faster than networkx's views
         out: list[list[Route]] = []
         append = out.append
@@ -230,17 +235,20 @@ class ProvenanceGraph:
             if len(pred) == 1:  # the one part that contains or uses it is on the shortest path
                 append([first])
                 continue
-            first_parent = up[0]
             if len(pred) == 2:  # common in package graphs: one other part uses it
                 a, b = pred
-                other_parent = b if a == first_parent else a
-                if other_parent not in routes:
+                other = routes.get(b if a == up[0] else a)
+                if other is None:
                     append([first])
                     continue
-                other = routes[other_parent]
-                if _passes(other, first):
+                # :func:`_passes` inline: whether the other part's route goes through ``ref``
+                depth = first[2]
+                node: Route | None = other
+                while node is not None and node[2] > depth:
+                    node = node[1]
+                if node is not None and node[0] == ref:
                     append([first])
-                elif other[2] + 1 < first[2]:
+                elif other[2] + 1 < depth:
                     append([(ref, other, other[2] + 1), first])
                 else:
                     append([first, (ref, other, other[2] + 1)])

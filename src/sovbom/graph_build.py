@@ -61,12 +61,23 @@ class _Built:
 
     g: Any  # nx.DiGraph
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
-    parent_of: dict[str, str] = field(default_factory=dict)
+    #: each component's label (:func:`sovbom.graph.label`), when made during the walk
+    labels: dict[str, str] = field(default_factory=dict)
+    #: nested component -> its container; None until :attr:`parent_of` is first asked for
+    #: (the fast path does not record it: found from ``doc`` then)
+    _parent_of: dict[str, str] | None = field(default_factory=dict)
+    doc: Mapping[str, Any] | None = None
     sub_boms: list[tuple[str, str]] = field(default_factory=list)
     problems: list[GraphProblem] = field(default_factory=list)
     #: True when every edge goes from a node to one registered after it (then there is no
     #: cycle); False when not, or not known
     forward: bool = False
+
+    @property
+    def parent_of(self) -> dict[str, str]:
+        if self._parent_of is None:
+            self._parent_of = nesting(self.doc or {})
+        return self._parent_of
 
 
 def _new_graph() -> Any:
@@ -81,14 +92,14 @@ def _new_graph() -> Any:
 def _fast(doc: Mapping[str, Any]) -> _Built:
     """The graph of a well-formed document; :class:`_Irregular` (or the KeyError, TypeError
     or AttributeError of an entry that is not what it should be) otherwise."""
-    b = _Built(_new_graph())
+    b = _Built(_new_graph(), _parent_of=None, doc=doc)
     # bom-ref -> (its successors, its predecessors, the bom-ref object, its number in the walk)
     slots: dict[str, tuple[dict[str, Any], dict[str, Any], str, int]] = {}
-    _fast_walk(doc, b, slots)
+    walked = _fast_walk(doc, b, slots)
     components = b.components
-    if "" in components or set(map(type, components)) != {str}:
+    if walked != len(components) or "" in components or set(map(type, components)) != {str}:
         raise _Irregular
-    b.g._node.update(dict.fromkeys(components, _NONE))
+    b.g._node = dict.fromkeys(components, _NONE)  # nothing in it yet, and no view made of it
     external = dict.fromkeys(url for _, url in b.sub_boms)
     _add_external(b.g, external)
     _add_edges(b.g, b.sub_boms)
@@ -101,9 +112,10 @@ def _fast_walk(
     doc: Mapping[str, Any],
     b: _Built,
     slots: dict[str, tuple[dict[str, Any], dict[str, Any], str, int]],
-) -> None:
-    """Every component registered as a node with its nesting edge, in walk order."""
-    components, parent_of, sub_boms = b.components, b.parent_of, b.sub_boms
+) -> int:
+    """Every component registered as a node with its nesting edge, in walk order; how many
+    were walked (more than registered: a bom-ref is used twice)."""
+    components, labels, sub_boms = b.components, b.labels, b.sub_boms
     succ, pred = b.g._succ, b.g._pred
     # one iterator per open ``components`` list, with the ref and successors of its holder
     # (none at the top)
@@ -121,15 +133,16 @@ def _fast_walk(
         items, parent, out = stack[-1]
         for comp in items:
             ref = comp["bom-ref"]
-            if ref in components:
-                raise _Irregular
-            components[ref] = comp
+            components[ref] = comp  # a bom-ref used twice: one entry for two walked (see _fast)
+            # its label while it is at hand (every report names the components it shows)
+            name = comp.get("name") or ref
+            version = comp.get("version")
+            labels[ref] = f"{name} {version}" if version else str(name)
             if out is None:
                 succ[ref], pred[ref] = s, p = {}, {}
             else:
                 succ[ref], pred[ref] = s, p = {}, {parent: _NONE}
                 out[ref] = _NONE
-                parent_of[ref] = parent
             slots[ref] = (s, p, ref, n)
             n += 1
             xrefs = comp.get("externalReferences")
@@ -143,6 +156,33 @@ def _fast_walk(
                 break  # its nested components first (depth first), then the rest
         else:
             stack.pop()
+    return n
+
+
+def nesting(doc: Mapping[str, Any]) -> dict[str, str]:
+    """Nested component -> the bom-ref of the component it is nested in, in walk order, for a
+    document the fast path took (every component an object with a bom-ref of its own)."""
+    out: dict[str, str] = {}
+    stack: list[tuple[Iterator[Any], str | None]] = []
+    top = doc.get("components")
+    if isinstance(top, list):
+        stack.append((iter(top), None))
+    metadata = doc.get("metadata")
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("component"), dict):
+        stack.append((iter((metadata["component"],)), None))
+    while stack:
+        items, parent = stack[-1]
+        for comp in items:
+            ref = comp["bom-ref"]
+            if parent is not None:
+                out[ref] = parent
+            children = comp.get("components")
+            if children:
+                stack.append((iter(children), ref))
+                break  # depth first, as the graph was built
+        else:
+            stack.pop()
+    return out
 
 
 def _fast_dependencies(
@@ -405,7 +445,15 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
     root = _root(doc, components)
     walked = {"metadata": doc.get("metadata"), "components": doc.get("components")}
     pg = ProvenanceGraph(
-        g, root, components, {}, problems, source, parent_of=b.parent_of, _walked=walked
+        g,
+        root,
+        components,
+        {},
+        problems,
+        source,
+        _labels=b.labels,
+        _parent_of=b._parent_of,
+        _walked=walked,
     )
     if root is None:
         pred = g._pred
@@ -424,7 +472,7 @@ def build_graph(doc: Mapping[str, Any], *, source: str = "") -> ProvenanceGraph:
     if not (b.forward or _acyclic(g._succ, g._pred)):
         _cycles(g, problems)
     if pg.root is not None:
-        reach = pg._bfs_parents()
+        reach = pg._tree()
         if not components.keys() <= reach.keys():
             problems.extend(
                 GraphProblem(

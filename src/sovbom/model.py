@@ -253,10 +253,11 @@ def _country(value: str) -> str | None:
         return found
 
 
-def _entity(component: Mapping[str, Any], key: str) -> tuple[str | None, str | None]:
-    entity = component.get(key)
+def _entity(entity: Any) -> tuple[str | None, str | None]:
+    """The name and country of a ``manufacturer`` or ``supplier`` (None, None when not an
+    object)."""
     # ``type(...) is dict`` first: parsed documents hold dicts, and the Mapping check is slow
-    if entity is None or (type(entity) is not dict and not isinstance(entity, Mapping)):
+    if type(entity) is not dict and not isinstance(entity, Mapping):
         return None, None
     name = entity.get("name")
     if not isinstance(name, str):
@@ -374,15 +375,18 @@ def _merge_origin_stages(
     return production + tuple(extra) if extra else production
 
 
-_PROP_FIELDS = {
-    tx.ORIGIN_COUNTRY: "origin",
-    tx.CDX_PROPOSED_ORIGIN: "origin2",
-    tx.PART_NUMBER: "part_number",
-    tx.CDX_SERIAL: "serial",
-    tx.CLASS: "cls",
-    tx.SLOT: "slot",
-    tx.CDX_LOCATION: "slot2",
+#: the properties :func:`provenance_of` reads, by their place in the values it keeps (the
+#: first value of each counts): the two origins, part number, serial, class and the two slots
+_PROP_INDEX = {
+    tx.ORIGIN_COUNTRY: 0,
+    tx.CDX_PROPOSED_ORIGIN: 1,
+    tx.PART_NUMBER: 2,
+    tx.CDX_SERIAL: 3,
+    tx.CLASS: 4,
+    tx.SLOT: 5,
+    tx.CDX_LOCATION: 6,
 }
+_NO_VALUES = (None,) * len(_PROP_INDEX)
 
 
 def provenance_of(component: Mapping[str, Any]) -> Provenance:
@@ -390,14 +394,14 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
 
     One pass over the properties (this runs once per component of 100k-component BOMs).
     """
-    found: dict[str, str] = {}
+    values: list[str | None] | None = None
     steps: dict[str, dict[str, str]] | None = None
     seen_by: list[str] | None = None
     props = component.get("properties")
     if props:
         prefix = tx.PRODUCTION_PREFIX
         seen_by_name = tx.SEEN_BY
-        fields = _PROP_FIELDS
+        index = _PROP_INDEX
         for p in props:
             if type(p) is not dict and not isinstance(p, Mapping):
                 continue
@@ -405,10 +409,12 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
             value = p.get("value")
             if not value or not isinstance(name, str) or not isinstance(value, str):
                 continue
-            key = fields.get(name)
-            if key is not None:
-                if key not in found:
-                    found[key] = value
+            at = index.get(name)
+            if at is not None:
+                if values is None:
+                    values = [None] * len(index)
+                if values[at] is None:
+                    values[at] = value
             elif name == seen_by_name:
                 if seen_by is None:
                     seen_by = []
@@ -419,26 +425,30 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
                     if steps is None:
                         steps = {}
                     steps.setdefault(step, {}).setdefault(fname, value)
-    manufacturer, manufacturer_country = (
-        _entity(component, "manufacturer") if "manufacturer" in component else (None, None)
-    )
+    origin, origin2, part_number, serial, cls, slot, slot2 = values or _NO_VALUES
+    entity = component.get("manufacturer")
+    manufacturer, manufacturer_country = (None, None) if entity is None else _entity(entity)
     if manufacturer is None and isinstance(component.get("author"), str):
         manufacturer = component["author"]
-    supplier, supplier_country = (
-        _entity(component, "supplier") if "supplier" in component else (None, None)
-    )
+    entity = component.get("supplier")
+    if type(entity) is dict:  # :func:`_entity` inline: nearly every package names its supplier
+        supplier = entity.get("name")
+        if not isinstance(supplier, str):
+            supplier = None
+        supplier_country = None
+        address = entity.get("address")
+        if address and (type(address) is dict or isinstance(address, Mapping)):
+            value = address.get("country")
+            if isinstance(value, str):
+                supplier_country = _country(value)
+    else:
+        supplier, supplier_country = (None, None) if entity is None else _entity(entity)
     production: tuple[ProductionStep, ...] = _steps(steps) if steps else ()
-    get = found.get
     if "origins" in component:
-        origin = _standard_origin(component) or get("origin") or get("origin2")
+        origin = _standard_origin(component) or origin or origin2
         production = _merge_origin_stages(production, component["origins"])
     else:
-        origin = get("origin") or get("origin2") if found else None
-    if found:
-        part_number, serial, cls = get("part_number"), get("serial"), get("cls")
-        slot = get("slot") or get("slot2")
-    else:
-        part_number = serial = cls = slot = None
+        origin = origin or origin2
     return Provenance(
         manufacturer,
         manufacturer_country,
@@ -448,7 +458,7 @@ def provenance_of(component: Mapping[str, Any]) -> Provenance:
         part_number,
         serial,
         cls,
-        slot,
+        slot or slot2,
         production,
         tuple(seen_by) if seen_by else (),
     )

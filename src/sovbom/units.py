@@ -50,7 +50,6 @@ class UnitNames:
         self._groups: dict[str, list[str]] | None = None
         self._names: dict[str, str] = {}
         self._units: dict[str, str] = {}
-        self._labels: dict[str, str] = {}  # each component's label, made with the groups
 
     @property
     def _pg(self) -> ProvenanceGraph:
@@ -74,17 +73,20 @@ class UnitNames:
 
     def names(self, refs: Iterable[str]) -> dict[str, str]:
         """The unit name of each of ``refs`` (a report's name table)."""
-        get = self._names.get
-        label_of = self._pg.label_of
+        pg = self._pg
+        labels = pg.labels()
         repeated = self._repeated()
-        labels = self._labels
         if not repeated:  # every label names one component: the names are the labels
-            return {ref: labels[ref] if ref in labels else label_of(ref) for ref in refs}
+            if not isinstance(refs, dict | list | tuple):
+                refs = list(refs)
+            # a ref that is no component (another BOM) is its own label
+            return dict(zip(refs, map(labels.get, refs, refs), strict=True))
+        get = self._names.get
         out: dict[str, str] = {}
         for ref in refs:
             name = get(ref)
             if name is None:
-                name = label_of(ref)
+                name = labels.get(ref) or pg.label_of(ref)
                 if name in repeated:
                     name = self._name(ref)
             out[ref] = name
@@ -103,14 +105,14 @@ class UnitNames:
     def _repeated(self) -> dict[str, list[str]]:
         """The components of each label that more than one component has."""
         if self._groups is None:
-            label_of = self._pg.label_of
-            refs = list(self._pg.components)
-            labels = [label_of(ref) for ref in refs]
-            self._labels = dict(zip(refs, labels, strict=True))
-            counts = Counter(labels)  # counted in C: most labels occur once
+            pg = self._pg
+            labels = pg.labels()
+            if len(labels) != len(pg.components):  # labels of other refs asked for: not these
+                labels = {ref: labels[ref] for ref in pg.components}
+            counts = Counter(labels.values())  # counted in C: most labels occur once
             groups: dict[str, list[str]] = {}
             if len(counts) < len(labels):
-                for ref, label in zip(refs, labels, strict=True):
+                for ref, label in labels.items():
                     if counts[label] > 1:
                         groups.setdefault(label, []).append(ref)
             self._groups = groups

@@ -3,7 +3,8 @@ that is.
 
 * :mod:`sovbom.policy.rules`: the rules as data (:data:`RULES`), severities and levels;
 * :mod:`sovbom.policy.config`: a :class:`Policy` and loading it (``schemas/policy.schema.json``);
-* :mod:`sovbom.policy.evaluate`: :func:`evaluate`, its :class:`Finding` and :class:`CheckResult`.
+* :mod:`sovbom.policy.evaluate`: :func:`evaluate`, its :class:`Finding` and :class:`CheckResult`;
+* :mod:`sovbom.policy.judge`: which rules each component raises (what :func:`evaluate` reads).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from sovbom.policy.evaluate import (
     ClassShare,
     Finding,
     VerificationContext,
-    effective_country,
     evaluate,
 )
+from sovbom.policy.judge import effective_country
 from sovbom.policy.rules import (
     EXEMPTABLE,
     FAIL_NEVER,

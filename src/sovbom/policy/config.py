@@ -78,6 +78,13 @@ class Exemption:
             )
         return lambda ref, component, prov: match(ref) is not None
 
+    def purl_match(self) -> Callable[[str], object] | None:
+        """The compiled pattern's ``match`` when the exemption matches on a purl alone (then a
+        run tests a component's purl without calling :meth:`matcher`), else None."""
+        if len(self.match) != 1 or "purl" not in self.match:
+            return None
+        return _glob(self.match["purl"]).match
+
     def covers(self, rule: Rule) -> bool:
         return self.rules is None or rule.value in self.rules
 

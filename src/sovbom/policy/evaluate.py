@@ -15,18 +15,16 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from sovbom.graph import route_refs
-from sovbom.model import Provenance, provenance_of
 from sovbom.policy.config import Exemption, Policy
+from sovbom.policy.judge import Hit, judge
 from sovbom.policy.rules import (
     LEVEL_LABELS,
     RULES,
     SEVERITY_LABELS,
-    ComponentCheck,
     Level,
     Rule,
     RuleSpec,
     Severity,
-    Subject,
 )
 
 if TYPE_CHECKING:
@@ -100,39 +98,76 @@ class Finding:
     def to_dict(self, path_ids: Sequence[int] | None = None) -> dict[str, Any]:
         """The finding as JSON; its ``paths`` spelled out as bom-refs, or given as ``path_ids``
         (indices into a report's path table, which stores each path once)."""
-        out: dict[str, Any] = {
-            "rule": _RULE_IDS[self.rule],
-            "severity": SEVERITY_LABELS[self.severity],
-            "message": self.message,
-        }
-        if self.ref is not None:
-            component: dict[str, Any] = {"bom-ref": self.ref}
-            if self.name is not None:
-                component["name"] = self.name
-            if self.type is not None:
-                component["type"] = self.type
-            if self.purl is not None:
-                component["purl"] = self.purl
-            if self.part_number is not None:
-                component["part_number"] = self.part_number
-            if self.serial is not None:
-                component["serial"] = self.serial
-            if self.cls is not None:
-                component["class"] = self.cls
-            component["countries"] = self.countries
-            if self.level is not None:
-                component["verification"] = LEVEL_LABELS[self.level]
-            out["component"] = component
         if path_ids is not None:
-            if path_ids:
-                out["paths"] = list(path_ids)
-        elif self.routes:
-            out["paths"] = self.paths
-        if self.json_path:
-            out["json_path"] = self.json_path
-        if self.exempted_by is not None:
-            out["exempted_by"] = self.exempted_by.to_dict()
-        return out
+            return finding_dict(self, list(path_ids) if path_ids else None)
+        return finding_dict(self, self.paths if self.routes else None)
+
+
+def finding_dict(f: Finding, paths: list[Any] | None) -> dict[str, Any]:
+    """:meth:`Finding.to_dict` with its ``paths`` given (left out when None or empty): what a
+    report calls per finding, its common shape built in one go."""
+    ref = f.ref
+    if ref is None:
+        out: dict[str, Any] = {
+            "rule": _RULE_IDS[f.rule],
+            "severity": SEVERITY_LABELS[f.severity],
+            "message": f.message,
+        }
+    else:
+        name, ctype, purl, cls, level = f.name, f.type, f.purl, f.cls, f.level
+        if (
+            name is None
+            or ctype is None
+            or purl is None
+            or cls is None
+            or level is None
+            or f.part_number is not None
+            or f.serial is not None
+        ):
+            component = _component_dict(f, ref)
+        else:  # a package's usual fields
+            component = {
+                "bom-ref": ref,
+                "name": name,
+                "type": ctype,
+                "purl": purl,
+                "class": cls,
+                "countries": f.countries,
+                "verification": LEVEL_LABELS[level],
+            }
+        out = {
+            "rule": _RULE_IDS[f.rule],
+            "severity": SEVERITY_LABELS[f.severity],
+            "message": f.message,
+            "component": component,
+        }
+    if paths:
+        out["paths"] = paths
+    if f.json_path:
+        out["json_path"] = f.json_path
+    if f.exempted_by is not None:
+        out["exempted_by"] = f.exempted_by.to_dict()
+    return out
+
+
+def _component_dict(f: Finding, ref: str) -> dict[str, Any]:
+    component: dict[str, Any] = {"bom-ref": ref}
+    if f.name is not None:
+        component["name"] = f.name
+    if f.type is not None:
+        component["type"] = f.type
+    if f.purl is not None:
+        component["purl"] = f.purl
+    if f.part_number is not None:
+        component["part_number"] = f.part_number
+    if f.serial is not None:
+        component["serial"] = f.serial
+    if f.cls is not None:
+        component["class"] = f.cls
+    component["countries"] = f.countries
+    if f.level is not None:
+        component["verification"] = LEVEL_LABELS[f.level]
+    return component
 
 
 @dataclass(slots=True)
@@ -176,13 +211,15 @@ class CheckResult:
         return total
 
     def worst(self) -> Severity | None:
-        counted = [f.severity for f in self.findings if f.counts]
+        counted = [f.severity for f in self.findings if f.exempted_by is None]  # f.counts
         return max(counted) if counted else None
 
     def fails(self, threshold: Severity | None) -> bool:
         """Whether a counted finding reaches ``threshold`` (never with None: report only)."""
-        worst = self.worst()
-        return threshold is not None and worst is not None and worst >= threshold
+        if threshold is None:
+            return False
+        # the first that reaches it answers (sorted findings: usually the first one)
+        return any(f.severity >= threshold and f.exempted_by is None for f in self.findings)
 
     def counts_by_severity(self) -> dict[str, int]:
         counts = [0] * len(Severity)
@@ -190,54 +227,6 @@ class CheckResult:
             if f.exempted_by is None:
                 counts[f.severity] += 1
         return {s.label: counts[s] for s in Severity}
-
-
-def effective_country(prov: Provenance) -> tuple[str | None, str]:
-    """The country a component is judged by, and why: origin first, then maker, then supplier."""
-    if prov.origin_country:
-        return prov.origin_country, "origin"
-    if prov.manufacturer_country:
-        return prov.manufacturer_country, "manufacturer"
-    if prov.supplier_country:
-        return prov.supplier_country, "supplier"
-    return None, "unknown"
-
-
-_Checks = tuple[tuple[Rule, ComponentCheck], ...]
-
-
-@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: one per run
-class _Terms:
-    """What the policy asks of one (type, class) of component: whether it is critical, the
-    rules that apply (those evaluated once per distinct value, and those read per component),
-    the verification level needed, and whether it counts towards the domestic shares."""
-
-    critical: bool
-    by_value: _Checks
-    per_component: _Checks
-    needed: Level
-    in_scope: bool
-
-
-def _terms(policy: Policy, ctype: str, cls: str | None) -> _Terms:
-    critical = policy.is_critical(ctype, cls)
-    in_scope = policy.in_origin_scope(ctype, cls)
-    specs = [
-        spec
-        for spec in RULES
-        if spec.component is not None
-        and (in_scope or not spec.origin_scoped)
-        and (policy.stages or not spec.stage_scoped)
-    ]
-    return _Terms(
-        critical,
-        tuple((spec.rule, spec.component) for spec in specs if spec.by_value and spec.component),
-        tuple(
-            (spec.rule, spec.component) for spec in specs if not spec.by_value and spec.component
-        ),
-        policy.required_level(ctype, cls, critical),
-        in_scope,
-    )
 
 
 def _graph_findings(pg: ProvenanceGraph, policy: Policy, spec: RuleSpec) -> Iterable[Finding]:
@@ -251,15 +240,6 @@ def _graph_findings(pg: ProvenanceGraph, policy: Policy, spec: RuleSpec) -> Iter
             ref=hit.ref,
             json_path=hit.json_path,
         )
-
-
-_RULE_ORDER = {spec.rule: i for i, spec in enumerate(RULES)}
-_LEVELS = tuple(Level)  # by value: DECLARED is 0 ... HARDWARE_VERIFIED is 3
-_HARDWARE, _VERIFIED = int(Level.HARDWARE_VERIFIED), int(Level.VERIFIED)
-assert all(lvl == i for i, lvl in enumerate(_LEVELS))
-_Raised = tuple[tuple[Rule, str], ...]
-#: a component's raised rules, whether it is critical, its ref, component, provenance and level
-_Hit = tuple[_Raised, bool, str, Mapping[str, Any], Provenance, Level]
 
 
 @dataclass(slots=True)
@@ -325,7 +305,7 @@ def evaluate(
 
     tally = _Tally(policy)
     stage_shares = StageShares(policy.domestic)
-    hits = _judge(pg, policy, context, tally, stage_shares)
+    hits = judge(pg, policy, context, tally, stage_shares)
     _FindingMaker(pg, policy, today, max_paths)(hits, findings)
     levels = {lvl.label: tally.levels[lvl] for lvl in Level}
     _sort(findings)
@@ -337,80 +317,6 @@ def evaluate(
         pg.root,
         stage_shares if stage_shares else None,
     )
-
-
-def _judge(
-    pg: ProvenanceGraph,
-    policy: Policy,
-    context: VerificationContext,
-    tally: _Tally,
-    stage_shares: StageShares,
-) -> list[_Hit]:
-    """The components with a finding, and the rules each raises; their levels, domestic shares
-    and production stages added to ``tally`` and ``stage_shares`` on the way."""
-    # per-run constants: the attestation level, and per (type, class) what the policy asks
-    base_level = (
-        Level.ATTESTED if context.attested_by & set(policy.attestation_roles) else Level.DECLARED
-    )
-    verified = context.verified
-    hardware = context.hardware
-    failures = context.hardware_failures
-    base = int(base_level)
-    terms_of: dict[tuple[str, str | None], _Terms] = {}
-    verdicts: dict[tuple[object, ...], _Raised] = {}
-    subject = Subject(policy.domestic, policy.approved, policy.denied, policy.require_origin)
-    subject.stages = policy.stages
-    subject.graph = pg
-    known = pg._provenance  # pg.provenance(ref), without a call per component
-    shares: dict[tuple[str, str | None], int] = {}  # (class, country) -> components
-    hits: list[_Hit] = []  # the components with a finding: their routes are found together
-    places: dict[tuple[str | None, ...], tuple[str | None, str, tuple[str, ...]]] = {}
-    for ref, comp in pg.components.items():
-        prov = known.get(ref)
-        if prov is None:
-            prov = known[ref] = provenance_of(comp)
-        ctype = comp.get("type") or "library"
-        if type(ctype) is not str:
-            ctype = str(ctype)
-        cls = prov.cls
-        terms = terms_of.get((ctype, cls))
-        if terms is None:
-            terms = terms_of[(ctype, cls)] = _terms(policy, ctype, cls)
-        # levels as ints in the hot path: an enum member hashes through a Python call
-        lv = _HARDWARE if ref in hardware else _VERIFIED if ref in verified else base
-        level = _LEVELS[lv]
-        tally.levels[lv] += 1
-        if prov.production:
-            stage_shares.add(prov)
-        # the country judged by, why, and every country tied to: once per distinct triple
-        where = (prov.origin_country, prov.manufacturer_country, prov.supplier_country)
-        place = None if prov.production else places.get(where)
-        if place is None:
-            place = (*effective_country(prov), prov.countries())
-            if not prov.production:
-                places[where] = place
-        country, basis, countries = place
-        prov._countries = countries
-        # shares are over what the policy's origin scope covers: out-of-scope components (an
-        # OS's packages under origin_scope [device, firmware]) have no origin to count
-        if terms.in_scope:
-            counted = (cls or ctype, country)  # counted here, added up once per value below
-            shares[counted] = shares.get(counted, 0) + 1
-        shortfall = failures.get(ref)
-        key = (terms, country, basis, countries, lv, shortfall)
-        raised = verdicts.get(key)
-        if raised is None or terms.per_component:
-            subject.prov, subject.ref, subject.country, subject.basis = prov, ref, country, basis
-            subject.level, subject.needed, subject.shortfall = level, terms.needed, shortfall
-            if raised is None:
-                raised = verdicts[key] = _raise(terms.by_value, subject)
-            if terms.per_component:
-                raised = _merge(raised, _raise(terms.per_component, subject))
-        if raised:
-            hits.append((raised, terms.critical, ref, comp, prov, level))
-    for (of_class, country), n in shares.items():
-        tally.share(of_class, country, n)
-    return hits
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str]:
@@ -432,22 +338,6 @@ def _sort(findings: list[Finding]) -> None:
     findings.sort(key=_BY_SEVERITY, reverse=True)  # reverse keeps a sort stable
 
 
-def _raise(checks: _Checks, subject: Subject) -> _Raised:
-    out = []
-    for rule, check in checks:
-        message = check(subject)
-        if message is not None:
-            out.append((rule, message))
-    return tuple(out)
-
-
-def _merge(first: _Raised, second: _Raised) -> _Raised:
-    """Both lists of raised rules, in the order of :data:`RULES`."""
-    if not first or not second:
-        return first or second
-    return tuple(sorted(first + second, key=lambda r: _RULE_ORDER[r[0]]))
-
-
 class _FindingMaker:
     """Makes the findings of one component: each with the exemption covering it (an expired
     exemption that would have covered one is itself a finding, once per component), its
@@ -458,7 +348,9 @@ class _FindingMaker:
         self.pg, self.policy, self.today, self.max_paths = pg, policy, today, max_paths
         self.severities: dict[tuple[Rule, bool], Severity] = {}
         self.exemptions = {
-            rule: tuple((ex, ex.matcher()) for ex in policy.exemptions if ex.covers(rule))
+            rule: tuple(
+                (ex, ex.matcher(), ex.purl_match()) for ex in policy.exemptions if ex.covers(rule)
+            )
             for rule in Rule
         }
 
@@ -468,50 +360,65 @@ class _FindingMaker:
             sev = self.severities[(rule, critical)] = self.policy.severity(rule, critical)
         return sev
 
-    def __call__(self, hits: Sequence[_Hit], out: list[Finding]) -> None:
+    def __call__(self, hits: Sequence[Hit], out: list[Finding]) -> None:
         """Append the findings of ``hits`` (each component's routes found in one pass)."""
         pg = self.pg
         all_routes = pg.parent_routes_of([hit[2] for hit in hits], limit=self.max_paths)
-        label_of = pg.label_of
+        labels = pg.labels()  # every component's, made once
         exemptions = self.exemptions
         severity = self.severities.get
         append = out.append
-        for (raised, critical, ref, comp, prov, level), routes in zip(
+        for (raised, critical, ref, comp, prov, level, ctype, purl), routes in zip(
             hits, all_routes, strict=True
         ):
-            purl = comp.get("purl")
+            if not isinstance(purl, str):
+                purl = None
+            if type(ctype) is not str:
+                ctype = str(ctype or "")
             # what every finding of the component says about it, read once
-            about = (
-                ref,
-                label_of(ref),
-                str(comp.get("type") or ""),
-                prov.cls,
-                purl if isinstance(purl, str) else None,
-                prov.part_number,
-                prov.serial,
-                prov.countries(),
-                level,
-                routes,
-            )
+            name, cls, countries = labels[ref], prov.cls, prov.countries()
+            part_number, serial = prov.part_number, prov.serial
             expired_reported: set[int] | None = None
             for rule, message in raised:
                 exemption = None
-                for ex, matches in exemptions[rule]:
-                    if not matches(ref, comp, prov):
+                for ex, matches, purl_match in exemptions[rule]:
+                    if purl_match is not None:  # matches(), without a call
+                        if purl is None or purl_match(purl) is None:
+                            continue
+                    elif not matches(ref, comp, prov):
                         continue
                     if ex.expires is not None and ex.expires < self.today:
                         if expired_reported is None:
                             expired_reported = set()
                         if ex.index not in expired_reported:
                             expired_reported.add(ex.index)
-                            append(self._expired(ex, critical, about))
+                            about = (ref, name, ctype, cls, purl, part_number, serial)
+                            append(self._expired(ex, critical, (*about, countries, level, routes)))
                         continue
                     exemption = ex
                     break
                 sev = severity((rule, critical))
                 if sev is None:
                     sev = self.severity(rule, critical)
-                append(Finding(rule, sev, message, *about, None, exemption))
+                append(
+                    Finding(
+                        rule,
+                        sev,
+                        message,
+                        ref,
+                        name,
+                        ctype,
+                        cls,
+                        purl,
+                        part_number,
+                        serial,
+                        countries,
+                        level,
+                        routes,
+                        None,
+                        exemption,
+                    )
+                )
 
     def _expired(self, ex: Exemption, critical: bool, about: tuple[Any, ...]) -> Finding:
         assert ex.expires is not None

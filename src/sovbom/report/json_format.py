@@ -75,6 +75,7 @@ def check_report_dict(
     """
     r = report.result
     total = r.total_share()
+    counts = r.counts_by_severity()  # the findings that count: the others are exempted
     out: dict[str, Any] = {
         "sovbom_report": "check",
         "format_version": format_version,
@@ -98,8 +99,8 @@ def check_report_dict(
         "verdict": report.verdict,
         "fail_on": report.fail_on,
         "summary": {
-            "findings": r.counts_by_severity(),
-            "exempted": sum(1 for f in r.findings if not f.counts),
+            "findings": counts,
+            "exempted": len(r.findings) - sum(counts.values()),
             "verification_levels": r.levels,
             "domestic_share": total.to_dict(),
             "domestic_share_scope": {
@@ -122,7 +123,7 @@ def check_report_dict(
         table = _PathTable()
         out["findings"] = table.findings(r.findings)
         out["path_nodes"] = table.nodes
-        refs = table.refs
+        refs = table.node_refs  # repeats: the names are a dict, each ref once, in order
     from sovbom.units import UnitNames
 
     # a label shared by several units names the unit
@@ -141,20 +142,32 @@ def check_report_dict(
 
 class _PathTable:
     """Routes (:data:`sovbom.graph.Route`) as a table of ``{"ref", "parent"}`` nodes, each
-    route once: linear in the number of distinct routes, however long the paths."""
+    route once: linear in the number of distinct routes, however long the paths.
+
+    The nodes are kept as two parallel lists (ref, parent) while the findings are read, and made
+    into the report's objects in one pass at the end (:attr:`nodes`)."""
 
     def __init__(self) -> None:
-        self.nodes: list[dict[str, Any]] = []
-        #: the refs of the nodes, each once, in order of first appearance
-        self.refs: dict[str, None] = {}
+        #: each node's ref and parent node, in order of first appearance
+        self.node_refs: list[str] = []
+        self._parents: list[int | None] = []
         self._index: dict[int, int] = {}  # id(route) -> node; the findings keep the routes alive
+
+    @property
+    def nodes(self) -> list[dict[str, Any]]:
+        return [{"ref": r, "parent": p} for r, p in zip(self.node_refs, self._parents, strict=True)]
 
     def findings(self, findings: Iterable[Finding]) -> list[dict[str, Any]]:
         """The findings as JSON, their routes given as node ids (new nodes added in order)."""
-        index, nodes, refs = self._index, self.nodes, self.refs
+        from sovbom.policy.evaluate import finding_dict
+
+        index = self._index
         get = index.get
+        refs, parents = self.node_refs, self._parents
+        add_ref, add_parent = refs.append, parents.append
         _id = id
-        out = []
+        out: list[dict[str, Any]] = []
+        append = out.append
         for f in findings:
             ids = []
             for route in f.routes:
@@ -162,27 +175,21 @@ class _PathTable:
                 found = get(key)
                 if found is None:
                     up = route[1]
-                    parent = None if up is None else get(_id(up))
-                    if parent is None and up is not None:
-                        found = self._add_chain(route)
-                    else:  # the common case: a new node whose parent is known
-                        index[key] = found = len(nodes)
-                        ref = route[0]
-                        nodes.append({"ref": ref, "parent": parent})
-                        refs[ref] = None
+                    if up is None:
+                        parent = None
+                    else:  # usually known: a route's parent is the route of a part above it
+                        parent = get(_id(up))
+                        if parent is None:
+                            parent = self._add_chain(up)
+                    index[key] = found = len(refs)
+                    add_ref(route[0])
+                    add_parent(parent)
                 ids.append(found)
-            out.append(f.to_dict(ids))
+            append(finding_dict(f, ids))
         return out
 
-    def _add(self, route: Route, parent: int | None) -> int:
-        nodes = self.nodes
-        self._index[id(route)] = at = len(nodes)
-        ref = route[0]
-        nodes.append({"ref": ref, "parent": parent})
-        self.refs[ref] = None
-        return at
-
     def _add_chain(self, route: Route) -> int:
+        """Add ``route`` and those of its ancestors not in the table yet, root first."""
         get = self._index.get
         chain = [route]
         node = route[1]
@@ -193,8 +200,12 @@ class _PathTable:
                 break
             chain.append(node)
             node = node[1]
+        refs, parents = self.node_refs, self._parents
         for n in reversed(chain):
-            found = self._add(n, found)
+            self._index[id(n)] = at = len(refs)
+            refs.append(n[0])
+            parents.append(found)
+            found = at
         assert found is not None
         return found
 
