@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.delivery.compare import compare_parts
-from sovbom.delivery.extract import Part, extract
+from sovbom.delivery.doc_templates import extract_shared
+from sovbom.delivery.extract import Part
 from sovbom.delivery.match import norm_id
 from sovbom.delivery.model import (
     Comparison,
@@ -187,9 +188,9 @@ def assess(
     result.observed_notes = list(observed_notes)
     if signature is None or not signature.ok or observed_doc is None:
         return result
-    eroot, eparts, _ = extract(expected.doc)
+    eroot, eparts, _ = extract_shared(expected.doc)
     comparison = compare_parts(
-        (eroot, eparts), extract(observed_doc), tolerances_of(policy), companies=companies
+        (eroot, eparts), extract_shared(observed_doc), tolerances_of(policy), companies=companies
     )
     result.comparison = comparison
     result.fingerprint = fingerprint(

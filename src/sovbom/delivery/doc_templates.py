@@ -1,0 +1,206 @@
+""":func:`~sovbom.delivery.extract.extract` for the servers of a shipment: documents that differ
+from server to server only in their serials are read once.
+
+The servers of a shipment are built from a few templates: their factory HBOMs (and their observed
+inventories) are the same document but for the serial number of each part. A document seen twice
+(by the bom-ref of its server, and the shape of its top level) becomes a *template*: a private
+copy, what :func:`extract` read from it, and where each device's serial property is. A document is
+then read by taking the serial entries at those places, putting them into the copy, and comparing
+the copy with the document as a whole (compiled code): equal, the template's parts are the
+document's, with their serials; different, the document is read as :func:`extract` reads it.
+
+Either way the result is the one :func:`extract` gives: the parts are new objects (their firmware
+lists too); the firmware objects are shared, as :func:`extract` shares them. The documents read
+are never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from sovbom.delivery.extract import Firmware, Part, _serial, _serial_at, extract
+
+_SERIAL_NAME = "cdx:device:serialNumber"
+
+#: (number of top-level components, bom-refs of the server and the first of them) -> a template;
+#: None: seen once (a template is made the second time, so that a single document pays nothing
+#: for it); False: the document seen cannot be a template.
+_TEMPLATES: dict[tuple[Any, ...], _Template | bool | None] = {}
+_UNSEEN = object()
+#: Keys remembered at most (templates are a copy of their document each).
+TEMPLATE_KEYS = 16
+#: Documents with more devices than this are not made templates (a server has a few hundred).
+MAX_DEVICES = 5_000
+#: A template that failed this many documents in a row is dropped (made again when next seen).
+MAX_MISSES = 2
+
+Extracted = tuple[Part | None, list[Part], list[Firmware]]
+
+
+@dataclass(slots=True)
+class _Template:
+    """A private copy of a document and what :func:`extract` read from it."""
+
+    root: Any  # metadata.component (a dict)
+    top: Any  # components (a list)
+    #: the nodes holding devices whose serial is read, by their path of indices from the
+    #: document's [root, *top] (their children are their ``components``; the path of one index
+    #: names [root, *top] itself, as the parent of the root and the top-level components)
+    parents: list[tuple[int, ...]]
+    #: one per device whose serial is read: its parent's index in ``parents``, its index among
+    #: the parent's children, where its serial entry is in its properties, those properties in
+    #: the copy
+    serials: list[tuple[int, int, int, list[Any]]]
+    #: whether the first of ``rows`` is the server's part
+    server: bool
+    #: what extract read: each part's fields, its firmware, and the index in ``serials`` of its
+    #: serial (-1: its own, read with the rest)
+    rows: list[tuple[Any, ...]]
+    #: firmware of no known part
+    loose: tuple[Firmware, ...]
+    misses: int = 0
+
+
+def _key(root: Any, top: Any) -> tuple[Any, ...] | None:
+    if root.__class__ is not dict or top.__class__ is not list:
+        return None
+    refs = [root.get("bom-ref")]
+    refs.extend(c.get("bom-ref") if c.__class__ is dict else None for c in top[:8])
+    return (len(top), *(r if r.__class__ is str else None for r in refs))
+
+
+def extract_shared(doc: Mapping[str, Any]) -> Extracted:
+    """:func:`~sovbom.delivery.extract.extract`, reading the documents a shipment repeats but for
+    their serials once (see the module's documentation)."""
+    metadata = doc.get("metadata")
+    root = metadata.get("component") if isinstance(metadata, Mapping) else None
+    top: Any = doc.get("components")
+    key = _key(root, top)
+    if key is None:
+        return extract(doc)
+    t: object = _TEMPLATES.get(key, _UNSEEN)
+    if isinstance(t, _Template):
+        out = _read(t, root, top)
+        if out is not None:
+            t.misses = 0
+            return out
+        t.misses += 1
+        if t.misses >= MAX_MISSES:
+            _TEMPLATES[key] = None
+        return extract(doc)
+    read = extract(doc)
+    if t is _UNSEEN:
+        if len(_TEMPLATES) >= TEMPLATE_KEYS:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = None
+    elif t is None:
+        _TEMPLATES[key] = _template(root, top, read) or False
+    return read
+
+
+def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
+    """The document's parts when it is the template's but for its serials, else None."""
+    nodes: list[Any] = [root, *top]
+    kids: list[Any] = []
+    values: list[Any] = []
+    try:
+        for path in t.parents:
+            at: Any = nodes
+            for i in path:
+                at = at[i]["components"]
+            if at.__class__ is not list:
+                return None
+            kids.append(at)
+        for parent, i, k, props in t.serials:
+            entry = kids[parent][i]["properties"][k]
+            if entry.__class__ is not dict or entry.get("name") != _SERIAL_NAME:
+                return None
+            props[k] = entry  # the copy's own list: the serial entry is not compared
+            values.append(entry.get("value"))
+    except (LookupError, TypeError):
+        return None
+    if root != t.root or top != t.top:
+        return None
+    serials = [_serial(v) for v in values]
+    parts = [
+        Part(ref, name, cls, maker, model, pn, serial if at < 0 else serials[at], revision, slot,
+             bus, list(firmware) if firmware else [])
+        for ref, name, cls, maker, model, pn, serial, revision, slot, bus, firmware, at in t.rows
+    ]  # fmt: skip
+    if t.server:
+        return parts[0], parts[1:], list(t.loose)
+    return None, parts, list(t.loose)
+
+
+def _template(root: Any, top: list[Any], read: Extracted) -> _Template | None:
+    """A template of a document (None when it cannot be one)."""
+    server, rest, loose = read
+    if len(rest) >= MAX_DEVICES:
+        return None
+    devices = _devices(root, top)
+    if devices is None:
+        return None
+    try:
+        copy = orjson.loads(orjson.dumps([root, top]))
+    except (orjson.JSONEncodeError, orjson.JSONDecodeError):
+        return None
+    if copy != [root, top]:  # not plain JSON (NaN, or a value orjson writes otherwise)
+        return None
+    parts = [server, *rest] if server is not None else list(rest)
+    at = {p.ref: i for i, p in enumerate(parts)}
+    slot_of = [-1] * len(parts)
+    parents: dict[tuple[int, ...], int] = {}
+    serials: list[tuple[int, int, int, list[Any]]] = []
+    nodes = [copy[0], *copy[1]]
+    for path in devices:
+        kids: Any = nodes
+        for i in path[:-1]:
+            kids = kids[i]["components"]
+        comp = kids[path[-1]]
+        ref = comp.get("bom-ref")
+        props = comp.get("properties")
+        where = at.pop(ref, None) if ref.__class__ is str and ref else None
+        if where is None or props.__class__ is not list:
+            continue  # not read (a later device of its bom-ref), or no serial entry to read
+        k = _serial_at(props)
+        if k is not None:
+            slot_of[where] = len(serials)
+            parent = parents.setdefault(path[:-1], len(parents))
+            serials.append((parent, path[-1], k, props))
+    rows = [
+        (p.ref, p.name, p.cls, p.manufacturer, p.model, p.part_number, p.serial, p.revision,
+         p.slot, p.bus, tuple(p.firmware), s)
+        for p, s in zip(parts, slot_of, strict=True)
+    ]  # fmt: skip
+    return _Template(copy[0], copy[1], list(parents), serials, server is not None, rows,
+                     tuple(loose))  # fmt: skip
+
+
+def _devices(root: Any, top: list[Any]) -> list[tuple[int, ...]] | None:
+    """The path (see ``_Template``) of every device of a document, in the order extract walks
+    them; None when a component has a name that is no string (extract writes such names as
+    their text, which equal values need not share: 1 and 1.0)."""
+    out: list[tuple[int, ...]] = []
+    stack: list[tuple[tuple[int, ...], Any]] = [((i + 1,), c) for i, c in enumerate(top)]
+    stack.reverse()
+    stack.append(((0,), root))
+    while stack:
+        path, comp = stack.pop()
+        if comp.__class__ is not dict:
+            continue
+        name = comp.get("name")
+        if name is not None and name.__class__ is not str:
+            return None
+        if comp.get("type") == "device":
+            out.append(path)
+        children = comp.get("components")
+        if children and isinstance(children, list):
+            stack.extend((path + (i,), c) for i, c in reversed(list(enumerate(children))))
+    return out
+
+
+__all__ = ["MAX_DEVICES", "TEMPLATE_KEYS", "extract_shared"]
