@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.delivery.compare import compare_parts
-from sovbom.delivery.doc_templates import extract_shared
+from sovbom.delivery.doc_templates import Extracted, extract_shared
 from sovbom.delivery.extract import Part
 from sovbom.delivery.match import norm_id
 from sovbom.delivery.model import (
@@ -171,6 +171,7 @@ def assess(
     companies: SupplierRegistry | None = None,
     hardware: HardwareReport | None = None,
     expected_sha256: str | None = None,
+    extracted: tuple[tuple[Part | None, list[Part]], Extracted] | None = None,
 ) -> DeliveryResult:
     """Compare and check one server whose signature was verified (or give its failed verdict).
 
@@ -181,6 +182,8 @@ def assess(
     the parts that proved their identity are hardware-verified, and a part the factory bound an
     identity to that does not prove it fails the delivery.
     ``expected_sha256``: the SHA-256 of ``expected.raw`` when the caller computed it already.
+    ``extracted``: what :func:`~sovbom.delivery.extract.extract` reads from the expected
+    document (the server and its parts) and from the observed one, when read already.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     result = _result(server, expected, signature, observed, policy, fail_on, expected_sha256)
@@ -188,10 +191,11 @@ def assess(
     result.observed_notes = list(observed_notes)
     if signature is None or not signature.ok or observed_doc is None:
         return result
-    eroot, eparts, _ = extract_shared(expected.doc)
-    comparison = compare_parts(
-        (eroot, eparts), extract_shared(observed_doc), tolerances_of(policy), companies=companies
-    )
+    if extracted is None:
+        eroot, eparts, _ = extract_shared(expected.doc)
+        extracted = ((eroot, eparts), extract_shared(observed_doc))
+    (eroot, eparts), found = extracted
+    comparison = compare_parts((eroot, eparts), found, tolerances_of(policy), companies=companies)
     result.comparison = comparison
     result.fingerprint = fingerprint(
         expected,

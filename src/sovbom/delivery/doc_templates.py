@@ -22,9 +22,11 @@ from typing import Any
 
 import orjson
 
+from sovbom import taxonomy as tx
+from sovbom._io import check_json_depth
 from sovbom.delivery.extract import Firmware, Part, _serial, _serial_at, extract
 
-_SERIAL_NAME = "cdx:device:serialNumber"
+_SERIAL_NAME = tx.CDX_SERIAL
 
 #: (number of top-level components, bom-refs of the server and the first of them) -> a template;
 #: None: seen once (a template is made the second time, so that a single document pays nothing
@@ -62,6 +64,9 @@ class _Template:
     rows: list[tuple[Any, ...]]
     #: firmware of no known part
     loose: tuple[Firmware, ...]
+    #: whether its document's nesting was checked when the template was made (its serials are
+    #: strings: a document equal to it but for those nests as it does)
+    checked: bool
     misses: int = 0
 
 
@@ -73,33 +78,55 @@ def _key(root: Any, top: Any) -> tuple[Any, ...] | None:
     return (len(top), *(r if r.__class__ is str else None for r in refs))
 
 
-def extract_shared(doc: Mapping[str, Any]) -> Extracted:
+def extract_shared(doc: Mapping[str, Any], *, unchecked: str | None = None) -> Extracted:
     """:func:`~sovbom.delivery.extract.extract`, reading the documents a shipment repeats but for
-    their serials once (see the module's documentation)."""
+    their serials once (see the module's documentation).
+
+    ``unchecked``: the document (parsed with ``check_depth=False``) is named ``unchecked`` and
+    its nesting not checked yet: it is checked here (:func:`~sovbom._io.check_json_depth`, an
+    InputError when too deep) before anything reads it, only where it is not a template's."""
     metadata = doc.get("metadata")
     root = metadata.get("component") if isinstance(metadata, Mapping) else None
     top: Any = doc.get("components")
     key = _key(root, top)
     if key is None:
+        if unchecked is not None:
+            check_json_depth(doc, unchecked)
         return extract(doc)
     t: object = _TEMPLATES.get(key, _UNSEEN)
     if isinstance(t, _Template):
         out = _read(t, root, top)
         if out is not None:
             t.misses = 0
+            if unchecked is not None:
+                _check_rest(doc, unchecked, t.checked)
             return out
         t.misses += 1
         if t.misses >= MAX_MISSES:
             _TEMPLATES[key] = None
-        return extract(doc)
+    if unchecked is not None:
+        check_json_depth(doc, unchecked)
     read = extract(doc)
     if t is _UNSEEN:
         if len(_TEMPLATES) >= TEMPLATE_KEYS:
             _TEMPLATES.clear()
         _TEMPLATES[key] = None
     elif t is None:
-        _TEMPLATES[key] = _template(root, top, read) or False
+        _TEMPLATES[key] = _template(root, top, read, checked=unchecked is not None) or False
     return read
+
+
+def _check_rest(doc: Mapping[str, Any], source: str, template_checked: bool) -> None:
+    """The nesting of a document equal to a template but for its serials (strings): its server
+    and components nest as the template's, checked when it was made; the rest is checked."""
+    if not template_checked:
+        check_json_depth(doc, source)
+        return
+    rest = {k: v for k, v in doc.items() if k != "components"}
+    metadata = rest.get("metadata")
+    if metadata.__class__ is dict:
+        rest["metadata"] = {k: v for k, v in metadata.items() if k != "component"}
+    check_json_depth(rest, source)
 
 
 def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
@@ -117,10 +144,15 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
             kids.append(at)
         for parent, i, k, props in t.serials:
             entry = kids[parent][i]["properties"][k]
-            if entry.__class__ is not dict or entry.get("name") != _SERIAL_NAME:
-                return None
+            if (
+                entry.__class__ is not dict
+                or len(entry) != 2
+                or entry.get("name") != _SERIAL_NAME
+                or (value := entry.get("value")).__class__ is not str
+            ):
+                return None  # (a name and a string: the entry nests no deeper than the copy's)
             props[k] = entry  # the copy's own list: the serial entry is not compared
-            values.append(entry.get("value"))
+            values.append(value)
     except (LookupError, TypeError):
         return None
     if root != t.root or top != t.top:
@@ -136,7 +168,7 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
     return None, parts, list(t.loose)
 
 
-def _template(root: Any, top: list[Any], read: Extracted) -> _Template | None:
+def _template(root: Any, top: list[Any], read: Extracted, *, checked: bool) -> _Template | None:
     """A template of a document (None when it cannot be one)."""
     server, rest, loose = read
     if len(rest) >= MAX_DEVICES:
@@ -177,7 +209,7 @@ def _template(root: Any, top: list[Any], read: Extracted) -> _Template | None:
         for p, s in zip(parts, slot_of, strict=True)
     ]  # fmt: skip
     return _Template(copy[0], copy[1], list(parents), serials, server is not None, rows,
-                     tuple(loose))  # fmt: skip
+                     tuple(loose), checked)  # fmt: skip
 
 
 def _devices(root: Any, top: list[Any]) -> list[tuple[int, ...]] | None:
