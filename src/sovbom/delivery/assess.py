@@ -122,9 +122,16 @@ def fingerprint(
     if root is not None and root.serial:
         serials[norm_id(root.serial)] = f"server serial {root.serial}"
     for p in parts:
-        if p.serial:
-            where = f" at {p.slot or p.bus}" if p.slot or p.bus else ""
-            serials.setdefault(norm_id(p.serial), f"serial {p.serial} of {p.name}{where}")
+        serial = p.serial
+        if serial:
+            key = "".join(serial.split()).casefold()  # norm_id, inlined (a shipment has millions)
+            if key not in serials:
+                where = p.slot or p.bus
+                serials[key] = (
+                    f"serial {serial} of {p.name} at {where}"
+                    if where
+                    else f"serial {serial} of {p.name}"
+                )
     return Fingerprint(expected_sha256 or sha256_hex(expected.raw), observed_sha256, serials)
 
 

@@ -19,6 +19,7 @@ out as if every full fingerprint had been kept.
 from __future__ import annotations
 
 import hashlib
+import sys
 from array import array
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -129,10 +130,19 @@ class ServerKeys:
 
 
 def keys_of(fp: Fingerprint) -> ServerKeys:
+    blake2b = hashlib.blake2b
+    # serial_key of each serial, as array("Q") holds them: their digests are the little-endian
+    # bytes of the keys
+    packed = b"".join([blake2b(s.encode(), digest_size=8).digest() for s in fp.serials])
+    if sys.byteorder != "little":
+        keys = array("Q")
+        keys.frombytes(packed)
+        keys.byteswap()
+        packed = keys.tobytes()
     return ServerKeys(
         bytes.fromhex(fp.expected_sha256),
         bytes.fromhex(fp.observed_sha256) if fp.observed_sha256 else None,
-        array("Q", map(serial_key, fp.serials)).tobytes(),
+        packed,
     )
 
 
@@ -172,10 +182,11 @@ class DuplicateIndex:
                 self._found.update((first, index))
         packed = array("Q")
         packed.frombytes(keys.serials)
+        buckets, owners = self._keys, self._owners
         for key in packed:
             bucket = key >> 56
-            self._keys[bucket].append(key)
-            self._owners[bucket].append(index)
+            buckets[bucket].append(key)
+            owners[bucket].append(index)
 
     def digests(self, index: int) -> tuple[bytes, bytes | None] | None:
         """The digests the server had when it was added."""

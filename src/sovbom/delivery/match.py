@@ -85,6 +85,8 @@ def match_parts(
     """Match ``expected`` parts with ``observed`` ones (see the module's documentation)."""
     m = Matching(observed)
     _by_serial(m, expected)
+    if not m.left:  # every part matched by its serial: the other passes would match none
+        return m
     _by_location(m, "slot", unique=any_document)
     _by_location(m, "bus-address", unique=any_document)
     _by_class(m)

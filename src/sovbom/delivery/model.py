@@ -213,7 +213,14 @@ class Comparison:
         """Declared fields of matched parts that the observed inventory did not give."""
         if self.unverified_count is not None:
             return self.unverified_count
-        return sum(len(p.unverified) for p in self.parts)
+        total = 0
+        for p in self.parts:
+            n = 0
+            for f in p.fields:
+                if f.status is _NOT_OBSERVED:
+                    n += 1
+            total += len(p.unverified) if n > 1 else n  # (two may name one field)
+        return total
 
     @property
     def identity_ok(self) -> bool:
@@ -226,9 +233,9 @@ class Comparison:
     def counts(self) -> dict[str, int]:
         if self.summary_counts is not None:
             return dict(self.summary_counts)
-        out = {str(s): 0 for s in PartStatus}
+        out = dict.fromkeys(_PART_STATUS_TEXT.values(), 0)
         for p in self.parts:
-            out[str(p.status)] += 1
+            out[_PART_STATUS_TEXT[p.status]] += 1
         return out
 
     @property
