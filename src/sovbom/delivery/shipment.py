@@ -151,6 +151,11 @@ def verify_server(
     if not signature.ok:
         return assess(inputs.server, expected, signature, None, None, policy=policy,
                       fail_on=fail_on, today=today, expected_sha256=digest)  # fmt: skip
+    # Without policy or identity checks nothing reads the documents once their parts are read:
+    # each is let go then (its memory reused by what follows, still in the processor's caches).
+    lean = policy is None and hardware is None
+    if lean:
+        expected, data = _parts_only(expected), b""
     if inputs.observed is not None:
         raw = read_bytes(inputs.observed)
         loaded = _parse(raw, display_name(inputs.observed))
@@ -158,6 +163,8 @@ def verify_server(
         found = extract_shared(doc, unchecked=loaded.source)
         info = SourceInfo(loaded.source, sha256_hex(raw))
         complete, notes = observed_complete(doc)
+        if lean:
+            doc, loaded, raw = {}, _parts_only(loaded), b""
     else:
         from sovbom.collect.hardware import HardwareSources, collect_hardware
 
@@ -171,6 +178,13 @@ def verify_server(
         observed_notes=notes, policy=policy, fail_on=fail_on, today=today, hardware=identity,
         expected_sha256=digest, extracted=((eroot, eparts), found),
     )  # fmt: skip
+
+
+def _parts_only(loaded: LoadedBom) -> LoadedBom:
+    """``loaded`` with only what a delivery without policy reads of it besides its parts (its
+    serial number)."""
+    serial = loaded.doc.get("serialNumber")
+    return replace(loaded, doc={} if serial is None else {"serialNumber": serial}, raw=b"")
 
 
 def _parse(data: bytes, name: str) -> LoadedBom:
