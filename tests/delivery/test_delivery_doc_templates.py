@@ -61,8 +61,8 @@ def _fresh() -> Iterator[None]:
 
 
 def _template() -> None:
-    extract_shared(_doc("T1"))
-    extract_shared(_doc("T2"))  # seen twice: a template
+    extract_shared(_doc("T1"), "doc.cdx.json")
+    extract_shared(_doc("T2"), "doc.cdx.json")  # seen twice: a template
     assert any(isinstance(t, templates._Template) for t in templates._TEMPLATES.values())
 
 
@@ -96,6 +96,10 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
         "hashes"
     ][0].update(content="cd" * 32),
     "another document serial number": lambda d: d.update(serialNumber="urn:uuid:x"),
+    "keys in another order": lambda d: d["components"][0]["components"].__setitem__(
+        0, dict(reversed(_dimm(d).items()))
+    ),
+    "a number for a string": lambda d: _dimm(d)["properties"][2].update(value=1.0),
 }
 
 
@@ -105,10 +109,10 @@ def test_a_document_reads_as_extract_reads_it(variant: str) -> None:
     changed = _doc("N")
     VARIANTS[variant](changed)
     kept = copy.deepcopy(changed)
-    assert repr(extract_shared(changed)) == repr(extract(copy.deepcopy(changed)))
+    assert repr(extract_shared(changed, "doc.cdx.json")) == repr(extract(copy.deepcopy(changed)))
     assert changed == kept  # never changed
     # and the template again, after the change
-    assert repr(extract_shared(_doc("M"))) == repr(extract(_doc("M")))
+    assert repr(extract_shared(_doc("M"), "doc.cdx.json")) == repr(extract(_doc("M")))
 
 
 def test_the_template_reads_a_document_differing_only_in_its_serials() -> None:
@@ -117,14 +121,14 @@ def test_the_template_reads_a_document_differing_only_in_its_serials() -> None:
     real = templates.extract
     templates.extract = lambda doc: calls.append(doc) or real(doc)
     try:
-        server, parts, loose = extract_shared(_doc("N"))
+        server, parts, loose = extract_shared(_doc("N"), "doc.cdx.json")
     finally:
         templates.extract = real
     assert calls == []  # not read component by component
     assert server is not None and server.serial == "N-SRV"
     assert [p.serial for p in parts] == ["N-MB", "N-D0", "N-D1", "N-BMC", "N-PSU"]
     assert [f.ref for f in parts[3].firmware] == ["fw:bmc"]
-    _, again, _ = extract_shared(_doc("O"))
+    _, again, _ = extract_shared(_doc("O"), "doc.cdx.json")
     assert again[3].firmware is not parts[3].firmware  # each part its own list
     assert loose == []
 
@@ -134,11 +138,11 @@ def test_a_template_failing_documents_in_a_row_is_made_again() -> None:
     other = [_doc("X") for _ in range(templates.MAX_MISSES)]
     for d in other:
         _dimm(d)["name"] = "another kind of part"
-        extract_shared(d)
+        extract_shared(d, "doc.cdx.json")
     assert set(templates._TEMPLATES.values()) == {None}
-    extract_shared(other[0])  # made again from this kind
+    extract_shared(other[0], "doc.cdx.json")  # made again from this kind
     _dimm(changed := _doc("Y"))["name"] = "another kind of part"
-    assert repr(extract_shared(changed)) == repr(extract(copy.deepcopy(changed)))
+    assert repr(extract_shared(changed, "doc.cdx.json")) == repr(extract(copy.deepcopy(changed)))
 
 
 def _deep(levels: int) -> Any:
@@ -161,13 +165,13 @@ DEEP: dict[str, Callable[[dict[str, Any]], None]] = {
 @pytest.mark.parametrize("templated", [False, True])
 def test_a_document_too_deep_is_refused_wherever(where: str, templated: bool) -> None:
     if templated:
-        extract_shared(_doc("T1"), unchecked="t1")
-        extract_shared(_doc("T2"), unchecked="t2")
+        extract_shared(_doc("T1"), "t1")
+        extract_shared(_doc("T2"), "t2")
     deep = _doc("N")
     DEEP[where](deep)
     with pytest.raises(InputError, match="nested deeper"):
-        extract_shared(deep, unchecked="deep.cdx.json")
-    assert repr(extract_shared(_doc("M"), unchecked="m")) == repr(extract(_doc("M")))
+        extract_shared(deep, "deep.cdx.json")
+    assert repr(extract_shared(_doc("M"), "m")) == repr(extract(_doc("M")))
 
 
 class _Verifier:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.delivery.compare import compare_parts
-from sovbom.delivery.doc_templates import Extracted, extract_shared
-from sovbom.delivery.extract import Part
+from sovbom.delivery.doc_templates import Extracted
+from sovbom.delivery.extract import Part, extract
 from sovbom.delivery.match import norm_id
 from sovbom.delivery.model import (
     Comparison,
@@ -199,8 +199,8 @@ def assess(
     if signature is None or not signature.ok or observed_doc is None:
         return result
     if extracted is None:
-        eroot, eparts, _ = extract_shared(expected.doc)
-        extracted = ((eroot, eparts), extract_shared(observed_doc))
+        eroot, eparts, _ = extract(expected.doc)
+        extracted = ((eroot, eparts), extract(observed_doc))
     (eroot, eparts), found = extracted
     comparison = compare_parts((eroot, eparts), found, tolerances_of(policy), companies=companies)
     result.comparison = comparison

@@ -3,15 +3,21 @@ from server to server only in their serials are read once.
 
 The servers of a shipment are built from a few templates: their factory HBOMs (and their observed
 inventories) are the same document but for the serial number of each part. A document seen twice
-(by the bom-ref of its server, and the shape of its top level) becomes a *template*: a private
-copy, what :func:`extract` read from it, and where each device's serial property is. A document is
-then read by taking the serial entries at those places, putting them into the copy, and comparing
-the copy with the document as a whole (compiled code): equal, the template's parts are the
-document's, with their serials; different, the document is read as :func:`extract` reads it.
+(by the bom-refs of its server and first components, and their number) becomes a *template*: what
+:func:`extract` read from it, where each device's serial entry is, and its server and components
+as JSON with those entries masked. A document is then read by taking its serial entries at those
+places and writing its server and components with them masked (compiled code): the same text, the
+template's parts are the document's, with their serials; another, the document is read as
+:func:`extract` reads it.
 
 Either way the result is the one :func:`extract` gives: the parts are new objects (their firmware
-lists too); the firmware objects are shared, as :func:`extract` shares them. The documents read
-are never changed.
+lists too); the firmware objects are shared, as :func:`extract` shares them. The documents are
+left as they were read (their entries are masked only while written).
+
+The documents are as :func:`~sovbom.cyclonedx.reader.parse_bom` reads them (JSON values: the
+same text is the same values), their nesting not checked yet: it is checked here, before anything
+else reads them, and for a document equal to a template only in what the template does not
+cover.
 """
 
 from __future__ import annotations
@@ -27,13 +33,15 @@ from sovbom._io import check_json_depth
 from sovbom.delivery.extract import Firmware, Part, _serial, _serial_at, extract
 
 _SERIAL_NAME = tx.CDX_SERIAL
+#: What a serial entry is written as in a template's text.
+_MASK = {"name": _SERIAL_NAME, "value": ""}
 
 #: (number of top-level components, bom-refs of the server and the first of them) -> a template;
 #: None: seen once (a template is made the second time, so that a single document pays nothing
 #: for it); False: the document seen cannot be a template.
 _TEMPLATES: dict[tuple[Any, ...], _Template | bool | None] = {}
 _UNSEEN = object()
-#: Keys remembered at most (templates are a copy of their document each).
+#: Keys remembered at most.
 TEMPLATE_KEYS = 16
 #: Documents with more devices than this are not made templates (a server has a few hundred).
 MAX_DEVICES = 5_000
@@ -45,18 +53,18 @@ Extracted = tuple[Part | None, list[Part], list[Firmware]]
 
 @dataclass(slots=True)
 class _Template:
-    """A private copy of a document and what :func:`extract` read from it."""
+    """What :func:`extract` read from a document, and the document's text but for its serials."""
 
-    root: Any  # metadata.component (a dict)
-    top: Any  # components (a list)
+    #: the document's server and components, ``[metadata.component, components]``, as JSON with
+    #: the serial entries below masked
+    text: bytes
     #: the nodes holding devices whose serial is read, by their path of indices from the
     #: document's [root, *top] (their children are their ``components``; the path of one index
     #: names [root, *top] itself, as the parent of the root and the top-level components)
     parents: list[tuple[int, ...]]
     #: one per device whose serial is read: its parent's index in ``parents``, its index among
-    #: the parent's children, where its serial entry is in its properties, those properties in
-    #: the copy
-    serials: list[tuple[int, int, int, list[Any]]]
+    #: the parent's children, where its serial entry is in its properties
+    serials: list[tuple[int, int, int]]
     #: whether the first of ``rows`` is the server's part
     server: bool
     #: what extract read: each part's fields, its firmware, and the index in ``serials`` of its
@@ -64,9 +72,6 @@ class _Template:
     rows: list[tuple[Any, ...]]
     #: firmware of no known part
     loose: tuple[Firmware, ...]
-    #: whether its document's nesting was checked when the template was made (its serials are
-    #: strings: a document equal to it but for those nests as it does)
-    checked: bool
     misses: int = 0
 
 
@@ -78,50 +83,42 @@ def _key(root: Any, top: Any) -> tuple[Any, ...] | None:
     return (len(top), *(r if r.__class__ is str else None for r in refs))
 
 
-def extract_shared(doc: Mapping[str, Any], *, unchecked: str | None = None) -> Extracted:
-    """:func:`~sovbom.delivery.extract.extract`, reading the documents a shipment repeats but for
-    their serials once (see the module's documentation).
-
-    ``unchecked``: the document (parsed with ``check_depth=False``) is named ``unchecked`` and
-    its nesting not checked yet: it is checked here (:func:`~sovbom._io.check_json_depth`, an
-    InputError when too deep) before anything reads it, only where it is not a template's."""
+def extract_shared(doc: Mapping[str, Any], source: str) -> Extracted:
+    """:func:`~sovbom.delivery.extract.extract` of a document read from ``source`` by
+    ``parse_bom(check_depth=False)``, reading the documents a shipment repeats but for their
+    serials once (see the module's documentation). A document nested too deeply is an
+    InputError (:func:`~sovbom._io.check_json_depth`)."""
     metadata = doc.get("metadata")
     root = metadata.get("component") if isinstance(metadata, Mapping) else None
     top: Any = doc.get("components")
     key = _key(root, top)
     if key is None:
-        if unchecked is not None:
-            check_json_depth(doc, unchecked)
+        check_json_depth(doc, source)
         return extract(doc)
     t: object = _TEMPLATES.get(key, _UNSEEN)
     if isinstance(t, _Template):
         out = _read(t, root, top)
         if out is not None:
             t.misses = 0
-            if unchecked is not None:
-                _check_rest(doc, unchecked, t.checked)
+            _check_rest(doc, source)
             return out
         t.misses += 1
         if t.misses >= MAX_MISSES:
             _TEMPLATES[key] = None
-    if unchecked is not None:
-        check_json_depth(doc, unchecked)
+    check_json_depth(doc, source)
     read = extract(doc)
     if t is _UNSEEN:
         if len(_TEMPLATES) >= TEMPLATE_KEYS:
             _TEMPLATES.clear()
         _TEMPLATES[key] = None
     elif t is None:
-        _TEMPLATES[key] = _template(root, top, read, checked=unchecked is not None) or False
+        _TEMPLATES[key] = _template(root, top, read) or False
     return read
 
 
-def _check_rest(doc: Mapping[str, Any], source: str, template_checked: bool) -> None:
-    """The nesting of a document equal to a template but for its serials (strings): its server
-    and components nest as the template's, checked when it was made; the rest is checked."""
-    if not template_checked:
-        check_json_depth(doc, source)
-        return
+def _check_rest(doc: Mapping[str, Any], source: str) -> None:
+    """The nesting of a document equal to a template but for its serial strings: its server and
+    components nest as the template's (checked when it was made); the rest is checked."""
     rest = {k: v for k, v in doc.items() if k != "components"}
     metadata = rest.get("metadata")
     if metadata.__class__ is dict:
@@ -133,6 +130,8 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
     """The document's parts when it is the template's but for its serials, else None."""
     nodes: list[Any] = [root, *top]
     kids: list[Any] = []
+    where: list[Any] = []
+    entries: list[Any] = []
     values: list[Any] = []
     try:
         for path in t.parents:
@@ -142,20 +141,22 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
             if at.__class__ is not list:
                 return None
             kids.append(at)
-        for parent, i, k, props in t.serials:
-            entry = kids[parent][i]["properties"][k]
+        for parent, i, k in t.serials:
+            props = kids[parent][i]["properties"]
+            entry = props[k]
             if (
                 entry.__class__ is not dict
                 or len(entry) != 2
                 or entry.get("name") != _SERIAL_NAME
                 or (value := entry.get("value")).__class__ is not str
             ):
-                return None  # (a name and a string: the entry nests no deeper than the copy's)
-            props[k] = entry  # the copy's own list: the serial entry is not compared
+                return None  # (a name and a string: the entry nests as the template's)
+            where.append(props)
+            entries.append(entry)
             values.append(value)
     except (LookupError, TypeError):
         return None
-    if root != t.root or top != t.top:
+    if _masked_text(root, top, t.serials, where) != t.text:
         return None
     serials = [_serial(v) for v in values]
     parts = [
@@ -168,54 +169,65 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
     return None, parts, list(t.loose)
 
 
-def _template(root: Any, top: list[Any], read: Extracted, *, checked: bool) -> _Template | None:
+def _masked_text(
+    root: Any, top: list[Any], serials: list[tuple[int, int, int]], where: list[Any]
+) -> bytes | None:
+    """The server and components as JSON, with the serial entries at ``serials`` (in the
+    property lists ``where``) masked; None when they cannot be written."""
+    kept = [props[k] for (_, _, k), props in zip(serials, where, strict=True)]
+    try:
+        for (_, _, k), props in zip(serials, where, strict=True):
+            props[k] = _MASK
+        return orjson.dumps([root, top])
+    except orjson.JSONEncodeError:
+        return None
+    finally:
+        for (_, _, k), props, entry in zip(serials, where, kept, strict=True):
+            props[k] = entry
+
+
+def _template(root: Any, top: list[Any], read: Extracted) -> _Template | None:
     """A template of a document (None when it cannot be one)."""
     server, rest, loose = read
     if len(rest) >= MAX_DEVICES:
-        return None
-    devices = _devices(root, top)
-    if devices is None:
-        return None
-    try:
-        copy = orjson.loads(orjson.dumps([root, top]))
-    except (orjson.JSONEncodeError, orjson.JSONDecodeError):
-        return None
-    if copy != [root, top]:  # not plain JSON (NaN, or a value orjson writes otherwise)
         return None
     parts = [server, *rest] if server is not None else list(rest)
     at = {p.ref: i for i, p in enumerate(parts)}
     slot_of = [-1] * len(parts)
     parents: dict[tuple[int, ...], int] = {}
-    serials: list[tuple[int, int, int, list[Any]]] = []
-    nodes = [copy[0], *copy[1]]
-    for path in devices:
+    serials: list[tuple[int, int, int]] = []
+    where: list[Any] = []
+    nodes = [root, *top]
+    for path in _devices(root, top):
         kids: Any = nodes
         for i in path[:-1]:
             kids = kids[i]["components"]
         comp = kids[path[-1]]
         ref = comp.get("bom-ref")
         props = comp.get("properties")
-        where = at.pop(ref, None) if ref.__class__ is str and ref else None
-        if where is None or props.__class__ is not list:
+        found = at.pop(ref, None) if ref.__class__ is str and ref else None
+        if found is None or props.__class__ is not list:
             continue  # not read (a later device of its bom-ref), or no serial entry to read
         k = _serial_at(props)
         if k is not None:
-            slot_of[where] = len(serials)
+            slot_of[found] = len(serials)
             parent = parents.setdefault(path[:-1], len(parents))
-            serials.append((parent, path[-1], k, props))
+            serials.append((parent, path[-1], k))
+            where.append(props)
+    text = _masked_text(root, top, serials, where)
+    if text is None:
+        return None
     rows = [
         (p.ref, p.name, p.cls, p.manufacturer, p.model, p.part_number, p.serial, p.revision,
          p.slot, p.bus, tuple(p.firmware), s)
         for p, s in zip(parts, slot_of, strict=True)
     ]  # fmt: skip
-    return _Template(copy[0], copy[1], list(parents), serials, server is not None, rows,
-                     tuple(loose), checked)  # fmt: skip
+    return _Template(text, list(parents), serials, server is not None, rows, tuple(loose))
 
 
-def _devices(root: Any, top: list[Any]) -> list[tuple[int, ...]] | None:
+def _devices(root: Any, top: list[Any]) -> list[tuple[int, ...]]:
     """The path (see ``_Template``) of every device of a document, in the order extract walks
-    them; None when a component has a name that is no string (extract writes such names as
-    their text, which equal values need not share: 1 and 1.0)."""
+    them."""
     out: list[tuple[int, ...]] = []
     stack: list[tuple[tuple[int, ...], Any]] = [((i + 1,), c) for i, c in enumerate(top)]
     stack.reverse()
@@ -224,9 +236,6 @@ def _devices(root: Any, top: list[Any]) -> list[tuple[int, ...]] | None:
         path, comp = stack.pop()
         if comp.__class__ is not dict:
             continue
-        name = comp.get("name")
-        if name is not None and name.__class__ is not str:
-            return None
         if comp.get("type") == "device":
             out.append(path)
         children = comp.get("components")

@@ -33,7 +33,7 @@ from sovbom.delivery.duplicates import (
     keys_of,
     restrict,
 )
-from sovbom.delivery.extract import observed_complete
+from sovbom.delivery.extract import extract, observed_complete
 from sovbom.delivery.model import DeliveryResult, SourceInfo
 from sovbom.delivery.report_dir import write_staged
 from sovbom.errors import InputError, SovbomError
@@ -145,7 +145,7 @@ def verify_server(
     expected = _parse(data, display_name(inputs.expected))
     # extracted first: the document's nesting is checked there (only where it differs from the
     # documents the shipment repeats, see doc_templates)
-    eroot, eparts, _ = extract_shared(expected.doc, unchecked=expected.source)
+    eroot, eparts, _ = extract_shared(expected.doc, expected.source)
     digest = sha256_hex(data)  # once: the signature's, the report's and the fingerprint's
     signature = check_signature(verifier, data, expected.source, inputs.bundle, sha256=digest)
     if not signature.ok:
@@ -160,7 +160,7 @@ def verify_server(
         raw = read_bytes(inputs.observed)
         loaded = _parse(raw, display_name(inputs.observed))
         doc: Mapping[str, Any] = loaded.doc
-        found = extract_shared(doc, unchecked=loaded.source)
+        found = extract_shared(doc, loaded.source)
         info = SourceInfo(loaded.source, sha256_hex(raw))
         complete, notes = observed_complete(doc)
         if lean:
@@ -170,7 +170,7 @@ def verify_server(
 
         collected = collect_hardware(HardwareSources(inputs.sources))
         doc, complete, notes = collected.doc, collected.complete, collected.notes
-        found = extract_shared(doc)
+        found = extract(doc)
         info = SourceInfo(", ".join(sorted(inputs.sources.values())))
     identity = server_identity(inputs, expected.doc, doc, hardware)
     return assess(
