@@ -168,7 +168,7 @@ class PartResult:
             "found_ref": self.found_ref,
             "matched_by": self.matched_by,
             "location": self.location,
-            "fields": [f.to_dict() for f in self.fields],
+            "fields": list(map(FieldCheck.to_dict, self.fields)),
             "unverified": self.unverified,
         }
 
