@@ -30,7 +30,8 @@ import orjson
 
 from sovbom import taxonomy as tx
 from sovbom._io import check_json_depth
-from sovbom.delivery.extract import Firmware, Part, _serial, _serial_at, extract
+from sovbom.delivery.extract import Firmware, Part, _serial_at, extract
+from sovbom.placeholders import is_placeholder
 
 _SERIAL_NAME = tx.CDX_SERIAL
 #: What a serial entry is written as in a template's text.
@@ -131,7 +132,6 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
     nodes: list[Any] = [root, *top]
     kids: list[Any] = []
     where: list[Any] = []
-    entries: list[Any] = []
     values: list[Any] = []
     try:
         for path in t.parents:
@@ -152,13 +152,13 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
             ):
                 return None  # (a name and a string: the entry nests as the template's)
             where.append(props)
-            entries.append(entry)
             values.append(value)
     except (LookupError, TypeError):
         return None
     if _masked_text(root, top, t.serials, where) != t.text:
         return None
-    serials = [_serial(v) for v in values]
+    # extract's _serial of each (strings, stripped; placeholders are no serial)
+    serials = [None if not s or is_placeholder(s) else s for s in map(str.strip, values)]
     parts = [
         Part(ref, name, cls, maker, model, pn, serial if at < 0 else serials[at], revision, slot,
              bus, list(firmware) if firmware else [])
