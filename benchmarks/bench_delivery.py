@@ -336,7 +336,7 @@ import orjson
 steps = [("_work", "sovbom.delivery.shipment"), ("verify_server", "sovbom.delivery.shipment"),
          ("read_bytes", "sovbom.delivery.shipment"), ("parse_bom", "sovbom.delivery.shipment"),
          ("check_signature", "sovbom.delivery.shipment"), ("assess", "sovbom.delivery.shipment"),
-         ("extract", "sovbom.delivery.assess"), ("compare_parts", "sovbom.delivery.assess"),
+         ("extract_shared", "sovbom.delivery.shipment"), ("compare_parts", "sovbom.delivery.assess"),
          ("fingerprint", "sovbom.delivery.assess"), ("delivery_result_dict",
          "sovbom.report.json_format"), ("_dump", "sovbom.report.json_format"),
          ("write_staged", "sovbom.delivery.shipment"), ("keys_of", "sovbom.delivery.shipment")]

@@ -230,10 +230,11 @@ def _json_error_location(data: bytes, pos: int) -> str:
     return f"line {line} column {col}"
 
 
-def parse_json(data: bytes, source: str) -> Any:
+def parse_json(data: bytes, source: str, *, check_depth: bool = True) -> Any:
     """Parse JSON bytes; a syntax error names the file, the line and the column.
 
-    Documents nested deeper than :data:`MAX_JSON_DEPTH` are refused.
+    Documents nested deeper than :data:`MAX_JSON_DEPTH` are refused (``check_depth=False``: the
+    caller checks, :func:`check_json_depth`, before anything else reads the document).
     """
     doc = _parse_shallow(data)
     if doc is not _NOT_SHALLOW:
@@ -257,7 +258,7 @@ def parse_json(data: bytes, source: str) -> Any:
         raise InputError(
             f"malformed JSON: {e.msg}", source=source, location=_json_error_location(data, e.pos)
         ) from e
-    if isinstance(doc, dict | list):
+    if check_depth and isinstance(doc, dict | list):
         check_json_depth(doc, source)
     return doc
 

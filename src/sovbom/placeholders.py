@@ -80,7 +80,8 @@ def is_placeholder(value: str | None) -> bool:
     v = value.strip()
     if v.lower() in _PLACEHOLDERS:
         return True
-    return bool(_ALL_SAME.match(v))
+    # _ALL_SAME, without the regular expression for what it cannot match (most values)
+    return len(v) >= 4 and v.count(v[0]) == len(v) and bool(_ALL_SAME.match(v))
 
 
 def clean(value: str | None) -> str | None:

@@ -29,8 +29,11 @@ class LoadedBom:
     raw: bytes
 
 
-def parse_bom(data: bytes, source: str) -> LoadedBom:
-    """Parse CycloneDX bytes (JSON or XML, sniffed from the first character)."""
+def parse_bom(data: bytes, source: str, *, check_depth: bool = True) -> LoadedBom:
+    """Parse CycloneDX bytes (JSON or XML, sniffed from the first character).
+
+    ``check_depth=False``: a JSON document's nesting is left for the caller to check
+    (:func:`~sovbom._io.check_json_depth`) before anything else reads it."""
     head = data[:64].lstrip()[:1] or data.lstrip()[:1]  # no copy of a large document
     version: object
     if head == b"<":
@@ -40,7 +43,7 @@ def parse_bom(data: bytes, source: str) -> LoadedBom:
     else:
         if not head:  # empty or only white space
             raise InputError("empty file, expected a CycloneDX document", source=source)
-        parsed = parse_json(data, source)
+        parsed = parse_json(data, source, check_depth=check_depth)
         if not isinstance(parsed, dict):
             raise NotCycloneDXError(
                 "not a CycloneDX document: expected a JSON object (a CycloneDX BOM),"

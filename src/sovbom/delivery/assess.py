@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sovbom._io import display_name, read_bytes
 from sovbom.cyclonedx.reader import LoadedBom
 from sovbom.delivery.compare import compare_parts
+from sovbom.delivery.doc_templates import Extracted
 from sovbom.delivery.extract import Part, extract
 from sovbom.delivery.match import norm_id
 from sovbom.delivery.model import (
@@ -121,9 +122,16 @@ def fingerprint(
     if root is not None and root.serial:
         serials[norm_id(root.serial)] = f"server serial {root.serial}"
     for p in parts:
-        if p.serial:
-            where = f" at {p.slot or p.bus}" if p.slot or p.bus else ""
-            serials.setdefault(norm_id(p.serial), f"serial {p.serial} of {p.name}{where}")
+        serial = p.serial
+        if serial:
+            key = "".join(serial.split()).casefold()  # norm_id, inlined (a shipment has millions)
+            if key not in serials:
+                where = p.slot or p.bus
+                serials[key] = (
+                    f"serial {serial} of {p.name} at {where}"
+                    if where
+                    else f"serial {serial} of {p.name}"
+                )
     return Fingerprint(expected_sha256 or sha256_hex(expected.raw), observed_sha256, serials)
 
 
@@ -170,6 +178,7 @@ def assess(
     companies: SupplierRegistry | None = None,
     hardware: HardwareReport | None = None,
     expected_sha256: str | None = None,
+    extracted: tuple[tuple[Part | None, list[Part]], Extracted] | None = None,
 ) -> DeliveryResult:
     """Compare and check one server whose signature was verified (or give its failed verdict).
 
@@ -180,6 +189,8 @@ def assess(
     the parts that proved their identity are hardware-verified, and a part the factory bound an
     identity to that does not prove it fails the delivery.
     ``expected_sha256``: the SHA-256 of ``expected.raw`` when the caller computed it already.
+    ``extracted``: what :func:`~sovbom.delivery.extract.extract` reads from the expected
+    document (the server and its parts) and from the observed one, when read already.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     result = _result(server, expected, signature, observed, policy, fail_on, expected_sha256)
@@ -187,10 +198,11 @@ def assess(
     result.observed_notes = list(observed_notes)
     if signature is None or not signature.ok or observed_doc is None:
         return result
-    eroot, eparts, _ = extract(expected.doc)
-    comparison = compare_parts(
-        (eroot, eparts), extract(observed_doc), tolerances_of(policy), companies=companies
-    )
+    if extracted is None:
+        eroot, eparts, _ = extract(expected.doc)
+        extracted = ((eroot, eparts), extract(observed_doc))
+    (eroot, eparts), found = extracted
+    comparison = compare_parts((eroot, eparts), found, tolerances_of(policy), companies=companies)
     result.comparison = comparison
     result.fingerprint = fingerprint(
         expected,

@@ -237,9 +237,21 @@ class _Comparer:
 
     def pair(self, e: Part, o: Part, how: str, observed_label: str) -> PartResult:
         """The result for a matched pair: matched, drifted or substituted."""
-        shape = self.shape(e, o)
+        pairs = self.pairs
+        if pairs is None:
+            shape = self._shape(e, o)
+        else:  # :meth:`shape`, inlined (a shipment compares millions of pairs)
+            efw, ofw = e.firmware, o.firmware
+            key = (e.cls, e.manufacturer, e.model, e.part_number, e.revision, o.manufacturer,
+                   o.model, o.part_number, o.revision, len(efw), *map(id, efw), *map(id, ofw))  # fmt: skip
+            held = pairs.get(key)
+            if held is None:
+                held = (self._shape(e, o), (*efw, *ofw))  # the ids stay theirs
+                if len(pairs) < PAIRS_LIMIT:
+                    pairs[key] = held
+            shape = held[0]
         before, after, identity_bad, other_bad, compared, unobserved, firmware_ok = shape
-        serial = self.check("serial", e.serial, o.serial)
+        serial = self._check("serial", e.serial, o.serial, None)
         st = serial.status
         if st is _MISMATCH:
             identity_bad = True

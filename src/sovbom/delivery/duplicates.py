@@ -19,9 +19,11 @@ out as if every full fingerprint had been kept.
 from __future__ import annotations
 
 import hashlib
+import sys
 from array import array
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from sovbom.delivery.model import DeliveryResult, Fingerprint
 
@@ -119,20 +121,40 @@ def serial_key(serial: str) -> int:
     return int.from_bytes(hashlib.blake2b(serial.encode(), digest_size=8).digest(), "little")
 
 
+#: Serial keys are kept in this many buckets (by their top bits), each sorted out on its own.
+_BUCKETS = 16
+_SHIFT_IN_TOP_BYTE = 8 - (_BUCKETS - 1).bit_length()
+
+
 @dataclass(frozen=True, slots=True)
 class ServerKeys:
     """What the index keeps of one server: digests and serial keys (packed)."""
 
     expected: bytes
     observed: bytes | None
-    serials: bytes  # array("Q") of serial_key values
+    #: the serial_key values, array("Q") of each bucket (by their top bits, see
+    #: :class:`DuplicateIndex`): the process that reads the server sorts them out
+    serials: tuple[bytes, ...]
 
 
 def keys_of(fp: Fingerprint) -> ServerKeys:
+    blake2b = hashlib.blake2b
+    # serial_key of each serial as array("Q") holds it: its digest, the key's little-endian bytes
+    buckets: list[list[bytes]] = [[] for _ in range(_BUCKETS)]
+    for s in fp.serials:
+        digest = blake2b(s.encode(), digest_size=8).digest()
+        buckets[digest[7] >> _SHIFT_IN_TOP_BYTE].append(digest)
+    packed = [b"".join(b) for b in buckets]
+    if sys.byteorder != "little":
+        for i, chunk in enumerate(packed):
+            keys = array("Q")
+            keys.frombytes(chunk)
+            keys.byteswap()
+            packed[i] = keys.tobytes()
     return ServerKeys(
         bytes.fromhex(fp.expected_sha256),
         bytes.fromhex(fp.observed_sha256) if fp.observed_sha256 else None,
-        array("Q", map(serial_key, fp.serials)).tobytes(),
+        tuple(packed),
     )
 
 
@@ -140,10 +162,6 @@ def restrict(fp: Fingerprint, shared: Collection[int]) -> Fingerprint:
     """``fp`` with only the serials whose key is in ``shared`` (the others are unique)."""
     serials = {s: what for s, what in fp.serials.items() if serial_key(s) in shared}
     return Fingerprint(fp.expected_sha256, fp.observed_sha256, serials)
-
-
-#: Serial keys are kept in this many buckets (by their top byte), each sorted out on its own.
-_BUCKETS = 256
 
 
 class DuplicateIndex:
@@ -170,12 +188,10 @@ class DuplicateIndex:
             first = seen.setdefault(digest, index)
             if first != index:
                 self._found.update((first, index))
-        packed = array("Q")
-        packed.frombytes(keys.serials)
-        for key in packed:
-            bucket = key >> 56
-            self._keys[bucket].append(key)
-            self._owners[bucket].append(index)
+        for bucket, chunk in enumerate(keys.serials):
+            if chunk:
+                self._keys[bucket].frombytes(chunk)
+                self._owners[bucket].extend(repeat(index, len(chunk) // 8))
 
     def digests(self, index: int) -> tuple[bytes, bytes | None] | None:
         """The digests the server had when it was added."""

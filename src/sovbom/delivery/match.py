@@ -85,6 +85,8 @@ def match_parts(
     """Match ``expected`` parts with ``observed`` ones (see the module's documentation)."""
     m = Matching(observed)
     _by_serial(m, expected)
+    if not m.left:  # every part matched by its serial: the other passes would match none
+        return m
     _by_location(m, "slot", unique=any_document)
     _by_location(m, "bus-address", unique=any_document)
     _by_class(m)
@@ -94,16 +96,21 @@ def match_parts(
 
 
 def _by_serial(m: Matching, expected: Sequence[Part]) -> None:
+    # norm_id and Matching.take inlined: a shipment matches millions of parts
     index: dict[str, int] = {}
+    setdefault = index.setdefault
     for i, o in enumerate(m.observed):
         if o.serial:
-            index.setdefault(norm_id(o.serial), i)
+            setdefault("".join(o.serial.split()).casefold(), i)
+    observed, used, pairs, left = m.observed, m.used, m.pairs, m.left
+    get = index.get
     for e in expected:
-        hit = index.get(norm_id(e.serial)) if e.serial else None
-        if hit is not None and hit not in m.used:
-            m.take(e, hit, "serial")
+        hit = get("".join(e.serial.split()).casefold()) if e.serial else None
+        if hit is not None and hit not in used:
+            used.add(hit)
+            pairs.append((e, observed[hit], "serial"))
         else:
-            m.left.append(e)
+            left.append(e)
 
 
 def _by_location(m: Matching, kind: str, *, unique: bool = False) -> None:

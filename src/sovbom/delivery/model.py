@@ -59,7 +59,7 @@ class Verdict(StrEnum):
     FAIL = "fail"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class FieldCheck:
     """One compared field: what the signed HBOM declares and what was found.
 
@@ -75,6 +75,25 @@ class FieldCheck:
     note: str | None = None
     #: :meth:`to_dict`'s result, made once (a shared check is rendered in every server's report)
     _as_dict: dict[str, Any] | None = _field(default=None, init=False, repr=False, compare=False)
+
+    def __init__(
+        self,
+        field: str,
+        expected: str | None,
+        found: str | None,
+        status: FieldStatus,
+        firmware: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        # the slots set directly (a frozen class's generated __init__ goes through
+        # object.__setattr__ for each: a shipment makes a check per part and server)
+        _SET_FIELD(self, field)
+        _SET_EXPECTED(self, expected)
+        _SET_FOUND(self, found)
+        _SET_STATUS(self, status)
+        _SET_FIRMWARE(self, firmware)
+        _SET_NOTE(self, note)
+        _SET_AS_DICT(self, None)
 
     def to_dict(self) -> dict[str, Any]:
         """The check as a report shows it; the same (unmodifiable by convention) dict each call."""
@@ -105,6 +124,9 @@ class FieldCheck:
 
 
 _CHECK_FIELDS = ("field", "expected", "found", "status", "firmware", "note")
+_SET_FIELD, _SET_EXPECTED, _SET_FOUND, _SET_STATUS, _SET_FIRMWARE, _SET_NOTE, _SET_AS_DICT = (
+    FieldCheck.__dict__[name].__set__ for name in (*_CHECK_FIELDS, "_as_dict")
+)
 
 
 @dataclass(slots=True)
@@ -146,7 +168,7 @@ class PartResult:
             "found_ref": self.found_ref,
             "matched_by": self.matched_by,
             "location": self.location,
-            "fields": [f.to_dict() for f in self.fields],
+            "fields": list(map(FieldCheck.to_dict, self.fields)),
             "unverified": self.unverified,
         }
 
@@ -191,7 +213,14 @@ class Comparison:
         """Declared fields of matched parts that the observed inventory did not give."""
         if self.unverified_count is not None:
             return self.unverified_count
-        return sum(len(p.unverified) for p in self.parts)
+        total = 0
+        for p in self.parts:
+            n = 0
+            for f in p.fields:
+                if f.status is _NOT_OBSERVED:
+                    n += 1
+            total += len(p.unverified) if n > 1 else n  # (two may name one field)
+        return total
 
     @property
     def identity_ok(self) -> bool:
@@ -204,9 +233,9 @@ class Comparison:
     def counts(self) -> dict[str, int]:
         if self.summary_counts is not None:
             return dict(self.summary_counts)
-        out = {str(s): 0 for s in PartStatus}
+        out = dict.fromkeys(_PART_STATUS_TEXT.values(), 0)
         for p in self.parts:
-            out[str(p.status)] += 1
+            out[_PART_STATUS_TEXT[p.status]] += 1
         return out
 
     @property

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from sovbom._io import display_name, read_bytes
 from sovbom._parallel import worker_count
-from sovbom.cyclonedx.reader import parse_bom
+from sovbom.cyclonedx.reader import LoadedBom, parse_bom
 from sovbom.delivery.assess import assess, check_signature, sha256_hex
+from sovbom.delivery.doc_templates import extract_shared
 from sovbom.delivery.duplicates import (
     DuplicateIndex,
     ServerKeys,
@@ -32,10 +33,10 @@ from sovbom.delivery.duplicates import (
     keys_of,
     restrict,
 )
-from sovbom.delivery.extract import observed_complete
+from sovbom.delivery.extract import extract, observed_complete
 from sovbom.delivery.model import DeliveryResult, SourceInfo
 from sovbom.delivery.report_dir import write_staged
-from sovbom.errors import InputError
+from sovbom.errors import InputError, SovbomError
 
 if TYPE_CHECKING:
     from sovbom.identity import ChainValidator, HardwareReport
@@ -141,30 +142,59 @@ def verify_server(
     With ``hardware`` (a chain validator over the hardware trust anchors, shared by every
     server) the server's identity evidence is verified too (:func:`server_identity`)."""
     data = read_bytes(inputs.expected)
-    expected = parse_bom(data, display_name(inputs.expected))
+    expected = _parse(data, display_name(inputs.expected))
+    # extracted first: the document's nesting is checked there (only where it differs from the
+    # documents the shipment repeats, see doc_templates)
+    eroot, eparts, _ = extract_shared(expected.doc, expected.source)
     digest = sha256_hex(data)  # once: the signature's, the report's and the fingerprint's
     signature = check_signature(verifier, data, expected.source, inputs.bundle, sha256=digest)
     if not signature.ok:
         return assess(inputs.server, expected, signature, None, None, policy=policy,
                       fail_on=fail_on, today=today, expected_sha256=digest)  # fmt: skip
+    # Without policy or identity checks nothing reads the documents once their parts are read:
+    # each is let go then (its memory reused by what follows, still in the processor's caches).
+    lean = policy is None and hardware is None
+    if lean:
+        expected, data = _parts_only(expected), b""
     if inputs.observed is not None:
         raw = read_bytes(inputs.observed)
-        loaded = parse_bom(raw, display_name(inputs.observed))
+        loaded = _parse(raw, display_name(inputs.observed))
         doc: Mapping[str, Any] = loaded.doc
+        found = extract_shared(doc, loaded.source)
         info = SourceInfo(loaded.source, sha256_hex(raw))
         complete, notes = observed_complete(doc)
+        if lean:
+            doc, loaded, raw = {}, _parts_only(loaded), b""
     else:
         from sovbom.collect.hardware import HardwareSources, collect_hardware
 
         collected = collect_hardware(HardwareSources(inputs.sources))
         doc, complete, notes = collected.doc, collected.complete, collected.notes
+        found = extract(doc)
         info = SourceInfo(", ".join(sorted(inputs.sources.values())))
     identity = server_identity(inputs, expected.doc, doc, hardware)
     return assess(
         inputs.server, expected, signature, doc, info, observed_complete=complete,
         observed_notes=notes, policy=policy, fail_on=fail_on, today=today, hardware=identity,
-        expected_sha256=digest,
+        expected_sha256=digest, extracted=((eroot, eparts), found),
     )  # fmt: skip
+
+
+def _parts_only(loaded: LoadedBom) -> LoadedBom:
+    """``loaded`` with only what a delivery without policy reads of it besides its parts (its
+    serial number)."""
+    serial = loaded.doc.get("serialNumber")
+    return replace(loaded, doc={} if serial is None else {"serialNumber": serial}, raw=b"")
+
+
+def _parse(data: bytes, name: str) -> LoadedBom:
+    """:func:`parse_bom` but for the nesting check, left to :func:`extract_shared`; an error is
+    the one parse_bom gives (the nesting is checked first there)."""
+    try:
+        return parse_bom(data, name, check_depth=False)
+    except SovbomError:
+        parse_bom(data, name)
+        raise
 
 
 def server_identity(

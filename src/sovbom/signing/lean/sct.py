@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import struct
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -87,16 +88,35 @@ def signed_data(leaf: x509.Certificate, issuer: x509.Certificate) -> tuple[bytes
 
 class SctChecker:
     """Checks SCTs; a (CT key, signature, signed data) triple that verified is remembered (the
-    keys live as long as the root, so the key's identity names it)."""
+    keys live as long as the root, so the key's identity names it).
+
+    The signed data of a leaf's SCT is rebuilt once per (leaf, issuer) certificate objects (the
+    lean verifier reads each distinct leaf once: a batch signed by one identity shares it)."""
 
     def __init__(self, root: LeanRoot) -> None:
         self._root = root
         self._verified: set[tuple[int, bytes, bytes]] = set()
+        #: (id of leaf, id of issuer) -> (leaf, issuer, signed_data's result): the objects are
+        #: held, so that their ids are not reused while remembered
+        self._data: dict[tuple[int, int], tuple[Any, ...]] = {}
+
+    def _signed_data(
+        self, leaf: x509.Certificate, issuer: x509.Certificate
+    ) -> tuple[bytes, bytes, bytes]:
+        held = self._data.get((id(leaf), id(issuer)))
+        if held is not None and held[0] is leaf and held[1] is issuer:
+            done: tuple[bytes, bytes, bytes] = held[2]
+            return done
+        out = signed_data(leaf, issuer)
+        if len(self._data) >= MEMO_LIMIT:
+            self._data.clear()
+        self._data[(id(leaf), id(issuer))] = (leaf, issuer, out)
+        return out
 
     def check(
         self, leaf: x509.Certificate, issuer: x509.Certificate, t: dt.datetime, now: dt.datetime
     ) -> None:
-        log_id, signature, data = signed_data(leaf, issuer)
+        log_id, signature, data = self._signed_data(leaf, issuer)
         key = self._root.log_key(self._root.ctlogs, log_id, t, now)
         if key is None:
             raise Rejected("SCT from no CT log key valid at the signing time")
