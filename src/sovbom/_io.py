@@ -236,9 +236,10 @@ def parse_json(data: bytes, source: str, *, check_depth: bool = True) -> Any:
     Documents nested deeper than :data:`MAX_JSON_DEPTH` are refused (``check_depth=False``: the
     caller checks, :func:`check_json_depth`, before anything else reads the document).
     """
-    doc = _parse_shallow(data)
-    if doc is not _NOT_SHALLOW:
-        return doc
+    if check_depth:  # the nesting checked by the parse itself (the caller checks it otherwise)
+        doc = _parse_shallow(data)
+        if doc is not _NOT_SHALLOW:
+            return doc
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as e:
