@@ -83,3 +83,24 @@ def policy(path: Path, *, denied: list[str] = (), approved: list[str] = ("US", "
         "verification: {critical: declared, default: declared}\n"
     )
     return path
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the fleet at ``url`` back to schema ``revision`` with the migrations' own downgrades."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    import sovbom.fleet.store as store_module
+    from sovbom.fleet.store import resolve_url
+
+    engine = create_engine(resolve_url(url))
+    try:
+        with engine.begin() as conn:
+            config = Config()
+            location = Path(store_module.__file__).parent / "migrations"
+            config.set_main_option("script_location", str(location))
+            config.attributes["connection"] = conn
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()

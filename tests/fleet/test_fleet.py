@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from fleet_support import SAMPLES, part, policy, server_bom, write
+from fleet_support import SAMPLES, downgrade, part, policy, server_bom, write
 from sqlalchemy import text
 
 from sovbom.errors import InputError
@@ -41,7 +41,7 @@ def test_migrations_create_the_schema_from_an_empty_database(db_url: str) -> Non
     assert set(inspect(store.engine).get_table_names()) >= set(metadata.tables)
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
-        assert MigrationContext.configure(conn).get_current_revision() == "0004"
+        assert MigrationContext.configure(conn).get_current_revision() == "0005"
     if store.is_postgres:  # wildcard prefixes use these whatever the collation
         with store.engine.connect() as conn:
             defs = (
@@ -103,6 +103,68 @@ def test_migration_0002_upgrades_a_0001_fleet_and_fills_the_countries(db_url: st
     ):
         assert [m.ref for m in where_used(store, parse_query(query)).matches] == refs, query
     store.close()
+
+
+WHERE_USED_COLUMNS = ("part_number", "serial", "purl", "name_fold", "country")
+
+
+def _index_columns(store) -> dict[str, list[str]]:
+    from sqlalchemy import inspect
+
+    with store.engine.connect() as conn:
+        return {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("components")}
+
+
+def test_migration_0005_indexes_the_searched_columns_with_their_bom(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A fleet ingested before revision 0005 answers the same after it, from the new indexes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from sovbom.fleet.schema import metadata
+    from sovbom.fleet.store import FleetStore, resolve_url
+
+    store = open_store(db_url, create=True)
+    ingest(store, [IngestInput(p) for p in SAMPLE_BOMS])
+    queries = ["country=US", "part=AST2600*", "name=*gpu*", "serial=SAMPLE-*-0001", "*bmc*"]
+    answers = [where_used(store, parse_query(q)).matches for q in queries]
+    store.close()
+    downgrade(db_url, "0004")
+    before = FleetStore(create_engine(resolve_url(db_url)), db_url)
+    assert {c: _index_columns(before)[f"ix_components_{c}"] for c in WHERE_USED_COLUMNS} == {
+        c: [c] for c in WHERE_USED_COLUMNS
+    }
+    before.close()
+    store = open_store(db_url)  # upgrades
+    indexes = _index_columns(store)
+    assert {c: indexes[f"ix_components_{c}_bom_id"] for c in WHERE_USED_COLUMNS} == {
+        c: [c, "bom_id"] for c in WHERE_USED_COLUMNS
+    }
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    assert [where_used(store, parse_query(q)).matches for q in queries] == answers
+    store.close()
+
+
+@pytest.mark.parametrize("query", ["name=DIMM 1*", "part=MEM-32G", "serial=S1-*", "country=JP"])
+def test_where_used_counts_sqlite_matches_from_the_index_alone(tmp_path: Path, query: str) -> None:
+    """On SQLite the count of a query's matches in the newest BOMs reads no table row."""
+    from sovbom.fleet.query import _candidates, newest_boms
+
+    store = open_store(f"sqlite:///{tmp_path / 'f.db'}", create=True)
+    ingest(store, [IngestInput(p) for p in SAMPLE_BOMS])
+    with store.engine.connect() as conn:
+        ids = list(newest_boms(conn, None))
+        stmt = _candidates(parse_query(query), "sqlite", ids)[0]
+        keyed = stmt.with_only_columns(*stmt.selected_columns[:2])
+        compiled = keyed.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+    store.close()
+    searched = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+    assert any("COVERING INDEX ix_components_" in step for step in searched), plan
+    assert not any(step.startswith("SCAN components") for step in searched), plan
 
 
 def test_ingest_is_idempotent_and_keeps_every_version(db_url: str, tmp_path: Path) -> None:

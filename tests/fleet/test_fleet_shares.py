@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from fleet_support import part, policy, server_bom, write
+from fleet_support import downgrade, part, policy, server_bom, write
 from sqlalchemy import text
 
 from sovbom.fleet.ingest import DeliveryFacts, IngestInput, ingest
@@ -92,7 +92,7 @@ def test_newest_boms_without_counts_are_counted_from_their_components(
 
 
 def test_migration_0003_counts_the_boms_already_stored(db_url: str, tmp_path: Path) -> None:
-    from sqlalchemy import create_engine
+    from sqlalchemy import create_engine, inspect
 
     from sovbom.fleet.store import FleetStore, migrate, resolve_url
 
@@ -100,13 +100,15 @@ def test_migration_0003_counts_the_boms_already_stored(db_url: str, tmp_path: Pa
     store = open_store(db_url, create=True)
     try:
         ingest(store, [IngestInput(str(p)) for p in _fleet(tmp_path)])
-        with store.engine.begin() as conn:
-            conn.execute(text("DROP TABLE check_views"))  # revision 0004, after this one
-            conn.execute(text("DROP TABLE bom_shares"))
-            conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     finally:
         store.close()
-    migrate(FleetStore(create_engine(resolve_url(db_url)), db_url))
+    downgrade(db_url, "0002")  # before bom_shares (and the revisions after it)
+    old = FleetStore(create_engine(resolve_url(db_url)), db_url)
+    with old.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert "bom_shares" not in inspect(conn).get_table_names()
+    migrate(old)
+    old.close()
     store = open_store(db_url)
     try:
         with store.engine.connect() as conn:

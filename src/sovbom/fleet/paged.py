@@ -81,22 +81,12 @@ def where_used_page(
 
 
 def walk(
-    conn: Connection, q: Query, dialect: str, before: dt.datetime | None, offset: int, limit: int
+    conn: Connection, q: Query, dialect: str, order: list[int], offset: int, limit: int
 ) -> list[Listed]:
     """The page's components of a broad query, as :func:`sovbom.fleet.query.where_used` lists
-    them: the newest BOMs in server-key order, each one's matches counted through its own index
-    (not counted while no match is to be skipped), each BOM's listed columns read with its
-    matches until the page is full."""
-    from sqlalchemy import select
-
-    from sovbom.fleet.query import latest_boms
-    from sovbom.fleet.schema import servers
-
-    latest = latest_boms(before)
-    order: list[int] = list(conn.execute(
-        select(latest.c.id).select_from(latest.join(servers, servers.c.id == latest.c.server_id))
-        .order_by(servers.c.key)
-    ).scalars())  # fmt: skip
+    them: the newest BOMs (``order``: their ids in server-key order), each one's matches counted
+    through its own index (not counted while no match is to be skipped), each BOM's listed
+    columns read with its matches until the page is full."""
     skip, rows = offset, list[Listed]()
     for start in range(0, len(order), _WALK_CHUNK):
         chunk = order[start : start + _WALK_CHUNK]
@@ -116,16 +106,7 @@ def walk(
 
 def _in_boms(q: Query, dialect: str, bom_ids: list[int]) -> list[Any]:
     """The candidate statements limited to some BOMs, read through the BOM's index."""
-    from sovbom.fleet.schema import component_countries, components
-
-    out = []
-    for i, stmt in enumerate(_candidates(q, dialect, None, newest=False)):
-        if q.key == "country" and i == 1:
-            stmt = stmt.where(component_countries.c.bom_id.in_(bom_ids))
-        else:
-            stmt = stmt.where(components.c.bom_id.in_(bom_ids))
-        out.append(stmt)
-    return out
+    return _candidates(q, dialect, bom_ids, by_bom=True)
 
 
 def _counts(conn: Connection, q: Query, dialect: str, bom_ids: list[int]) -> dict[int, int]:

@@ -64,27 +64,20 @@ def latest_boms(before: dt.datetime | None) -> Subquery:
     return select(ranked.c.id, ranked.c.server_id).where(ranked.c.rank == first).subquery("latest")
 
 
-def is_newest(before: dt.datetime | None) -> ColumnElement[bool]:
-    """The joined ``boms`` row is its server's newest BOM produced before ``before`` (all BOMs
-    when None): no BOM of that server is newer (produced later, or at the same time with a larger
-    id). One probe of the ``(server_id, produced_at)`` index per row on both engines, wherever
-    the planner puts it, instead of a window over every BOM per row.
-    """
-    from sqlalchemy import and_, exists, or_
-    from sqlalchemy.orm import aliased
+def newest_boms(conn: Connection, before: dt.datetime | None) -> dict[int, str]:
+    """Each server's newest BOM produced before ``before`` (all BOMs when None), as BOM id ->
+    server key, in server-key order: the fleet a where-used query searches."""
+    from sqlalchemy import select
 
-    from sovbom.fleet.schema import boms
+    from sovbom.fleet.schema import servers
 
-    newer = aliased(boms, name="newer")
-    conditions = [
-        newer.c.server_id == boms.c.server_id,
-        newer.c.produced_at >= boms.c.produced_at,
-        or_(newer.c.produced_at > boms.c.produced_at, newer.c.id > boms.c.id),
-    ]
-    if before is not None:
-        conditions.append(newer.c.produced_at < before)
-    test = ~exists().where(*conditions)
-    return test if before is None else and_(boms.c.produced_at < before, test)
+    latest = latest_boms(before)
+    stmt = (
+        select(latest.c.id, servers.c.key)
+        .select_from(latest.join(servers, servers.c.id == latest.c.server_id))
+        .order_by(servers.c.key)
+    )
+    return dict(conn.execute(stmt).all())
 
 
 def _like(pattern: str) -> str:
@@ -284,38 +277,37 @@ def where_used(
     newest BOMs are walked in server order until the page is full and the report says "more than"
     the cap (``more_than``) instead of reading every match.
     """
-    from sqlalchemy import func, select
-
     from sovbom.fleet.paged import sql_is_exact, walk
 
     before = end_of(as_of)
     cap = COUNT_CAP if count_cap is None else count_cap
     exact = sql_is_exact(q, store.dialect)
     with store.engine.connect() as conn:
-        servers_total = conn.execute(select(func.count()).select_from(latest_boms(before))).scalar()
+        newest = newest_boms(conn, before)
         found: set[tuple[str, int]] = set()
         broad = False
-        for stmt in _candidates(q, store.dialect, before):
-            if exact:  # the database's answer is the match: only its key and id, at most cap + 1
+        for stmt in _candidates(q, store.dialect, list(newest)):
+            if exact:  # the database's answer is the match: only its BOM and id, at most cap + 1
                 keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
-                found.update(map(tuple, conn.execute(keyed).all()))
+                found.update((newest[bom_id], i) for bom_id, i in conn.execute(keyed))
             else:
                 test = _row_matcher(q)
-                found.update((r.key, r.id) for r in conn.execute(stmt) if test(r))
+                found.update((newest[r.bom_id], r.id) for r in conn.execute(stmt) if test(r))
             if exact and len(found) > cap:
                 broad = True
                 break
         if broad:
-            rows = walk(conn, q, store.dialect, before, offset, limit)
+            rows = walk(conn, q, store.dialect, list(newest), offset, limit)
         else:
             ordered = sorted(found)
             rows = _page(conn, [i for _, i in ordered[offset : offset + limit]])
         info = _bom_info(conn, {r[1] for r in rows})
-        rows.sort(key=lambda r: (info[r[1]][0], r[0]))
+        if not broad:  # the walk lists them in this order already
+            rows.sort(key=lambda r: (info[r[1]][0], r[0]))
         paths = _paths(conn, [(r[1], r[2], r[3]) for r in rows])
     matches = _matches(rows, info, paths)
-    report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None,
-                             int(servers_total or 0), matches, offset=offset)  # fmt: skip
+    report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None, len(newest),
+                             matches, offset=offset)  # fmt: skip
     if broad:
         report.more_than, report.truncated = cap, len(matches) == limit
     else:
@@ -355,33 +347,41 @@ def _matches(
 
 
 def _candidates(
-    q: Query, dialect: str, before: dt.datetime | None, *, newest: bool = True
+    q: Query, dialect: str, bom_ids: Sequence[int], *, by_bom: bool = False
 ) -> list[Any]:
-    """Statements whose rows (server key, component id and the matched columns) hold every match
-    in the servers' newest BOMs before ``before`` (``newest=False``: in every BOM, for a caller
-    that names the BOMs itself).
+    """Statements whose rows (BOM id, component id, then the matched columns) hold every match
+    in the BOMs ``bom_ids`` (the union of their rows answers).
 
-    No ORDER BY: it tempts SQLite's planner into walking every server's components in key order
-    instead of using the component index; the (small) rows are sorted here instead.
+    The tested column is read through its ``(column, bom_id)`` index and the BOM is tested in
+    that index too (on SQLite the BOM column is written ``+bom_id``, which keeps the planner off
+    the ``(bom_id, ...)`` index: it would read every component of every BOM named). Counting a
+    broad query's matches then reads no table row. ``by_bom`` is the other way round, for a
+    caller naming a few BOMs: each one's components are read through the ``(bom_id, ...)``
+    index (see :func:`_sql_filters`). No ORDER BY: it tempts SQLite's planner into walking the
+    components in key order instead of using the index; the (small) rows are sorted by the
+    caller.
     """
-    from sqlalchemy import select
+    from sqlalchemy import literal_column, select
 
-    from sovbom.fleet.schema import boms, component_countries, components, servers
+    from sovbom.fleet.schema import component_countries, components
 
     c = components.c
     out = []
-    for i, condition in enumerate(_sql_filters(q, dialect, by_bom=not newest)):
+    for i, condition in enumerate(_sql_filters(q, dialect, by_bom=by_bom)):
         base: Any = components
+        bom: Any = c.bom_id
         if q.key == "country" and i == 1:
             cc = component_countries.c
             base = component_countries.join(components, (c.bom_id == cc.bom_id) & (c.ref == cc.ref))
+            bom = cc.bom_id
+        if dialect == "sqlite" and not by_bom and q.key != "ref":  # ref: (bom_id, ref) is its index
+            bom = literal_column(f"+{bom.table.name}.bom_id", type_=bom.type)
         stmt = (
-            select(servers.c.key, c.id, c.ref, c.name, c.purl, c.part_number, c.serial)
-            .select_from(base.join(boms, boms.c.id == c.bom_id)
-                         .join(servers, servers.c.id == boms.c.server_id))
-            .where(condition)
-        )  # fmt: skip
-        out.append(stmt.where(is_newest(before)) if newest else stmt)
+            select(c.bom_id, c.id, c.ref, c.name, c.purl, c.part_number, c.serial)
+            .select_from(base)
+            .where(condition, _among(bom, bom_ids, dialect))
+        )
+        out.append(stmt)
     return out
 
 
@@ -491,7 +491,7 @@ __all__ = [
     "WhereUsedReport",
     "as_utc",
     "end_of",
-    "is_newest",
+    "newest_boms",
     "latest_boms",
     "where_used",
 ]

@@ -15,6 +15,8 @@
 * ``check_views``: what the dashboard shows of a server's check under a policy (revision 0004,
   kept by ``fleet recheck``).
 
+The columns where-used searches by are indexed together with their BOM (revision 0005).
+
 The Alembic migrations in :mod:`sovbom.fleet.migrations` create exactly these tables; a test
 compares the migrated database with this metadata on both engines.
 """
@@ -108,12 +110,14 @@ components = Table(
     #: why the component is independently verified (delivery, evidence), or NULL
     Column("verified", Text, nullable=True),
     Index(None, "bom_id", "ref"),
-    # text_pattern_ops on PostgreSQL: LIKE 'prefix%' uses these whatever the collation
-    Index(None, "part_number", postgresql_ops={"part_number": "text_pattern_ops"}),
-    Index(None, "serial", postgresql_ops={"serial": "text_pattern_ops"}),
-    Index(None, "purl", postgresql_ops={"purl": "text_pattern_ops"}),
-    Index(None, "name_fold", postgresql_ops={"name_fold": "text_pattern_ops"}),
-    Index(None, "country"),
+    # what where-used searches by, each with its BOM (revision 0005): the newest BOMs are told
+    # apart inside the index. text_pattern_ops on PostgreSQL: LIKE 'prefix%' uses these whatever
+    # the collation
+    Index(None, "part_number", "bom_id", postgresql_ops={"part_number": "text_pattern_ops"}),
+    Index(None, "serial", "bom_id", postgresql_ops={"serial": "text_pattern_ops"}),
+    Index(None, "purl", "bom_id", postgresql_ops={"purl": "text_pattern_ops"}),
+    Index(None, "name_fold", "bom_id", postgresql_ops={"name_fold": "text_pattern_ops"}),
+    Index(None, "country", "bom_id"),
 )
 
 #: The countries tied to a component besides the one it is judged by (``components.country``),
