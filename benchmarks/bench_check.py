@@ -13,20 +13,30 @@ the ratio check / floor (target: at most 4x). Peak memory is the high-water mark
 fresh process doing only the one or the other (target: at most 1.4x). A dependency chain
 (c(i) depends on c(i+1)) shows time and report size growing linearly with its length.
 
-Usage: python benchmarks/bench_check.py [--quick] [--with-1m] [--repeat 3] [--sizes ...]
+``--phases`` adds, per size, where one run's time goes: the command's steps taken one by one
+(read, parse with its depth check, schema, SHA-256, graph, policy, report objects, serialisation,
+write, and letting it all go), each as user and system CPU seconds and minor page faults, next to
+the floor's. System time is mostly the kernel handing out fresh pages: on some hosts it is half
+of the floor itself, so a step that allocates costs more than its Python work suggests.
+
+Usage: python benchmarks/bench_check.py [--quick] [--with-1m] [--repeat 3] [--sizes ...] [--phases]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
+import hashlib
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -103,6 +113,116 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     return min(walls), min(cpus)
 
 
+class _Steps:
+    """User and system CPU seconds and minor page faults of each step, in order."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float, int]] = []
+
+    def __call__(self, name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        out = fn(*args, **kwargs)
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        self.rows.append(
+            (
+                name,
+                r1.ru_utime - r0.ru_utime,
+                r1.ru_stime - r0.ru_stime,
+                r1.ru_minflt - r0.ru_minflt,
+            )
+        )
+        return out
+
+
+class _Held:
+    """What a step made, let go of as a step of its own (its deallocation is part of a run)."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values: list[Any] = list(values)
+
+    def let_go(self) -> None:
+        self.values.clear()
+
+
+def floor_steps(bom: Path) -> _Steps:
+    """The floor's steps: read, parse, let the document go."""
+    step = _Steps()
+    data = step("read", bom.read_bytes)
+    held = _Held(step("orjson.loads", orjson.loads, data))
+    del data
+    step("let go", held.let_go)
+    return step
+
+
+def check_steps(bom: Path, policy_path: Path, report_path: Path) -> _Steps:
+    """The steps of ``sovbom check BOM --policy P -f json -o REPORT`` (no signature, evidence or
+    hardware identity), one by one, as :func:`sovbom.checking.check_bom` and the command take
+    them."""
+    from sovbom._io import read_bytes, write_bytes
+    from sovbom.checking import CheckReport, ensure_valid
+    from sovbom.cyclonedx.reader import parse_bom
+    from sovbom.graph import build_graph
+    from sovbom.policy import VerificationContext, evaluate, load_policy
+    from sovbom.report.json_format import _dump, check_report_dict
+
+    policy = load_policy(policy_path)
+    today = dt.datetime.now(dt.UTC).date()
+    step = _Steps()
+    data = step("read", read_bytes, bom)
+    loaded = step("parse + depth", parse_bom, data, str(bom))
+    del data
+    step("schema", ensure_valid, loaded)
+    digest = step("sha256", lambda raw: hashlib.sha256(raw).hexdigest(), loaded.raw)
+    graph = step("graph", build_graph, loaded.doc, source=loaded.source)
+    context = VerificationContext()
+    result = step("policy", evaluate, graph, policy, context, today=today, max_paths=5)
+    report = CheckReport(
+        result=result,
+        graph=graph,
+        policy=policy,
+        bom_source=loaded.source,
+        bom_sha256=digest,
+        bom_serial=loaded.doc.get("serialNumber"),
+        policy_sha256=policy.sha256,
+        as_of=today.isoformat(),
+        fail_on="high",
+    )
+    del loaded, graph, result
+    doc = step("report objects", check_report_dict, report)
+    data = step("serialise", _dump, doc)  # the JSON renderer's own serialisation
+    step("write", write_bytes, report_path, data)
+    held = _Held(report, doc, data)
+    del report, doc, data
+    step("let go", held.let_go)
+    return step
+
+
+def print_steps(n: int, floor: _Steps, check: _Steps) -> None:
+    print(f"\n{n} components, one run, gc paused: seconds of CPU (user + sys) and page faults")
+    print(f"  {'step':<16} {'user':>7} {'sys':>7} {'faults':>8}")
+    for title, steps in (("floor", floor), ("check", check)):
+        print(f"  {title}")
+        for name, user, system, faults in steps.rows:
+            print(f"  {name:<16} {user:>7.3f} {system:>7.3f} {faults:>8}")
+        user = sum(r[1] for r in steps.rows)
+        system = sum(r[2] for r in steps.rows)
+        faults = sum(r[3] for r in steps.rows)
+        print(f"  {'total':<16} {user:>7.3f} {system:>7.3f} {faults:>8}")
+
+
+def paused(fn: Callable[[], _Steps]) -> _Steps:
+    """``fn()`` with the collector paused and what existed before frozen out, as :func:`timed`."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        return fn()
+    finally:
+        gc.collect()
+        gc.unfreeze()
+        gc.enable()
+
+
 def run_check(bom: Path, policy: Path, report: Path) -> None:
     try:
         cli.main(
@@ -166,6 +286,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     parser.add_argument("--chain", default="1000,4000,8000", help="dependency chain lengths")
+    parser.add_argument(
+        "--phases", action="store_true", help="per size, CPU and page faults of each step"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     chains = [int(s) for s in args.chain.split(",")]
@@ -212,6 +335,10 @@ def main() -> int:
             if n >= 100_000 and min(ratio_w, ratio_c) > CHECK_TARGET:
                 ok = False
                 print(f"  FAIL: check over {CHECK_TARGET}x parsing")
+            if args.phases:
+                floor_rows = paused(lambda bom=bom: floor_steps(bom))
+                check_rows = paused(lambda bom=bom: check_steps(bom, policy, report))
+                print_steps(n, floor_rows, check_rows)
             bom.unlink()
         print(f"\nreport of the last run: {report.stat().st_size / 1e6:.1f} MB")
 
