@@ -8,6 +8,12 @@ Every entry of the shipment directory is accounted for: each directory is a serv
 too: nothing is skipped), files at the top level are listed in the report, and a symbolic link
 is refused (it would verify a server twice, or one from outside the shipment). Servers that are
 not unique within the shipment (:mod:`sovbom.delivery.duplicates`) fail it.
+
+A shipment is verified as a stream (:func:`verify_shipment`): each server's report is written
+as it finishes, its result goes to a temporary file (:mod:`sovbom.delivery.spool`), and the
+parent process keeps only counts and the duplicate index's compact keys (about 12 bytes a
+serial), so that its memory depends on the number of workers, not on the reports or results of
+the servers.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from sovbom.delivery.duplicates import (
 from sovbom.delivery.extract import extract, observed_complete
 from sovbom.delivery.model import DeliveryResult, SourceInfo
 from sovbom.delivery.report_dir import write_staged
+from sovbom.delivery.spool import ResultSpool
 from sovbom.errors import InputError, SovbomError
 
 if TYPE_CHECKING:
@@ -351,14 +358,17 @@ def verify_shipment(
     jobs: int | None = None,
     on_result: ProgressCallback | None = None,
     hardware: ChainValidator | None = None,
-) -> list[DeliveryResult]:
+) -> ResultSpool:
     """Every server's result, in order; with ``render`` and ``reports``, its report written.
 
-    Servers are verified as they are read and each report is handed to ``reports`` (as
-    :func:`report_name`) as soon as it is rendered: memory depends on the number of workers,
-    not on the shipment. A :class:`StagingSink` (a StagedReportDir) gets its files written by
-    the process that renders them, into its staging directory, and only records them: no
-    report travels between processes. Results come back *slim*
+    Servers are verified as they are read; each report is handed to ``reports`` (as
+    :func:`report_name`) as soon as it is rendered, and each result to the
+    :class:`~sovbom.delivery.spool.ResultSpool` returned (a temporary file, read back one result
+    at a time; the caller closes it, an error closes it here): memory depends on the number of
+    workers, not on the shipment (but for the duplicate index's few bytes a serial, and the
+    names of the servers that fail). A :class:`StagingSink` (a StagedReportDir) gets its files
+    written by the process that renders them, into its staging directory, and only records
+    them: no report travels between processes. Results come back *slim*
     (:meth:`~sovbom.delivery.model.Comparison.slim`: only the parts that are not matched, and
     totals) and without their fingerprint. With ``jobs`` > 1 (default: one per CPU, at most 8,
     from :data:`PARALLEL_THRESHOLD` servers on) forked worker processes share the work; they
@@ -380,15 +390,19 @@ def verify_shipment(
         render = None
     staging = reports.staging if isinstance(reports, StagingSink) and render else None
     state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging)
-    results: list[DeliveryResult] = []
-    index = DuplicateIndex()
-    for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):
-        index.add(i, keys)
-        _deliver(reports, state, result.server, data)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    _duplicates(servers, results, index, state, jobs, reports)
+    results = ResultSpool()
+    try:
+        index = DuplicateIndex()
+        for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):
+            index.add(i, keys)
+            _deliver(reports, state, result.server, data)
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+        _duplicates(servers, results, index, state, jobs, reports)
+    except BaseException:
+        results.close()
+        raise
     return results
 
 
@@ -413,7 +427,7 @@ def _same_files(inputs: ServerInputs, index: DuplicateIndex, i: int, r: Delivery
 
 def _duplicates(
     servers: Sequence[ServerInputs],
-    results: list[DeliveryResult],
+    results: ResultSpool,
     index: DuplicateIndex,
     state: _State,
     jobs: int,
@@ -433,10 +447,12 @@ def _duplicates(
         )
     reasons = duplicate_reasons(prints)
     del prints
-    again = [i for i in found if results[i].server in reasons]
+    again = [i for i in found if servers[i].server in reasons]
     if state.render is None or reports is None:
         for i in again:
-            results[i].duplicates = list(reasons[results[i].server])
+            r = results[i]  # a copy read from the spool: put back once changed
+            r.duplicates = list(reasons[r.server])
+            results[i] = r
         return
     last = replace(state, duplicates=reasons, shared=frozenset())
     second = _run([servers[i] for i in again], last, min(jobs, _default_jobs(len(again))))

@@ -1,0 +1,135 @@
+"""A shipment's per-server results, kept in a temporary file rather than in memory.
+
+A shipment of 10,000 servers has 10,000 results; even slim ones
+(:meth:`~sovbom.delivery.model.Comparison.slim`) add up to tens of megabytes that would grow
+with the shipment. :class:`ResultSpool` appends each result to an anonymous temporary file as
+it arrives (pickled: the results are the ones the worker processes already hand back that way)
+and keeps in memory only where each one starts (8 bytes a server) and the running
+:class:`~sovbom.delivery.model.ShipmentTally` the verdict and summary are read from. Reading
+it back (iteration, indexing) loads one result at a time, so the renderers stream it.
+
+The file has no name (it is unlinked as soon as it is created), so nothing is left behind,
+whatever ends the process; :meth:`ResultSpool.close` (or leaving its ``with`` block, or the
+spool being garbage collected) releases it at once.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+import weakref
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import BinaryIO, overload
+
+from sovbom.delivery.model import DeliveryResult, ShipmentTally
+from sovbom.errors import InputError
+
+
+class ResultSpool(Sequence[DeliveryResult]):
+    """A read-back sequence of results, in the order they were appended; a result may be
+    replaced (``spool[i] = result``: the duplicate pass verifies a few servers again).
+
+    Each access reads the result from the file: a result taken out and changed is a copy, put
+    it back with ``spool[i] = result``. Iterating twice, or in nested loops, reads the same
+    results again.
+    """
+
+    def __init__(
+        self, results: Iterable[DeliveryResult] = (), *, directory: str | None = None
+    ) -> None:
+        try:
+            self._file: BinaryIO = tempfile.TemporaryFile(  # noqa: SIM115 - kept open
+                prefix="sovbom-results-", dir=directory
+            )
+        except OSError as e:
+            raise _failed(e, directory) from e
+        self._close = weakref.finalize(self, self._file.close)
+        self._offsets = array("Q")
+        self._end = 0
+        #: the counts of the results now in the spool (kept as they are appended or replaced)
+        self.tally = ShipmentTally()
+        for r in results:
+            self.append(r)
+
+    def _write(self, result: DeliveryResult) -> int:
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        at = self._end
+        try:
+            self._file.seek(at)
+            self._file.write(data)
+        except OSError as e:
+            raise _failed(e) from e
+        self._end = at + len(data)
+        return at
+
+    def append(self, result: DeliveryResult) -> None:
+        """Add the next server's result."""
+        at = self._write(result)
+        self._offsets.append(at)
+        self.tally.add(len(self._offsets) - 1, result)
+
+    def __setitem__(self, i: int, result: DeliveryResult) -> None:
+        """Replace the result at ``i`` (written anew at the end; the old one is skipped)."""
+        i = range(len(self._offsets))[i]  # an IndexError as a list gives, negative indexes too
+        self.tally.remove(i, self[i])
+        self._offsets[i] = self._write(result)
+        self.tally.add(i, result)
+
+    def _read(self, at: int) -> DeliveryResult:
+        try:
+            self._file.seek(at)
+            result: DeliveryResult = pickle.load(self._file)  # noqa: S301 - written by this spool
+        except OSError as e:
+            raise _failed(e) from e
+        return result
+
+    @overload
+    def __getitem__(self, i: int) -> DeliveryResult: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DeliveryResult]: ...
+
+    def __getitem__(self, i: int | slice) -> DeliveryResult | list[DeliveryResult]:
+        if isinstance(i, slice):
+            return [self._read(at) for at in self._offsets[i]]
+        return self._read(self._offsets[i])
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __iter__(self) -> Iterator[DeliveryResult]:
+        # by position, offsets read afresh: a result replaced meanwhile is read as it is now
+        for i in range(len(self._offsets)):
+            yield self._read(self._offsets[i])
+
+    def __repr__(self) -> str:
+        return f"<ResultSpool of {len(self)} result(s), {self._end} bytes>"
+
+    @property
+    def closed(self) -> bool:
+        return not self._close.alive
+
+    def close(self) -> None:
+        """Release the temporary file (the tally stays readable; the results do not)."""
+        self._close()
+
+    def __enter__(self) -> ResultSpool:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _failed(e: OSError, directory: str | None = None) -> InputError:
+    return InputError(
+        f"cannot keep the shipment's results in a temporary file: {e.strerror or e}"
+        " (TMPDIR names where: a directory with room)",
+        source=directory or tempfile.gettempdir(),
+    )
+
+
+__all__ = ["ResultSpool"]
