@@ -267,3 +267,28 @@ def test_a_server_in_a_spool_reads_back_with_its_policy_results(tmp_path: Path) 
         (first, second) = results
         assert first.policy is not None and first.policy_source == "policy.yaml"
         assert [f.rule for f in first.policy.findings] == [f.rule for f in second.policy.findings]
+
+
+@pytest.mark.parametrize("spill", [1, 700, 10**9])
+def test_serial_keys_moved_to_a_file_name_the_same_candidates(spill: int) -> None:
+    import random
+
+    from test_delivery_shipment_stream import _fingerprints
+
+    from sovbom.delivery.duplicates import DuplicateIndex, keys_of
+
+    results = _fingerprints(random.Random(3), 300)
+    kept, moved = DuplicateIndex(spill=10**9), DuplicateIndex(spill=spill)
+    for i, r in enumerate(results):
+        assert r.fingerprint is not None
+        kept.add(i, keys_of(r.fingerprint))
+        moved.add(i, keys_of(r.fingerprint))
+    found, shared = kept.candidates()
+    assert found and shared  # the case is not trivial
+    assert moved.candidates() == (found, shared)
+    assert (moved._file is not None) == (spill < 10**9)  # 20 serials a server: 6,000 in all
+    if moved._file is not None:
+        fh = moved._file
+        assert moved._held < spill and not fh.closed
+        moved.close()
+        assert fh.closed

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, overload, runtime_checkable
 
 from sovbom._io import display_name, read_bytes
 from sovbom._parallel import worker_count
@@ -68,11 +68,58 @@ class ServerInputs:
     sources: dict[str, str] = field(default_factory=dict)
 
 
+class ServerList(Sequence[ServerInputs]):
+    """The servers of a shipment directory, in order, kept as their names: each
+    :class:`ServerInputs` is made again when asked for (its paths follow from the name), so that
+    a shipment's listing costs a name a server, not a set of paths. A server whose observed
+    inventory is collector inputs (not ``observed.cdx.json``) is kept whole."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._names: list[str] = []
+        self._whole: dict[int, ServerInputs] = {}
+
+    def add(self, inputs: ServerInputs) -> None:
+        """Add the next server (found in :attr:`root`)."""
+        if inputs != _standard(self.root, inputs.server):
+            self._whole[len(self._names)] = inputs
+        self._names.append(inputs.server)
+
+    def _get(self, i: int) -> ServerInputs:
+        whole = self._whole.get(i)
+        return whole if whole is not None else _standard(self.root, self._names[i])
+
+    @overload
+    def __getitem__(self, i: int) -> ServerInputs: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ServerInputs]: ...
+
+    def __getitem__(self, i: int | slice) -> ServerInputs | list[ServerInputs]:
+        if isinstance(i, slice):
+            return [self._get(k) for k in range(len(self._names))[i]]
+        return self._get(range(len(self._names))[i])
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self) -> Iterator[ServerInputs]:
+        for i in range(len(self._names)):
+            yield self._get(i)
+
+
+def _standard(root: Path, name: str) -> ServerInputs:
+    """Server ``name`` of ``root`` with its files under their usual names."""
+    sub = root / name
+    return ServerInputs(name, sub, sub / EXPECTED_NAME, sub / (EXPECTED_NAME + ".sigstore.json"),
+                        sub / OBSERVED_NAME)  # fmt: skip
+
+
 @dataclass(slots=True)
 class ShipmentLayout:
     """What a shipment directory holds: its servers, and the other entries at its top level."""
 
-    servers: list[ServerInputs]
+    servers: Sequence[ServerInputs]
     #: files (and other non-directories) beside the server directories: listed, not verified
     other_entries: list[str] = field(default_factory=list)
 
@@ -110,7 +157,8 @@ def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as e:
         raise InputError(f"cannot list the shipment: {e.strerror or e}", source=str(root)) from e
-    layout = ShipmentLayout([])
+    servers = ServerList(root)
+    layout = ShipmentLayout(servers)
     for entry in entries:
         path = root / entry.name
         if entry.is_symlink():
@@ -122,7 +170,7 @@ def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
                 source=str(path),
             )
         if entry.is_dir(follow_symlinks=False):
-            layout.servers.append(_server(path))
+            servers.add(_server(path))
         else:
             layout.other_entries.append(entry.name)
     if not layout.servers:
@@ -130,7 +178,7 @@ def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
     return layout
 
 
-def discover_shipment(directory: str | os.PathLike[str]) -> list[ServerInputs]:
+def discover_shipment(directory: str | os.PathLike[str]) -> Sequence[ServerInputs]:
     """The servers of a shipment directory (sorted by name); bad layout is an InputError."""
     return scan_shipment(directory).servers
 
@@ -391,8 +439,8 @@ def verify_shipment(
     staging = reports.staging if isinstance(reports, StagingSink) and render else None
     state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging)
     results = ResultSpool()
+    index = DuplicateIndex()
     try:
-        index = DuplicateIndex()
         for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):
             index.add(i, keys)
             _deliver(reports, state, result.server, data)
@@ -403,6 +451,8 @@ def verify_shipment(
     except BaseException:
         results.close()
         raise
+    finally:
+        index.close()
     return results
 
 
@@ -469,6 +519,7 @@ __all__ = [
     "PARALLEL_THRESHOLD",
     "ReportSink",
     "ServerInputs",
+    "ServerList",
     "ShipmentLayout",
     "StagingSink",
     "discover_shipment",
