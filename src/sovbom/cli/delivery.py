@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -329,9 +329,12 @@ def _shipment(
             _spilled(shipment_chunks(renderer_for(fmt, color=color), report))
         )
         if staged is not None:
-            staged.write_stream("shipment.json", shipment_chunks(json_renderer, report))
+            if fmt is ReportFormat.JSON:  # the same bytes as the summary: copied, not rendered
+                staged.write_stream("shipment.json", _read_back(summary))
+            else:
+                staged.write_stream("shipment.json", shipment_chunks(json_renderer, report))
             staged.commit()
-        write_chunks(output, iter(lambda: summary.read(_COPY_CHUNK), b""))
+        write_chunks(output, _read_back(summary))
     return shipment.exit_code
 
 
@@ -339,8 +342,15 @@ def _shipment(
 _COPY_CHUNK = 1 << 20
 
 
+def _read_back(fh: BinaryIO) -> Iterator[bytes]:
+    """Everything ``fh`` holds, from its start, a piece at a time."""
+    fh.seek(0)
+    while chunk := fh.read(_COPY_CHUNK):
+        yield chunk
+
+
 def _spilled(chunks: Iterable[bytes]) -> BinaryIO:
-    """A temporary file holding ``chunks`` (rewound); it goes when closed."""
+    """A temporary file holding ``chunks``; it goes when closed."""
     try:
         fh = tempfile.TemporaryFile(prefix="sovbom-summary-")  # noqa: SIM115 - returned open
     except OSError as e:
@@ -349,7 +359,6 @@ def _spilled(chunks: Iterable[bytes]) -> BinaryIO:
     try:
         for chunk in chunks:
             fh.write(chunk)
-        fh.seek(0)
     except BaseException as e:
         fh.close()
         if isinstance(e, OSError):

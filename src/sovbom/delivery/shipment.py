@@ -10,10 +10,10 @@ is refused (it would verify a server twice, or one from outside the shipment). S
 not unique within the shipment (:mod:`sovbom.delivery.duplicates`) fail it.
 
 A shipment is verified as a stream (:func:`verify_shipment`): each server's report is written
-as it finishes, its result goes to a temporary file (:mod:`sovbom.delivery.spool`), and the
-parent process keeps only counts and the duplicate index's compact keys (about 12 bytes a
-serial), so that its memory depends on the number of workers, not on the reports or results of
-the servers.
+as it finishes, its result goes to a temporary file (:mod:`sovbom.delivery.spool`), and so do
+the duplicate index's serial keys (:class:`~sovbom.delivery.duplicates.DuplicateIndex`): the
+parent process keeps counts and a few hundred bytes a server (its name, its digests), so that
+its memory depends on the number of workers, not on the number of servers.
 """
 
 from __future__ import annotations
@@ -413,8 +413,8 @@ def verify_shipment(
     :func:`report_name`) as soon as it is rendered, and each result to the
     :class:`~sovbom.delivery.spool.ResultSpool` returned (a temporary file, read back one result
     at a time; the caller closes it, an error closes it here): memory depends on the number of
-    workers, not on the shipment (but for the duplicate index's few bytes a serial, and the
-    names of the servers that fail). A :class:`StagingSink` (a StagedReportDir) gets its files
+    workers, not on the shipment (but for a few hundred bytes a server: its name, its digests
+    in the duplicate index; and the names of the servers that fail). A :class:`StagingSink` (a StagedReportDir) gets its files
     written by the process that renders them, into its staging directory, and only records
     them: no report travels between processes. Results come back *slim*
     (:meth:`~sovbom.delivery.model.Comparison.slim`: only the parts that are not matched, and
