@@ -14,7 +14,7 @@ import pytest
 
 from sovbom.delivery import DeliveryResult, ShipmentResult, SourceInfo, discover_shipment
 from sovbom.delivery.model import Comparison, FieldCheck, FieldStatus, Verdict
-from sovbom.delivery.spool import ResultSpool
+from sovbom.delivery.spool import BLOCK, ResultSpool
 
 
 def _result(i: int, *, ok: bool = True, duplicate: bool = False) -> DeliveryResult:
@@ -152,22 +152,31 @@ def test_closing_releases_the_file_and_keeps_the_counts() -> None:
     assert fh.closed  # a spool nobody closed is closed when it goes
 
 
+def _big(i: int) -> DeliveryResult:
+    """A result of about 10 KB in memory (40 field checks of its own)."""
+    r = _result(i)
+    assert r.comparison is not None
+    r.comparison.identity = [
+        FieldCheck("serial", f"SN-{i}-{k}", f"SN-{i}-{k}", FieldStatus.MATCH) for k in range(40)
+    ]
+    return r
+
+
 def test_results_are_not_kept_in_memory() -> None:
-    big = _result(0)
-    assert big.comparison is not None
-    big.comparison.identity *= 40  # a few kilobytes pickled
     tracemalloc.start()
     try:
         with ResultSpool() as spool:
-            spool.append(big)
+            spool.append(_big(0))
             base, _ = tracemalloc.get_traced_memory()
-            for _ in range(2000):
-                spool.append(big)
+            for i in range(1, 2001):
+                spool.append(_big(i))
             grown, _ = tracemalloc.get_traced_memory()
+            assert spool[1234] == _big(1234)
     finally:
         tracemalloc.stop()
-    # 8 bytes a result for where it starts (and the array's slack); a result kept would be >1 KB
-    assert (grown - base) / 2000 < 64, grown - base
+    # 12 bytes a result for where it is (and the arrays' slack), and the block not yet written:
+    # the 2,000 results kept would be 20 MB
+    assert grown - base < 2000 * 24 + 2 * BLOCK, grown - base
 
 
 def test_a_failed_shipment_closes_its_spool(tmp_path: Path, monkeypatch: Any) -> None:

@@ -126,9 +126,8 @@ def serial_key(serial: str) -> int:
     return int.from_bytes(hashlib.blake2b(serial.encode(), digest_size=8).digest(), "little")
 
 
-#: Serial keys are kept in this many buckets (by their top bits), each sorted out on its own
-#: (the table that finds the keys two servers share holds one bucket at a time: 1/256 of them).
-_BUCKETS = 256
+#: Serial keys are kept in this many buckets (by their top bits), each sorted out on its own.
+_BUCKETS = 16
 _SHIFT_IN_TOP_BYTE = 8 - (_BUCKETS - 1).bit_length()
 
 
@@ -179,8 +178,9 @@ class DuplicateIndex:
 
     Memory: about 300 bytes per server (its digests); the serial keys (12 bytes a serial) are
     moved to an anonymous temporary file every ``spill`` serials, and read back one bucket at a
-    time when the candidates are sorted out: no result is kept, and the serials of a large
-    shipment do not stay in memory.
+    time when the candidates are sorted out, through a filter of 4 bytes a key that lets
+    through the keys seen twice (and few others): no result is kept, and neither the serials of
+    a large shipment nor a table of them stays in memory.
     """
 
     def __init__(self, spill: int = SPILL_SERIALS) -> None:
@@ -268,13 +268,37 @@ class DuplicateIndex:
         shared: set[int] = set()
         for bucket in range(_BUCKETS):
             keys, owners = self._bucket(bucket)
+            maybe = _seen_twice(keys)
             first: dict[int, int] = {}
             for key, owner in zip(keys, owners, strict=True):
+                if key not in maybe:
+                    continue
                 other = first.setdefault(key, owner)
                 if other != owner:
                     found.update((other, owner))
                     shared.add(key)
         return sorted(found), frozenset(shared)
+
+
+#: Bits of the filter of :func:`_seen_twice`, per key (a key seen once passes it 1 time in 32).
+_FILTER_BITS = 32
+
+
+def _seen_twice(keys: array[int]) -> set[int]:
+    """The keys that may occur twice in ``keys``: every one that does, and a few that do not
+    (a bit per hash of the keys seen, :data:`_FILTER_BITS` bits a key). What is kept in memory
+    is the bits and the keys that pass, not a table of every key."""
+    size = max(64, len(keys) * _FILTER_BITS)
+    bits = bytearray(size >> 3)
+    maybe: set[int] = set()
+    for key in keys:
+        h = key % size
+        at, bit = h >> 3, 1 << (h & 7)
+        if bits[at] & bit:
+            maybe.add(key)
+        else:
+            bits[at] |= bit
+    return maybe
 
 
 def _failed(e: OSError) -> InputError:

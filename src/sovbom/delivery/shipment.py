@@ -80,8 +80,9 @@ class ServerList(Sequence[ServerInputs]):
         self._whole: dict[int, ServerInputs] = {}
 
     def add(self, inputs: ServerInputs) -> None:
-        """Add the next server (found in :attr:`root`)."""
-        if inputs != _standard(self.root, inputs.server):
+        """Add the next server: one :func:`scan_shipment` found in :attr:`root` (its paths are
+        the usual ones when it has an ``observed.cdx.json``)."""
+        if inputs.observed is None or inputs.sources:
             self._whole[len(self._names)] = inputs
         self._names.append(inputs.server)
 

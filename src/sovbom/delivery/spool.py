@@ -15,6 +15,7 @@ spool being garbage collected) releases it at once.
 
 from __future__ import annotations
 
+import os
 import pickle
 import tempfile
 import weakref
@@ -25,6 +26,9 @@ from typing import BinaryIO, overload
 
 from sovbom.delivery.model import DeliveryResult, ShipmentTally
 from sovbom.errors import InputError
+
+#: Results are written to the file in blocks of about this many bytes.
+BLOCK = 1 << 18
 
 
 class ResultSpool(Sequence[DeliveryResult]):
@@ -40,49 +44,72 @@ class ResultSpool(Sequence[DeliveryResult]):
         self, results: Iterable[DeliveryResult] = (), *, directory: str | None = None
     ) -> None:
         try:
+            # unbuffered: results are written in blocks (:data:`BLOCK`) and read back with
+            # pread, without the seeks (and flushes) of a buffered file
             self._file: BinaryIO = tempfile.TemporaryFile(  # noqa: SIM115 - kept open
-                prefix="sovbom-results-", dir=directory
+                prefix="sovbom-results-", dir=directory, buffering=0
             )
         except OSError as e:
             raise _failed(e, directory) from e
         self._close = weakref.finalize(self, self._file.close)
+        self._fd = self._file.fileno()
         self._offsets = array("Q")
-        self._end = 0
+        self._lengths = array("I")
+        self._written = 0  # bytes in the file
+        self._pending = bytearray()  # the bytes after those, not yet written
         #: the counts of the results now in the spool (kept as they are appended or replaced)
         self.tally = ShipmentTally()
         for r in results:
             self.append(r)
 
-    def _write(self, result: DeliveryResult) -> int:
+    def _write(self, result: DeliveryResult) -> tuple[int, int]:
         data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        at = self._end
+        at = self._written + len(self._pending)
+        self._pending += data
+        if len(self._pending) >= BLOCK:
+            self._flush()
+        return at, len(data)
+
+    def _flush(self) -> None:
+        view = memoryview(self._pending)
         try:
-            self._file.seek(at)
-            self._file.write(data)
+            while view:
+                n = os.pwrite(self._fd, view, self._written)
+                self._written += n
+                view = view[n:]
         except OSError as e:
             raise _failed(e) from e
-        self._end = at + len(data)
-        return at
+        finally:
+            view.release()
+        self._pending.clear()
 
     def append(self, result: DeliveryResult) -> None:
         """Add the next server's result."""
-        at = self._write(result)
+        at, n = self._write(result)
         self._offsets.append(at)
+        self._lengths.append(n)
         self.tally.add(len(self._offsets) - 1, result)
 
     def __setitem__(self, i: int, result: DeliveryResult) -> None:
         """Replace the result at ``i`` (written anew at the end; the old one is skipped)."""
         i = range(len(self._offsets))[i]  # an IndexError as a list gives, negative indexes too
         self.tally.remove(i, self[i])
-        self._offsets[i] = self._write(result)
+        self._offsets[i], self._lengths[i] = self._write(result)
         self.tally.add(i, result)
 
-    def _read(self, at: int) -> DeliveryResult:
+    def _read(self, i: int) -> DeliveryResult:
+        if self.closed:
+            raise ValueError("the spool is closed: its results are gone")
+        if self._pending:
+            self._flush()
+        at, n = self._offsets[i], self._lengths[i]
         try:
-            self._file.seek(at)
-            result: DeliveryResult = pickle.load(self._file)  # noqa: S301 - written by this spool
+            data = os.pread(self._fd, n, at)
         except OSError as e:
             raise _failed(e) from e
+        if len(data) != n:
+            raise _failed(OSError(f"{n - len(data)} bytes missing at the end"))
+        result: DeliveryResult = pickle.loads(data)  # noqa: S301 - written by this spool
         return result
 
     @overload
@@ -93,19 +120,19 @@ class ResultSpool(Sequence[DeliveryResult]):
 
     def __getitem__(self, i: int | slice) -> DeliveryResult | list[DeliveryResult]:
         if isinstance(i, slice):
-            return [self._read(at) for at in self._offsets[i]]
-        return self._read(self._offsets[i])
+            return [self._read(k) for k in range(len(self._offsets))[i]]
+        return self._read(range(len(self._offsets))[i])
 
     def __len__(self) -> int:
         return len(self._offsets)
 
     def __iter__(self) -> Iterator[DeliveryResult]:
-        # by position, offsets read afresh: a result replaced meanwhile is read as it is now
+        # by position: a result replaced meanwhile is read as it is now
         for i in range(len(self._offsets)):
-            yield self._read(self._offsets[i])
+            yield self._read(i)
 
     def __repr__(self) -> str:
-        return f"<ResultSpool of {len(self)} result(s), {self._end} bytes>"
+        return f"<ResultSpool of {len(self)} result(s), {self._written + len(self._pending)} bytes>"
 
     @property
     def closed(self) -> bool:
@@ -132,4 +159,4 @@ def _failed(e: OSError, directory: str | None = None) -> InputError:
     )
 
 
-__all__ = ["ResultSpool"]
+__all__ = ["BLOCK", "ResultSpool"]
