@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import field as _field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from sovbom.policy import CheckResult, Finding
@@ -389,15 +389,15 @@ class ShipmentTally:
             tally.add(i, r)
         return tally
 
-    def add(self, i: int, r: DeliveryResult) -> None:
+    def add(self, i: int, r: DeliveryResult | ResultFacts) -> None:
         """Count server ``i``'s result."""
-        self._count(i, r, 1)
+        self._count(i, r if isinstance(r, ResultFacts) else ResultFacts.of(r), 1)
 
-    def remove(self, i: int, r: DeliveryResult) -> None:
+    def remove(self, i: int, r: DeliveryResult | ResultFacts) -> None:
         """Take back what :meth:`add` counted of server ``i``'s result (it is being replaced)."""
-        self._count(i, r, -1)
+        self._count(i, r if isinstance(r, ResultFacts) else ResultFacts.of(r), -1)
 
-    def _count(self, i: int, r: DeliveryResult, n: int) -> None:
+    def _count(self, i: int, r: ResultFacts, n: int) -> None:
         delivery_ok, policy_fails = r.delivery_ok, r.policy_fails
         passed = delivery_ok and not policy_fails
         self.servers += n
@@ -407,11 +407,25 @@ class ShipmentTally:
         self.policy_failed += n * (delivery_ok and policy_fails)
         code = 3 if not delivery_ok else (1 if policy_fails else 0)
         self.codes[code] = self.codes.get(code, 0) + n
-        for names, named in ((self.failed, not passed), (self.duplicated, bool(r.duplicates))):
+        for names, named in ((self.failed, not passed), (self.duplicated, r.duplicated)):
             if named and n > 0:
                 names[i] = r.server
             elif named:
                 del names[i]
+
+
+class ResultFacts(NamedTuple):
+    """What a :class:`ShipmentTally` counts of a server's result (read where it is made)."""
+
+    server: str
+    signature_ok: bool
+    delivery_ok: bool
+    policy_fails: bool
+    duplicated: bool
+
+    @classmethod
+    def of(cls, r: DeliveryResult) -> ResultFacts:
+        return cls(r.server, r.signature_ok, r.delivery_ok, r.policy_fails, bool(r.duplicates))
 
 
 @dataclass(slots=True)
@@ -484,6 +498,7 @@ __all__ = [
     "Fingerprint",
     "PartResult",
     "PartStatus",
+    "ResultFacts",
     "ShipmentResult",
     "ShipmentTally",
     "SourceInfo",

@@ -42,7 +42,7 @@ from sovbom.delivery.duplicates import (
 from sovbom.delivery.extract import extract, observed_complete
 from sovbom.delivery.model import DeliveryResult, SourceInfo
 from sovbom.delivery.report_dir import write_staged
-from sovbom.delivery.spool import ResultSpool
+from sovbom.delivery.spool import PackedResult, ResultSpool
 from sovbom.errors import InputError, SovbomError
 
 if TYPE_CHECKING:
@@ -322,10 +322,12 @@ class _State:
     #: the staging directory the workers write each rendered report into, or None (the
     #: report then goes back to the parent)
     staging: Path | None = None
+    #: the result goes back pickled by the worker (a PackedResult: the parent spools it as is)
+    pack: bool = False
 
 
 _WORKER_STATE: _State | None = None
-_Item = tuple[DeliveryResult, bytes | None, ServerKeys | None]
+_Item = tuple[DeliveryResult | PackedResult, bytes | None, ServerKeys | None]
 
 
 def _default_jobs(n: int) -> int:
@@ -353,7 +355,7 @@ def _work(inputs: ServerInputs) -> _Item:
             keys, result.fingerprint = keys_of(fp), None
         else:
             result.fingerprint = restrict(fp, state.shared)
-    return result, data, keys
+    return (PackedResult.of(result) if state.pack else result), data, keys
 
 
 def _run(servers: Sequence[ServerInputs], state: _State, jobs: int) -> Iterator[_Item]:
@@ -438,16 +440,18 @@ def verify_shipment(
     if reports is None:
         render = None
     staging = reports.staging if isinstance(reports, StagingSink) and render else None
-    state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging)
+    state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging,
+                   pack=True)  # fmt: skip
     results = ResultSpool()
     index = DuplicateIndex()
     try:
-        for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):
+        for i, (packed, data, keys) in enumerate(_run(servers, state, jobs)):
+            assert isinstance(packed, PackedResult)
             index.add(i, keys)
-            _deliver(reports, state, result.server, data)
-            results.append(result)
+            _deliver(reports, state, packed.facts.server, data)
+            results.append(packed)
             if on_result is not None:
-                on_result(result)
+                on_result(packed.unpack())
         _duplicates(servers, results, index, state, jobs, reports)
     except BaseException:
         results.close()
@@ -488,10 +492,11 @@ def _duplicates(
     found, shared = index.candidates()
     if not found:
         return
-    probe = replace(state, render=None, shared=shared)
+    probe = replace(state, render=None, shared=shared, pack=False)
     prints = []
     first = _run([servers[i] for i in found], probe, min(jobs, _default_jobs(len(found))))
     for i, (r, _, _) in zip(found, first, strict=True):
+        assert isinstance(r, DeliveryResult)
         _same_files(servers[i], index, i, r)
         prints.append(
             DeliveryResult(r.server, r.expected, None, None, True, fingerprint=r.fingerprint)
@@ -505,9 +510,10 @@ def _duplicates(
             r.duplicates = list(reasons[r.server])
             results[i] = r
         return
-    last = replace(state, duplicates=reasons, shared=frozenset())
+    last = replace(state, duplicates=reasons, shared=frozenset(), pack=False)
     second = _run([servers[i] for i in again], last, min(jobs, _default_jobs(len(again))))
     for i, (r, data, _) in zip(again, second, strict=True):
+        assert isinstance(r, DeliveryResult)
         _same_files(servers[i], index, i, r)
         r.fingerprint = None
         results[i] = r

@@ -3,8 +3,9 @@
 A shipment of 10,000 servers has 10,000 results; even slim ones
 (:meth:`~sovbom.delivery.model.Comparison.slim`) add up to tens of megabytes that would grow
 with the shipment. :class:`ResultSpool` appends each result to an anonymous temporary file as
-it arrives (pickled: the results are the ones the worker processes already hand back that way)
-and keeps in memory only where each one starts (8 bytes a server) and the running
+it arrives (pickled, by the worker process that made it: a :class:`PackedResult` travels and is
+written as bytes, with the few facts the tally needs beside them) and keeps in memory only
+where each one is (12 bytes a server) and the running
 :class:`~sovbom.delivery.model.ShipmentTally` the verdict and summary are read from. Reading
 it back (iteration, indexing) loads one result at a time, so the renderers stream it.
 
@@ -21,14 +22,32 @@ import tempfile
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import BinaryIO, overload
 
-from sovbom.delivery.model import DeliveryResult, ShipmentTally
+from sovbom.delivery.model import DeliveryResult, ResultFacts, ShipmentTally
 from sovbom.errors import InputError
 
 #: Results are written to the file in blocks of about this many bytes.
 BLOCK = 1 << 18
+
+
+@dataclass(frozen=True, slots=True)
+class PackedResult:
+    """A result pickled where it is made (a worker process: it travels and is kept as these
+    bytes, never unpickled in between), and what the spool's tally counts of it."""
+
+    data: bytes
+    facts: ResultFacts
+
+    @classmethod
+    def of(cls, result: DeliveryResult) -> PackedResult:
+        return cls(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), ResultFacts.of(result))
+
+    def unpack(self) -> DeliveryResult:
+        result: DeliveryResult = pickle.loads(self.data)  # noqa: S301 - packed by this process
+        return result
 
 
 class ResultSpool(Sequence[DeliveryResult]):
@@ -62,8 +81,7 @@ class ResultSpool(Sequence[DeliveryResult]):
         for r in results:
             self.append(r)
 
-    def _write(self, result: DeliveryResult) -> tuple[int, int]:
-        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    def _write(self, data: bytes) -> tuple[int, int]:
         at = self._written + len(self._pending)
         self._pending += data
         if len(self._pending) >= BLOCK:
@@ -83,19 +101,21 @@ class ResultSpool(Sequence[DeliveryResult]):
             view.release()
         self._pending.clear()
 
-    def append(self, result: DeliveryResult) -> None:
-        """Add the next server's result."""
-        at, n = self._write(result)
+    def append(self, result: DeliveryResult | PackedResult) -> None:
+        """Add the next server's result (a packed one is written as it is)."""
+        packed = result if isinstance(result, PackedResult) else PackedResult.of(result)
+        at, n = self._write(packed.data)
         self._offsets.append(at)
         self._lengths.append(n)
-        self.tally.add(len(self._offsets) - 1, result)
+        self.tally.add(len(self._offsets) - 1, packed.facts)
 
-    def __setitem__(self, i: int, result: DeliveryResult) -> None:
+    def __setitem__(self, i: int, result: DeliveryResult | PackedResult) -> None:
         """Replace the result at ``i`` (written anew at the end; the old one is skipped)."""
         i = range(len(self._offsets))[i]  # an IndexError as a list gives, negative indexes too
+        packed = result if isinstance(result, PackedResult) else PackedResult.of(result)
         self.tally.remove(i, self[i])
-        self._offsets[i], self._lengths[i] = self._write(result)
-        self.tally.add(i, result)
+        self._offsets[i], self._lengths[i] = self._write(packed.data)
+        self.tally.add(i, packed.facts)
 
     def _read(self, i: int) -> DeliveryResult:
         if self.closed:
@@ -159,4 +179,4 @@ def _failed(e: OSError, directory: str | None = None) -> InputError:
     )
 
 
-__all__ = ["BLOCK", "ResultSpool"]
+__all__ = ["BLOCK", "PackedResult", "ResultSpool"]
