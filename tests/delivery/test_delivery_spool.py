@@ -301,3 +301,20 @@ def test_serial_keys_moved_to_a_file_name_the_same_candidates(spill: int) -> Non
         assert moved._held < spill and not fh.closed
         moved.close()
         assert fh.closed
+
+
+def test_a_result_packed_by_a_worker_is_spooled_as_it_is() -> None:
+    from sovbom.delivery.spool import PackedResult
+
+    r = _result(2, ok=False)
+    packed = PackedResult.of(r)
+    assert packed.unpack() == r and packed.facts.server == "s00002"
+    with ResultSpool() as spool:
+        spool.append(packed)
+        spool.append(_result(3))
+        spool[1] = PackedResult.of(_result(3, duplicate=True))
+        assert list(spool) == [r, _result(3, duplicate=True)]
+        shipment = ShipmentResult("d", spool)
+        assert shipment.failed_servers == ["s00002", "s00003"]
+        assert shipment.duplicated_servers == ["s00003"]
+        assert _facts(shipment) == _counted([r, _result(3, duplicate=True)])

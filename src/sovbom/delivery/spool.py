@@ -46,7 +46,7 @@ class PackedResult:
         return cls(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), ResultFacts.of(result))
 
     def unpack(self) -> DeliveryResult:
-        result: DeliveryResult = pickle.loads(self.data)  # noqa: S301 - packed by this process
+        result: DeliveryResult = pickle.loads(self.data)  # noqa: S301 - sovbom pickled it
         return result
 
 
