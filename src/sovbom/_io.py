@@ -14,6 +14,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,6 +34,7 @@ __all__ = [
     "parse_yaml",
     "read_bytes",
     "write_bytes",
+    "write_chunks",
     "write_text",
 ]
 
@@ -132,8 +134,15 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     process reads is an error, not a wait. Directories, sockets and block devices are refused.
     Every failure is an :class:`InputError` (exit 4).
     """
+    write_chunks(path, (data,))
+
+
+def write_chunks(path: str | os.PathLike[str], chunks: Iterable[bytes]) -> None:
+    """:func:`write_bytes` of the bytes ``chunks`` join to, written as they come (a large
+    output is never whole in memory); a regular file is replaced only once all are written."""
     if str(path) == STDIO:
-        sys.stdout.buffer.write(data)
+        for data in chunks:
+            sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
     try:
@@ -143,9 +152,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", source=str(path)) from e
     if st is None or stat.S_ISREG(st.st_mode):
-        _replace_atomically(Path(path), data)
+        _replace_atomically(Path(path), chunks)
     elif stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
-        _write_in_place(path, data, fifo=stat.S_ISFIFO(st.st_mode))
+        _write_in_place(path, chunks, fifo=stat.S_ISFIFO(st.st_mode))
     elif stat.S_ISDIR(st.st_mode):
         raise InputError("is a directory, expected a file to write", source=str(path))
     else:
@@ -155,7 +164,7 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         )
 
 
-def _replace_atomically(target: Path, data: bytes) -> None:
+def _replace_atomically(target: Path, chunks: Iterable[bytes]) -> None:
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -163,7 +172,8 @@ def _replace_atomically(target: Path, data: bytes) -> None:
         raise InputError(f"cannot write: {e.strerror or e}", source=str(target)) from e
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for data in chunks:
+                fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -180,7 +190,7 @@ def _replace_atomically(target: Path, data: bytes) -> None:
 FIFO_READER_WAIT = 2.0
 
 
-def _write_in_place(path: str | os.PathLike[str], data: bytes, *, fifo: bool) -> None:
+def _write_in_place(path: str | os.PathLike[str], chunks: Iterable[bytes], *, fifo: bool) -> None:
     """Write to a character device or a FIFO without replacing it (never creating a file)."""
     flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
     try:
@@ -190,9 +200,10 @@ def _write_in_place(path: str | os.PathLike[str], data: bytes, *, fifo: bool) ->
     try:
         if fifo:
             os.set_blocking(fd, True)  # opened without waiting; now write at the reader's pace
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        for data in chunks:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
     except OSError as e:
         raise InputError(f"cannot write: {e.strerror or e}", source=str(path)) from e
     finally:

@@ -111,3 +111,31 @@ def test_a_regular_file_is_still_replaced_atomically(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
     assert os.stat(target).st_ino != before  # a new file renamed over the old one
     assert sorted(os.listdir(tmp_path)) == ["r.json"]
+
+
+def test_pieces_are_written_as_one_file_replaced_only_once_all_are_there(tmp_path: Path) -> None:
+    from collections.abc import Iterator
+
+    from sovbom._io import write_chunks
+
+    target = tmp_path / "summary.json"
+    target.write_bytes(b"before\n")
+
+    def pieces(fail: bool, before: bytes = b"before\n") -> Iterator[bytes]:
+        yield b"{\n"
+        assert target.read_bytes() == before  # nothing in place while pieces come
+        if fail:
+            raise RuntimeError("the renderer failed half-way")
+        yield b"}\n"
+
+    with pytest.raises(RuntimeError):
+        write_chunks(target, pieces(fail=True))
+    assert target.read_bytes() == b"before\n"
+    assert os.listdir(tmp_path) == ["summary.json"]  # no temporary file left
+    write_chunks(target, pieces(fail=False))
+    assert target.read_bytes() == b"{\n}\n"
+    null = char_device(tmp_path)
+    write_chunks(
+        null, pieces(fail=False, before=b"{\n}\n")
+    )  # a device: written in place, piece by piece
+    assert stat.S_ISCHR(os.stat(null).st_mode)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from sovbom._io import display_name, read_bytes, write_bytes
+from sovbom._io import display_name, read_bytes, write_bytes, write_chunks
 from sovbom.cli._common import cli, format_option, output_option, progress_bar
 from sovbom.cli._options import (
     as_of_option,
@@ -24,12 +25,13 @@ from sovbom.cli._options import (
 from sovbom.cli._trust import DEFAULT_ATTESTATION_ROLES, TrustArgs, trust_options
 from sovbom.collect.hardware import HardwareSources
 from sovbom.collect.sources import source_options
-from sovbom.errors import VerificationFailed
+from sovbom.errors import InputError, VerificationFailed
 from sovbom.report.interface import ReportFormat, renderer_for
 
 if TYPE_CHECKING:
     from sovbom.delivery import DeliveryResult, ServerInputs
     from sovbom.delivery.shipment import ReportSink
+    from sovbom.delivery.spool import ResultSpool
     from sovbom.identity import ChainValidator
     from sovbom.policy import Policy
     from sovbom.signing import BundleVerifier
@@ -292,8 +294,7 @@ def _shipment(
 ) -> int:
     from sovbom.delivery import ShipmentResult, scan_shipment
     from sovbom.delivery.report_dir import StagedReportDir
-    from sovbom.delivery.shipment import report_name
-    from sovbom.report.interface import DeliveryReport, ShipmentReport
+    from sovbom.report.interface import DeliveryReport, ShipmentReport, shipment_chunks
 
     layout = scan_shipment(directory)
     if report_dir is not None:
@@ -317,19 +318,54 @@ def _shipment(
             layout.servers, verifier, policy, fail_on, today,
             render if staged is not None else None, jobs, staged, _validator(hardware_roots),
         )  # fmt: skip
+        stack.enter_context(results)  # the results' temporary file, closed on the way out
         shipment = ShipmentResult(
             directory=display_name(directory), servers=results, other_entries=layout.other_entries
         )
-        report = ShipmentReport(shipment=shipment, as_of=as_of)
-        if report_dir is not None:
-            for r in results:
-                report.report_files[r.server] = str(Path(report_dir) / report_name(r.server))
-        summary = renderer_for(fmt, color=color).shipment(report)
+        report = ShipmentReport(shipment=shipment, as_of=as_of, report_dir=report_dir)
+        # the summary is rendered whole before the reports are put in place (an error leaves
+        # neither), into a temporary file: the results are read back one at a time
+        summary = stack.enter_context(
+            _spilled(shipment_chunks(renderer_for(fmt, color=color), report))
+        )
         if staged is not None:
-            staged.write("shipment.json", renderer_for(ReportFormat.JSON).shipment(report))
+            if fmt is ReportFormat.JSON:  # the same bytes as the summary: copied, not rendered
+                staged.write_stream("shipment.json", _read_back(summary))
+            else:
+                staged.write_stream("shipment.json", shipment_chunks(json_renderer, report))
             staged.commit()
-    write_bytes(output, summary)
+        write_chunks(output, _read_back(summary))
     return shipment.exit_code
+
+
+#: Bytes copied at a time from the rendered summary to the output.
+_COPY_CHUNK = 1 << 20
+
+
+def _read_back(fh: BinaryIO) -> Iterator[bytes]:
+    """Everything ``fh`` holds, from its start, a piece at a time."""
+    fh.seek(0)
+    while chunk := fh.read(_COPY_CHUNK):
+        yield chunk
+
+
+def _spilled(chunks: Iterable[bytes]) -> BinaryIO:
+    """A temporary file holding ``chunks``; it goes when closed."""
+    try:
+        fh = tempfile.TemporaryFile(prefix="sovbom-summary-")  # noqa: SIM115 - returned open
+    except OSError as e:
+        raise InputError(f"cannot create a temporary file: {e.strerror or e}",
+                         source=tempfile.gettempdir()) from e  # fmt: skip
+    try:
+        for chunk in chunks:
+            fh.write(chunk)
+    except BaseException as e:
+        fh.close()
+        if isinstance(e, OSError):
+            raise InputError(f"cannot write a temporary file: {e.strerror or e}",
+                             source=tempfile.gettempdir()) from e  # fmt: skip
+        raise
+    return fh
 
 
 def _with_progress(
@@ -342,7 +378,7 @@ def _with_progress(
     jobs: int | None,
     reports: ReportSink | None = None,
     hardware: ChainValidator | None = None,
-) -> list[DeliveryResult]:
+) -> ResultSpool:
     """Verify every server (reports to ``reports``); a progress bar on stderr on a terminal."""
     from sovbom.delivery import verify_shipment
 

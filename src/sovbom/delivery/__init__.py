@@ -9,6 +9,7 @@
   (:func:`sovbom.checking.check_bom`);
 * :mod:`~sovbom.delivery.shipment`: shipment directories, worker processes;
   :mod:`~sovbom.delivery.duplicates`: servers that are not unique within a shipment;
+  :mod:`~sovbom.delivery.spool`: a shipment's results, kept in a temporary file;
   :mod:`~sovbom.delivery.report_dir`: a directory of reports written all at once.
 
 Tolerances come from the policy's ``delivery`` section (``schemas/policy.schema.json``):

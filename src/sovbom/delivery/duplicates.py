@@ -19,13 +19,18 @@ out as if every full fingerprint had been kept.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
+import tempfile
+import weakref
 from array import array
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any, BinaryIO
 
 from sovbom.delivery.model import DeliveryResult, Fingerprint
+from sovbom.errors import InputError
 
 #: Other servers named in a reason (then "and N more").
 SHOWN = 3
@@ -164,19 +169,33 @@ def restrict(fp: Fingerprint, shared: Collection[int]) -> Fingerprint:
     return Fingerprint(fp.expected_sha256, fp.observed_sha256, serials)
 
 
+#: Serial keys held in memory before they are moved to the index's temporary file (3 MB).
+SPILL_SERIALS = 1 << 18
+
+
 class DuplicateIndex:
     """Servers (by their index in the shipment) that may not be unique, from compact keys.
 
-    Memory: about 12 bytes per serial and 100 per server; no result is kept.
+    Memory: about 300 bytes per server (its digests); the serial keys (12 bytes a serial) are
+    moved to an anonymous temporary file every ``spill`` serials, and read back one bucket at a
+    time when the candidates are sorted out, through a filter of 4 bytes a key that lets
+    through the keys seen twice (and few others): no result is kept, and neither the serials of
+    a large shipment nor a table of them stays in memory.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, spill: int = SPILL_SERIALS) -> None:
         self._expected: dict[bytes, int] = {}
         self._observed: dict[bytes, int] = {}
         self._digests: dict[int, tuple[bytes, bytes | None]] = {}
         self._found: set[int] = set()
         self._keys = [array("Q") for _ in range(_BUCKETS)]
-        self._owners = [array("L") for _ in range(_BUCKETS)]
+        self._owners = [array("I") for _ in range(_BUCKETS)]  # 4 bytes a serial
+        self._held = 0
+        self._spill = spill
+        #: bucket -> (where in the file, how many keys) of each part of it moved there
+        self._spilled: list[list[tuple[int, int]]] = [[] for _ in range(_BUCKETS)]
+        self._file: BinaryIO | None = None
+        self._close: weakref.finalize[Any, Any] | None = None
 
     def add(self, index: int, keys: ServerKeys | None) -> None:
         if keys is None:
@@ -192,6 +211,52 @@ class DuplicateIndex:
             if chunk:
                 self._keys[bucket].frombytes(chunk)
                 self._owners[bucket].extend(repeat(index, len(chunk) // 8))
+                self._held += len(chunk) // 8
+        if self._held >= self._spill:
+            self._move_out()
+
+    def _move_out(self) -> None:
+        """Move the serial keys held in memory to the temporary file (appended)."""
+        if self._file is None:
+            try:
+                self._file = tempfile.TemporaryFile(prefix="sovbom-serials-")  # noqa: SIM115
+            except OSError as e:
+                raise _failed(e) from e
+            self._close = weakref.finalize(self, self._file.close)
+        f = self._file
+        try:
+            f.seek(0, os.SEEK_END)
+            for bucket, (keys, owners) in enumerate(zip(self._keys, self._owners, strict=True)):
+                if keys:
+                    self._spilled[bucket].append((f.tell(), len(keys)))
+                    keys.tofile(f)
+                    owners.tofile(f)
+        except OSError as e:
+            raise _failed(e) from e
+        self._keys = [array("Q") for _ in range(_BUCKETS)]
+        self._owners = [array("I") for _ in range(_BUCKETS)]
+        self._held = 0
+
+    def _bucket(self, bucket: int) -> tuple[array[int], array[int]]:
+        """Every serial key of ``bucket``, and its server: from the file, then from memory."""
+        keys, owners = array("Q"), array("I")
+        if self._spilled[bucket]:
+            assert self._file is not None
+            try:
+                for at, n in self._spilled[bucket]:
+                    self._file.seek(at)
+                    keys.fromfile(self._file, n)
+                    owners.fromfile(self._file, n)
+            except (OSError, EOFError) as e:
+                raise _failed(OSError(str(e))) from e
+        keys.extend(self._keys[bucket])
+        owners.extend(self._owners[bucket])
+        return keys, owners
+
+    def close(self) -> None:
+        """Release the temporary file (if serials were moved there)."""
+        if self._close is not None:
+            self._close()
 
     def digests(self, index: int) -> tuple[bytes, bytes | None] | None:
         """The digests the server had when it was added."""
@@ -201,9 +266,13 @@ class DuplicateIndex:
         """Servers that may be duplicates (sorted), and the serial keys two servers share."""
         found = set(self._found)
         shared: set[int] = set()
-        for keys, owners in zip(self._keys, self._owners, strict=True):
+        for bucket in range(_BUCKETS):
+            keys, owners = self._bucket(bucket)
+            maybe = _seen_twice(keys)
             first: dict[int, int] = {}
             for key, owner in zip(keys, owners, strict=True):
+                if key not in maybe:
+                    continue
                 other = first.setdefault(key, owner)
                 if other != owner:
                     found.update((other, owner))
@@ -211,7 +280,37 @@ class DuplicateIndex:
         return sorted(found), frozenset(shared)
 
 
+#: Bits of the filter of :func:`_seen_twice`, per key (a key seen once passes it 1 time in 32).
+_FILTER_BITS = 32
+
+
+def _seen_twice(keys: array[int]) -> set[int]:
+    """The keys that may occur twice in ``keys``: every one that does, and a few that do not
+    (a bit per hash of the keys seen, :data:`_FILTER_BITS` bits a key). What is kept in memory
+    is the bits and the keys that pass, not a table of every key."""
+    size = max(64, len(keys) * _FILTER_BITS)
+    bits = bytearray(size >> 3)
+    maybe: set[int] = set()
+    for key in keys:
+        h = key % size
+        at, bit = h >> 3, 1 << (h & 7)
+        if bits[at] & bit:
+            maybe.add(key)
+        else:
+            bits[at] |= bit
+    return maybe
+
+
+def _failed(e: OSError) -> InputError:
+    return InputError(
+        f"cannot keep the shipment's serial numbers in a temporary file: {e.strerror or e}"
+        " (TMPDIR names where: a directory with room)",
+        source=tempfile.gettempdir(),
+    )
+
+
 __all__ = [
+    "SPILL_SERIALS",
     "DuplicateIndex",
     "ServerKeys",
     "duplicate_reasons",

@@ -3,10 +3,11 @@ shipment's verdict. Plain data: the renderers in :mod:`sovbom.report` read these
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import field as _field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from sovbom.policy import CheckResult, Finding
@@ -365,43 +366,125 @@ class DeliveryResult:
 
 
 @dataclass(slots=True)
+class ShipmentTally:
+    """What a shipment's verdict, exit code and summary are computed from, kept as servers are
+    added (or replaced): counts, and the names of the servers that fail or are duplicates
+    (keyed by position, so that they come out in directory order). Memory grows only with
+    the servers that fail, so that a shipment's results need not be held to conclude."""
+
+    servers: int = 0
+    passed: int = 0
+    signature_failed: int = 0
+    delivery_mismatch: int = 0
+    policy_failed: int = 0
+    #: servers by exit code (0 pass; 1 only policy findings; 3 signature or delivery mismatch)
+    codes: dict[int, int] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)
+    duplicated: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, results: Iterable[DeliveryResult]) -> ShipmentTally:
+        tally = cls()
+        for i, r in enumerate(results):
+            tally.add(i, r)
+        return tally
+
+    def add(self, i: int, r: DeliveryResult | ResultFacts) -> None:
+        """Count server ``i``'s result."""
+        self._count(i, r if isinstance(r, ResultFacts) else ResultFacts.of(r), 1)
+
+    def remove(self, i: int, r: DeliveryResult | ResultFacts) -> None:
+        """Take back what :meth:`add` counted of server ``i``'s result (it is being replaced)."""
+        self._count(i, r if isinstance(r, ResultFacts) else ResultFacts.of(r), -1)
+
+    def _count(self, i: int, r: ResultFacts, n: int) -> None:
+        delivery_ok, policy_fails = r.delivery_ok, r.policy_fails
+        passed = delivery_ok and not policy_fails
+        self.servers += n
+        self.passed += n * passed
+        self.signature_failed += n * (not r.signature_ok)
+        self.delivery_mismatch += n * (r.signature_ok and not delivery_ok)
+        self.policy_failed += n * (delivery_ok and policy_fails)
+        code = 3 if not delivery_ok else (1 if policy_fails else 0)
+        self.codes[code] = self.codes.get(code, 0) + n
+        for names, named in ((self.failed, not passed), (self.duplicated, r.duplicated)):
+            if named and n > 0:
+                names[i] = r.server
+            elif named:
+                del names[i]
+
+
+class ResultFacts(NamedTuple):
+    """What a :class:`ShipmentTally` counts of a server's result (read where it is made)."""
+
+    server: str
+    signature_ok: bool
+    delivery_ok: bool
+    policy_fails: bool
+    duplicated: bool
+
+    @classmethod
+    def of(cls, r: DeliveryResult) -> ResultFacts:
+        return cls(r.server, r.signature_ok, r.delivery_ok, r.policy_fails, bool(r.duplicates))
+
+
+@dataclass(slots=True)
 class ShipmentResult:
     """Every server of a shipment, in directory order.
+
+    ``servers`` is any sequence of results: a list, or the
+    :class:`~sovbom.delivery.spool.ResultSpool` that :func:`~sovbom.delivery.verify_shipment`
+    returns (results kept in a temporary file, read back one at a time). The verdict, exit code
+    and summary come from the spool's running :class:`ShipmentTally` (a list is counted once
+    per call): concluding never holds every result in memory.
 
     ``other_entries``: what the shipment directory holds besides server directories (files at
     its top level), listed so that nothing in it goes unmentioned; they are not verified.
     """
 
     directory: str
-    servers: list[DeliveryResult]
+    servers: Sequence[DeliveryResult]
     other_entries: list[str] = field(default_factory=list)
+
+    def tally(self) -> ShipmentTally:
+        """The counts of :attr:`servers` (kept by a spool, else counted now)."""
+        from sovbom.delivery.spool import ResultSpool
+
+        if isinstance(self.servers, ResultSpool):
+            return self.servers.tally
+        return ShipmentTally.of(self.servers)
 
     @property
     def verdict(self) -> Verdict:
-        return (
-            Verdict.PASS if all(s.verdict is Verdict.PASS for s in self.servers) else Verdict.FAIL
-        )
+        t = self.tally()
+        return Verdict.PASS if t.passed == t.servers else Verdict.FAIL
 
     @property
     def exit_code(self) -> int:
-        codes = [s.exit_code for s in self.servers]
-        if 3 in codes:
+        codes = self.tally().codes
+        if codes.get(3):
             return 3
-        return 1 if 1 in codes else 0
+        return 1 if codes.get(1) else 0
+
+    @property
+    def failed_servers(self) -> list[str]:
+        """Servers that fail, in directory order."""
+        return [name for _, name in sorted(self.tally().failed.items())]
 
     @property
     def duplicated_servers(self) -> list[str]:
         """Servers that are not unique within the shipment."""
-        return [s.server for s in self.servers if s.duplicates]
+        return [name for _, name in sorted(self.tally().duplicated.items())]
 
     def summary(self) -> dict[str, int]:
+        t = self.tally()
         return {
-            "servers": len(self.servers),
-            "passed": sum(s.verdict is Verdict.PASS for s in self.servers),
-            "failed": sum(s.verdict is Verdict.FAIL for s in self.servers),
-            "signature_failed": sum(not s.signature_ok for s in self.servers),
-            "delivery_mismatch": sum(s.signature_ok and not s.delivery_ok for s in self.servers),
-            "policy_failed": sum(s.delivery_ok and s.policy_fails for s in self.servers),
+            "servers": t.servers,
+            "passed": t.passed,
+            "failed": t.servers - t.passed,
+            "signature_failed": t.signature_failed,
+            "delivery_mismatch": t.delivery_mismatch,
+            "policy_failed": t.policy_failed,
         }
 
 
@@ -415,7 +498,9 @@ __all__ = [
     "Fingerprint",
     "PartResult",
     "PartStatus",
+    "ResultFacts",
     "ShipmentResult",
+    "ShipmentTally",
     "SourceInfo",
     "Verdict",
 ]

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -42,20 +42,33 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) |
 def write_staged(staging: str | os.PathLike[str], name: str, data: bytes) -> None:
     """Write (or replace) one file of a staging directory, not yet flushed to disk: what a
     worker process does before the parent takes it in (:meth:`StagedReportDir.record`)."""
+    write_staged_chunks(staging, name, (data,))
+
+
+def write_staged_chunks(
+    staging: str | os.PathLike[str],
+    name: str,
+    chunks: Iterable[bytes],
+    *,
+    target: Path | None = None,
+) -> None:
+    """:func:`write_staged` of the bytes ``chunks`` join to, written as they come; errors name
+    ``target`` (the report directory), else the staging directory."""
     directory = Path(staging)
-    _check_name(name, directory)
+    _check_name(name, target or directory)
     path = directory / name
     try:
         fd = os.open(path, _CREATE, 0o644)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for data in chunks:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fchmod(fd, 0o644)
         finally:
             os.close(fd)
     except OSError as e:
-        raise _failed(directory, e) from e
+        raise _failed(target or directory, e) from e
 
 
 def _sync(path: Path) -> None:
@@ -118,6 +131,12 @@ class StagedReportDir:
         """Write (or replace) one file; an error surfaces here or at :meth:`commit`."""
         _check_name(name, self.target)
         self._submit(_write, self.staging / name, data)
+
+    def write_stream(self, name: str, chunks: Iterable[bytes]) -> None:
+        """Write (or replace) one file from the pieces ``chunks`` gives, here and now (a large
+        report is never whole in memory), then flush it to disk as :meth:`record` does."""
+        write_staged_chunks(self.staging, name, chunks, target=self.target)
+        self.record(name)
 
     def record(self, name: str) -> None:
         """Take in a file written into :attr:`staging` by another process
@@ -192,4 +211,4 @@ def _move_into(staging: Path, target: Path) -> None:
         os.replace(staging / name, target / name)
 
 
-__all__ = ["StagedReportDir", "write_report_dir", "write_staged"]
+__all__ = ["StagedReportDir", "write_report_dir", "write_staged", "write_staged_chunks"]

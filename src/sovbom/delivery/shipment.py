@@ -8,6 +8,12 @@ Every entry of the shipment directory is accounted for: each directory is a serv
 too: nothing is skipped), files at the top level are listed in the report, and a symbolic link
 is refused (it would verify a server twice, or one from outside the shipment). Servers that are
 not unique within the shipment (:mod:`sovbom.delivery.duplicates`) fail it.
+
+A shipment is verified as a stream (:func:`verify_shipment`): each server's report is written
+as it finishes, its result goes to a temporary file (:mod:`sovbom.delivery.spool`), and so do
+the duplicate index's serial keys (:class:`~sovbom.delivery.duplicates.DuplicateIndex`): the
+parent process keeps counts and a few hundred bytes a server (its name, its digests), so that
+its memory depends on the number of workers, not on the number of servers.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, overload, runtime_checkable
 
 from sovbom._io import display_name, read_bytes
 from sovbom._parallel import worker_count
@@ -36,6 +42,7 @@ from sovbom.delivery.duplicates import (
 from sovbom.delivery.extract import extract, observed_complete
 from sovbom.delivery.model import DeliveryResult, SourceInfo
 from sovbom.delivery.report_dir import write_staged
+from sovbom.delivery.spool import PackedResult, ResultSpool
 from sovbom.errors import InputError, SovbomError
 
 if TYPE_CHECKING:
@@ -61,11 +68,59 @@ class ServerInputs:
     sources: dict[str, str] = field(default_factory=dict)
 
 
+class ServerList(Sequence[ServerInputs]):
+    """The servers of a shipment directory, in order, kept as their names: each
+    :class:`ServerInputs` is made again when asked for (its paths follow from the name), so that
+    a shipment's listing costs a name a server, not a set of paths. A server whose observed
+    inventory is collector inputs (not ``observed.cdx.json``) is kept whole."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._names: list[str] = []
+        self._whole: dict[int, ServerInputs] = {}
+
+    def add(self, inputs: ServerInputs) -> None:
+        """Add the next server: one :func:`scan_shipment` found in :attr:`root` (its paths are
+        the usual ones when it has an ``observed.cdx.json``)."""
+        if inputs.observed is None or inputs.sources:
+            self._whole[len(self._names)] = inputs
+        self._names.append(inputs.server)
+
+    def _get(self, i: int) -> ServerInputs:
+        whole = self._whole.get(i)
+        return whole if whole is not None else _standard(self.root, self._names[i])
+
+    @overload
+    def __getitem__(self, i: int) -> ServerInputs: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ServerInputs]: ...
+
+    def __getitem__(self, i: int | slice) -> ServerInputs | list[ServerInputs]:
+        if isinstance(i, slice):
+            return [self._get(k) for k in range(len(self._names))[i]]
+        return self._get(range(len(self._names))[i])
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __iter__(self) -> Iterator[ServerInputs]:
+        for i in range(len(self._names)):
+            yield self._get(i)
+
+
+def _standard(root: Path, name: str) -> ServerInputs:
+    """Server ``name`` of ``root`` with its files under their usual names."""
+    sub = root / name
+    return ServerInputs(name, sub, sub / EXPECTED_NAME, sub / (EXPECTED_NAME + ".sigstore.json"),
+                        sub / OBSERVED_NAME)  # fmt: skip
+
+
 @dataclass(slots=True)
 class ShipmentLayout:
     """What a shipment directory holds: its servers, and the other entries at its top level."""
 
-    servers: list[ServerInputs]
+    servers: Sequence[ServerInputs]
     #: files (and other non-directories) beside the server directories: listed, not verified
     other_entries: list[str] = field(default_factory=list)
 
@@ -103,7 +158,8 @@ def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as e:
         raise InputError(f"cannot list the shipment: {e.strerror or e}", source=str(root)) from e
-    layout = ShipmentLayout([])
+    servers = ServerList(root)
+    layout = ShipmentLayout(servers)
     for entry in entries:
         path = root / entry.name
         if entry.is_symlink():
@@ -115,7 +171,7 @@ def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
                 source=str(path),
             )
         if entry.is_dir(follow_symlinks=False):
-            layout.servers.append(_server(path))
+            servers.add(_server(path))
         else:
             layout.other_entries.append(entry.name)
     if not layout.servers:
@@ -123,7 +179,7 @@ def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
     return layout
 
 
-def discover_shipment(directory: str | os.PathLike[str]) -> list[ServerInputs]:
+def discover_shipment(directory: str | os.PathLike[str]) -> Sequence[ServerInputs]:
     """The servers of a shipment directory (sorted by name); bad layout is an InputError."""
     return scan_shipment(directory).servers
 
@@ -266,10 +322,12 @@ class _State:
     #: the staging directory the workers write each rendered report into, or None (the
     #: report then goes back to the parent)
     staging: Path | None = None
+    #: the result goes back pickled by the worker (a PackedResult: the parent spools it as is)
+    pack: bool = False
 
 
 _WORKER_STATE: _State | None = None
-_Item = tuple[DeliveryResult, bytes | None, ServerKeys | None]
+_Item = tuple[DeliveryResult | PackedResult, bytes | None, ServerKeys | None]
 
 
 def _default_jobs(n: int) -> int:
@@ -297,7 +355,7 @@ def _work(inputs: ServerInputs) -> _Item:
             keys, result.fingerprint = keys_of(fp), None
         else:
             result.fingerprint = restrict(fp, state.shared)
-    return result, data, keys
+    return (PackedResult.of(result) if state.pack else result), data, keys
 
 
 def _run(servers: Sequence[ServerInputs], state: _State, jobs: int) -> Iterator[_Item]:
@@ -351,14 +409,17 @@ def verify_shipment(
     jobs: int | None = None,
     on_result: ProgressCallback | None = None,
     hardware: ChainValidator | None = None,
-) -> list[DeliveryResult]:
+) -> ResultSpool:
     """Every server's result, in order; with ``render`` and ``reports``, its report written.
 
-    Servers are verified as they are read and each report is handed to ``reports`` (as
-    :func:`report_name`) as soon as it is rendered: memory depends on the number of workers,
-    not on the shipment. A :class:`StagingSink` (a StagedReportDir) gets its files written by
-    the process that renders them, into its staging directory, and only records them: no
-    report travels between processes. Results come back *slim*
+    Servers are verified as they are read; each report is handed to ``reports`` (as
+    :func:`report_name`) as soon as it is rendered, and each result to the
+    :class:`~sovbom.delivery.spool.ResultSpool` returned (a temporary file, read back one result
+    at a time; the caller closes it, an error closes it here): memory depends on the number of
+    workers, not on the shipment (but for a few hundred bytes a server: its name, its digests
+    in the duplicate index; and the names of the servers that fail). A :class:`StagingSink` (a StagedReportDir) gets its files
+    written by the process that renders them, into its staging directory, and only records
+    them: no report travels between processes. Results come back *slim*
     (:meth:`~sovbom.delivery.model.Comparison.slim`: only the parts that are not matched, and
     totals) and without their fingerprint. With ``jobs`` > 1 (default: one per CPU, at most 8,
     from :data:`PARALLEL_THRESHOLD` servers on) forked worker processes share the work; they
@@ -379,16 +440,24 @@ def verify_shipment(
     if reports is None:
         render = None
     staging = reports.staging if isinstance(reports, StagingSink) and render else None
-    state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging)
-    results: list[DeliveryResult] = []
+    state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging,
+                   pack=True)  # fmt: skip
+    results = ResultSpool()
     index = DuplicateIndex()
-    for i, (result, data, keys) in enumerate(_run(servers, state, jobs)):
-        index.add(i, keys)
-        _deliver(reports, state, result.server, data)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    _duplicates(servers, results, index, state, jobs, reports)
+    try:
+        for i, (packed, data, keys) in enumerate(_run(servers, state, jobs)):
+            assert isinstance(packed, PackedResult)
+            index.add(i, keys)
+            _deliver(reports, state, packed.facts.server, data)
+            results.append(packed)
+            if on_result is not None:
+                on_result(packed.unpack())
+        _duplicates(servers, results, index, state, jobs, reports)
+    except BaseException:
+        results.close()
+        raise
+    finally:
+        index.close()
     return results
 
 
@@ -413,7 +482,7 @@ def _same_files(inputs: ServerInputs, index: DuplicateIndex, i: int, r: Delivery
 
 def _duplicates(
     servers: Sequence[ServerInputs],
-    results: list[DeliveryResult],
+    results: ResultSpool,
     index: DuplicateIndex,
     state: _State,
     jobs: int,
@@ -423,24 +492,28 @@ def _duplicates(
     found, shared = index.candidates()
     if not found:
         return
-    probe = replace(state, render=None, shared=shared)
+    probe = replace(state, render=None, shared=shared, pack=False)
     prints = []
     first = _run([servers[i] for i in found], probe, min(jobs, _default_jobs(len(found))))
     for i, (r, _, _) in zip(found, first, strict=True):
+        assert isinstance(r, DeliveryResult)
         _same_files(servers[i], index, i, r)
         prints.append(
             DeliveryResult(r.server, r.expected, None, None, True, fingerprint=r.fingerprint)
         )
     reasons = duplicate_reasons(prints)
     del prints
-    again = [i for i in found if results[i].server in reasons]
+    again = [i for i in found if servers[i].server in reasons]
     if state.render is None or reports is None:
         for i in again:
-            results[i].duplicates = list(reasons[results[i].server])
+            r = results[i]  # a copy read from the spool: put back once changed
+            r.duplicates = list(reasons[r.server])
+            results[i] = r
         return
-    last = replace(state, duplicates=reasons, shared=frozenset())
+    last = replace(state, duplicates=reasons, shared=frozenset(), pack=False)
     second = _run([servers[i] for i in again], last, min(jobs, _default_jobs(len(again))))
     for i, (r, data, _) in zip(again, second, strict=True):
+        assert isinstance(r, DeliveryResult)
         _same_files(servers[i], index, i, r)
         r.fingerprint = None
         results[i] = r
@@ -453,6 +526,7 @@ __all__ = [
     "PARALLEL_THRESHOLD",
     "ReportSink",
     "ServerInputs",
+    "ServerList",
     "ShipmentLayout",
     "StagingSink",
     "discover_shipment",

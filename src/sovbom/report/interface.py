@@ -9,9 +9,11 @@ Adding a format touches this module (one enum member, one branch) and its own mo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, assert_never
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, assert_never, runtime_checkable
 
 if TYPE_CHECKING:
     from sovbom.checking import CheckReport
@@ -57,6 +59,19 @@ class ShipmentReport:
     as_of: str
     #: server id -> path of its JSON report (when --report-dir was given)
     report_files: dict[str, str] = field(default_factory=dict)
+    #: the report directory every server's JSON report is in (``--report-dir``), named by
+    #: :func:`~sovbom.delivery.shipment.report_name`: no path kept per server
+    report_dir: str | None = None
+
+    def report_file(self, server: str) -> str | None:
+        """The path of ``server``'s JSON report: from :attr:`report_files`, else in
+        :attr:`report_dir`; None when it has none."""
+        given = self.report_files.get(server)
+        if given is not None or self.report_dir is None:
+            return given
+        from sovbom.delivery.shipment import report_name
+
+        return str(Path(self.report_dir) / report_name(server))
 
 
 @dataclass(slots=True)
@@ -79,6 +94,23 @@ class TraceReport:
             f"{self.total} match(es) for {self.query.describe()!r} in {self.used_in}"
             f" of {len(self.results)} BOM(s)"
         )
+
+
+@runtime_checkable
+class ShipmentStreamer(Protocol):
+    """A renderer that gives a shipment's report in pieces, in order, as it reads the servers
+    (so that the report of a large shipment is never whole in memory)."""
+
+    def shipment_stream(self, report: ShipmentReport) -> Iterator[bytes]: ...
+
+
+def shipment_chunks(renderer: Renderer, report: ShipmentReport) -> Iterator[bytes]:
+    """``renderer.shipment(report)`` in pieces: streamed by a :class:`ShipmentStreamer` (JSON,
+    Markdown), else whole; the pieces joined are the same bytes either way."""
+    if isinstance(renderer, ShipmentStreamer):
+        yield from renderer.shipment_stream(report)
+    else:
+        yield renderer.shipment(report)
 
 
 class Renderer(Protocol):
@@ -139,6 +171,8 @@ __all__ = [
     "Renderer",
     "ReportFormat",
     "ShipmentReport",
+    "ShipmentStreamer",
     "TraceReport",
     "renderer_for",
+    "shipment_chunks",
 ]

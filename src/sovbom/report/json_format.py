@@ -12,7 +12,7 @@ from sovbom.report.fleet import FleetJsonMixin
 from sovbom.report.text import share_scope
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
@@ -44,7 +44,10 @@ class JsonRenderer(FleetJsonMixin):
         return _dump(delivery_result_dict(report.result, report.as_of))
 
     def shipment(self, report: ShipmentReport) -> bytes:
-        return _dump(shipment_dict(report))
+        return b"".join(shipment_stream(report))
+
+    def shipment_stream(self, report: ShipmentReport) -> Iterator[bytes]:
+        return shipment_stream(report)
 
     def inspect(self, report: InspectReport) -> bytes:
         return _dump(report.to_dict())
@@ -331,12 +334,14 @@ def server_summary(r: DeliveryResult) -> dict[str, Any]:
 
 
 def shipment_dict(report: ShipmentReport) -> dict[str, Any]:
+    """The shipment report as one document (what :func:`shipment_stream` gives in pieces)."""
+    doc = _shipment_head(report)
+    doc["servers"] = [_shipment_entry(report, r) for r in report.shipment.servers]
+    return doc
+
+
+def _shipment_head(report: ShipmentReport) -> dict[str, Any]:
     s = report.shipment
-    servers = []
-    for r in s.servers:
-        entry = server_summary(r)
-        entry["report"] = report.report_files.get(r.server)
-        servers.append(entry)
     return {
         "sovbom_report": "delivery-shipment",
         "format_version": REPORT_FORMAT_VERSION,
@@ -344,11 +349,41 @@ def shipment_dict(report: ShipmentReport) -> dict[str, Any]:
         "as_of": report.as_of,
         "shipment": s.directory,
         "verdict": str(s.verdict),
-        "failed_servers": [r.server for r in s.servers if str(r.verdict) != "pass"],
+        "failed_servers": s.failed_servers,
         "summary": s.summary(),
-        "servers": servers,
+        "servers": [],
         "other_entries": s.other_entries,
     }
+
+
+def _shipment_entry(report: ShipmentReport, r: DeliveryResult) -> dict[str, Any]:
+    entry = server_summary(r)
+    entry["report"] = report.report_file(r.server)
+    return entry
+
+
+#: Where the servers go in the rendered head (a raw newline is never inside a JSON string).
+_SERVERS_AT = b'\n  "servers": []'
+#: Each server's entry, rendered on its own, is indented to its place in the list.
+_ENTRY_INDENT = b"    "
+
+
+def shipment_stream(report: ShipmentReport) -> Iterator[bytes]:
+    """The bytes of ``_dump(shipment_dict(report))``, in pieces: the head, then one piece per
+    server as the servers are read (a spool reads them back one at a time), then the tail."""
+    head = _dump(_shipment_head(report))
+    servers = report.shipment.servers
+    if not len(servers):
+        yield head
+        return
+    before, after = head.split(_SERVERS_AT, 1)
+    yield before + b'\n  "servers": [\n'
+    sep = b""
+    for r in servers:
+        entry = orjson.dumps(_shipment_entry(report, r), option=orjson.OPT_INDENT_2)
+        yield sep + _ENTRY_INDENT + entry.replace(b"\n", b"\n" + _ENTRY_INDENT)
+        sep = b",\n"
+    yield b"\n  ]" + after
 
 
 def trace_dict(report: TraceReport) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from sovbom.report.fleet import FleetMarkdownMixin
 from sovbom.report.text import match_title, plain, share_scope, verdict_line
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sovbom.checking import CheckReport
     from sovbom.conformance import ConformanceReport
     from sovbom.delivery import DeliveryResult
@@ -42,27 +44,32 @@ class MarkdownRenderer(FleetMarkdownMixin):
         return _lines(_server(report.result))
 
     def shipment(self, report: ShipmentReport) -> bytes:
+        return b"".join(self.shipment_stream(report))
+
+    def shipment_stream(self, report: ShipmentReport) -> Iterator[bytes]:
+        """The shipment report in pieces: a row per server, then each failing server's section,
+        as the servers are read."""
         s = report.shipment
         verdict = "PASS" if str(s.verdict) == "pass" else "FAIL"
         summary = s.summary()
-        lines = [f"# sovbom shipment {_dash(s.directory)}: {verdict}", "",
-                 f"{summary['passed']} of {summary['servers']} servers pass (as of {report.as_of}).",
-                 "", "| server | verdict | signature | reasons |", "|---|---|---|---|"]  # fmt: skip
-        lines.extend(
-            f"| {_dash(r.server)} | {r.verdict} | {'verified' if r.signature_ok else 'failed'}"
-            f" | {_dash('; '.join(r.reasons()))} |"
-            for r in s.servers
-        )
-        lines.append("")
+        yield _lines([f"# sovbom shipment {_dash(s.directory)}: {verdict}", "",
+                      f"{summary['passed']} of {summary['servers']} servers pass (as of {report.as_of}).",
+                      "", "| server | verdict | signature | reasons |", "|---|---|---|---|"])  # fmt: skip
+        for r in s.servers:
+            yield _lines([
+                f"| {_dash(r.server)} | {r.verdict} | {'verified' if r.signature_ok else 'failed'}"
+                f" | {_dash('; '.join(r.reasons()))} |"
+            ])  # fmt: skip
+        tail = [""]
         if s.other_entries:
-            lines += [
+            tail += [
                 f"Not server directories, not verified: {_dash(', '.join(s.other_entries))}",
                 "",
             ]
+        yield _lines(tail)
         for r in s.servers:
             if str(r.verdict) != "pass":
-                lines += _server(r, "##")
-        return _lines(lines)
+                yield _lines(_server(r, "##"))
 
     def inspect(self, report: InspectReport) -> bytes:
         verdict = "HOLDS" if report.holds else "DOES NOT HOLD"

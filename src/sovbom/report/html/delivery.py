@@ -40,7 +40,7 @@ def render_shipment(report: ShipmentReport) -> str:
         {
             "server": r.server, "passed": str(r.verdict) == "pass",
             "signer": (r.signature or {}).get("identity") if r.signature_ok else "NOT VERIFIED",
-            "why": "; ".join(r.reasons()), "report": report.report_files.get(r.server, ""),
+            "why": "; ".join(r.reasons()), "report": report.report_file(r.server) or "",
             "sections": html(delivery_sections(r, f"s{i}", level=3)),
         }
         for i, r in enumerate(s.servers)
