@@ -289,10 +289,10 @@ def where_used(
         for stmt in _candidates(q, store.dialect, list(newest)):
             if exact:  # the database's answer is the match: only its BOM and id, at most cap + 1
                 keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
-                found.update((newest[bom_id], i) for bom_id, i in conn.execute(keyed))
+                found.update((newest[bom_id], i) for bom_id, i in conn.execute(keyed).all())
             else:
                 test = _row_matcher(q)
-                found.update((newest[r.bom_id], r.id) for r in conn.execute(stmt) if test(r))
+                found.update((newest[r.bom_id], r.id) for r in conn.execute(stmt).all() if test(r))
             if exact and len(found) > cap:
                 broad = True
                 break
