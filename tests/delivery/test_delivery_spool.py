@@ -179,12 +179,9 @@ def test_results_are_not_kept_in_memory() -> None:
     assert grown - base < 2000 * 24 + 2 * BLOCK, grown - base
 
 
-def test_a_failed_shipment_closes_its_spool(tmp_path: Path, monkeypatch: Any) -> None:
+def _record_spools(monkeypatch: Any) -> list[ResultSpool]:
+    """Every spool verify_shipment makes from now on, in order."""
     import importlib
-
-    from test_delivery_shipment_stream import AcceptAll, _render, _shipment
-
-    from sovbom.delivery.shipment import verify_shipment
 
     shipment_module = importlib.import_module("sovbom.delivery.shipment")
     made: list[ResultSpool] = []
@@ -195,6 +192,16 @@ def test_a_failed_shipment_closes_its_spool(tmp_path: Path, monkeypatch: Any) ->
             made.append(self)
 
     monkeypatch.setattr(shipment_module, "ResultSpool", Recorded)
+    return made
+
+
+def test_a_failed_shipment_closes_its_spool(tmp_path: Path, monkeypatch: Any) -> None:
+
+    from test_delivery_shipment_stream import AcceptAll, _render, _shipment
+
+    from sovbom.delivery.shipment import verify_shipment
+
+    made = _record_spools(monkeypatch)
 
     def stop(r: DeliveryResult) -> None:
         if r.server.endswith("2"):
@@ -211,7 +218,7 @@ def test_a_failed_shipment_closes_its_spool(tmp_path: Path, monkeypatch: Any) ->
     (spool,) = made
     assert spool.closed and len(spool) == 3
     results = verify_shipment(discover_shipment(tmp_path / "ship-4"), verifier, jobs=1)
-    assert isinstance(results, Recorded) and not results.closed  # the caller's to close
+    assert results is made[-1] and not results.closed  # the caller's to close
     assert [r.server for r in results] == [f"server-{i:05d}" for i in range(4)]
     results.close()
 
@@ -220,7 +227,6 @@ def test_the_cli_leaves_nothing_behind_when_the_summary_cannot_be_rendered(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     """An error while the summary is rendered: no report directory, no output, no spool."""
-    import importlib
 
     from test_delivery_shipment_stream import AcceptAll, _shipment
 
@@ -228,15 +234,7 @@ def test_the_cli_leaves_nothing_behind_when_the_summary_cannot_be_rendered(
     from sovbom.report.interface import ReportFormat
     from sovbom.report.json_format import JsonRenderer
 
-    shipment_module = importlib.import_module("sovbom.delivery.shipment")
-    made: list[ResultSpool] = []
-
-    class Recorded(ResultSpool):
-        def __init__(self) -> None:
-            super().__init__()
-            made.append(self)
-
-    monkeypatch.setattr(shipment_module, "ResultSpool", Recorded)
+    made = _record_spools(monkeypatch)
     ship = _shipment(tmp_path, 3)
     verifier: Any = AcceptAll()
     today = __import__("datetime").date(2026, 11, 22)
