@@ -322,12 +322,10 @@ class _State:
     #: the staging directory the workers write each rendered report into, or None (the
     #: report then goes back to the parent)
     staging: Path | None = None
-    #: the result goes back pickled by the worker (a PackedResult: the parent spools it as is)
-    pack: bool = False
 
 
 _WORKER_STATE: _State | None = None
-_Item = tuple[DeliveryResult | PackedResult, bytes | None, ServerKeys | None]
+_Item = tuple[PackedResult, bytes | None, ServerKeys | None]
 
 
 def _default_jobs(n: int) -> int:
@@ -355,7 +353,7 @@ def _work(inputs: ServerInputs) -> _Item:
             keys, result.fingerprint = keys_of(fp), None
         else:
             result.fingerprint = restrict(fp, state.shared)
-    return (PackedResult.of(result) if state.pack else result), data, keys
+    return PackedResult.of(result), data, keys  # pickled here: the parent spools the bytes
 
 
 def _run(servers: Sequence[ServerInputs], state: _State, jobs: int) -> Iterator[_Item]:
@@ -440,13 +438,11 @@ def verify_shipment(
     if reports is None:
         render = None
     staging = reports.staging if isinstance(reports, StagingSink) and render else None
-    state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging,
-                   pack=True)  # fmt: skip
+    state = _State(verifier, policy, fail_on, today, render, hardware=hardware, staging=staging)
     results = ResultSpool()
     index = DuplicateIndex()
     try:
         for i, (packed, data, keys) in enumerate(_run(servers, state, jobs)):
-            assert isinstance(packed, PackedResult)
             index.add(i, keys)
             _deliver(reports, state, packed.facts.server, data)
             results.append(packed)
@@ -492,11 +488,11 @@ def _duplicates(
     found, shared = index.candidates()
     if not found:
         return
-    probe = replace(state, render=None, shared=shared, pack=False)
+    probe = replace(state, render=None, shared=shared)
     prints = []
     first = _run([servers[i] for i in found], probe, min(jobs, _default_jobs(len(found))))
-    for i, (r, _, _) in zip(found, first, strict=True):
-        assert isinstance(r, DeliveryResult)
+    for i, (packed, _, _) in zip(found, first, strict=True):
+        r = packed.unpack()
         _same_files(servers[i], index, i, r)
         prints.append(
             DeliveryResult(r.server, r.expected, None, None, True, fingerprint=r.fingerprint)
@@ -510,10 +506,10 @@ def _duplicates(
             r.duplicates = list(reasons[r.server])
             results[i] = r
         return
-    last = replace(state, duplicates=reasons, shared=frozenset(), pack=False)
+    last = replace(state, duplicates=reasons, shared=frozenset())
     second = _run([servers[i] for i in again], last, min(jobs, _default_jobs(len(again))))
-    for i, (r, data, _) in zip(again, second, strict=True):
-        assert isinstance(r, DeliveryResult)
+    for i, (packed, data, _) in zip(again, second, strict=True):
+        r = packed.unpack()
         _same_files(servers[i], index, i, r)
         r.fingerprint = None
         results[i] = r
