@@ -15,7 +15,7 @@ from sovbom.report.html.graph import graph_svg
 from sovbom.report.html.hardware import hardware_html, identity_marks
 from sovbom.report.html.origins import origins_sections
 from sovbom.report.html.page import html, macro, page
-from sovbom.report.html.status import statuses
+from sovbom.report.html.status import Status, statuses
 from sovbom.units import UnitNames
 
 if TYPE_CHECKING:
@@ -65,10 +65,10 @@ def share_html(r: CheckResult) -> str:
     return str(macro("report/macros.html.j2", "share_table", share_rows(r)))
 
 
-def component_rows(report: CheckReport) -> tuple[list[tuple[Any, ...]], int]:
-    """The component table's rows (at most :data:`MAX_TABLE_ROWS`) and how many more there are."""
+def component_rows(report: CheckReport, st: Status) -> tuple[list[tuple[Any, ...]], int]:
+    """The component table's rows (at most :data:`MAX_TABLE_ROWS`) and how many more there are;
+    ``st``: the components' :func:`~sovbom.report.html.status.statuses`."""
     pg = report.graph
-    st = statuses(pg, report.policy, report.result.findings)
     units = UnitNames.of(pg)
     rows = []
     refs = list(pg.components)
@@ -91,7 +91,8 @@ def check_view(report: CheckReport, prefix: str, level: int = 2) -> dict[str, An
     r = report.result
     counts = r.counts_by_severity()
     total = r.total_share()
-    rows, more = component_rows(report)
+    st = statuses(report.graph, report.policy, r.findings)  # for the table and the picture
+    rows, more = component_rows(report, st)
     return {
         "fails": r.fails(fail_threshold(report.fail_on)),
         "summary": ", ".join(f"{n} {s}" for s, n in reversed(counts.items()) if n) or "no findings",
@@ -105,7 +106,7 @@ def check_view(report: CheckReport, prefix: str, level: int = 2) -> dict[str, An
         "components": r.components,
         "share": f"{100 * total.domestic / total.total:.1f}%" if total.total else "\u2013",
         "signature": report.signature,
-        "graph": html(_graph(report, prefix)),
+        "graph": html(_graph(report, prefix, st)),
         "findings": finding_rows(r.findings, UnitNames.of(report.graph)),
         "shares": share_rows(r),
         "origins": html(origins_sections(report, prefix, level)),
@@ -121,11 +122,17 @@ def check_sections(report: CheckReport, prefix: str = "c", level: int = 2) -> st
     return str(macro("report/check.html.j2", "check_sections", view, prefix, level))
 
 
-def _graph(report: CheckReport, prefix: str) -> str:
+def _graph(report: CheckReport, prefix: str, st: Status) -> str:
     """The provenance graph, with the hardware identity marks when it was checked."""
     text = {p.ref: p.summary() for p in report.hardware_identity or ()}
     return graph_svg(
-        report.graph, report.policy, report.result.findings, prefix, identity_marks(report), text
+        report.graph,
+        report.policy,
+        report.result.findings,
+        prefix,
+        identity_marks(report),
+        text,
+        status=st,
     )
 
 

@@ -275,13 +275,16 @@ def graph_svg(
     prefix: str = "g",
     identity: Mapping[str, bool] | None = None,
     identity_text: Mapping[str, str] | None = None,
+    *,
+    status: Status | None = None,
 ) -> str:
     """The picture of the server: an inline SVG, a legend and the list of folded flagged parts
     (the template ``report/graph.html.j2``).
 
     ``identity`` (bom-ref -> proved) marks the parts that proved their hardware identity, and
-    those that did not, with a ring (``identity_text``: the basis or reason, for the tooltip)."""
-    view = graph_view(pg, policy, findings, prefix, identity, identity_text)
+    those that did not, with a ring (``identity_text``: the basis or reason, for the tooltip).
+    ``status``: the components' :func:`statuses`, when the caller has them already."""
+    view = graph_view(pg, policy, findings, prefix, identity, identity_text, status=status)
     return str(macro("report/graph.html.j2", "graph", view))
 
 
@@ -292,11 +295,14 @@ def graph_view(
     prefix: str = "g",
     identity: Mapping[str, bool] | None = None,
     identity_text: Mapping[str, str] | None = None,
+    *,
+    status: Status | None = None,
 ) -> dict[str, Any] | None:
-    """What the picture draws, laid out (None when the BOM has no root)."""
+    """What the picture draws, laid out (None when the BOM has no root); ``status`` as for
+    :func:`graph_svg`."""
     if pg.root is None:
         return None
-    pic = _picture(pg, statuses(pg, policy, findings))
+    pic = _picture(pg, status or statuses(pg, policy, findings))
     pic.identity, pic.identity_text = identity, identity_text or {}
     width = max(pic.xy(n)[0] + 7.2 * len(pic.texts[id(n)]) + 60 for n in pic.nodes)
     width = max(width, 700)
