@@ -9,7 +9,7 @@ dependency graph, most of them non-domestic so nearly every component has a find
   process (read, parse, depth and schema validation, graph, policy, JSON report written);
 
 both the best of ``--repeat`` runs, as wall time and CPU time (user + sys of this process), and
-the ratio check / floor (target: at most 4x). Peak memory is the high-water mark (``VmHWM``) of a
+the ratios check / floor (target: both at most 4x). Peak memory is the high-water mark (``VmHWM``) of a
 fresh process doing only the one or the other (target: at most 1.4x). A dependency chain
 (c(i) depends on c(i+1)) shows time and report size growing linearly with its length.
 
@@ -332,7 +332,9 @@ def main() -> int:
                 f" {check_w:>9.3f}s {check_c:>6.3f}s | {ratio_w:>9.2f}x {ratio_c:>4.2f}x |"
                 f" {check_c / n * 1e6:>7.1f} | {mem}"
             )
-            if n >= 100_000 and min(ratio_w, ratio_c) > CHECK_TARGET:
+            # both ratios must hold: on a busy host one of them can flatter (a floor whose wall
+            # time stretches while it waits for pages looks slower than it is)
+            if n >= 100_000 and max(ratio_w, ratio_c) > CHECK_TARGET:
                 ok = False
                 print(f"  FAIL: check over {CHECK_TARGET}x parsing")
             if args.phases:
