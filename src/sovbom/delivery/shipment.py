@@ -130,24 +130,20 @@ def _server(sub: Path) -> ServerInputs:
     expected = sub / EXPECTED_NAME
     if not expected.is_file():
         raise InputError(f"no {EXPECTED_NAME} (the signed factory HBOM)", source=str(sub))
+    bundle = sub / (EXPECTED_NAME + ".sigstore.json")
+    observed = sub / OBSERVED_NAME
+    if observed.is_file():  # the collector inputs beside it are not read (nor looked for)
+        return ServerInputs(sub.name, sub, expected, bundle, observed)
     from sovbom.collect.sources import shipment_files
 
-    observed = sub / OBSERVED_NAME
     layout = shipment_files()
     sources = {key: str(sub / name) for key, name in layout.items() if (sub / name).exists()}
-    if not observed.is_file() and not sources:
+    if not sources:
         raise InputError(
             f"no observed inventory: give {OBSERVED_NAME} or one of " + ", ".join(layout.values()),
             source=str(sub),
         )
-    return ServerInputs(
-        server=sub.name,
-        directory=sub,
-        expected=expected,
-        bundle=sub / (EXPECTED_NAME + ".sigstore.json"),
-        observed=observed if observed.is_file() else None,
-        sources={} if observed.is_file() else sources,
-    )
+    return ServerInputs(sub.name, sub, expected, bundle, None, sources)
 
 
 def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
