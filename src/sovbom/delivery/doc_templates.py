@@ -31,7 +31,7 @@ import orjson
 from sovbom import taxonomy as tx
 from sovbom._io import check_json_depth
 from sovbom.delivery.extract import Firmware, Part, _serial_at, extract
-from sovbom.placeholders import is_placeholder
+from sovbom.placeholders import cleaned
 
 _SERIAL_NAME = tx.CDX_SERIAL
 #: What a serial entry is written as in a template's text.
@@ -185,8 +185,7 @@ def serial_entries(
 def parts_of(t: _Template, values: list[str]) -> Extracted:
     """What :func:`extract` reads of a document that is the template's with these serial
     strings (one per ``t.serials``): new parts (and firmware lists), the template's firmware."""
-    # extract's _serial of each (strings, stripped; placeholders are no serial)
-    serials = [None if not s or is_placeholder(s) else s for s in map(str.strip, values)]
+    serials = cleaned(values)  # extract's _serial of each (stripped; placeholders are none)
     parts = [
         Part(ref, name, cls, maker, model, pn, serial if at < 0 else serials[at], revision, slot,
              bus, list(firmware) if firmware else [])
