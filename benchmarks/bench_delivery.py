@@ -353,7 +353,8 @@ STAGES = """
 import atexit, gc, importlib, sys, time
 import orjson
 steps = [("_work", "sovbom.delivery.shipment"), ("verify_server", "sovbom.delivery.shipment"),
-         ("read_bytes", "sovbom.delivery.shipment"), ("parse_bom", "sovbom.delivery.shipment"),
+         ("read_bytes", "sovbom.delivery.shipment"), ("known_bytes", "sovbom.delivery.shipment"),
+         ("parse_bom", "sovbom.delivery.shipment"),
          ("check_signature", "sovbom.delivery.shipment"), ("assess", "sovbom.delivery.shipment"),
          ("extract_shared", "sovbom.delivery.shipment"), ("compare_parts", "sovbom.delivery.assess"),
          ("fingerprint", "sovbom.delivery.assess"), ("delivery_result_dict",

@@ -247,7 +247,7 @@ def parse_json(data: bytes, source: str, *, check_depth: bool = True) -> Any:
     Documents nested deeper than :data:`MAX_JSON_DEPTH` are refused (``check_depth=False``: the
     caller checks, :func:`check_json_depth`, before anything else reads the document).
     """
-    if check_depth:  # the nesting checked by the parse itself (the caller checks it otherwise)
+    if check_depth and len(data) >= SHALLOW_FROM:  # the nesting checked by the parse itself
         doc = _parse_shallow(data)
         if doc is not _NOT_SHALLOW:
             return doc
@@ -280,6 +280,11 @@ _ORJSON_MAX_PARSE_LEVELS = 1024  # and parses at most this many
 _WRAP = _ORJSON_MAX_PARSE_LEVELS - MAX_JSON_DEPTH
 _OPEN, _CLOSE = b"[" * _WRAP, b"]" * _WRAP
 _NOT_SHALLOW = object()
+#: Documents of at least this many bytes have their nesting checked as they are parsed
+#: (:func:`_parse_shallow`); a smaller one is checked after (:func:`check_json_depth`): a second
+#: pass over it costs less than parsing it inside ``1024 - MAX_JSON_DEPTH`` lists (a Sigstore
+#: bundle of 4.5 kB: 24 us against 240 us).
+SHALLOW_FROM = 1 << 20
 
 
 @functools.cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _PLACEHOLDERS = frozenset(
     v.lower()
@@ -82,6 +83,18 @@ def is_placeholder(value: str | None) -> bool:
         return True
     # _ALL_SAME, without the regular expression for what it cannot match (most values)
     return len(v) >= 4 and v.count(v[0]) == len(v) and bool(_ALL_SAME.match(v))
+
+
+def cleaned(values: Iterable[str]) -> list[str | None]:
+    """:func:`clean` of each string of ``values``, in one pass (a shipment's serials: millions)."""
+    placeholder, all_same = _PLACEHOLDERS, _ALL_SAME.match
+    return [
+        None
+        if (v := s.strip()).lower() in placeholder
+        or (len(v) >= 4 and v.count(v[0]) == len(v) and all_same(v))
+        else v
+        for s in values
+    ]
 
 
 def clean(value: str | None) -> str | None:

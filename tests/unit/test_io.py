@@ -61,3 +61,43 @@ def test_write_is_atomic_and_leaves_nothing_on_failure(tmp_path: Path) -> None:
 def test_deeply_nested_json_is_an_input_error_not_a_crash() -> None:
     with pytest.raises(InputError, match="malformed JSON"):
         parse_json(b"[" * 100_000, "deep.json")
+
+
+#: JSON texts parse_json reads the same way whichever way it checks their nesting.
+NESTING_CASES = [
+    b"[" * 128 + b"]" * 128,
+    b"[" * 129 + b"]" * 129,
+    b'{"a":' * 127 + b"1" + b"}" * 127,
+    b'{"a":' * 128 + b"1" + b"}" * 128,
+    b"[" * 1024 + b"]" * 1024,
+    b"[" * 1025 + b"]" * 1025,
+    b"1, 2",
+    b"1], [2",
+    b"[1]]], [[[2]",
+    b'{"x": [1, 2, {"y": null}]}',
+    b"  7  ",
+    b"",
+    b"[",
+]
+
+
+@pytest.mark.parametrize("data", NESTING_CASES, ids=range(len(NESTING_CASES)))
+def test_nesting_is_checked_alike_while_parsing_and_after(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small documents have their nesting checked after they are parsed, large ones while they
+    are: either way a document reads, or is refused, alike."""
+    import sovbom._io as io
+
+    def outcome() -> object:
+        try:
+            return ("doc", parse_json(data, "doc.json"))
+        except InputError as e:
+            return ("error", str(e))
+
+    monkeypatch.setattr(io, "SHALLOW_FROM", 1 << 40)  # checked after
+    after = outcome()
+    monkeypatch.setattr(io, "SHALLOW_FROM", 0)  # checked while parsing
+    assert outcome() == after
+    if data.startswith(b"[" * 129) and len(data) < 600:
+        assert after[0] == "error" and "nested deeper than 128" in str(after[1])

@@ -4,7 +4,7 @@ from typing import Any
 
 from sovbom.countries import normalize_country
 from sovbom.model import Component, Organization, ProductionStep, provenance_of
-from sovbom.placeholders import clean, is_placeholder
+from sovbom.placeholders import clean, cleaned, is_placeholder
 
 
 def test_component_round_trips_through_cyclonedx() -> None:
@@ -91,3 +91,10 @@ def test_placeholders() -> None:
         assert is_placeholder(v), v
     assert clean("  M393A4K40CB2-CTD    ") == "M393A4K40CB2-CTD"
     assert clean("Unknown") is None
+
+
+def test_cleaned_is_clean_of_each_value() -> None:
+    values = ["", "  ", "Not Specified", " none ", "To Be Filled By O.E.M.", "XXXX", "xxx",
+              " AAAA ", "ABAB", "0000000", "....", "ÀÀÀÀ", "B00001-DIMM07", " b ", "N/A", "-"]  # fmt: skip
+    assert cleaned(values) == [clean(v) for v in values]
+    assert cleaned(values).count(None) == 12

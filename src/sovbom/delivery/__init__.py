@@ -2,6 +2,9 @@
 
 * :mod:`~sovbom.delivery.model`: results, statuses, verdicts (what the reports render);
 * :mod:`~sovbom.delivery.extract`: the parts of an HBOM (read with the walk the graph uses);
+  :mod:`~sovbom.delivery.doc_templates` reads the documents a shipment repeats but for their
+  serials once, and :mod:`~sovbom.delivery.byte_templates` the files it repeats so without
+  parsing them again;
 * :mod:`~sovbom.delivery.match`: which observed part is which expected part;
 * :mod:`~sovbom.delivery.compare`: field by field, under the policy's tolerances
   (:mod:`~sovbom.delivery.tolerances`);

@@ -251,7 +251,11 @@ class _Comparer:
                     pairs[key] = held
             shape = held[0]
         before, after, identity_bad, other_bad, compared, unobserved, firmware_ok = shape
-        serial = self._check("serial", e.serial, o.serial, None)
+        es = e.serial
+        if es is not None and es == o.serial and not self.ignored:  # _check's usual outcome
+            serial = FieldCheck("serial", es, es, _MATCH)
+        else:
+            serial = self._check("serial", es, o.serial, None)
         st = serial.status
         if st is _MISMATCH:
             identity_bad = True

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from sovbom import taxonomy as tx
 from sovbom._io import check_json_depth
 from sovbom.delivery.extract import Firmware, Part, _serial_at, extract
-from sovbom.placeholders import is_placeholder
+from sovbom.placeholders import cleaned
 
 _SERIAL_NAME = tx.CDX_SERIAL
 #: What a serial entry is written as in a template's text.
@@ -84,11 +84,15 @@ def _key(root: Any, top: Any) -> tuple[Any, ...] | None:
     return (len(top), *(r if r.__class__ is str else None for r in refs))
 
 
-def extract_shared(doc: Mapping[str, Any], source: str) -> Extracted:
+def extract_shared(doc: Mapping[str, Any], source: str, raw: bytes | None = None) -> Extracted:
     """:func:`~sovbom.delivery.extract.extract` of a document read from ``source`` by
     ``parse_bom(check_depth=False)``, reading the documents a shipment repeats but for their
     serials once (see the module's documentation). A document nested too deeply is an
-    InputError (:func:`~sovbom._io.check_json_depth`)."""
+    InputError (:func:`~sovbom._io.check_json_depth`).
+
+    ``raw``: the JSON file ``doc`` was parsed from; a template made of the document is then
+    also kept as a byte template (:mod:`~sovbom.delivery.byte_templates`): files repeating it
+    but for their serials are read without being parsed."""
     metadata = doc.get("metadata")
     root = metadata.get("component") if isinstance(metadata, Mapping) else None
     top: Any = doc.get("components")
@@ -113,7 +117,11 @@ def extract_shared(doc: Mapping[str, Any], source: str) -> Extracted:
             _TEMPLATES.clear()
         _TEMPLATES[key] = None
     elif t is None:
-        _TEMPLATES[key] = _template(root, top, read) or False
+        made = _TEMPLATES[key] = _template(root, top, read) or False
+        if isinstance(made, _Template) and raw is not None and doc.__class__ is dict:
+            from sovbom.delivery.byte_templates import remember
+
+            remember(raw, cast("dict[str, Any]", doc), root, top, made)
     return read
 
 
@@ -129,10 +137,33 @@ def _check_rest(doc: Mapping[str, Any], source: str) -> None:
 
 def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
     """The document's parts when it is the template's but for its serials, else None."""
+    where = serial_entries(t, root, top, properties=True)
+    if where is None:
+        return None
+    values: list[str] = []
+    for props, (_, _, k) in zip(where, t.serials, strict=True):
+        entry = props[k]
+        if (
+            len(entry) != 2
+            or entry.get("name") != _SERIAL_NAME
+            or (value := entry.get("value")).__class__ is not str
+        ):
+            return None  # (a name and a string: the entry nests as the template's)
+        values.append(value)
+    if _masked_text(root, top, t.serials, where) != t.text:
+        return None
+    return parts_of(t, values)
+
+
+def serial_entries(
+    t: _Template, root: Any, top: Any, *, properties: bool = False
+) -> list[Any] | None:
+    """The serial entries (objects) at the template's places in a document's server ``root``
+    and components ``top`` (with ``properties``: the property lists holding them), or None
+    when there is no object at one of them."""
     nodes: list[Any] = [root, *top]
     kids: list[Any] = []
-    where: list[Any] = []
-    values: list[Any] = []
+    out: list[Any] = []
     try:
         for path in t.parents:
             at: Any = nodes
@@ -143,22 +174,18 @@ def _read(t: _Template, root: Any, top: list[Any]) -> Extracted | None:
             kids.append(at)
         for parent, i, k in t.serials:
             props = kids[parent][i]["properties"]
-            entry = props[k]
-            if (
-                entry.__class__ is not dict
-                or len(entry) != 2
-                or entry.get("name") != _SERIAL_NAME
-                or (value := entry.get("value")).__class__ is not str
-            ):
-                return None  # (a name and a string: the entry nests as the template's)
-            where.append(props)
-            values.append(value)
+            if props[k].__class__ is not dict:
+                return None
+            out.append(props if properties else props[k])
     except (LookupError, TypeError):
         return None
-    if _masked_text(root, top, t.serials, where) != t.text:
-        return None
-    # extract's _serial of each (strings, stripped; placeholders are no serial)
-    serials = [None if not s or is_placeholder(s) else s for s in map(str.strip, values)]
+    return out
+
+
+def parts_of(t: _Template, values: list[str]) -> Extracted:
+    """What :func:`extract` reads of a document that is the template's with these serial
+    strings (one per ``t.serials``): new parts (and firmware lists), the template's firmware."""
+    serials = cleaned(values)  # extract's _serial of each (stripped; placeholders are none)
     parts = [
         Part(ref, name, cls, maker, model, pn, serial if at < 0 else serials[at], revision, slot,
              bus, list(firmware) if firmware else [])
@@ -244,4 +271,15 @@ def _devices(root: Any, top: list[Any]) -> list[tuple[int, ...]]:
     return out
 
 
-__all__ = ["MAX_DEVICES", "TEMPLATE_KEYS", "extract_shared"]
+#: A template, as :mod:`~sovbom.delivery.byte_templates` names it.
+Template = _Template
+
+__all__ = [
+    "MAX_DEVICES",
+    "TEMPLATE_KEYS",
+    "Extracted",
+    "Template",
+    "extract_shared",
+    "parts_of",
+    "serial_entries",
+]

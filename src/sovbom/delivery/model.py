@@ -161,6 +161,17 @@ class PartResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        # each field's dict and :attr:`unverified`, in one pass (a shipment renders millions)
+        fields: list[dict[str, Any]] = []
+        unverified: list[str] = []
+        add = fields.append
+        for f in self.fields:
+            d = f._as_dict
+            add(d if d is not None else f.to_dict())
+            if f.status is _NOT_OBSERVED:
+                label = f"{f.field} ({f.firmware})" if f.firmware else f.field
+                if label not in unverified:
+                    unverified.append(label)
         return {
             "status": _PART_STATUS_TEXT[self.status],
             "class": self.cls,
@@ -169,8 +180,8 @@ class PartResult:
             "found_ref": self.found_ref,
             "matched_by": self.matched_by,
             "location": self.location,
-            "fields": list(map(FieldCheck.to_dict, self.fields)),
-            "unverified": self.unverified,
+            "fields": fields,
+            "unverified": unverified,
         }
 
 

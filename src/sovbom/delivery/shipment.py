@@ -31,7 +31,8 @@ from sovbom._io import display_name, read_bytes
 from sovbom._parallel import worker_count
 from sovbom.cyclonedx.reader import LoadedBom, parse_bom
 from sovbom.delivery.assess import assess, check_signature, sha256_hex
-from sovbom.delivery.doc_templates import extract_shared
+from sovbom.delivery.byte_templates import known as known_bytes
+from sovbom.delivery.doc_templates import Extracted, extract_shared
 from sovbom.delivery.duplicates import (
     DuplicateIndex,
     ServerKeys,
@@ -129,24 +130,20 @@ def _server(sub: Path) -> ServerInputs:
     expected = sub / EXPECTED_NAME
     if not expected.is_file():
         raise InputError(f"no {EXPECTED_NAME} (the signed factory HBOM)", source=str(sub))
+    bundle = sub / (EXPECTED_NAME + ".sigstore.json")
+    observed = sub / OBSERVED_NAME
+    if observed.is_file():  # the collector inputs beside it are not read (nor looked for)
+        return ServerInputs(sub.name, sub, expected, bundle, observed)
     from sovbom.collect.sources import shipment_files
 
-    observed = sub / OBSERVED_NAME
     layout = shipment_files()
     sources = {key: str(sub / name) for key, name in layout.items() if (sub / name).exists()}
-    if not observed.is_file() and not sources:
+    if not sources:
         raise InputError(
             f"no observed inventory: give {OBSERVED_NAME} or one of " + ", ".join(layout.values()),
             source=str(sub),
         )
-    return ServerInputs(
-        server=sub.name,
-        directory=sub,
-        expected=expected,
-        bundle=sub / (EXPECTED_NAME + ".sigstore.json"),
-        observed=observed if observed.is_file() else None,
-        sources={} if observed.is_file() else sources,
-    )
+    return ServerInputs(sub.name, sub, expected, bundle, None, sources)
 
 
 def scan_shipment(directory: str | os.PathLike[str]) -> ShipmentLayout:
@@ -197,28 +194,27 @@ def verify_server(
 
     With ``hardware`` (a chain validator over the hardware trust anchors, shared by every
     server) the server's identity evidence is verified too (:func:`server_identity`)."""
+    # Without policy or identity checks nothing reads the documents once their parts are read:
+    # each is let go then (its memory reused by what follows, still in the processor's caches),
+    # and a file the shipment repeats but for its serials is not parsed (byte_templates).
+    lean = policy is None and hardware is None
     data = read_bytes(inputs.expected)
-    expected = _parse(data, display_name(inputs.expected))
     # extracted first: the document's nesting is checked there (only where it differs from the
     # documents the shipment repeats, see doc_templates)
-    eroot, eparts, _ = extract_shared(expected.doc, expected.source)
+    expected, (eroot, eparts, _), _ = _read_bom(data, display_name(inputs.expected), lean)
     digest = sha256_hex(data)  # once: the signature's, the report's and the fingerprint's
     signature = check_signature(verifier, data, expected.source, inputs.bundle, sha256=digest)
     if not signature.ok:
         return assess(inputs.server, expected, signature, None, None, policy=policy,
                       fail_on=fail_on, today=today, expected_sha256=digest)  # fmt: skip
-    # Without policy or identity checks nothing reads the documents once their parts are read:
-    # each is let go then (its memory reused by what follows, still in the processor's caches).
-    lean = policy is None and hardware is None
     if lean:
         expected, data = _parts_only(expected), b""
     if inputs.observed is not None:
         raw = read_bytes(inputs.observed)
-        loaded = _parse(raw, display_name(inputs.observed))
+        loaded, found, said = _read_bom(raw, display_name(inputs.observed), lean)
         doc: Mapping[str, Any] = loaded.doc
-        found = extract_shared(doc, loaded.source)
         info = SourceInfo(loaded.source, sha256_hex(raw))
-        complete, notes = observed_complete(doc)
+        complete, notes = said if said is not None else observed_complete(doc)
         if lean:
             doc, loaded, raw = {}, _parts_only(loaded), b""
     else:
@@ -234,6 +230,27 @@ def verify_server(
         observed_notes=notes, policy=policy, fail_on=fail_on, today=today, hardware=identity,
         expected_sha256=digest, extracted=((eroot, eparts), found),
     )  # fmt: skip
+
+
+def _read_bom(
+    data: bytes, name: str, lean: bool
+) -> tuple[LoadedBom, Extracted, tuple[bool, list[str]] | None]:
+    """A server's HBOM file: as :func:`_parse` reads it, its parts, and (when known without
+    parsing it) what its collection says (:func:`observed_complete`'s result).
+
+    ``lean`` (a delivery without policy or identity checks): a file a byte template knows
+    (:mod:`~sovbom.delivery.byte_templates`) is not parsed, its document holds only its serial
+    number (as :func:`_parts_only` leaves it); a file that is parsed may become a template."""
+    known = known_bytes(data) if lean else None
+    if known is not None:
+        serial = known.serial_number
+        doc = {} if serial is None else {"serialNumber": serial}
+        loaded = LoadedBom(doc=doc, spec_version=known.spec_version, source=name, format="json",
+                           raw=b"")  # fmt: skip
+        return loaded, known.extracted, (known.complete, known.notes)
+    loaded = _parse(data, name)
+    raw = data if lean and loaded.format == "json" else None
+    return loaded, extract_shared(loaded.doc, loaded.source, raw), None
 
 
 def _parts_only(loaded: LoadedBom) -> LoadedBom:
