@@ -26,6 +26,11 @@ size.
 
     python benchmarks/bench_delivery.py [--sizes 100,1000] [--with-10000] [--runs 3]
                                         [--cache DIR] [-j N] [--policy] [--quick] [--stages N]
+                                        [--parse-every-file]
+
+``--parse-every-file``: the same runs with no file known by its bytes (byte templates off, see
+``sovbom.delivery.byte_templates``): every expected and observed file is parsed, as it is in a
+shipment whose files differ beyond their serials, or with ``--policy``.
 
 ``--stages N``: where the time goes, per server, on the first N servers in one process (one
 worker): CPU milliseconds per server of each step (nested steps are part of their parent's
@@ -275,13 +280,16 @@ else:
 #: that process alone, not its workers, to the file named by the first argument as it exits.
 PARENT_PEAK = """
 import atexit, os, resource, runpy, sys
-out, parent = sys.argv[1], os.getpid()
+out, parse_all, parent = sys.argv[1], sys.argv[2] == "parse-all", os.getpid()
+if parse_all:  # no file known by its bytes: every file parsed, as when they differ beyond serials
+    import sovbom.delivery.shipment as shipment
+    shipment.known_bytes = lambda data: None
 def peak():
     if os.getpid() == parent:  # not a forked worker
         with open(out, "w") as f:
             f.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
 atexit.register(peak)
-sys.argv = ["sovbom", *sys.argv[2:]]
+sys.argv = ["sovbom", *sys.argv[3:]]
 runpy.run_module("sovbom", run_name="__main__", alter_sys=True)
 """
 
@@ -427,7 +435,9 @@ def default_jobs(n: int) -> int:
     return _default_jobs(n)
 
 
-def bench(cache: Path, n: int, runs: int, jobs: int | None, policy: bool) -> dict[str, Any]:
+def bench(
+    cache: Path, n: int, runs: int, jobs: int | None, policy: bool, parse_all: bool = False
+) -> dict[str, Any]:
     ship = subset(cache, n)
     j = jobs or default_jobs(n)
     floors, sovboms = [], []
@@ -437,7 +447,8 @@ def bench(cache: Path, n: int, runs: int, jobs: int | None, policy: bool) -> dic
             out = Path(tmp) / "reports"
             shutil.rmtree(out, ignore_errors=True)
             peak_file = Path(tmp) / "parent-peak"
-            argv = [sys.executable, "-c", PARENT_PEAK, str(peak_file), "verify-delivery",
+            mode = "parse-all" if parse_all else "as-is"
+            argv = [sys.executable, "-c", PARENT_PEAK, str(peak_file), mode, "verify-delivery",
                     "--shipment", str(ship), "--signers", str(cache / "signers.yaml"), "--trust-config",
                     str(cache / "trust_config.json"), "--offline", "--report-dir", str(out),
                     "-f", "json", "-o", str(Path(tmp) / "summary.json"), "--jobs", str(j)]  # fmt: skip
@@ -499,6 +510,12 @@ def main() -> int:
     parser.add_argument("--max-seconds-1000", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="100 servers, one run")
     parser.add_argument("--stages", type=int, metavar="N", help="per-step costs on N servers")
+    parser.add_argument(
+        "--parse-every-file",
+        action="store_true",
+        help="no file known by its bytes (byte templates off): every file parsed, as in a"
+        " shipment whose files differ beyond their serials",
+    )
     args = parser.parse_args()
     if args.stages:
         stages(prepare(args.cache, args.stages), args.stages)
@@ -509,9 +526,11 @@ def main() -> int:
     if args.with_10000 and 10_000 not in sizes:
         sizes.append(10_000)
     cache = prepare(args.cache, max(sizes))
-    rows = [bench(cache, n, args.runs, args.jobs, args.policy) for n in sizes]
+    rows = [bench(cache, n, args.runs, args.jobs, args.policy, args.parse_every_file)
+            for n in sizes]  # fmt: skip
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"verify-delivery --shipment{' --policy' if args.policy else ''}, {cpus} CPUs,"
+    every = ", every file parsed (byte templates off)" if args.parse_every_file else ""
+    print(f"verify-delivery --shipment{' --policy' if args.policy else ''}{every}, {cpus} CPUs,"
           f" medians of {args.runs} runs; the floor is orjson.loads of every expected and observed"
           f" file, gc paused, same workers")  # fmt: skip
     report(rows)
