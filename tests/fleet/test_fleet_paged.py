@@ -174,3 +174,33 @@ def test_where_used_and_recheck_agree_on_each_servers_newest_bom(
         assert where_used(store, parse_query("part=NIC-5")).total == 0
     finally:
         store.close()
+
+
+def test_newest_boms_are_the_newest_each_server_had_on_any_date(
+    db_url: str, tmp_path: Path
+) -> None:
+    """:func:`newest_boms` (an index look-up per server on SQLite) names the BOMs the fleet's
+    other readers rank newest (:func:`latest_boms`), in server-key order, none before the first."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.query import end_of, latest_boms, newest_boms
+    from sovbom.fleet.schema import servers
+
+    store = _fleet(tmp_path, db_url)
+    twin = server_bom("S1", parts=[part("hw:nic", "NIC", "nic", "US", part_number="NIC-TWIN")],
+                      timestamp="2026-02-01T00:00:00Z")  # fmt: skip
+    ingest(store, [IngestInput(str(write(tmp_path / "twin.json", twin)))])
+    try:
+        with store.engine.connect() as conn:
+            for as_of in (None, dt.date(2020, 1, 1), dt.date(2026, 1, 15), dt.date(2026, 2, 1)):
+                latest = latest_boms(end_of(as_of))
+                ranked = conn.execute(
+                    select(latest.c.id, servers.c.key)
+                    .join(servers, servers.c.id == latest.c.server_id)
+                    .order_by(servers.c.key)
+                ).all()
+                got = newest_boms(conn, end_of(as_of))
+                assert list(got.items()) == [tuple(r) for r in ranked], as_of
+                assert bool(got) == (as_of != dt.date(2020, 1, 1))
+    finally:
+        store.close()

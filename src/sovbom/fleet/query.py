@@ -66,18 +66,31 @@ def latest_boms(before: dt.datetime | None) -> Subquery:
 
 def newest_boms(conn: Connection, before: dt.datetime | None) -> dict[int, str]:
     """Each server's newest BOM produced before ``before`` (all BOMs when None), as BOM id ->
-    server key, in server-key order: the fleet a where-used query searches."""
+    server key, in server-key order: the fleet a where-used query searches.
+
+    On SQLite one look-up per server in the ``(server_id, produced_at)`` index (a correlated
+    subquery: the same BOM as :func:`latest_boms`, newest then highest id, in half the time);
+    PostgreSQL ranks the BOMs faster than it runs a subquery per server.
+    """
     from sqlalchemy import select
 
-    from sovbom.fleet.schema import servers
+    from sovbom.fleet.schema import boms, servers
 
-    latest = latest_boms(before)
-    stmt = (
-        select(latest.c.id, servers.c.key)
-        .select_from(latest.join(servers, servers.c.id == latest.c.server_id))
-        .order_by(servers.c.key)
-    )
-    return dict(conn.execute(stmt).all())
+    if conn.dialect.name != "sqlite":
+        latest = latest_boms(before)
+        stmt = (
+            select(latest.c.id, servers.c.key)
+            .select_from(latest.join(servers, servers.c.id == latest.c.server_id))
+            .order_by(servers.c.key)
+        )
+        return dict(conn.execute(stmt).all())
+    b = boms.c
+    pick = select(b.id).where(b.server_id == servers.c.id)
+    if before is not None:
+        pick = pick.where(b.produced_at < before)
+    newest = pick.order_by(b.produced_at.desc(), b.id.desc()).limit(1).scalar_subquery()
+    stmt = select(newest, servers.c.key).order_by(servers.c.key)
+    return {i: key for i, key in conn.execute(stmt) if i is not None}  # None: no BOM before
 
 
 def _like(pattern: str) -> str:
