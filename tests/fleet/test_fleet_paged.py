@@ -204,3 +204,54 @@ def test_newest_boms_are_the_newest_each_server_had_on_any_date(
                 assert bool(got) == (as_of != dt.date(2020, 1, 1))
     finally:
         store.close()
+
+
+def test_the_database_writes_labels_as_python_does(db_url: str) -> None:
+    from sqlalchemy import String, literal, select
+
+    from sovbom.fleet.query import label, sql_label
+
+    store = open_store(db_url, create=True)
+    cases = [("DIMM 1", None, "r1"), ("DIMM 1", "", "r2"), ("BMC firmware", "2.1", "r3"),
+             ("", "2.1", "r4"), ("", None, "r5"), ("Ünïcode", "v 1", "r6")]  # fmt: skip
+    try:
+        with store.engine.connect() as conn:
+            for name, version, ref in cases:
+                expr = sql_label(literal(name, String), literal(version, String),
+                                 literal(ref, String))  # fmt: skip
+                assert conn.execute(select(expr)).scalar_one() == label(name, version, ref)
+    finally:
+        store.close()
+
+
+def test_a_broad_page_reads_each_bom_in_document_order_without_sorting(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A broad query's page reads each BOM's matches in id order: on SQLite as a range of the
+    table (no sort, and it stops where the page is full); on PostgreSQL sorted by ``id + 0``,
+    which the primary key cannot answer (a short page would otherwise walk the primary key from
+    the fleet's first component)."""
+    from sovbom.fleet.paged import _listing
+    from sovbom.fleet.query import newest_boms
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        with store.engine.connect() as conn:
+            newest = list(newest_boms(conn, None))
+            for query in ("name=DIMM 1*", "part=NIC-*", "country=CN"):
+                stmt = _listing(parse_query(query), store.dialect)
+                compiled = stmt.compile(conn)
+                params = dict(compiled.params, bom=newest[-1], n=1, skip=0)
+                if store.dialect == "sqlite":
+                    args = tuple(params[k] for k in compiled.positiontup or ())
+                    plan = [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
+                                                                args)]  # fmt: skip
+                    assert "INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in plan[0], plan
+                    assert not any("TEMP B-TREE" in step for step in plan), plan
+                else:
+                    conn.exec_driver_sql("SET enable_sort = off")  # sorting is the last resort
+                    plan = [r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}", params)]
+                    conn.exec_driver_sql("RESET enable_sort")
+                    assert not any("pk_components" in step for step in plan), plan
+    finally:
+        store.close()
