@@ -317,10 +317,11 @@ def where_used(
         else:
             ordered = sorted(found)
             rows = _page(conn, [i for _, i in ordered[offset : offset + limit]])
-        info = _bom_info(conn, {r[1] for r in rows})
+        parents = {(r[1], r[3]) for r in rows}  # each (BOM, parent) once: far fewer than rows
+        info = _bom_info(conn, {bom_id for bom_id, _ in parents})
         if not broad:  # the walk lists them in this order already
             rows.sort(key=lambda r: (info[r[1]][0], r[0]))
-        paths = _paths(conn, {(r[1], r[3]) for r in rows if r[3] is not None})
+        paths = _paths(conn, {(b, p) for b, p in parents if p is not None})
     matches = _matches(rows, info, paths)
     report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None, len(newest),
                              matches, offset=offset)  # fmt: skip
