@@ -255,3 +255,28 @@ def test_a_broad_page_reads_each_bom_in_document_order_without_sorting(
                     assert not any("pk_components" in step for step in plan), plan
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("cap", [2, 10_000])
+def test_candidates_counted_and_listed_by_one_statement(
+    db_url: str, tmp_path: Path, cap: int
+) -> None:
+    """Up to the cap the one counting statement hands back exactly the candidates' (BOM, id)
+    rows; past it, nothing but the verdict "more"."""
+    from sovbom.fleet.query import _candidates, _keyed, newest_boms
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        with store.engine.connect() as conn:
+            ids = list(newest_boms(conn, None))
+            for query in ("part=NIC-*", "name=dimm*", "country=CN", "name=nothing-*"):
+                for stmt in _candidates(parse_query(query), store.dialect, ids):
+                    keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
+                    rows = sorted(tuple(r) for r in conn.execute(keyed))
+                    got = _keyed(conn, keyed, cap)
+                    if len(rows) > cap:
+                        assert got is None, query
+                    else:
+                        assert got is not None and sorted(got) == rows, query
+    finally:
+        store.close()

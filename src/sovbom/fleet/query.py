@@ -302,10 +302,11 @@ def where_used(
         for stmt in _candidates(q, store.dialect, list(newest)):
             if exact:  # the database's answer is the match: only its BOM and id, at most cap + 1
                 keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
-                if _count(conn, keyed) > cap:  # broad: counted in SQL, no row read into Python
+                pairs = _keyed(conn, keyed, cap)
+                if pairs is None:  # broad: more than the cap, counted in SQL
                     broad = True
                     break
-                found.update((newest[bom_id], i) for bom_id, i in conn.execute(keyed).all())
+                found.update((newest[bom_id], i) for bom_id, i in pairs)
             else:
                 test = _row_matcher(q)
                 found.update((newest[r.bom_id], r.id) for r in conn.execute(stmt).all() if test(r))
@@ -333,11 +334,32 @@ def where_used(
     return report
 
 
-def _count(conn: Connection, stmt: Any) -> int:
-    """How many rows ``stmt`` answers, counted by the database."""
-    from sqlalchemy import func, select
+def _keyed(conn: Connection, keyed: Any, cap: int) -> list[tuple[int, int]] | None:
+    """The (BOM id, component id) rows of ``keyed`` (at most ``cap`` + 1 of them), or None when
+    there are more than ``cap``: one statement counts them and, up to the cap, aggregates their
+    BOM ids and component ids into two lists, so that a broad query reads no row into Python
+    and a narrow one is scanned once. The lists are aggregated from the same rows in the same
+    order (on PostgreSQL both ordered by id; on SQLite, which orders no aggregate before 3.44,
+    both are stepped row by row in one pass, which a pair per row would make 6 ms dearer for
+    10,000 rows)."""
+    from sqlalchemy import case, func, select
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-    return int(conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+    sub = keyed.subquery()
+    n = func.count()
+    if conn.dialect.name == "sqlite":
+        boms_, ids = func.json_group_array(sub.c.bom_id), func.json_group_array(sub.c.id)
+    else:
+        boms_ = func.array_agg(aggregate_order_by(sub.c.bom_id, sub.c.id))
+        ids = func.array_agg(aggregate_order_by(sub.c.id, sub.c.id))
+    count, bom_ids, component_ids = conn.execute(
+        select(n, case((n <= cap, boms_)), case((n <= cap, ids)))
+    ).one()
+    if count > cap:
+        return None
+    if isinstance(bom_ids, str):  # SQLite's JSON text
+        bom_ids, component_ids = orjson.loads(bom_ids), orjson.loads(component_ids)
+    return list(zip(bom_ids or (), component_ids or (), strict=True))
 
 
 #: A listed component: id, bom id, ref, parent ref, label, type, class, countries.
