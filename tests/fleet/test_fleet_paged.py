@@ -174,3 +174,109 @@ def test_where_used_and_recheck_agree_on_each_servers_newest_bom(
         assert where_used(store, parse_query("part=NIC-5")).total == 0
     finally:
         store.close()
+
+
+def test_newest_boms_are_the_newest_each_server_had_on_any_date(
+    db_url: str, tmp_path: Path
+) -> None:
+    """:func:`newest_boms` (an index look-up per server on SQLite) names the BOMs the fleet's
+    other readers rank newest (:func:`latest_boms`), in server-key order, none before the first."""
+    from sqlalchemy import select
+
+    from sovbom.fleet.query import end_of, latest_boms, newest_boms
+    from sovbom.fleet.schema import servers
+
+    store = _fleet(tmp_path, db_url)
+    twin = server_bom("S1", parts=[part("hw:nic", "NIC", "nic", "US", part_number="NIC-TWIN")],
+                      timestamp="2026-02-01T00:00:00Z")  # fmt: skip
+    ingest(store, [IngestInput(str(write(tmp_path / "twin.json", twin)))])
+    try:
+        with store.engine.connect() as conn:
+            for as_of in (None, dt.date(2020, 1, 1), dt.date(2026, 1, 15), dt.date(2026, 2, 1)):
+                latest = latest_boms(end_of(as_of))
+                ranked = conn.execute(
+                    select(latest.c.id, servers.c.key)
+                    .join(servers, servers.c.id == latest.c.server_id)
+                    .order_by(servers.c.key)
+                ).all()
+                got = newest_boms(conn, end_of(as_of))
+                assert list(got.items()) == [tuple(r) for r in ranked], as_of
+                assert bool(got) == (as_of != dt.date(2020, 1, 1))
+    finally:
+        store.close()
+
+
+def test_the_database_writes_labels_as_python_does(db_url: str) -> None:
+    from sqlalchemy import String, literal, select
+
+    from sovbom.fleet.query import label, sql_label
+
+    store = open_store(db_url, create=True)
+    cases = [("DIMM 1", None, "r1"), ("DIMM 1", "", "r2"), ("BMC firmware", "2.1", "r3"),
+             ("", "2.1", "r4"), ("", None, "r5"), ("Ünïcode", "v 1", "r6")]  # fmt: skip
+    try:
+        with store.engine.connect() as conn:
+            for name, version, ref in cases:
+                expr = sql_label(literal(name, String), literal(version, String),
+                                 literal(ref, String))  # fmt: skip
+                assert conn.execute(select(expr)).scalar_one() == label(name, version, ref)
+    finally:
+        store.close()
+
+
+def test_a_broad_page_reads_each_bom_in_document_order_without_sorting(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A broad query's page reads each BOM's matches in id order: on SQLite as a range of the
+    table (no sort, and it stops where the page is full); on PostgreSQL sorted by ``id + 0``,
+    which the primary key cannot answer (a short page would otherwise walk the primary key from
+    the fleet's first component)."""
+    from sovbom.fleet.paged import _listing
+    from sovbom.fleet.query import newest_boms
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        with store.engine.connect() as conn:
+            newest = list(newest_boms(conn, None))
+            for query in ("name=DIMM 1*", "part=NIC-*", "country=CN"):
+                stmt = _listing(parse_query(query), store.dialect)
+                compiled = stmt.compile(conn)
+                params = dict(compiled.params, bom=newest[-1], n=1, skip=0)
+                if store.dialect == "sqlite":
+                    args = tuple(params[k] for k in compiled.positiontup or ())
+                    plan = [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
+                                                                args)]  # fmt: skip
+                    assert "INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in plan[0], plan
+                    assert not any("TEMP B-TREE" in step for step in plan), plan
+                else:
+                    conn.exec_driver_sql("SET enable_sort = off")  # sorting is the last resort
+                    plan = [r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}", params)]
+                    conn.exec_driver_sql("RESET enable_sort")
+                    assert not any("pk_components" in step for step in plan), plan
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("cap", [2, 10_000])
+def test_candidates_counted_and_listed_by_one_statement(
+    db_url: str, tmp_path: Path, cap: int
+) -> None:
+    """Up to the cap the one counting statement hands back exactly the candidates' (BOM, id)
+    rows; past it, nothing but the verdict "more"."""
+    from sovbom.fleet.query import _candidates, _keyed, newest_boms
+
+    store = _fleet(tmp_path, db_url)
+    try:
+        with store.engine.connect() as conn:
+            ids = list(newest_boms(conn, None))
+            for query in ("part=NIC-*", "name=dimm*", "country=CN", "name=nothing-*"):
+                for stmt in _candidates(parse_query(query), store.dialect, ids):
+                    keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
+                    rows = sorted(tuple(r) for r in conn.execute(keyed))
+                    got = _keyed(conn, keyed, cap)
+                    if len(rows) > cap:
+                        assert got is None, query
+                    else:
+                        assert got is not None and sorted(got) == rows, query
+    finally:
+        store.close()

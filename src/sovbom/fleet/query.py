@@ -66,18 +66,31 @@ def latest_boms(before: dt.datetime | None) -> Subquery:
 
 def newest_boms(conn: Connection, before: dt.datetime | None) -> dict[int, str]:
     """Each server's newest BOM produced before ``before`` (all BOMs when None), as BOM id ->
-    server key, in server-key order: the fleet a where-used query searches."""
+    server key, in server-key order: the fleet a where-used query searches.
+
+    On SQLite one look-up per server in the ``(server_id, produced_at)`` index (a correlated
+    subquery: the same BOM as :func:`latest_boms`, newest then highest id, in half the time);
+    PostgreSQL ranks the BOMs faster than it runs a subquery per server.
+    """
     from sqlalchemy import select
 
-    from sovbom.fleet.schema import servers
+    from sovbom.fleet.schema import boms, servers
 
-    latest = latest_boms(before)
-    stmt = (
-        select(latest.c.id, servers.c.key)
-        .select_from(latest.join(servers, servers.c.id == latest.c.server_id))
-        .order_by(servers.c.key)
-    )
-    return dict(conn.execute(stmt).all())
+    if conn.dialect.name != "sqlite":
+        latest = latest_boms(before)
+        stmt = (
+            select(latest.c.id, servers.c.key)
+            .select_from(latest.join(servers, servers.c.id == latest.c.server_id))
+            .order_by(servers.c.key)
+        )
+        return dict(conn.execute(stmt).all())
+    b = boms.c
+    pick = select(b.id).where(b.server_id == servers.c.id)
+    if before is not None:
+        pick = pick.where(b.produced_at < before)
+    newest = pick.order_by(b.produced_at.desc(), b.id.desc()).limit(1).scalar_subquery()
+    stmt = select(newest, servers.c.key).order_by(servers.c.key)
+    return {i: key for i, key in conn.execute(stmt) if i is not None}  # None: no BOM before
 
 
 def _like(pattern: str) -> str:
@@ -289,7 +302,11 @@ def where_used(
         for stmt in _candidates(q, store.dialect, list(newest)):
             if exact:  # the database's answer is the match: only its BOM and id, at most cap + 1
                 keyed = stmt.with_only_columns(*stmt.selected_columns[:2]).limit(cap + 1)
-                found.update((newest[bom_id], i) for bom_id, i in conn.execute(keyed).all())
+                pairs = _keyed(conn, keyed, cap)
+                if pairs is None:  # broad: more than the cap, counted in SQL
+                    broad = True
+                    break
+                found.update((newest[bom_id], i) for bom_id, i in pairs)
             else:
                 test = _row_matcher(q)
                 found.update((newest[r.bom_id], r.id) for r in conn.execute(stmt).all() if test(r))
@@ -301,10 +318,11 @@ def where_used(
         else:
             ordered = sorted(found)
             rows = _page(conn, [i for _, i in ordered[offset : offset + limit]])
-        info = _bom_info(conn, {r[1] for r in rows})
+        parents = {(r[1], r[3]) for r in rows}  # each (BOM, parent) once: far fewer than rows
+        info = _bom_info(conn, {bom_id for bom_id, _ in parents})
         if not broad:  # the walk lists them in this order already
             rows.sort(key=lambda r: (info[r[1]][0], r[0]))
-        paths = _paths(conn, [(r[1], r[2], r[3]) for r in rows])
+        paths = _paths(conn, {(b, p) for b, p in parents if p is not None})
     matches = _matches(rows, info, paths)
     report = WhereUsedReport(q.describe(), as_of.isoformat() if as_of else None, len(newest),
                              matches, offset=offset)  # fmt: skip
@@ -316,8 +334,37 @@ def where_used(
     return report
 
 
-#: A listed component: id, bom id, ref, parent ref, name, version, type, class, countries.
-Listed = tuple[int, int, str, "str | None", str, "str | None", str, "str | None", "str | None"]
+def _keyed(conn: Connection, keyed: Any, cap: int) -> list[tuple[int, int]] | None:
+    """The (BOM id, component id) rows of ``keyed`` (at most ``cap`` + 1 of them), or None when
+    there are more than ``cap``: one statement counts them and, up to the cap, aggregates them
+    into one value, so that a broad query reads no row into Python and a narrow one is scanned
+    once. PostgreSQL aggregates (BOM id, id) pairs, a two-dimensional array; SQLite aggregates
+    the BOM ids and the ids into two JSON lists, stepped row by row in one pass over the same
+    rows (a pair per row costs 6 ms more for 10,000 rows, and SQLite orders no aggregate before
+    3.44). The aggregate is built before the count is known, so none is ordered: sorting them
+    cost PostgreSQL 4-8 ms of a broad query."""
+    from sqlalchemy import BigInteger, case, cast, func, select
+    from sqlalchemy.dialects.postgresql import array
+
+    sub = keyed.subquery()
+    n = func.count()
+    if conn.dialect.name == "sqlite":
+        boms_, ids = func.json_group_array(sub.c.bom_id), func.json_group_array(sub.c.id)
+        count, bom_ids, component_ids = conn.execute(
+            select(n, case((n <= cap, boms_)), case((n <= cap, ids)))
+        ).one()
+        if count > cap:
+            return None
+        return list(zip(orjson.loads(bom_ids), orjson.loads(component_ids), strict=True))
+    pairs = func.array_agg(array([cast(sub.c.bom_id, BigInteger), sub.c.id]))
+    count, listed = conn.execute(select(n, case((n <= cap, pairs)))).one()
+    if count > cap:
+        return None
+    return [(bom_id, i) for bom_id, i in listed or ()]
+
+
+#: A listed component: id, bom id, ref, parent ref, label, type, class, countries.
+Listed = tuple[int, int, str, "str | None", str, str, "str | None", "str | None"]
 #: A listed BOM: server key, server name, site, SHA-256, produced at (UTC).
 _BomInfo = tuple[str, "str | None", "str | None", str, dt.datetime]
 
@@ -325,24 +372,30 @@ _BomInfo = tuple[str, "str | None", "str | None", str, dt.datetime]
 def _matches(
     rows: Sequence[Listed],
     info: dict[int, _BomInfo],
-    paths: dict[tuple[int, str | None], list[tuple[str, str]]],
+    paths: dict[tuple[int, str], list[tuple[str, str]]],
 ) -> list[WhereUsedMatch]:
-    """The listed rows as matches (a page may hold 10,000: each BOM's facts and each distinct
-    country list are read once)."""
+    """The listed rows as matches. A page may hold 10,000, so each row costs only its own object
+    and path: the label comes from SQL, each BOM's facts, each distinct country list and each
+    parent's path are looked up once."""
     countries_of: dict[str | None, tuple[str, ...]] = {}
     out: list[WhereUsedMatch] = []
     append = out.append
-    for _, bom_id, ref, parent, name, version, kind, cls, countries in rows:
-        bom = info[bom_id]
-        text = (f"{name} {version}" if version else name) if name else ref
-        path = (
-            [*paths.get((bom_id, parent), ()), (ref, text)] if parent is not None else [(ref, text)]
-        )
+    make = WhereUsedMatch
+    last = -1
+    key, name, site, sha, produced = "", None, None, "", dt.datetime.min
+    up: list[tuple[str, str]] = []  # the path to ``above`` (the previous row's parent)
+    above: str | None = None
+    for _, bom_id, ref, parent, text, kind, cls, countries in rows:
+        if bom_id != last:
+            last, above, up = bom_id, None, []
+            key, name, site, sha, produced = info[bom_id]
+        if parent != above:
+            above, up = parent, paths.get((bom_id, parent), []) if parent is not None else []
         listed = countries_of.get(countries)
         if listed is None:
             listed = countries_of[countries] = tuple(x for x in (countries or "").split(",") if x)
-        append(WhereUsedMatch(bom[0], bom[1], bom[2], bom[3], bom[4], ref, text, kind, cls,
-                              listed, path))  # fmt: skip
+        append(make(key, name, site, sha, produced, ref, text, kind, cls, listed,
+                    [*up, (ref, text)]))  # fmt: skip
     return out
 
 
@@ -399,12 +452,25 @@ def _among(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]
     return column.in_(values)  # type: ignore[no-any-return]
 
 
+def sql_label(name: Any, version: Any, ref: Any) -> ColumnElement[str]:
+    """:func:`label` as SQL (``name`` is never NULL): the database writes a page's labels,
+    which costs less than formatting thousands of them in Python."""
+    from sqlalchemy import case, or_
+
+    return case(
+        (name == "", ref),
+        (or_(version.is_(None), version == ""), name),
+        else_=name + " " + version,
+    )
+
+
 def listed_columns() -> tuple[Any, ...]:
-    """The columns of a listed component (:data:`Listed`)."""
+    """The columns of a listed component (:data:`Listed`), its label written by SQL."""
     from sovbom.fleet.schema import components
 
     c = components.c
-    return (c.id, c.bom_id, c.ref, c.parent_ref, c.name, c.version, c.type, c.cls, c.countries)
+    text = sql_label(c.name, c.version, c.ref)
+    return (c.id, c.bom_id, c.ref, c.parent_ref, text, c.type, c.cls, c.countries)
 
 
 def _page(conn: Connection, ids: Sequence[int]) -> list[Listed]:
@@ -443,15 +509,16 @@ def _bom_info(conn: Connection, bom_ids: set[int]) -> dict[int, _BomInfo]:
 
 
 def _paths(
-    conn: Connection, found: Sequence[tuple[int, str, str | None]]
-) -> dict[tuple[int, str | None], list[tuple[str, str]]]:
-    """For each (bom, parent) the path root -> parent, read level by level from stored parents."""
+    conn: Connection, parents: set[tuple[int, str]]
+) -> dict[tuple[int, str], list[tuple[str, str]]]:
+    """For each (bom, parent) the path root -> parent, read level by level from stored parents
+    (each distinct parent once, however many matches share it)."""
     from sqlalchemy import select
 
     from sovbom.fleet.schema import components as c
 
     nodes: dict[tuple[int, str], tuple[str | None, str]] = {}
-    wanted: set[tuple[int, str]] = {(b, p) for b, _, p in found if p is not None}
+    wanted = set(parents)
     for _ in range(_MAX_DEPTH):
         wanted = {k for k in wanted if k not in nodes}
         if not wanted:
@@ -471,10 +538,8 @@ def _paths(
                     nodes[(bom_id, ref)] = (parent, label(name, version, ref))
         ups = [(b, nodes[(b, r)][0]) for b, r in wanted if (b, r) in nodes]
         wanted = {(b, up) for b, up in ups if up is not None}
-    out: dict[tuple[int, str | None], list[tuple[str, str]]] = {}
-    for bom_id, _, parent in found:
-        if parent is None or (bom_id, parent) in out:
-            continue
+    out: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    for bom_id, parent in parents:
         chain: list[tuple[str, str]] = []
         node: str | None = parent
         while node is not None and (bom_id, node) in nodes and len(chain) < _MAX_DEPTH:
