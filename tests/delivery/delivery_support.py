@@ -18,6 +18,23 @@ SCHEMAS = REPO / "schemas"
 UNTRUSTED = "someone-else@elsewhere.example"
 
 
+def device(ref: str, serial: Any, **extra: Any) -> dict[str, Any]:
+    """A DIMM-like device component with its serial, class and slot properties (``extra``: more
+    fields, e.g. ``components``)."""
+    return {
+        "type": "device",
+        "bom-ref": ref,
+        "name": f"part {ref}",
+        "manufacturer": {"name": "Samsung Electronics Co., Ltd."},
+        "properties": [
+            {"name": "sovbom:class", "value": "memory"},
+            {"name": "cdx:device:serialNumber", "value": serial},
+            {"name": "sovbom:slot", "value": f"SLOT-{ref}"},
+        ],
+        **extra,
+    }
+
+
 @dataclass
 class Factory:
     """The factory side: a server's HBOM built from its manifest and signed."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from delivery_support import device
 
 import sovbom.delivery  # noqa: F401 - the package first: its extract function hides the module
 from sovbom.errors import InputError
@@ -18,32 +19,16 @@ byte_templates = sys.modules["sovbom.delivery.byte_templates"]
 doc_templates = sys.modules["sovbom.delivery.doc_templates"]
 shipment = sys.modules["sovbom.delivery.shipment"]
 extract = sys.modules["sovbom.delivery.extract"].extract
-SERIAL = "cdx:device:serialNumber"
-
-
-def _device(ref: str, serial: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "device",
-        "bom-ref": ref,
-        "name": f"part {ref}",
-        "manufacturer": {"name": "Samsung Electronics Co., Ltd."},
-        "properties": [
-            {"name": "sovbom:class", "value": "memory"},
-            {"name": SERIAL, "value": serial},
-            {"name": "sovbom:slot", "value": f"SLOT-{ref}"},
-        ],
-        **extra,
-    }
 
 
 def _doc(s: str) -> dict[str, Any]:
     fw = {"type": "firmware", "bom-ref": "fw:bmc", "name": "BMC fw", "version": "1.0",
           "hashes": [{"alg": "SHA-256", "content": "ab" * 32}]}  # fmt: skip
     # the serial entry after the children: the file's order is not the order parts are read in
-    board = _device("hw:board", f"{s}-MB")
+    board = device("hw:board", f"{s}-MB")
     board = {"components": [
-        _device("hw:dimm0", f"{s}-D0"), _device("hw:dimm1", f"{s}-D1"),
-        _device("hw:bmc", f"{s}-BMC", components=[fw]),
+        device("hw:dimm0", f"{s}-D0"), device("hw:dimm1", f"{s}-D1"),
+        device("hw:bmc", f"{s}-BMC", components=[fw]),
     ], **board}  # fmt: skip
     return {
         "bomFormat": "CycloneDX",
@@ -51,13 +36,13 @@ def _doc(s: str) -> dict[str, Any]:
         "serialNumber": f"urn:uuid:{s}",
         "metadata": {
             "timestamp": f"2026-01-01T00:00:{s}",
-            "component": _device("hw:server", f"{s}-SRV"),
+            "component": device("hw:server", f"{s}-SRV"),
             "properties": [
                 {"name": "sovbom:collection:note", "value": "from a test"},
                 {"name": "sovbom:collection:incomplete", "value": "true"},
             ],
         },
-        "components": [board, _device("hw:psu0", f"{s}-PSU")],
+        "components": [board, device("hw:psu0", f"{s}-PSU")],
     }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from delivery_support import device
 
 import sovbom.delivery  # noqa: F401 - the package first: its extract function hides the module
 from sovbom._io import MAX_JSON_DEPTH
@@ -20,33 +21,18 @@ extract = sys.modules["sovbom.delivery.extract"].extract
 extract_shared = templates.extract_shared
 
 
-def _device(ref: str, serial: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "device",
-        "bom-ref": ref,
-        "name": f"part {ref}",
-        "manufacturer": {"name": "Samsung Electronics Co., Ltd."},
-        "properties": [
-            {"name": "sovbom:class", "value": "memory"},
-            {"name": "cdx:device:serialNumber", "value": serial},
-            {"name": "sovbom:slot", "value": f"SLOT-{ref}"},
-        ],
-        **extra,
-    }
-
-
 def _doc(s: str = "A") -> dict[str, Any]:
     fw = {"type": "firmware", "bom-ref": "fw:bmc", "name": "BMC fw", "version": "1.0",
           "hashes": [{"alg": "SHA-256", "content": "ab" * 32}]}  # fmt: skip
-    board = _device("hw:board", f"{s}-MB", components=[
-        _device("hw:dimm0", f"{s}-D0"), _device("hw:dimm1", f"{s}-D1"),
-        _device("hw:bmc", f"{s}-BMC", components=[fw]),
+    board = device("hw:board", f"{s}-MB", components=[
+        device("hw:dimm0", f"{s}-D0"), device("hw:dimm1", f"{s}-D1"),
+        device("hw:bmc", f"{s}-BMC", components=[fw]),
     ])  # fmt: skip
-    root = _device("hw:server", f"{s}-SRV")
+    root = device("hw:server", f"{s}-SRV")
     return {
         "bomFormat": "CycloneDX",
         "metadata": {"component": root, "properties": []},
-        "components": [board, _device("hw:psu0", f"{s}-PSU")],
+        "components": [board, device("hw:psu0", f"{s}-PSU")],
         "dependencies": [{"ref": "hw:server", "dependsOn": ["hw:board"]}],
     }
 
@@ -86,9 +72,9 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "a name that is a number": lambda d: _dimm(d).update(name=1),
     "another manufacturer": lambda d: _dimm(d)["manufacturer"].update(name="SK hynix"),
     "one part less": lambda d: d["components"][0]["components"].pop(1),
-    "one part more": lambda d: d["components"][0]["components"].append(_device("hw:x", "X-1")),
+    "one part more": lambda d: d["components"][0]["components"].append(device("hw:x", "X-1")),
     "parts in another order": lambda d: d["components"][0]["components"].reverse(),
-    "a bom-ref twice": lambda d: d["components"].append(_device("hw:dimm0", "DUP")),
+    "a bom-ref twice": lambda d: d["components"].append(device("hw:dimm0", "DUP")),
     "another server serial": lambda d: d["metadata"]["component"]["properties"][1].update(
         value="ELSEWHERE"
     ),
