@@ -280,3 +280,20 @@ def test_the_expected_hbom_is_hashed_once_per_server(tmp_path: Path, monkeypatch
     assert given == [digest]
     assert result.expected.sha256 == digest
     assert hashed.count(len(data)) == 1  # the expected HBOM, once (the observed one apart)
+
+
+def test_a_workers_item_travels_as_builtins_and_arrives_whole() -> None:
+    from sovbom.delivery import shipment
+    from sovbom.delivery.duplicates import ServerKeys
+    from sovbom.delivery.model import ResultFacts
+    from sovbom.delivery.spool import PackedResult
+
+    facts = ResultFacts("server-1", True, False, False, True)
+    keys = ServerKeys(b"e" * 32, None, tuple(bytes([i]) * 8 for i in range(16)))
+    for item in ((PackedResult(b"pickled", facts), b"report", keys),
+                 (PackedResult(b"pickled", facts), None, None)):  # fmt: skip
+        packed, data, k = item
+        wire = (packed.data, tuple(packed.facts), data,
+                None if k is None else (k.expected, k.observed, k.serials))  # fmt: skip
+        assert all(type(v) in (bytes, tuple, type(None)) for v in wire)
+        assert shipment._unwired(wire) == item
