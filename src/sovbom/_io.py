@@ -76,9 +76,9 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e}", source=str(path)) from e
     try:
-        _check_regular(os.fstat(fd), limit, str(path))
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read()  # one allocation, sized from the file's size
+        st = os.fstat(fd)
+        _check_regular(st, limit, str(path))
+        data = _read_fd(fd, st.st_size, limit)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror or e}", source=str(path)) from e
     finally:
@@ -86,6 +86,22 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
     if len(data) > limit:  # grew while being read
         raise InputError(f"file is too large (more than {limit} bytes)", source=str(path))
     return data
+
+
+def _read_fd(fd: int, size: int, limit: int) -> bytes:
+    """Everything a regular file ``fd`` of ``size`` bytes holds from its start, up to its end
+    (read again until a read gives nothing: the file may have grown), or more than ``limit``
+    bytes. Plain reads on the descriptor: one allocation, sized from the file's size, and none
+    of the calls a file object makes when opened (a shipment reads thousands of files)."""
+    data = os.read(fd, size + 1)
+    if not data:
+        return data
+    chunks = [data]
+    total = len(data)
+    while total <= limit and (chunk := os.read(fd, size + 1 - total if total <= size else _CHUNK)):
+        chunks.append(chunk)
+        total += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _check_regular(st: os.stat_result, limit: int, source: str) -> None:

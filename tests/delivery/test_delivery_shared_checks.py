@@ -83,3 +83,44 @@ def test_each_firmware_check_names_its_own_firmware() -> None:
     bios = _field(_only(_psu("S-1", fw="BIOS"), _psu("S-1", fw="BIOS")), "firmware_version")
     bmc = _field(_only(_psu("S-1", fw="BMC"), _psu("S-1", fw="BMC")), "firmware_version")
     assert (bios.firmware, bmc.firmware) == ("BIOS", "BMC")
+
+
+def _unit(
+    serial: str, *, maker: str = "Zeta Power Works", rev: str = "A1", version: str = "1.2.4",
+    digest: str | None = None,
+) -> Part:  # fmt: skip
+    hashes = {"SHA-256": digest} if digest else {}
+    firmware = [Firmware("fw:psu", "PSU fw", version, hashes, None)]
+    return Part("hw:psu", "PSU", "psu", maker, "P-3200", "DPS-1", serial, rev, "PSU0", None,
+                firmware)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("found", "status"),
+    [
+        ({}, PartStatus.MATCHED),
+        ({"digest": "aa"}, PartStatus.MATCHED),
+        ({"rev": "A2"}, PartStatus.DRIFTED),
+        ({"version": "1.2.5"}, PartStatus.DRIFTED),
+        ({"maker": "Other Maker"}, PartStatus.SUBSTITUTED),
+        ({"maker": "Other Maker", "rev": "A2"}, PartStatus.SUBSTITUTED),
+    ],
+)
+def test_a_pair_whose_serials_are_equal_is_what_the_general_path_makes(
+    found: dict[str, str], status: PartStatus
+) -> None:
+    """Equal serials take a shortcut (the status the pair's shape gives with a matching serial):
+    the result and what it verifies are those of the same serials spelled differently, which
+    the general path compares."""
+    e = _unit("S-1", digest="aa")
+    short = compare_parts((None, [e]), (None, [_unit("S-1", **found)], []))
+    general = compare_parts((None, [e]), (None, [_unit("s-1", **found)], []))
+    (a,), (b,) = short.parts, general.parts
+    assert a.status is b.status is status
+    assert [(f.field, f.status, f.expected) for f in a.fields] == [
+        (f.field, f.status, f.expected) for f in b.fields
+    ]
+    assert short.verified == general.verified
+    assert ("hw:psu" in short.verified) is (status is PartStatus.MATCHED)
+    firmware_verified = status is not PartStatus.SUBSTITUTED and "version" not in found
+    assert ("fw:psu" in short.verified) is firmware_verified

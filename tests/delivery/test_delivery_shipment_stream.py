@@ -225,6 +225,27 @@ def test_a_report_recorded_but_not_written_fails_the_commit(tmp_path: Path) -> N
     assert not list(tmp_path.iterdir())  # the staging directory is gone too
 
 
+def test_every_report_recorded_is_flushed_to_disk_before_the_commit(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Recorded files are flushed in batches: the last, partial batch too, before they are put
+    in place."""
+    from sovbom.delivery import report_dir
+
+    synced: list[str] = []
+    monkeypatch.setattr(report_dir, "_sync", lambda path: synced.append(path.name))
+    out = tmp_path / "out"
+    names = [f"server-{i}.delivery.json" for i in range(report_dir.SYNC_BATCH * 2 + 3)]
+    with StagedReportDir(out) as staged:
+        for name in names:
+            (staged.staging / name).write_bytes(b"{}")
+            staged.record(name)
+        assert not out.exists()
+        staged.commit()
+    assert sorted(synced) == sorted(names)
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+
+
 def test_the_expected_hbom_is_hashed_once_per_server(tmp_path: Path, monkeypatch: Any) -> None:
     """The digest the signature is checked with is the one the report and fingerprint carry."""
     import importlib
@@ -259,3 +280,20 @@ def test_the_expected_hbom_is_hashed_once_per_server(tmp_path: Path, monkeypatch
     assert given == [digest]
     assert result.expected.sha256 == digest
     assert hashed.count(len(data)) == 1  # the expected HBOM, once (the observed one apart)
+
+
+def test_a_workers_item_travels_as_builtins_and_arrives_whole() -> None:
+    from sovbom.delivery import shipment
+    from sovbom.delivery.duplicates import ServerKeys
+    from sovbom.delivery.model import ResultFacts
+    from sovbom.delivery.spool import PackedResult
+
+    facts = ResultFacts("server-1", True, False, False, True)
+    keys = ServerKeys(b"e" * 32, None, tuple(bytes([i]) * 8 for i in range(16)))
+    for item in ((PackedResult(b"pickled", facts), b"report", keys),
+                 (PackedResult(b"pickled", facts), None, None)):  # fmt: skip
+        packed, data, k = item
+        wire = (packed.data, tuple(packed.facts), data,
+                None if k is None else (k.expected, k.observed, k.serials))  # fmt: skip
+        assert all(type(v) in (bytes, tuple, type(None)) for v in wire)
+        assert shipment._unwired(wire) == item

@@ -101,3 +101,28 @@ def test_nesting_is_checked_alike_while_parsing_and_after(
     assert outcome() == after
     if data.startswith(b"[" * 129) and len(data) < 600:
         assert after[0] == "error" and "nested deeper than 128" in str(after[1])
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, 300_000])
+def test_read_bytes_reads_the_whole_file(tmp_path: Path, size: int) -> None:
+    from sovbom._io import read_bytes
+
+    data = os.urandom(size)
+    (tmp_path / "f").write_bytes(data)
+    assert read_bytes(tmp_path / "f") == data
+
+
+def test_a_file_read_past_its_size_is_read_to_its_end_or_refused(tmp_path: Path) -> None:
+    """The size read first is only where reading starts: a file that grew since is read to its
+    end, and past the limit it is too large."""
+    from sovbom._io import _read_fd
+
+    data = os.urandom(100_000)
+    (tmp_path / "f").write_bytes(data)
+    fd = os.open(tmp_path / "f", os.O_RDONLY)
+    try:
+        assert _read_fd(fd, 10, 1 << 20) == data  # as if it had 10 bytes when its size was read
+        os.lseek(fd, 0, os.SEEK_SET)
+        assert len(_read_fd(fd, 10, 50)) > 50  # stops past the limit: read_bytes refuses it
+    finally:
+        os.close(fd)

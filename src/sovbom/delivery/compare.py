@@ -65,6 +65,7 @@ _FIRMWARE_VERSION = "firmware version observed at delivery match the signed decl
 _MATCH, _MISMATCH = FieldStatus.MATCH, FieldStatus.MISMATCH
 _NOT_OBSERVED, _NOT_DECLARED = FieldStatus.NOT_OBSERVED, FieldStatus.NOT_DECLARED
 _IGNORED, _ACCEPTED = FieldStatus.IGNORED, FieldStatus.ACCEPTED
+_MATCHED, _SUBSTITUTED = PartStatus.MATCHED, PartStatus.SUBSTITUTED
 
 
 def same_manufacturer(a: str, b: str, registry: SupplierRegistry | None = None) -> bool:
@@ -116,10 +117,11 @@ _SHARED: dict[tuple[str, str | None, str | None, str | None], FieldCheck] = {}
 SHARED_LIMIT = 20_000
 #: A matched pair's result but for its serial (:meth:`_Comparer.shape`): the checks before and
 #: after the serial's, whether any identity / other field differs, any was compared, any not
-#: observed, and the firmware the pair verifies (bom-ref, why).
+#: observed, the firmware the pair verifies (bom-ref, why), and the pair's status when its
+#: serials are equal (the usual outcome: see :meth:`_Comparer.pair`).
 _Shape = tuple[
     tuple[FieldCheck, ...], tuple[FieldCheck, ...], bool, bool, bool, bool,
-    tuple[tuple[str, str], ...],
+    tuple[tuple[str, str], ...], PartStatus,
 ]  # fmt: skip
 #: Pair shapes kept, per set of tolerances (the key holds the ids of firmware the entry keeps).
 _PAIRS: dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[_Shape, tuple[Firmware, ...]]]] = {}
@@ -242,20 +244,40 @@ class _Comparer:
             shape = self._shape(e, o)
         else:  # :meth:`shape`, inlined (a shipment compares millions of pairs)
             efw, ofw = e.firmware, o.firmware
-            key = (e.cls, e.manufacturer, e.model, e.part_number, e.revision, o.manufacturer,
-                   o.model, o.part_number, o.revision, len(efw), *map(id, efw), *map(id, ofw))  # fmt: skip
+            if efw or ofw:
+                key = (e.cls, e.manufacturer, e.model, e.part_number, e.revision, o.manufacturer,
+                       o.model, o.part_number, o.revision, len(efw), *map(id, efw),
+                       *map(id, ofw))  # fmt: skip
+            else:  # the same key, without the firmware's (none)
+                key = (e.cls, e.manufacturer, e.model, e.part_number, e.revision, o.manufacturer,
+                       o.model, o.part_number, o.revision, 0)  # fmt: skip
             held = pairs.get(key)
             if held is None:
                 held = (self._shape(e, o), (*efw, *ofw))  # the ids stay theirs
                 if len(pairs) < PAIRS_LIMIT:
                     pairs[key] = held
             shape = held[0]
-        before, after, identity_bad, other_bad, compared, unobserved, firmware_ok = shape
+        before, after, identity_bad, other_bad, compared, unobserved, firmware_ok, on_match = shape
         es = e.serial
-        if es is not None and es == o.serial and not self.ignored:  # _check's usual outcome
+        verified = self.verified
+        if es is not None and es == o.serial and not self.ignored:
+            # _check's usual outcome, a match: the status is the shape's (see _shape)
             serial = FieldCheck("serial", es, es, _MATCH)
-        else:
-            serial = self._check("serial", es, o.serial, None)
+            status = on_match
+            if status is _SUBSTITUTED:
+                for fw in e.firmware:
+                    verified.pop(fw.ref, None)
+            else:
+                if firmware_ok:
+                    verified.update(firmware_ok)
+                if status is _MATCHED:
+                    verified[e.ref] = (
+                        f"serial {es} observed at {observed_label} matches the signed declaration"
+                    )
+            location = e.slot or e.bus or o.slot or o.bus
+            return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location,
+                              [*before, serial, *after])  # fmt: skip
+        serial = self._check("serial", es, o.serial, None)
         st = serial.status
         if st is _MISMATCH:
             identity_bad = True
@@ -273,7 +295,6 @@ class _Comparer:
             status = PartStatus.NOT_OBSERVED
         else:
             status = PartStatus.MATCHED
-        verified = self.verified
         if status is PartStatus.SUBSTITUTED or status is PartStatus.NOT_OBSERVED:
             # another unit (or nothing observed): its firmware says nothing about the declared one
             for fw in e.firmware:
@@ -335,7 +356,9 @@ class _Comparer:
                 compared = True
             elif st is _NOT_OBSERVED:
                 unobserved = True
-        return before, after, identity_bad, other_bad, compared, unobserved, firmware_ok
+        # with a serial that matches (compared, then: never not-observed)
+        on_match = _SUBSTITUTED if identity_bad else PartStatus.DRIFTED if other_bad else _MATCHED
+        return before, after, identity_bad, other_bad, compared, unobserved, firmware_ok, on_match
 
 
 def _absent_fields(p: Part, side: str) -> list[FieldCheck]:

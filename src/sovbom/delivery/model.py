@@ -53,6 +53,7 @@ class FieldStatus(StrEnum):
 _FIELD_STATUS_TEXT = {s: str(s) for s in FieldStatus}
 _PART_STATUS_TEXT = {s: str(s) for s in PartStatus}
 _NOT_OBSERVED = FieldStatus.NOT_OBSERVED
+_MATCHED = PartStatus.MATCHED
 
 
 class Verdict(StrEnum):
@@ -205,16 +206,33 @@ class Comparison:
     def slim(self) -> Comparison:
         """A copy keeping only parts that are not matched, and the totals (for summaries of
         large shipments: matched parts are the bulk of a report and say nothing new)."""
+        if self.summary_counts is not None or self.unverified_count is not None:
+            counts, unverified = self.counts(), self.unverified_total()
+            kept = [p for p in self.parts if p.status is not _MATCHED]
+        else:  # counts() and unverified_total(), and the parts kept, in one pass
+            counts = dict.fromkeys(_PART_STATUS_TEXT.values(), 0)
+            unverified = 0
+            kept = []
+            for p in self.parts:
+                status = p.status
+                counts[_PART_STATUS_TEXT[status]] += 1
+                if status is not _MATCHED:
+                    kept.append(p)
+                n = 0
+                for f in p.fields:
+                    if f.status is _NOT_OBSERVED:
+                        n += 1
+                unverified += len(p.unverified) if n > 1 else n  # (two may name one field)
         return Comparison(
             identity=self.identity,
-            parts=[p for p in self.parts if p.status is not PartStatus.MATCHED],
+            parts=kept,
             ignored_unexpected=self.ignored_unexpected,
             verified={},
             expected_parts=self.expected_parts,
             observed_parts=self.observed_parts,
-            summary_counts=self.counts(),
+            summary_counts=counts,
             verified_count=self.verified_total(),
-            unverified_count=self.unverified_total(),
+            unverified_count=unverified,
         )
 
     def verified_total(self) -> int:

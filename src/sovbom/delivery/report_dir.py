@@ -26,6 +26,9 @@ from sovbom.errors import InputError
 WRITERS = 4
 #: Files handed to the writers and not yet written, at most.
 IN_FLIGHT = 32
+#: Files written by other processes (:meth:`StagedReportDir.record`) flushed to disk by one
+#: writer task, together: a task per file costs the recording process more than the flush.
+SYNC_BATCH = 16
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -79,6 +82,11 @@ def _sync(path: Path) -> None:
         os.close(fd)
 
 
+def _sync_all(paths: list[Path]) -> None:
+    for path in paths:
+        _sync(path)
+
+
 def _check_name(name: str, out: Path) -> None:
     if not name or name in (".", "..") or "/" in name or os.sep in name or "\0" in name:
         raise InputError(f"not a plain file name for a report: {name!r}", source=str(out))
@@ -118,6 +126,8 @@ class StagedReportDir:
             ) from e
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future[None]] = deque()
+        #: files recorded, not yet handed to a writer (see :data:`SYNC_BATCH`)
+        self._recorded: list[Path] = []
 
     def __enter__(self) -> StagedReportDir:
         return self
@@ -141,9 +151,16 @@ class StagedReportDir:
     def record(self, name: str) -> None:
         """Take in a file written into :attr:`staging` by another process
         (:func:`write_staged`): it is flushed to disk (an error surfaces here or at
-        :meth:`commit`, as for :meth:`write`)."""
+        :meth:`commit`, as for :meth:`write`), with the next files recorded."""
         _check_name(name, self.target)
-        self._submit(_sync, self.staging / name)
+        self._recorded.append(self.staging / name)
+        if len(self._recorded) >= SYNC_BATCH:
+            self._submit_recorded()
+
+    def _submit_recorded(self) -> None:
+        if self._recorded:
+            paths, self._recorded = self._recorded, []
+            self._submit(_sync_all, paths)
 
     def _submit(self, fn: Callable[..., None], *args: object) -> None:
         if self._pool is None:
@@ -159,7 +176,9 @@ class StagedReportDir:
             raise _failed(self.target, e) from e
 
     def flush(self) -> None:
-        """Wait until every file handed to :meth:`write` is written."""
+        """Wait until every file handed to :meth:`write` is written (and every file
+        recorded, flushed to disk)."""
+        self._submit_recorded()
         while self._pending:
             self._wait(self._pending.popleft())
 
@@ -184,6 +203,7 @@ class StagedReportDir:
             self._pool.shutdown(wait=True)
             self._pool = None
             self._pending.clear()
+        self._recorded.clear()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 

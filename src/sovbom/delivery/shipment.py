@@ -41,7 +41,7 @@ from sovbom.delivery.duplicates import (
     restrict,
 )
 from sovbom.delivery.extract import extract, observed_complete
-from sovbom.delivery.model import DeliveryResult, SourceInfo
+from sovbom.delivery.model import DeliveryResult, ResultFacts, SourceInfo
 from sovbom.delivery.report_dir import write_staged
 from sovbom.delivery.spool import PackedResult, ResultSpool
 from sovbom.errors import InputError, SovbomError
@@ -342,17 +342,28 @@ class _State:
 
 
 _WORKER_STATE: _State | None = None
+#: The servers :func:`_run` verifies (inherited by forked workers, which are handed only their
+#: positions: a server's inputs are not pickled to each worker)
+_WORKER_SERVERS: Sequence[ServerInputs] = ()
 _Item = tuple[PackedResult, bytes | None, ServerKeys | None]
+#: An :data:`_Item` as it travels from a worker: builtins only (bytes, tuples, booleans), so
+#: that neither side of the pipe looks up a class by its module for each server (pickle does,
+#: at a cost several times that of the bytes)
+_Wire = tuple[
+    bytes, tuple[Any, ...], bytes | None, tuple[bytes, bytes | None, tuple[bytes, ...]] | None
+]
 
 
 def _default_jobs(n: int) -> int:
     return worker_count(n, PARALLEL_THRESHOLD)
 
 
-def _work(inputs: ServerInputs) -> _Item:
-    """One server (in this process or a forked worker): slim result, report, duplicate keys."""
+def _work(i: int) -> _Item:
+    """Server ``i`` of :data:`_WORKER_SERVERS` (in this process or a forked worker): slim
+    result, report, duplicate keys."""
     state = _WORKER_STATE
     assert state is not None
+    inputs = _WORKER_SERVERS[i]
     result = verify_server(
         inputs, state.verifier, policy=state.policy, fail_on=state.fail_on, today=state.today,
         hardware=state.hardware,
@@ -373,41 +384,57 @@ def _work(inputs: ServerInputs) -> _Item:
     return PackedResult.of(result), data, keys  # pickled here: the parent spools the bytes
 
 
+def _work_wired(i: int) -> _Wire:
+    """:func:`_work` in a forked worker: its item as it travels (see :data:`_Wire`)."""
+    packed, data, keys = _work(i)
+    wired = None if keys is None else (keys.expected, keys.observed, keys.serials)
+    return packed.data, tuple(packed.facts), data, wired
+
+
+def _unwired(item: _Wire) -> _Item:
+    """The item :func:`_work_wired` sent."""
+    packed, facts, data, wired = item
+    keys = None if wired is None else ServerKeys(*wired)
+    return PackedResult(packed, ResultFacts(*facts)), data, keys
+
+
 def _run(servers: Sequence[ServerInputs], state: _State, jobs: int) -> Iterator[_Item]:
     """:func:`_work` on every server, in order; forked workers share them when ``jobs`` > 1.
 
     At most :data:`WINDOW_CHUNKS` chunks per worker are handed out ahead of the results
     consumed, so that results waiting for a slow consumer do not pile up.
     """
-    global _WORKER_STATE
-    _WORKER_STATE = state
+    global _WORKER_STATE, _WORKER_SERVERS
+    _WORKER_STATE, _WORKER_SERVERS = state, servers
     try:
         if jobs > 1 and len(servers) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            yield from _parallel(servers, jobs)
+            yield from _parallel(len(servers), jobs)
         else:
-            for inputs in servers:
-                yield _work(inputs)
+            for i in range(len(servers)):
+                yield _work(i)
     finally:
-        _WORKER_STATE = None
+        _WORKER_STATE, _WORKER_SERVERS = None, ()
 
 
-def _parallel(servers: Sequence[ServerInputs], jobs: int) -> Iterator[_Item]:
-    chunk = max(1, min(16, len(servers) // (jobs * 8)))
+def _parallel(count: int, jobs: int) -> Iterator[_Item]:
+    """:func:`_work` on servers ``0 .. count - 1`` of :data:`_WORKER_SERVERS` by forked
+    workers, in order."""
+    chunk = max(1, min(16, count // (jobs * 8)))
     window = threading.Semaphore(chunk * jobs * WINDOW_CHUNKS)
     stop = threading.Event()
 
-    def feed() -> Iterator[ServerInputs]:  # runs in the pool's task thread
-        for inputs in servers:
+    def feed() -> Iterator[int]:  # runs in the pool's task thread
+        for i in range(count):
             while not window.acquire(timeout=0.1):
                 if stop.is_set():
                     return
-            yield inputs
+            yield i
 
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         try:
-            for item in pool.imap(_work, feed(), chunksize=chunk):
+            for item in pool.imap(_work_wired, feed(), chunksize=chunk):
                 window.release()
-                yield item
+                yield _unwired(item)
         finally:
             stop.set()
 
