@@ -292,8 +292,6 @@ def test_a_workers_item_travels_as_builtins_and_arrives_whole() -> None:
     keys = ServerKeys(b"e" * 32, None, tuple(bytes([i]) * 8 for i in range(16)))
     for item in ((PackedResult(b"pickled", facts), b"report", keys),
                  (PackedResult(b"pickled", facts), None, None)):  # fmt: skip
-        packed, data, k = item
-        wire = (packed.data, tuple(packed.facts), data,
-                None if k is None else (k.expected, k.observed, k.serials))  # fmt: skip
+        wire = shipment._wired(item)
         assert all(type(v) in (bytes, tuple, type(None)) for v in wire)
         assert shipment._unwired(wire) == item

@@ -259,51 +259,41 @@ class _Comparer:
             shape = held[0]
         before, after, identity_bad, other_bad, compared, unobserved, firmware_ok, on_match = shape
         es = e.serial
-        verified = self.verified
         if es is not None and es == o.serial and not self.ignored:
             # _check's usual outcome, a match: the status is the shape's (see _shape)
             serial = FieldCheck("serial", es, es, _MATCH)
-            status = on_match
-            if status is _SUBSTITUTED:
-                for fw in e.firmware:
-                    verified.pop(fw.ref, None)
-            else:
-                if firmware_ok:
-                    verified.update(firmware_ok)
-                if status is _MATCHED:
-                    verified[e.ref] = (
-                        f"serial {es} observed at {observed_label} matches the signed declaration"
-                    )
-            location = e.slot or e.bus or o.slot or o.bus
-            return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location,
-                              [*before, serial, *after])  # fmt: skip
-        serial = self._check("serial", es, o.serial, None)
-        st = serial.status
-        if st is _MISMATCH:
-            identity_bad = True
-        elif st is _MATCH:
-            compared = True
-        elif st is _NOT_OBSERVED:
-            unobserved = True
-        if identity_bad:
-            status = PartStatus.SUBSTITUTED
-        elif other_bad:
-            status = PartStatus.DRIFTED
-        elif unobserved and not compared:
-            # the observed inventory gave none of the fields the HBOM declares for the part
-            # (a part found only as present: dmidecode's BMC, a Redfish entry with no details)
-            status = PartStatus.NOT_OBSERVED
+            status, serial_matched = on_match, True
         else:
-            status = PartStatus.MATCHED
-        if status is PartStatus.SUBSTITUTED or status is PartStatus.NOT_OBSERVED:
+            serial = self._check("serial", es, o.serial, None)
+            st = serial.status
+            serial_matched = st is _MATCH
+            if st is _MISMATCH:
+                identity_bad = True
+            elif serial_matched:
+                compared = True
+            elif st is _NOT_OBSERVED:
+                unobserved = True
+            if identity_bad:
+                status = _SUBSTITUTED
+            elif other_bad:
+                status = PartStatus.DRIFTED
+            elif unobserved and not compared:
+                # the observed inventory gave none of the fields the HBOM declares for the part
+                # (a part found only as present: dmidecode's BMC, a Redfish entry with no details)
+                status = PartStatus.NOT_OBSERVED
+            else:
+                status = _MATCHED
+        verified = self.verified
+        if status is _SUBSTITUTED or status is PartStatus.NOT_OBSERVED:
             # another unit (or nothing observed): its firmware says nothing about the declared one
             for fw in e.firmware:
                 verified.pop(fw.ref, None)
         else:
-            verified.update(firmware_ok)
-            if status is PartStatus.MATCHED and st is _MATCH:
+            if firmware_ok:
+                verified.update(firmware_ok)
+            if status is _MATCHED and serial_matched:
                 verified[e.ref] = (
-                    f"serial {e.serial} observed at {observed_label} matches the signed declaration"
+                    f"serial {es} observed at {observed_label} matches the signed declaration"
                 )
         location = e.slot or e.bus or o.slot or o.bus
         return PartResult(status, e.cls, e.name, e.ref, o.ref, how, location,

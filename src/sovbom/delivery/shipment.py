@@ -386,7 +386,12 @@ def _work(i: int) -> _Item:
 
 def _work_wired(i: int) -> _Wire:
     """:func:`_work` in a forked worker: its item as it travels (see :data:`_Wire`)."""
-    packed, data, keys = _work(i)
+    return _wired(_work(i))
+
+
+def _wired(item: _Item) -> _Wire:
+    """``item`` as it travels: builtins only (:func:`_unwired` reads it back)."""
+    packed, data, keys = item
     wired = None if keys is None else (keys.expected, keys.observed, keys.serials)
     return packed.data, tuple(packed.facts), data, wired
 
