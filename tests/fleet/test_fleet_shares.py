@@ -119,23 +119,75 @@ def test_migration_0003_counts_the_boms_already_stored(db_url: str, tmp_path: Pa
         store.close()
 
 
-def test_a_batch_counts_every_new_bom_once_across_statements(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A batch counts its new BOMs a few per statement: every BOM counted, none twice."""
-    from sovbom.fleet import shares
+def _odd_fleet(directory: Path) -> list[Path]:
+    """BOMs whose counts are easy to get wrong: an empty supplier name (not missing: it is not
+    replaced by the maker), no supplier (the maker is), no maker either, no class, a bom-ref
+    used twice (stored once) and a delivery report in the batch marking parts verified."""
+    paths = _fleet(directory)
+    empty = part("hw:nic", "NIC", "nic", "TW", supplier="")
+    empty["manufacturer"]["name"] = "Maker KK"
+    no_supplier = part("hw:gpu", "GPU", "gpu", "US")
+    del no_supplier["supplier"]
+    bare = part("hw:x", "X", "nic", "DE")
+    del bare["supplier"], bare["manufacturer"]
+    unclassed = part("hw:y", "Y", "nic", "CN")
+    unclassed["properties"] = unclassed["properties"][1:]
+    twice = part("hw:x", "X again", "nic", "KR")
+    doc = server_bom("Q900", parts=[empty, no_supplier, bare, unclassed, twice], n_fillers=2)
+    paths.append(write(directory / "odd.json", doc))
+    return paths
 
-    monkeypatch.setattr(shares, "_CHUNK", 2)
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_counts_a_worker_makes_are_the_database_grouping(
+    db_url: str, tmp_path: Path, jobs: int
+) -> None:
+    """Each new BOM's shares, counted from its rows by the process that flattened it, are what
+    grouping its stored components in SQL gives: every BOM counted once, nothing else."""
+    paths = _odd_fleet(tmp_path)
+    sha = hashlib.sha256(paths[-1].read_bytes()).hexdigest()
+    facts = DeliveryFacts("delivery.json", "pass", {"hw:gpu": "delivery", "hw:y": "delivery"})
     store = open_store(db_url, create=True)
-    ingest(store, [IngestInput(str(p)) for p in _fleet(tmp_path)], jobs=1)
-    grouped = ("SELECT bom_id, type, cls, country, coalesce(supplier, manufacturer),"
-               " CASE WHEN verified IS NULL THEN 0 ELSE 1 END, count(*) FROM components"
-               " GROUP BY 1, 2, 3, 4, 5, 6")  # fmt: skip
-    with store.engine.connect() as conn:
-        counted = conn.execute(
-            text("SELECT bom_id, type, cls, country, supplier, verified, n FROM bom_shares")
-        ).all()
-        expected = conn.execute(text(grouped)).all()
-        assert conn.execute(text("SELECT count(DISTINCT bom_id) FROM bom_shares")).scalar() == 7
+    try:
+        report = ingest(store, [IngestInput(str(p)) for p in paths], jobs=jobs,
+                        deliveries={sha: facts})  # fmt: skip
+        assert len(report.ingested) == 8
+        grouped = ("SELECT bom_id, type, cls, country, coalesce(supplier, manufacturer),"
+                   " CASE WHEN verified IS NULL THEN 0 ELSE 1 END, count(*) FROM components"
+                   " GROUP BY 1, 2, 3, 4, 5, 6")  # fmt: skip
+        with store.engine.connect() as conn:
+            counted = conn.execute(
+                text("SELECT bom_id, type, cls, country, supplier, verified, n FROM bom_shares")
+            ).all()
+            expected = conn.execute(text(grouped)).all()
+            odd_id = conn.execute(
+                text("SELECT id FROM boms WHERE sha256 = :s"), {"s": sha}
+            ).scalar()
+    finally:
+        store.close()
     assert sorted(map(tuple, counted), key=repr) == sorted(map(tuple, expected), key=repr)
-    store.close()
+    odd = {row[1:] for row in counted if row[0] == odd_id}
+    assert {
+        ("device", "nic", "TW", "", 0, 1),
+        ("device", "gpu", "US", "Parts Co", 1, 1),
+        ("device", None, "CN", "Parts Co", 1, 1),
+        ("device", "nic", "DE", None, 0, 1),
+    } <= odd
+
+
+def test_a_shares_row_is_what_sql_would_group() -> None:
+    """:func:`~sovbom.fleet.shares.shares_of` on rows alone: one count per distinct key."""
+    from sovbom.fleet.extract import COMPONENT_COLUMNS
+    from sovbom.fleet.shares import shares_of
+
+    def row(**values: str | None) -> tuple[str | None, ...]:
+        return tuple(values.get(c) for c in COMPONENT_COLUMNS)
+
+    rows = [row(type="device", cls="gpu", country="US", supplier="", manufacturer="M"),
+            row(type="device", cls="gpu", country="US", supplier=None, manufacturer=""),
+            row(type="device", cls="gpu", country="US", supplier=None, manufacturer=""),
+            row(type="device", cls="gpu", country="US", supplier="", manufacturer="M",
+                verified="delivery")]  # fmt: skip
+    assert sorted(shares_of(rows)) == [("device", "gpu", "US", "", 0, 3),
+                                       ("device", "gpu", "US", "", 1, 1)]  # fmt: skip
+    assert shares_of([]) == []

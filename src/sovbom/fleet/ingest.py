@@ -44,7 +44,7 @@ from sovbom.fleet.bulk import (
     sqlite_rows,
 )
 from sovbom.fleet.extract import FlatBom, flatten
-from sovbom.fleet.shares import count_new_shares, count_shares
+from sovbom.fleet.shares import ShareRow, count_shares, shares_of, store_shares
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -140,6 +140,8 @@ class _Prepared:
     #: SQLite: the rows and extra countries as JSON (cheaper to pass between processes than
     #: pickled tuples; ``executemany`` takes the lists as they are)
     rows_json: bytes = b""
+    #: the components counted for ``bom_shares`` (:func:`~sovbom.fleet.shares.shares_of`)
+    shares: list[ShareRow] = field(default_factory=list)
 
 
 def load_delivery_reports(paths: Sequence[str]) -> dict[str, DeliveryFacts]:
@@ -197,6 +199,7 @@ def _prepare(
         source, sha, zlib.compress(raw, 1), bom.spec_version, flat, len(flat.rows), signature,
         identity, issuer, roles, delivery.verdict if delivery else None,
     )  # fmt: skip
+    prepared.shares = shares_of(flat.rows)
     if postgres:  # the rows travel as COPY text, cheaper to pass between processes
         prepared.copy_components = copy_text(flat.rows, flat.lines)
         prepared.copy_countries = copy_text(flat.extra_countries)
@@ -365,9 +368,9 @@ def _store_all(
     progress: Callable[[Any], None] | None,
     now: dt.datetime,
 ) -> None:
-    """Prepare (in the workers) and store each new BOM, in SHA-256 order; then count each new
-    BOM's shares (once the component indexes exist again, when their building was deferred)."""
-    new_boms: list[int] = []
+    """Prepare (in the workers) and store each new BOM, in SHA-256 order, with the shares its
+    worker counted."""
+    new_boms: list[tuple[int, list[ShareRow]]] = []
     writer = _Writer(store, conn, now)
     with contextlib.ExitStack() as stack:
         stack.callback(writer.close)
@@ -384,7 +387,7 @@ def _store_all(
                 defer = False
             if progress is not None:
                 progress(item)
-    count_new_shares(conn, new_boms)
+    store_shares(conn, new_boms)
 
 
 def _error_of(skipped: Skipped) -> SovbomError:
@@ -475,7 +478,7 @@ class _Writer:
         assert found is not None
         return int(found)
 
-    def store_bom(self, p: _Prepared, new_boms: list[int]) -> Ingested:
+    def store_bom(self, p: _Prepared, new_boms: list[tuple[int, list[ShareRow]]]) -> Ingested:
         conn, now = self.batch, self.now
         values = {
             "sha256": p.sha256, "server_id": self.server_id(p.flat), "serial": p.flat.serial,
@@ -499,7 +502,7 @@ class _Writer:
             sqlite_rows(dbapi, int(bom_id), rows, extras)
         else:
             sqlite_rows(dbapi, int(bom_id), p.flat.rows, p.flat.extra_countries)
-        new_boms.append(int(bom_id))
+        new_boms.append((int(bom_id), p.shares))
         return ingested
 
 

@@ -1,8 +1,9 @@
 """Each BOM's components counted once (``bom_shares``), and the fleet summary added up from them.
 
 Ingest counts a BOM's components by what a summary groups them by (type, class, judged country,
-supplier else maker, verified at delivery) in the transaction that stores them, and counts again
-when a later delivery report marks components verified. :func:`shares_summary` then answers what
+supplier else maker, verified at delivery) where it flattens them (:func:`shares_of`) and stores
+the counts in the transaction that stores the BOM; a later delivery report that marks components
+verified has them counted again in SQL (:func:`count_shares`). :func:`shares_summary` then answers what
 :func:`sovbom.fleet.summary.fleet_summary` answers by adding up these few rows per server's newest
 BOM; a newest BOM without counts (stored by an older sovbom) is counted from its components.
 """
@@ -10,9 +11,12 @@ BOM; a newest BOM without counts (stored by an older sovbom) is counted from its
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from sovbom.fleet.extract import COMPONENT_COLUMNS, ComponentRow
 from sovbom.fleet.summary import UNKNOWN, FleetSummary, Share, SummaryReport
 
 if TYPE_CHECKING:
@@ -38,32 +42,48 @@ def _grouped(bom_id: Any = None) -> Select[Any]:
     return stmt.group_by(c.bom_id, c.type, c.cls, c.country, supplier, verified)
 
 
-def count_shares(conn: Connection, bom_id: int, *, new: bool = False) -> None:
-    """(Re)count one stored BOM's components into ``bom_shares`` (in the caller's transaction);
-    ``new``: the BOM was just stored and has no counts yet (nothing to delete, so an ingesting
-    role needs no DELETE privilege)."""
+def count_shares(conn: Connection, bom_id: int) -> None:
+    """Recount one stored BOM's components into ``bom_shares`` (in the caller's transaction),
+    e.g. after a delivery report marked some of them verified."""
     from sovbom.fleet.schema import bom_shares
 
-    if not new:
-        conn.execute(bom_shares.delete().where(bom_shares.c.bom_id == bom_id))
-    columns = ["bom_id", "type", "cls", "country", "supplier", "verified", "n"]
-    conn.execute(bom_shares.insert().from_select(columns, _grouped(bom_id)))
+    conn.execute(bom_shares.delete().where(bom_shares.c.bom_id == bom_id))
+    conn.execute(bom_shares.insert().from_select(list(SHARE_COLUMNS), _grouped(bom_id)))
 
 
-def count_new_shares(conn: Connection, bom_ids: Sequence[int]) -> None:
-    """:func:`count_shares` of BOMs just stored, a few hundred per statement (one grouping
-    over their rows instead of a statement per BOM)."""
-    from sovbom.fleet.schema import bom_shares, components
-
-    columns = ["bom_id", "type", "cls", "country", "supplier", "verified", "n"]
-    ids = sorted(bom_ids)
-    for start in range(0, len(ids), _CHUNK):
-        grouped = _grouped().where(components.c.bom_id.in_(ids[start : start + _CHUNK]))
-        conn.execute(bom_shares.insert().from_select(columns, grouped))
+#: ``bom_shares``'s columns, in the order :func:`shares_of` gives a BOM's counts (``bom_id`` first)
+SHARE_COLUMNS = ("bom_id", "type", "cls", "country", "supplier", "verified", "n")
+#: (type, class, judged country, supplier, maker, verified at delivery) of a component row
+_SHARE_KEY = itemgetter(*(COMPONENT_COLUMNS.index(c) for c in
+                          ("type", "cls", "country", "supplier", "manufacturer", "verified")))  # fmt: skip
+ShareRow = tuple[str | None, str | None, str | None, str | None, int, int]
 
 
-#: BOM ids in one ``IN`` list
-_CHUNK = 500
+def shares_of(rows: Iterable[ComponentRow]) -> list[ShareRow]:
+    """A BOM's component rows counted as :func:`_grouped` counts them once stored: (type, class,
+    country, supplier else maker, 1 when verified else 0, how many), before the BOM has an id.
+
+    Ingest counts each new BOM so in the worker process that flattened it, while the rows are at
+    hand, instead of grouping them again in the database once they are stored (SQL's
+    ``coalesce``: only a missing supplier, not an empty name, falls back to the maker; a test
+    compares both ways).
+    """
+    counts = Counter(
+        (t, cls, country, maker if supplier is None else supplier, 0 if verified is None else 1)
+        for t, cls, country, supplier, maker, verified in map(_SHARE_KEY, rows)
+    )
+    return [(*key, n) for key, n in counts.items()]
+
+
+def store_shares(conn: Connection, counted: Sequence[tuple[int, Sequence[ShareRow]]]) -> None:
+    """Store the counts :func:`shares_of` made of BOMs just stored (their ids given), in one
+    statement (in the caller's transaction)."""
+    from sovbom.fleet.schema import bom_shares
+
+    rows = [dict(zip(SHARE_COLUMNS, (bom_id, *share), strict=True))
+            for bom_id, shares in counted for share in shares]  # fmt: skip
+    if rows:
+        conn.execute(bom_shares.insert(), rows)
 
 
 def _rows(conn: Connection, latest: Any) -> list[tuple[Any, ...]]:
@@ -145,4 +165,12 @@ def summarize_shares(
     return SummaryReport(policy.source, now, before)
 
 
-__all__ = ["count_new_shares", "count_shares", "shares_summary", "summarize_shares"]
+__all__ = [
+    "SHARE_COLUMNS",
+    "ShareRow",
+    "count_shares",
+    "shares_of",
+    "shares_summary",
+    "store_shares",
+    "summarize_shares",
+]
