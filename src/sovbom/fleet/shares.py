@@ -3,9 +3,10 @@
 Ingest counts a BOM's components by what a summary groups them by (type, class, judged country,
 supplier else maker, verified at delivery) where it flattens them (:func:`shares_of`) and stores
 the counts in the transaction that stores the BOM; a later delivery report that marks components
-verified has them counted again in SQL (:func:`count_shares`). :func:`shares_summary` then answers what
-:func:`sovbom.fleet.summary.fleet_summary` answers by adding up these few rows per server's newest
-BOM; a newest BOM without counts (stored by an older sovbom) is counted from its components.
+verified has them counted again in SQL (:func:`count_shares`). :func:`shares_summary` then
+answers what :func:`sovbom.fleet.summary.fleet_summary` answers by adding up these few rows per
+server's newest BOM; a newest BOM without counts (stored by an older sovbom) is counted from its
+components.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def count_shares(conn: Connection, bom_id: int) -> None:
 #: ``bom_shares``'s columns, in the order :func:`shares_of` gives a BOM's counts (``bom_id`` first)
 SHARE_COLUMNS = ("bom_id", "type", "cls", "country", "supplier", "verified", "n")
 #: (type, class, judged country, supplier, maker, verified at delivery) of a component row
-_SHARE_KEY = itemgetter(*(COMPONENT_COLUMNS.index(c) for c in
-                          ("type", "cls", "country", "supplier", "manufacturer", "verified")))  # fmt: skip
+_SHARE_FIELDS = ("type", "cls", "country", "supplier", "manufacturer", "verified")
+_SHARE_KEY = itemgetter(*(COMPONENT_COLUMNS.index(c) for c in _SHARE_FIELDS))
 ShareRow = tuple[str | None, str | None, str | None, str | None, int, int]
 
 
