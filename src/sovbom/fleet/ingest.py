@@ -370,7 +370,7 @@ def _store_all(
 ) -> None:
     """Prepare (in the workers) and store each new BOM, in SHA-256 order, with the shares its
     worker counted."""
-    new_boms: list[tuple[int, list[ShareRow]]] = []
+    stored: list[tuple[int, list[ShareRow]]] = []
     writer = _Writer(store, conn, now)
     with contextlib.ExitStack() as stack:
         stack.callback(writer.close)
@@ -381,13 +381,13 @@ def _store_all(
             if isinstance(prepared, Skipped):
                 _skip_or_raise(report, prepared.source, _error_of(prepared), on_error, progress)
                 continue
-            done[index] = writer.store_bom(prepared, new_boms)
+            done[index] = writer.store_bom(prepared, stored)
             if defer:  # SQLite: after the first INSERT, the transaction is open
                 stack.enter_context(deferred_indexes(conn, True))
                 defer = False
             if progress is not None:
                 progress(item)
-    store_shares(conn, new_boms)
+    store_shares(conn, stored)
 
 
 def _error_of(skipped: Skipped) -> SovbomError:
@@ -478,7 +478,7 @@ class _Writer:
         assert found is not None
         return int(found)
 
-    def store_bom(self, p: _Prepared, new_boms: list[tuple[int, list[ShareRow]]]) -> Ingested:
+    def store_bom(self, p: _Prepared, stored: list[tuple[int, list[ShareRow]]]) -> Ingested:
         conn, now = self.batch, self.now
         values = {
             "sha256": p.sha256, "server_id": self.server_id(p.flat), "serial": p.flat.serial,
@@ -502,7 +502,7 @@ class _Writer:
             sqlite_rows(dbapi, int(bom_id), rows, extras)
         else:
             sqlite_rows(dbapi, int(bom_id), p.flat.rows, p.flat.extra_countries)
-        new_boms.append((int(bom_id), p.shares))
+        stored.append((int(bom_id), p.shares))
         return ingested
 
 

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from sovbom.policy import Policy
 
 
-def _grouped(bom_id: Any = None) -> Select[Any]:
-    """A BOM's components (all BOMs' when None) grouped as ``bom_shares`` stores them."""
+def _grouped(bom_id: Any) -> Select[Any]:
+    """A stored BOM's components grouped as ``bom_shares`` stores them."""
     from sqlalchemy import case, func, select
 
     from sovbom.fleet.schema import components
@@ -38,8 +38,7 @@ def _grouped(bom_id: Any = None) -> Select[Any]:
     supplier = func.coalesce(c.supplier, c.manufacturer)
     verified = case((c.verified.is_(None), 0), else_=1)
     stmt = select(c.bom_id, c.type, c.cls, c.country, supplier, verified, func.count())
-    if bom_id is not None:
-        stmt = stmt.where(c.bom_id == bom_id)
+    stmt = stmt.where(c.bom_id == bom_id)
     return stmt.group_by(c.bom_id, c.type, c.cls, c.country, supplier, verified)
 
 
@@ -52,7 +51,7 @@ def count_shares(conn: Connection, bom_id: int) -> None:
     conn.execute(bom_shares.insert().from_select(list(SHARE_COLUMNS), _grouped(bom_id)))
 
 
-#: ``bom_shares``'s columns, in the order :func:`shares_of` gives a BOM's counts (``bom_id`` first)
+#: ``bom_shares``'s columns: the BOM's id, then a :data:`ShareRow`
 SHARE_COLUMNS = ("bom_id", "type", "cls", "country", "supplier", "verified", "n")
 #: (type, class, judged country, supplier, maker, verified at delivery) of a component row
 _SHARE_FIELDS = ("type", "cls", "country", "supplier", "manufacturer", "verified")
