@@ -11,9 +11,9 @@ dependency graph, most of them non-domestic so nearly every component has a find
 both the best of ``--repeat`` runs, taken alternately (floor, check, floor, check ...: a host
 whose speed drifts slows both alike), as wall time and CPU time (user + sys of this process), and
 the ratios check / floor (target: both at most 4x), with the spread of each alternated pair's CPU
-ratio. Peak memory is the high-water mark (``VmHWM``) of a
-fresh process doing only the one or the other (target: at most 1.4x). A dependency chain
-(c(i) depends on c(i+1)) shows time and report size growing linearly with its length.
+ratio. Peak memory is the high-water mark (``VmHWM``) of a fresh process doing only the one or the
+other (target: at most 1.4x). A dependency chain (c(i) depends on c(i+1)) shows time and report
+size growing linearly with its length.
 
 ``--phases`` adds, per size, where one run's time goes: the command's steps taken one by one
 (read, parse with its depth check, schema, SHA-256, graph, policy, report objects, serialisation,
